@@ -1,0 +1,75 @@
+"""Which deployments can serve a request at all, and why the others cannot."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from costroute.catalog import Deployment
+from costroute.pricing import worst_case_cost
+from costroute.types import Request
+
+__all__ = [
+    "DEFAULT_OUTPUT_TOKENS",
+    "MIN_OUTPUT_TOKENS",
+    "cost_capped_output",
+    "expected_cost",
+    "incapable_reason",
+    "output_cap",
+]
+
+DEFAULT_OUTPUT_TOKENS = 400
+"""Output tokens assumed for a cost estimate when the request sets no max_tokens."""
+
+
+def output_cap(request: Request, deployment: Deployment) -> int:
+    """The most output tokens this call may produce on this deployment."""
+    cap = deployment.capabilities.max_output
+    return min(request.max_output_tokens, cap) if request.max_output_tokens else cap
+
+
+def incapable_reason(request: Request, deployment: Deployment) -> str | None:
+    """Why ``deployment`` cannot serve ``request``, or None when it can."""
+    caps = deployment.capabilities
+    if request.needs_tools and not caps.tools:
+        return "no tool calling"
+    if request.needs_vision and not caps.vision:
+        return "no image input"
+    if request.needs_json and not caps.json_schema:
+        return "no JSON output mode"
+    needed = request.input_tokens_estimate + (request.max_output_tokens or 0)
+    if needed > caps.context_window:
+        return f"context window {caps.context_window:,} < ~{needed:,} tokens needed"
+    if request.max_output_tokens and request.max_output_tokens > caps.max_output:
+        return f"max output {caps.max_output:,} < max_tokens {request.max_output_tokens:,}"
+    if request.max_cost_usd is not None and cost_capped_output(request, deployment) is None:
+        worst = worst_case_cost(request.input_tokens_estimate, MIN_OUTPUT_TOKENS, deployment.prices)
+        return f"even {MIN_OUTPUT_TOKENS} output tokens may cost ${worst:.6f} > max_cost_usd"
+    return None
+
+
+MIN_OUTPUT_TOKENS = 16
+
+
+def cost_capped_output(request: Request, deployment: Deployment) -> int | None:
+    """The output-token cap that keeps the worst case within ``max_cost_usd``.
+
+    None when not even :data:`MIN_OUTPUT_TOKENS` fit; the request's own cap when it fits whole.
+    """
+    cap = output_cap(request, deployment)
+    if request.max_cost_usd is None:
+        return cap
+    inp, out, _, write = deployment.prices.peak
+    left = request.max_cost_usd - request.input_tokens_estimate * max(inp, write)
+    if out == 0:
+        return cap if left >= 0 else None
+    fits = int(left / out) if left > 0 else 0
+    if fits < MIN_OUTPUT_TOKENS:
+        return None
+    return min(cap, fits)
+
+
+def expected_cost(request: Request, deployment: Deployment) -> Decimal:
+    """Typical cost of this request on this deployment (peak rates, typical output length)."""
+    inp, out, _, _ = deployment.prices.peak
+    output = min(request.max_output_tokens or DEFAULT_OUTPUT_TOKENS, DEFAULT_OUTPUT_TOKENS)
+    return request.input_tokens_estimate * inp + output * out

@@ -1,0 +1,23 @@
+"""The policy protocol: a pure function from a request and its signals to a plan."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from costroute.types import Plan, Request, Signals
+
+__all__ = ["Policy"]
+
+
+@runtime_checkable
+class Policy(Protocol):
+    """Decides which deployments answer a request, in which order, and why.
+
+    ``route`` must be pure (no I/O, no clock, no randomness): the router calls it on every
+    request and ``Router.explain()`` calls it alone. ``signals.deployments`` holds the router's
+    deployments; ``Plan.choices[0]`` is tried first, the rest are fallbacks in order.
+    """
+
+    name: str
+
+    def route(self, request: Request, signals: Signals) -> Plan: ...

@@ -1,0 +1,181 @@
+"""The first routing policy: difficulty picks a quality tier, price picks within it.
+
+A request whose difficulty is below ``easy_below`` goes to the cheapest capable tier-1
+deployment; one at or above ``hard_from`` to the cheapest capable premium (tier-3) deployment;
+the rest to tier 2. Deployments that cannot serve the request (tools, images, JSON mode, context
+length, max_cost_usd, an open breaker) are never chosen, and the plan says why. A latency target
+drops deployments predicted to miss it. Budget pressure above ``downgrade_at`` lowers the tier
+by one. The other capable deployments follow as fallbacks: the same tier first, then higher
+tiers, then lower ones, cheapest first within each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from costroute.catalog import Deployment
+from costroute.errors import ConfigError, NoDeploymentAvailable
+from costroute.policy._capability import cost_capped_output, expected_cost, incapable_reason
+from costroute.types import Choice, Plan, Request, Signals
+
+__all__ = ["TieredPolicy"]
+
+_TIER_NAMES = {1: "small", 2: "strong", 3: "premium"}
+
+
+def predicted_latency_ms(deployment: Deployment, signals: Signals, output_tokens: int) -> float:
+    """Time to the full answer: measured when the router has stats, else the catalog prior."""
+    measured = signals.predicted_latency_ms.get(deployment.name)
+    if measured is not None:
+        return measured
+    return deployment.ttft_ms + 1000.0 * output_tokens / deployment.tokens_per_s
+
+
+@dataclass(frozen=True, slots=True)
+class TieredPolicy:
+    """Route by difficulty tier, then by price; see the module docstring."""
+
+    name: str = "balanced"
+    easy_below: float = 0.35
+    hard_from: float = 0.7
+    downgrade_at: float = 0.8
+    max_fallbacks: int = 2
+    prefer: str = "cost"  # "cost" | "quality" | "latency"
+    baseline: str | None = None
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.easy_below <= self.hard_from <= 1.0:
+            raise ConfigError(
+                f"Policy {self.name!r}: thresholds easy_below={self.easy_below} and "
+                f"hard_from={self.hard_from} must satisfy 0 <= easy_below <= hard_from <= 1.",
+                field="easy_below/hard_from",
+                fix="e.g. easy_below=0.35, hard_from=0.7",
+            )
+        if self.prefer not in ("cost", "quality", "latency"):
+            raise ConfigError(
+                f"Policy {self.name!r}: prefer={self.prefer!r}.",
+                field="prefer",
+                fix="use 'cost', 'quality' or 'latency'",
+            )
+        if self.max_fallbacks < 0:
+            raise ConfigError(
+                f"Policy {self.name!r}: max_fallbacks={self.max_fallbacks}.",
+                field="max_fallbacks",
+                fix="use 0 or more",
+            )
+
+    def _wanted_tier(self, signals: Signals, reasons: list[str]) -> int:
+        d = signals.difficulty
+        if self.prefer == "quality":
+            tier = 3
+            reasons.append("quality-first: premium tier")
+        elif d >= self.hard_from:
+            tier = 3
+            reasons.append(f"difficulty {d:.2f} >= {self.hard_from} -> premium tier")
+        elif d < self.easy_below:
+            tier = 1
+            reasons.append(f"difficulty {d:.2f} < {self.easy_below} -> small tier")
+        else:
+            tier = 2
+            reasons.append(f"difficulty {d:.2f} in [{self.easy_below}, {self.hard_from}) -> strong tier")
+        if signals.difficulty_features:
+            top = ", ".join(f"{name} {value:+.2f}" for name, value in signals.difficulty_features)
+            reasons.append(f"difficulty features: {top}")
+        if signals.budget_pressure >= self.downgrade_at and tier > 1:
+            tier -= 1
+            reasons.append(
+                f"budget pressure {signals.budget_pressure:.0%} >= {self.downgrade_at:.0%}"
+                f" -> down to {_TIER_NAMES[tier]} tier"
+            )
+        return tier
+
+    def route(self, request: Request, signals: Signals) -> Plan:
+        reasons: list[str] = []
+        rejected: list[tuple[str, str]] = []
+        capable: list[Deployment] = []
+        for dep in signals.deployments:
+            why = incapable_reason(request, dep)
+            if why is None and dep.name in signals.open_breakers:
+                why = "circuit breaker open"
+            if why is None:
+                capable.append(dep)
+            else:
+                rejected.append((dep.name, why))
+        if not capable:
+            raise NoDeploymentAvailable(
+                "No deployment can serve this request", [f"{n}: {why}" for n, why in rejected]
+            )
+        tier = self._wanted_tier(signals, reasons)
+        capable = self._within_latency(request, signals, capable, reasons, rejected)
+        ranked = sorted(capable, key=lambda d: self._rank(d, tier, request, signals))
+        chosen = ranked[: 1 + self.max_fallbacks]
+        first = chosen[0]
+        if first.tier != tier:
+            reasons.append(f"no capable {_TIER_NAMES[tier]} deployment; using tier {first.tier}")
+        reasons.append(f"{self._why_first()}: {first.name} (est ${expected_cost(request, first):.6f})")
+        reasons.extend(f"skipped {name}: {why}" for name, why in rejected)
+        return Plan(
+            choices=tuple(self._choice(request, d, i) for i, d in enumerate(chosen)),
+            policy=self.name,
+            difficulty=signals.difficulty,
+            category=signals.category,
+            reasons=tuple(reasons),
+            baseline=self.baseline,
+            rejected=tuple(rejected),
+        )
+
+    def _within_latency(
+        self,
+        request: Request,
+        signals: Signals,
+        capable: list[Deployment],
+        reasons: list[str],
+        rejected: list[tuple[str, str]],
+    ) -> list[Deployment]:
+        target = request.latency_target_ms
+        if target is None:
+            return capable
+        out = min(request.max_output_tokens or 400, 400)
+        predicted = {d.name: predicted_latency_ms(d, signals, out) for d in capable}
+        fast = [d for d in capable if predicted[d.name] <= target]
+        for d in capable:
+            if predicted[d.name] > target:
+                rejected.append((d.name, f"predicted {predicted[d.name]:.0f} ms > target {target:.0f} ms"))
+        if fast:
+            return fast
+        fastest = min(capable, key=lambda d: predicted[d.name])
+        reasons.append(
+            f"no deployment predicted within {target:.0f} ms; using the fastest, "
+            f"{fastest.name} (~{predicted[fastest.name]:.0f} ms)"
+        )
+        return [fastest]
+
+    def _rank(self, dep: Deployment, tier: int, request: Request, signals: Signals) -> tuple[float, ...]:
+        # Same tier first, then higher tiers (better quality) in order, then lower ones.
+        distance = dep.tier - tier if dep.tier >= tier else 10 + (tier - dep.tier)
+        if self.prefer == "latency":
+            return (predicted_latency_ms(dep, signals, 400),)
+        if self.prefer == "quality":
+            return (-dep.tier, float(expected_cost(request, dep)))
+        return (distance, float(expected_cost(request, dep)))
+
+    def _why_first(self) -> str:
+        return {
+            "cost": "cheapest capable in tier",
+            "quality": "highest tier",
+            "latency": "fastest predicted",
+        }[self.prefer]
+
+    def _choice(self, request: Request, dep: Deployment, index: int) -> Choice:
+        params: dict[str, int] = {}
+        if request.max_cost_usd is not None:
+            cap = cost_capped_output(request, dep)
+            if cap is not None and cap != request.max_output_tokens:
+                params["max_tokens"] = cap
+        why = ("primary",) if index == 0 else (f"fallback {index}",)
+        return Choice(
+            deployment=dep.name,
+            params=params,
+            reasons=why,
+            estimated_cost_usd=expected_cost(request, dep),
+        )

@@ -1,0 +1,24 @@
+"""The provider layer: the only part of costroute that imports litellm (lazily).
+
+It calls one deployment once, translates litellm's errors into costroute's and normalises the
+usage block. Retries, fallbacks and accounting are the executor's business.
+"""
+
+from __future__ import annotations
+
+from costroute.providers._call import acomplete, astream, build_kwargs, complete, stream
+from costroute.providers._errors import retry_after_seconds, translate
+from costroute.providers._loader import litellm
+from costroute.providers._usage import usage_from
+
+__all__ = [
+    "acomplete",
+    "astream",
+    "build_kwargs",
+    "complete",
+    "litellm",
+    "retry_after_seconds",
+    "stream",
+    "translate",
+    "usage_from",
+]

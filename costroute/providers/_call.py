@@ -1,0 +1,111 @@
+"""Calls to litellm: one request to one deployment, sync or async, whole or streamed.
+
+Retries are costroute's (tenacity, in the executor): every call here passes ``max_retries=0``
+(the openai SDK's own two retries) and ``num_retries=0`` (litellm's wait-less loop), and an
+explicit ``timeout``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from typing import Any
+
+from costroute.catalog import Deployment
+from costroute.providers._errors import translate
+from costroute.providers._loader import litellm
+
+__all__ = ["acomplete", "astream", "build_kwargs", "complete", "stream"]
+
+
+def build_kwargs(
+    deployment: Deployment,
+    messages: Sequence[Mapping[str, Any]],
+    params: Mapping[str, Any],
+    *,
+    api_key: str,
+    timeout: float,
+    stream: bool = False,
+) -> dict[str, Any]:
+    """The keyword arguments of ``litellm.completion`` for this deployment and request."""
+    kwargs: dict[str, Any] = {**deployment.params, **params}
+    kwargs["model"] = deployment.model
+    kwargs["messages"] = list(messages)
+    kwargs["api_key"] = api_key
+    if deployment.api_base:
+        kwargs["api_base"] = deployment.api_base
+    kwargs["max_retries"] = 0
+    kwargs["num_retries"] = 0
+    kwargs["timeout"] = timeout
+    if stream:
+        kwargs["stream"] = True
+        options = dict(kwargs.get("stream_options") or {})
+        options["include_usage"] = True
+        kwargs["stream_options"] = options
+    return kwargs
+
+
+def complete(
+    deployment: Deployment,
+    messages: Sequence[Mapping[str, Any]],
+    params: Mapping[str, Any],
+    *,
+    timeout: float,
+) -> Any:
+    """One non-streaming call; litellm errors come out as costroute errors."""
+    key = deployment.resolve_api_key()
+    kwargs = build_kwargs(deployment, messages, params, api_key=key, timeout=timeout)
+    try:
+        return litellm().completion(**kwargs)
+    except Exception as exc:
+        raise translate(exc, deployment, key) from exc
+
+
+async def acomplete(
+    deployment: Deployment,
+    messages: Sequence[Mapping[str, Any]],
+    params: Mapping[str, Any],
+    *,
+    timeout: float,
+) -> Any:
+    """Async twin of :func:`complete`."""
+    key = deployment.resolve_api_key()
+    kwargs = build_kwargs(deployment, messages, params, api_key=key, timeout=timeout)
+    try:
+        return await litellm().acompletion(**kwargs)
+    except Exception as exc:
+        raise translate(exc, deployment, key) from exc
+
+
+def stream(
+    deployment: Deployment,
+    messages: Sequence[Mapping[str, Any]],
+    params: Mapping[str, Any],
+    *,
+    timeout: float,
+) -> Iterator[Any]:
+    """Chunks of one streamed call (usage arrives in the last); errors are translated."""
+    key = deployment.resolve_api_key()
+    kwargs = build_kwargs(deployment, messages, params, api_key=key, timeout=timeout, stream=True)
+    try:
+        chunks = litellm().completion(**kwargs)
+        yield from chunks
+    except Exception as exc:
+        raise translate(exc, deployment, key) from exc
+
+
+async def astream(
+    deployment: Deployment,
+    messages: Sequence[Mapping[str, Any]],
+    params: Mapping[str, Any],
+    *,
+    timeout: float,
+) -> AsyncIterator[Any]:
+    """Async twin of :func:`stream`."""
+    key = deployment.resolve_api_key()
+    kwargs = build_kwargs(deployment, messages, params, api_key=key, timeout=timeout, stream=True)
+    try:
+        chunks = await litellm().acompletion(**kwargs)
+        async for chunk in chunks:
+            yield chunk
+    except Exception as exc:
+        raise translate(exc, deployment, key) from exc

@@ -1,0 +1,43 @@
+"""Lazy, configured import of litellm: the one door through which costroute reaches it.
+
+``import costroute`` never imports litellm (about 4-6 s and 190 MB). The first call that needs
+a provider imports it once, after setting what DESIGN.md lists: the bundled price map (no
+download at import), offline mode, the httpx transport for async calls (aiohttp is invisible to
+respx and differs from the sync path), and no debug prints to stdout. A variable the user set
+already is left as it is.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from types import ModuleType
+
+__all__ = ["litellm"]
+
+_ENV_DEFAULTS = {
+    "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+    "LITELLM_OFFLINE_MODE": "true",
+    "DISABLE_AIOHTTP_TRANSPORT": "True",
+    "HF_HUB_OFFLINE": "1",
+}
+
+_lock = threading.Lock()
+_module: ModuleType | None = None
+
+
+def litellm() -> ModuleType:
+    """The litellm module, imported and configured on first use (thread-safe)."""
+    global _module
+    if _module is not None:
+        return _module
+    with _lock:
+        if _module is None:
+            for key, value in _ENV_DEFAULTS.items():
+                os.environ.setdefault(key, value)
+            import litellm as module
+
+            module.suppress_debug_info = True
+            module.drop_params = False
+            _module = module
+    return _module
