@@ -1,0 +1,174 @@
+"""Router quality of costroute's difficulty estimators on ZeroEval (RouteLLM metrics), as JSON.
+
+Usage::
+
+    python benchmarks/make_zeroeval_jsonl.py --out out/zeroeval      # once
+    python benchmarks/router_quality.py [--data out/zeroeval] [--train-default]
+
+Prints, for each strong/weak pair, on the TEST split: APGR, CPT(50%), CPT(80%) and cost
+saved at 95% of the strong model's quality (USD from the data's per-item cost estimates) for
+the default estimator, the heuristic, the shipped learned estimator, a blend, the expected
+random router and the oracle; then leave-one-task-out CV on the TRAIN split; then the
+median inference time per estimator. ``--train-default`` first retrains the shipped weights
+on the TRAIN split (hardness label over the 26-model pool) and writes them, CV included.
+Nothing here reads the test split before the weights are written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from costroute import difficulty
+from costroute.difficulty import BlendedEstimator, Estimator, HeuristicEstimator, LearnedEstimator
+from costroute.difficulty._learned import default_weights_path
+from costroute.difficulty.train import train
+from costroute.eval import Record, costs_of, evaluate, load_jsonl
+from costroute.eval.cv import leave_one_task_out, pair_key, scores_for
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "zeroeval"
+PAIRS = [
+    ("gpt-4o-2024-08-06", "deepseek-v2.5-0908"),
+    ("claude-3-5-sonnet-20240620", "gpt-3.5-turbo-0125"),
+]
+BLEND_WEIGHT = 0.3
+BLEND_CATEGORIES = ("math", "code", "reasoning")
+TIMING_PROMPTS = [
+    "hi",
+    "What is the capital of Australia?",
+    "Write a short poem about the sea.",
+    "A robe takes 2 bolts of blue fiber and half that much white fiber. How many bolts in total"
+    " does it take?",
+    "Janet's ducks lay 16 eggs per day. She eats three for breakfast every morning and bakes"
+    " muffins for her friends every day with four. She sells the remainder at the farmers'"
+    " market daily for $2 per fresh duck egg. How much in dollars does she make every day at"
+    " the farmers' market?",
+]
+
+
+def pool_of(models_csv: Path) -> list[str]:
+    """The in_pool=1 models of ZeroEval's models.csv."""
+    with models_csv.open(encoding="utf-8") as f:
+        return sorted(r["model"] for r in csv.DictReader(f) if r["in_pool"] == "1")
+
+
+def fit_learned(pool: Sequence[str]) -> Any:
+    """The recipe of the shipped weights, as a records -> estimator function."""
+
+    def fit(records: Sequence[Record]) -> Estimator:
+        return train(records, label="hardness", pool=pool)
+
+    return fit
+
+
+def blend(learned: Estimator) -> Estimator:
+    """The heuristic with the learned score mixed in where the learned model saw data."""
+    return BlendedEstimator(HeuristicEstimator(), learned, BLEND_WEIGHT, BLEND_CATEGORIES)
+
+
+def median_us(estimator: Estimator, repeat: int = 2000) -> dict[str, float]:
+    """Median microseconds per estimate() for each timing prompt."""
+    out = {}
+    for text in TIMING_PROMPTS:
+        messages = [{"role": "user", "content": text}]
+        estimator.estimate(messages)
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            estimator.estimate(messages)
+            times.append(time.perf_counter() - t)
+        out[f"{text[:24]}... ({len(text)} chars)"] = round(statistics.median(times) * 1e6, 2)
+    return out
+
+
+def train_default(train_records: Sequence[Record], pool: Sequence[str]) -> dict[str, Any]:
+    """Retrain the shipped weights on the train split and write them; returns their CV."""
+    cv = leave_one_task_out(train_records, fit_learned(pool), PAIRS)
+    meta = {
+        "training_data": "ZeroEval snapshot 570c6269 (gsm, crux, math-l5), TRAIN split only"
+        " (fold != 0, 2,265 items); question text as the user message",
+        "label_detail": "hardness = share of the 26 in_pool models that answer wrong",
+        "loto_cv_apgr": cv,
+    }
+    est = train(train_records, label="hardness", pool=pool, meta=meta, name="learned")
+    # Scores of fixed prompts, so a test can check the file reproduces the trained model.
+    est.meta["fixtures"] = [
+        [text, round(est.estimate([{"role": "user", "content": text}]).score, 6)]
+        for text in TIMING_PROMPTS
+    ]
+    est.save(default_weights_path())
+    return cv
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; prints one JSON document."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=Path("out/zeroeval"))
+    ap.add_argument("--models-csv", type=Path, default=SHARED / "models.csv")
+    ap.add_argument("--train-default", action="store_true")
+    args = ap.parse_args(argv)
+    if not (args.data / "train.jsonl").exists():
+        print(
+            f"error: {args.data}/train.jsonl missing: run make_zeroeval_jsonl.py", file=sys.stderr
+        )
+        return 2
+    pool = pool_of(args.models_csv)
+    tr = load_jsonl(args.data / "train.jsonl")
+    report: dict[str, Any] = {"n_train": len(tr), "pool_size": len(pool)}
+    if args.train_default:
+        report["retrained_default_weights"] = str(default_weights_path())
+        train_default(tr, pool)
+    te = load_jsonl(args.data / "test.jsonl")
+    learned = LearnedEstimator.load()
+    estimators: dict[str, Estimator] = {
+        "default": difficulty.default_estimator(),
+        "heuristic": HeuristicEstimator(),
+        "learned": learned,
+        "blend": blend(learned),
+    }
+    report["default_is"] = difficulty.default_estimator().name
+    report["n_test"] = len(te)
+    test: dict[str, Any] = {}
+    for strong, weak in PAIRS:
+        costs = costs_of(te, strong, weak)
+        row: dict[str, Any] = {}
+        for name, est in estimators.items():
+            r = evaluate(te, scores_for(est, te), strong, weak, costs)
+            row[name] = {
+                "apgr": round(r.apgr, 4),
+                "cpt50": round(r.cpt50, 4),
+                "cpt80": round(r.cpt80, 4),
+                "cost_saved_at_95": round(r.cost_saved_at_95, 4),
+            }
+        row["random"] = {
+            "apgr": round(r.random.apgr, 4),
+            "cpt50": round(r.random.cpt50, 4),
+            "cpt80": round(r.random.cpt80, 4),
+            "cost_saved_at_95": round(r.random.cost_saved_at_95, 4),
+        }
+        row["oracle"] = {"apgr": round(r.oracle.apgr, 4), "cpt50": round(r.oracle.cpt50, 4)}
+        row["strong_quality"] = round(r.strong_quality, 4)
+        row["weak_quality"] = round(r.weak_quality, 4)
+        row["cost_basis"] = r.cost_basis
+        test[pair_key(strong, weak)] = row
+    report["test"] = test
+    fit = fit_learned(pool)
+    report["loto_cv_train"] = {
+        "heuristic": leave_one_task_out(tr, lambda _r: HeuristicEstimator(), PAIRS),
+        "learned": leave_one_task_out(tr, fit, PAIRS),
+        "blend": leave_one_task_out(tr, lambda r: blend(fit(r)), PAIRS),
+    }
+    report["inference_us_median"] = {n: median_us(e) for n, e in estimators.items()}
+    print(json.dumps(report, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

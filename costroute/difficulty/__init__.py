@@ -1,0 +1,38 @@
+"""How hard is a request? Estimators mapping OpenAI-shaped messages to a score in [0, 1].
+
+>>> from costroute import difficulty
+>>> difficulty.score([{"role": "user", "content": "hi"}]) < 0.1
+True
+
+- :class:`HeuristicEstimator`: hand-written rule, no data (the default, by measurement).
+- :class:`LearnedEstimator`: logistic regression trained on ZeroEval (weights shipped in
+  ``weights/default.json``); pure Python at inference. Train your own with
+  :func:`costroute.difficulty.train.train`.
+- :class:`CallableEstimator` / :func:`as_estimator`: any function ``messages -> float``.
+- :class:`BlendedEstimator`: mix two estimators, optionally only in some categories.
+
+Importing this package loads no weights and no numpy.
+"""
+
+from __future__ import annotations
+
+from costroute.difficulty._callable import BlendedEstimator, CallableEstimator, as_estimator
+from costroute.difficulty._default import default_estimator, estimate, score
+from costroute.difficulty._heuristic import HeuristicEstimator
+from costroute.difficulty._learned import LearnedEstimator
+from costroute.difficulty._types import CATEGORIES, Difficulty, Estimator, Messages
+
+__all__ = [
+    "CATEGORIES",
+    "BlendedEstimator",
+    "CallableEstimator",
+    "Difficulty",
+    "Estimator",
+    "HeuristicEstimator",
+    "LearnedEstimator",
+    "Messages",
+    "as_estimator",
+    "default_estimator",
+    "estimate",
+    "score",
+]

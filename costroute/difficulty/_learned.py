@@ -1,0 +1,161 @@
+"""The learned estimator: logistic regression over the shared features plus a small vocabulary.
+
+Inference is pure Python (about twenty multiply-adds and one dict lookup per distinct word);
+the weights live in a small JSON file. Training is in :mod:`costroute.difficulty.train`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from costroute.difficulty._features import FEATURE_NAMES, compute
+from costroute.difficulty._heuristic import categorize, top_features
+from costroute.difficulty._text import extract
+from costroute.difficulty._types import Difficulty, Messages
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = ["FORMAT", "LearnedEstimator", "default_weights_path"]
+
+FORMAT = "costroute.difficulty.learned/1"
+
+
+def default_weights_path() -> Path:
+    """Path of the weights shipped in the package."""
+    from pathlib import Path
+
+    return Path(__file__).with_name("weights") / "default.json"
+
+
+def _config_error(path: str, detail: str) -> Exception:
+    from costroute.errors import ConfigError
+
+    return ConfigError(
+        f"Difficulty weights {path!r} {detail}.",
+        field="LearnedEstimator.load(path)",
+        fix="pass the path of a file written by LearnedEstimator.save(), or None for the "
+        "shipped weights (reinstall costroute if those are broken)",
+    )
+
+
+class LearnedEstimator:
+    """``sigmoid(bias + sum w_i * (x_i - mean_i) / std_i + sum_{word in prompt} vocab[word])``.
+
+    Build one with :meth:`load` or :func:`costroute.difficulty.train.train`.
+    ``meta`` keeps what the file says about its training (data, date, CV figures).
+    """
+
+    __slots__ = ("_coef", "_offset", "bias", "mean", "meta", "name", "std", "vocab", "weights")
+
+    def __init__(
+        self,
+        weights: Sequence[float],
+        bias: float,
+        mean: Sequence[float],
+        std: Sequence[float],
+        vocab: Mapping[str, float] | None = None,
+        meta: Mapping[str, Any] | None = None,
+        name: str = "learned",
+    ) -> None:
+        n = len(FEATURE_NAMES)
+        if not (len(weights) == len(mean) == len(std) == n):
+            raise ValueError(f"weights, mean and std must each have {n} entries")
+        self.weights = tuple(float(w) for w in weights)
+        self.bias = float(bias)
+        self.mean = tuple(float(m) for m in mean)
+        self.std = tuple(float(s) if s > 0 else 1.0 for s in std)
+        self.vocab = dict(vocab or {})
+        self.meta = dict(meta or {})
+        self.name = name
+        self._coef = [w / s for w, s in zip(self.weights, self.std, strict=True)]
+        self._offset = self.bias - sum(c * m for c, m in zip(self._coef, self.mean, strict=True))
+
+    def estimate(self, messages: Messages) -> Difficulty:
+        """Score ``messages``; ``features`` explains it against the average training prompt."""
+        f = compute(extract(messages))
+        v = f.values
+        z = self._offset
+        for c, x in zip(self._coef, v, strict=True):
+            z += c * x
+        word_part = 0.0
+        if self.vocab:
+            get = self.vocab.get
+            word_part = sum(get(w, 0.0) for w in set(f.words))
+            z += word_part
+        score = 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+        terms = [
+            (name, c * (x - m))
+            for name, c, x, m in zip(FEATURE_NAMES, self._coef, v, self.mean, strict=True)
+        ]
+        if word_part:
+            terms.append(("words", word_part))
+        return Difficulty(score, categorize(v), top_features(terms))
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form written by :meth:`save`."""
+        return {
+            "format": FORMAT,
+            "features": list(FEATURE_NAMES),
+            "weights": [round(w, 6) for w in self.weights],
+            "bias": round(self.bias, 6),
+            "mean": [round(m, 6) for m in self.mean],
+            "std": [round(s, 6) for s in self.std],
+            "vocab": {w: round(c, 5) for w, c in sorted(self.vocab.items())},
+            "meta": self.meta,
+        }
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the weights as JSON to ``path`` and return it."""
+        import json
+        from pathlib import Path
+
+        p = Path(path)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(json.dumps(self.to_json(), indent=1, sort_keys=False) + "\n", "utf-8")
+        return p
+
+    @classmethod
+    def from_json(cls, obj: Any, *, source: str = "<json>") -> LearnedEstimator:
+        """Build from the JSON form; ConfigError if it is not a weight file of this version."""
+        if not isinstance(obj, Mapping) or obj.get("format") != FORMAT:
+            raise _config_error(source, f"is not a {FORMAT} weight file")
+        if list(obj.get("features", [])) != list(FEATURE_NAMES):
+            raise _config_error(
+                source, "was trained on other features than this costroute version computes"
+            )
+        try:
+            return cls(
+                obj["weights"],
+                obj["bias"],
+                obj["mean"],
+                obj["std"],
+                {str(k): float(v) for k, v in obj.get("vocab", {}).items()},
+                obj.get("meta", {}),
+                name=str(obj.get("meta", {}).get("name", "learned")),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise _config_error(source, f"is corrupt ({exc!r})") from exc
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str] | None = None) -> LearnedEstimator:
+        """Load weights from ``path``, or the ones shipped in the package when ``None``."""
+        import json
+        from pathlib import Path
+
+        p = Path(path) if path is not None else default_weights_path()
+        try:
+            text = p.read_text("utf-8")
+        except OSError as exc:
+            raise _config_error(str(p), f"cannot be read ({exc.strerror or exc})") from exc
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise _config_error(str(p), f"is not valid JSON ({exc.msg})") from exc
+        return cls.from_json(obj, source=str(p))
+
+    def __repr__(self) -> str:
+        return f"<LearnedEstimator name={self.name!r} vocab={len(self.vocab)}>"

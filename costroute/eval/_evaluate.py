@@ -1,0 +1,179 @@
+"""Evaluate a router's scores on labelled records, and calibrate its threshold."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from costroute.errors import ConfigError
+from costroute.eval import metrics
+from costroute.eval.data import Record, scores_of
+
+__all__ = ["Calibration", "EvalResult", "RouterFigures", "calibrate", "evaluate"]
+
+
+@dataclass(frozen=True, slots=True)
+class RouterFigures:
+    """The RouteLLM figures of one router (see :mod:`costroute.eval.metrics`)."""
+
+    apgr: float
+    cpt50: float
+    cpt80: float
+    cost_saved_at_95: float
+
+    @classmethod
+    def of(cls, curve: metrics.Curve) -> RouterFigures:
+        """Figures of a routing curve."""
+        return cls(
+            apgr=metrics.apgr(curve),
+            cpt50=metrics.cpt(curve, 0.5),
+            cpt80=metrics.cpt(curve, 0.8),
+            cost_saved_at_95=metrics.cost_saved_at(curve, 0.95),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class EvalResult:
+    """A router evaluated on ``n`` records for one strong/weak pair, beside random and oracle.
+
+    ``apgr``, ``cpt50``, ``cpt80`` and ``cost_saved_at_95`` are the router's; ``random`` holds
+    the expected figures of a random router, ``oracle`` those of a router that knows the labels.
+    ``cost_basis`` is ``"usd"`` when per-item costs were used, else ``"calls"``.
+    """
+
+    n: int
+    strong: str
+    weak: str
+    strong_quality: float
+    weak_quality: float
+    apgr: float
+    cpt50: float
+    cpt80: float
+    cost_saved_at_95: float
+    random: RouterFigures
+    oracle: RouterFigures
+    cost_basis: str = "calls"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form."""
+        return asdict(self)
+
+
+def _qualities(
+    records: Sequence[Record], scores: Sequence[float], strong: str, weak: str
+) -> tuple[list[float], list[float]]:
+    if len(records) != len(scores):
+        raise ConfigError(
+            f"{len(scores)} router scores for {len(records)} records.",
+            field="scores",
+            fix="give one score per record, in the records' order",
+        )
+    if not records:
+        raise ConfigError("No records to evaluate.", field="records", fix="pass labelled records")
+    return scores_of(records, strong), scores_of(records, weak)
+
+
+def evaluate(
+    records: Sequence[Record],
+    scores: Sequence[float],
+    strong: str,
+    weak: str,
+    costs: Sequence[tuple[float, float]] | None = None,
+) -> EvalResult:
+    """RouteLLM figures of ``scores`` (higher = send to ``strong``) on ``records``.
+
+    ``costs`` are per-record ``(strong, weak)`` costs; without them the cost figures use the
+    share of calls sent to the strong model. See :func:`costroute.eval.data.costs_of`.
+    """
+    sq, wq = _qualities(records, scores, strong, weak)
+    try:
+        curve = metrics.quality_curve(scores, sq, wq, costs)
+        figures = RouterFigures.of(curve)
+        random = RouterFigures.of(metrics.quality_curve([0.0] * len(sq), sq, wq, costs))
+        oracle = RouterFigures.of(
+            metrics.quality_curve(metrics.oracle_scores(sq, wq), sq, wq, costs)
+        )
+    except ValueError as exc:
+        raise ConfigError(
+            f"Cannot evaluate {strong!r} over {weak!r}: {exc}.",
+            field="strong/weak",
+            fix="pick a strong model that scores higher than the weak one on these records",
+        ) from exc
+    return EvalResult(
+        n=len(sq),
+        strong=strong,
+        weak=weak,
+        strong_quality=curve.strong_quality,
+        weak_quality=curve.weak_quality,
+        apgr=figures.apgr,
+        cpt50=figures.cpt50,
+        cpt80=figures.cpt80,
+        cost_saved_at_95=figures.cost_saved_at_95,
+        random=random,
+        oracle=oracle,
+        cost_basis="calls" if costs is None else "usd",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """A threshold chosen on training data: call the strong model when ``score >= threshold``.
+
+    ``strong_share`` and ``quality_fraction`` (of the strong model's quality) are what that
+    threshold achieved on the data it was chosen on; expect some drift on new traffic.
+    """
+
+    threshold: float
+    strong_share: float
+    quality_fraction: float
+
+
+def calibrate(
+    records: Sequence[Record],
+    scores: Sequence[float],
+    strong: str,
+    weak: str,
+    *,
+    target_quality: float | None = None,
+    target_cost_share: float | None = None,
+) -> Calibration:
+    """Pick a threshold on (training) data for exactly one target.
+
+    ``target_quality``: the fewest strong calls whose quality reaches that fraction of the
+    strong model's quality (ties in score are kept together, so the share may be higher).
+    ``target_cost_share``: the most strong calls not above that share of all calls.
+    """
+    if (target_quality is None) == (target_cost_share is None):
+        raise ConfigError(
+            "calibrate() needs exactly one target.",
+            field="target_quality/target_cost_share",
+            fix="pass target_quality=0.95 or target_cost_share=0.3, not both",
+        )
+    target = target_quality if target_quality is not None else target_cost_share
+    assert target is not None
+    if not 0.0 <= target <= 1.0:
+        raise ConfigError(
+            f"Calibration target {target} is outside [0, 1].",
+            field="target_quality" if target_quality is not None else "target_cost_share",
+            fix="give a fraction, e.g. 0.95",
+        )
+    sq, wq = _qualities(records, scores, strong, weak)
+    curve = metrics.quality_curve(scores, sq, wq)
+    qs = curve.strong_quality
+    pick = len(curve.share) - 1
+    for i in range(len(curve.share)):
+        if target_quality is not None:
+            if curve.quality[i] >= target_quality * qs - 1e-12:
+                pick = i
+                break
+        elif curve.share[i] <= target + 1e-12:
+            pick = i
+    threshold = curve.threshold[pick]
+    if threshold == float("inf"):
+        threshold = 1.0 + 1e-9 if max(scores) <= 1.0 else float(max(scores)) * 2 + 1.0
+    return Calibration(
+        threshold=threshold,
+        strong_share=curve.share[pick],
+        quality_fraction=curve.quality[pick] / qs if qs > 0 else 1.0,
+    )

@@ -1,0 +1,80 @@
+"""RouteLLM metrics on tiny hand-computed cases."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from costroute.eval import metrics as m
+
+# Four items; strong/weak quality; router scores rank them 0, 1, 3, 2.
+STRONG = [1.0, 1.0, 0.0, 1.0]
+WEAK = [0.0, 1.0, 1.0, 0.0]
+SCORES = [0.9, 0.5, 0.1, 0.3]
+
+
+def test_curve_vertices() -> None:
+    c = m.quality_curve(SCORES, STRONG, WEAK)
+    assert c.share == (0.0, 0.25, 0.5, 0.75, 1.0)
+    assert c.quality == (0.5, 0.75, 0.75, 1.0, 0.75)
+    assert c.threshold[1:] == (0.9, 0.5, 0.3, 0.1)
+    assert (c.strong_quality, c.weak_quality) == (0.75, 0.5)
+    assert c.pgr() == (0.0, 1.0, 1.0, 2.0, 1.0)
+
+
+def test_apgr_cpt_and_cost_saved_by_hand() -> None:
+    c = m.quality_curve(SCORES, STRONG, WEAK)
+    # trapezoids: 0.25 * (0.5 + 1 + 1.5 + 1.5)
+    assert m.apgr(c) == pytest.approx(1.125)
+    assert m.cpt(c, 0.5) == pytest.approx(0.125)
+    assert m.cpt(c, 0.8) == pytest.approx(0.2)
+    assert m.cpt(c, 3.0) == 1.0
+    # target 0.95 * 0.75 = 0.7125 reached at share 0.2125 -> saved 0.7875
+    assert m.cost_saved_at(c, 0.95) == pytest.approx(0.7875)
+
+
+def test_random_router_is_the_diagonal() -> None:
+    c = m.quality_curve([0.0] * 4, STRONG, WEAK)
+    assert c.share == (0.0, 1.0)
+    assert m.apgr(c) == pytest.approx(0.5)
+    assert m.cpt(c, 0.5) == pytest.approx(0.5)
+    assert m.cpt(c, 0.8) == pytest.approx(0.8)
+    assert m.cost_saved_at(c, 0.95) == pytest.approx(0.15)
+
+
+def test_random_scores_average_to_the_analytic_value() -> None:
+    rng = random.Random(7)
+    strong = [float(rng.random() < 0.8) for _ in range(200)]
+    weak = [float(rng.random() < 0.5) for _ in range(200)]
+    runs = [
+        m.apgr(m.quality_curve([rng.random() for _ in strong], strong, weak)) for _ in range(300)
+    ]
+    assert sum(runs) / len(runs) == pytest.approx(0.5, abs=0.02)
+
+
+def test_oracle_beats_everything() -> None:
+    oracle = m.quality_curve(m.oracle_scores(STRONG, WEAK), STRONG, WEAK)
+    assert m.apgr(oracle) == pytest.approx(0.25 * (1 + 3 + 4 + 3) / 2 + 0.0)  # PGR 0,2,2,2,1
+    assert m.apgr(oracle) >= m.apgr(m.quality_curve(SCORES, STRONG, WEAK))
+
+
+def test_per_item_costs() -> None:
+    # strong costs 10 on item 0 and 1 elsewhere; weak costs nothing.
+    costs = [(10.0, 0.0), (1.0, 0.0), (1.0, 0.0), (1.0, 0.0)]
+    c = m.quality_curve([0.1, 0.2, 0.3, 0.9], [1.0, 1.0, 1.0, 1.0], [0.0, 1.0, 1.0, 1.0], costs)
+    # item 0 is routed last: reaching 0.95 needs 80% of it in expectation -> cost 3 + 8 = 11
+    assert c.cost[-1] == 13.0
+    assert m.cost_saved_at(c, 0.95) == pytest.approx(1 - 11 / 13)
+
+
+def test_weak_already_good_enough_saves_all_strong_cost() -> None:
+    c = m.quality_curve([0.5, 0.5], [1.0, 1.0], [1.0, 0.9])
+    assert m.cost_saved_at(c, 0.9) == 1.0
+
+
+def test_errors() -> None:
+    with pytest.raises(ValueError, match="equal length"):
+        m.quality_curve([0.1], [1.0, 0.0], [0.0])
+    with pytest.raises(ValueError, match="PGR is undefined"):
+        m.apgr(m.quality_curve([0.1, 0.2], [0.0, 1.0], [1.0, 0.0]))
