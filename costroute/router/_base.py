@@ -1,0 +1,237 @@
+"""The part of the router that does no I/O: configuration, planning and settling.
+
+``Router`` (sync and async twins) builds on it; ``Router.explain()`` is this part alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import time
+import uuid
+import warnings
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from costroute import difficulty, pricing
+from costroute._request import build_request, prompt_text
+from costroute.catalog import DEFAULT_BASELINE, Deployment, default_deployments, known, known_names
+from costroute.errors import (
+    ConfigError,
+    MissingAPIKeyError,
+    NoDeploymentAvailable,
+    UnknownDeploymentError,
+)
+from costroute.executor import Executor, Outcome, RetryConfig
+from costroute.policy import Policy, balanced, incapable_reason
+from costroute.types import CallInfo, Choice, Plan, Request, Signals
+
+__all__ = ["ModelDeprecationWarning", "RouterBase"]
+
+log = logging.getLogger("costroute")
+
+ZERO = Decimal(0)
+
+
+class ModelDeprecationWarning(UserWarning):
+    """A deployment's model is past its provider's deprecation date."""
+
+
+def _index(deployments: Iterable[Deployment]) -> dict[str, Deployment]:
+    out: dict[str, Deployment] = {}
+    for dep in deployments:
+        if not isinstance(dep, Deployment):
+            raise ConfigError(
+                f"deployments must hold costroute.Deployment objects, got {type(dep).__name__}.",
+                field="deployments",
+                fix="build each with costroute.Deployment(...) or costroute.catalog.known(...)",
+            )
+        if dep.name in out:
+            raise ConfigError(
+                f"Two deployments are named {dep.name!r}.",
+                field="deployments",
+                fix="give every deployment a unique name",
+            )
+        out[dep.name] = dep
+    if not out:
+        raise ConfigError("No deployments.", field="deployments", fix="give at least one")
+    return out
+
+
+def _pick_baseline(deployments: Mapping[str, Deployment], name: str | None) -> Deployment:
+    if name is not None:
+        if name in deployments:
+            return deployments[name]
+        if name in known_names():
+            return known(name)
+        raise ConfigError(
+            f"Baseline {name!r} is neither a deployment of this router nor a pinned model.",
+            field="baseline",
+            fix=f"use one of {', '.join(sorted(deployments))}",
+        )
+    if DEFAULT_BASELINE in deployments:
+        return deployments[DEFAULT_BASELINE]
+    return max(deployments.values(), key=lambda d: (d.tier, d.prices.output, d.prices.input))
+
+
+class RouterBase:
+    """Configuration, planning and settlement; no network."""
+
+    def __init__(
+        self,
+        deployments: Iterable[Deployment] | None = None,
+        *,
+        policy: Policy | None = None,
+        baseline: str | None = None,
+        estimator: Any = None,
+        timeout: float = 120.0,
+        retry: RetryConfig | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], dt.datetime] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        asleep: Callable[[float], Awaitable[None]] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+            raise ConfigError(
+                f"timeout={timeout!r} is invalid.", field="timeout", fix="use seconds > 0"
+            )
+        self.deployments = _index(default_deployments() if deployments is None else deployments)
+        self.policy: Policy = policy if policy is not None else balanced()
+        if not isinstance(self.policy, Policy):
+            raise ConfigError(
+                f"policy {self.policy!r} has no name and route(request, signals) method.",
+                field="policy",
+                fix="pass a preset such as costroute.policy.balanced() or a Policy object",
+            )
+        self.baseline = _pick_baseline(
+            self.deployments, baseline or getattr(self.policy, "baseline", None)
+        )
+        self.estimator = (
+            difficulty.default_estimator() if estimator is None else difficulty.as_estimator(estimator)
+        )
+        self.timeout = float(timeout)
+        self.now = now or (lambda: dt.datetime.now(dt.UTC))
+        self.environ = environ
+        self.executor = Executor(
+            self.deployments, retry=retry, clock=clock, now=self.now, sleep=sleep, asleep=asleep
+        )
+        self._warn_deprecated()
+
+    def _warn_deprecated(self) -> None:
+        today = self.now().date()
+        for dep in self.deployments.values():
+            notice = dep.deprecation_notice(today)
+            if notice:
+                warnings.warn(notice, ModelDeprecationWarning, stacklevel=4)
+
+    # ---- planning (pure) ---------------------------------------------------------------------
+
+    def _has_key(self, dep: Deployment) -> bool:
+        try:
+            dep.resolve_api_key(self.environ)  # type: ignore[arg-type]
+        except MissingAPIKeyError:
+            return False
+        return True
+
+    def _prepare(self, messages: Any, kwargs: Mapping[str, Any]) -> tuple[Request, Plan]:
+        request = build_request(messages, kwargs)
+        if request.model != "auto":
+            return request, self._pinned_plan(request)
+        keyed = tuple(d for d in self.deployments.values() if self._has_key(d))
+        if not keyed:
+            first = next(iter(self.deployments.values()))
+            raise MissingAPIKeyError(first.name, first.api_key_env)
+        estimate = self.estimator.estimate(request.messages)
+        signals = Signals(
+            deployments=keyed,
+            difficulty=estimate.score,
+            category=estimate.category,
+            difficulty_features=estimate.features,
+            input_tokens=request.input_tokens_estimate,
+        )
+        plan = self.policy.route(request, signals)
+        missing = [d.name for d in self.deployments.values() if d not in keyed]
+        if missing:
+            plan = _with_reason(plan, f"no API key for: {', '.join(missing)}")
+        return request, plan
+
+    def _pinned_plan(self, request: Request) -> Plan:
+        dep = self.deployments.get(request.model)
+        if dep is None:
+            raise UnknownDeploymentError(request.model, list(self.deployments))
+        if not self._has_key(dep):
+            raise MissingAPIKeyError(dep.name, dep.api_key_env)
+        why = incapable_reason(request, dep)
+        if why is not None:
+            raise NoDeploymentAvailable(f"Pinned deployment {dep.name!r} cannot serve this", [why])
+        return Plan(
+            choices=(Choice(deployment=dep.name, reasons=("pinned by model=",)),),
+            policy="pinned",
+            difficulty=0.0,
+            reasons=(f"model={dep.name!r} pins the deployment; routing skipped",),
+        )
+
+    def explain(self, messages: Any, **kwargs: Any) -> Plan:
+        """The plan for this request, with its reasons; no network call, nothing recorded."""
+        return self._prepare(messages, kwargs)[1]
+
+    # ---- settling --------------------------------------------------------------------------
+
+    def _settle(
+        self,
+        request: Request,
+        plan: Plan,
+        outcome: Outcome,
+        started: float,
+        request_id: str,
+    ) -> CallInfo:
+        at = self.now()
+        dep = outcome.deployment
+        cost = sum((a.cost_usd for a in outcome.attempts), ZERO)
+        baseline = pricing.baseline_cost(outcome.usage, self.baseline.prices, at)
+        ttft = outcome.attempts[-1].ttft_ms if outcome.attempts else None
+        return CallInfo(
+            request_id=request_id,
+            deployment=dep.name,
+            model=dep.model,
+            provider=dep.provider,
+            policy=plan.policy,
+            difficulty=plan.difficulty,
+            category=plan.category,
+            reasons=plan.reasons,
+            cost_usd=cost,
+            baseline_model=self.baseline.name,
+            baseline_cost_usd=baseline,
+            usage=outcome.usage,
+            attempts=tuple(outcome.attempts),
+            latency_ms=(self.executor.clock() - started) * 1000.0,
+            ttft_ms=ttft,
+        )
+
+    @staticmethod
+    def _new_id() -> str:
+        return uuid.uuid4().hex
+
+    @staticmethod
+    def _prompt_hash(request: Request) -> str:
+        return hashlib.sha256(prompt_text(request.messages).encode()).hexdigest()
+
+    def __repr__(self) -> str:
+        names = ", ".join(self.deployments)
+        return f"<Router policy={self.policy.name!r} baseline={self.baseline.name!r} [{names}]>"
+
+
+def _with_reason(plan: Plan, reason: str) -> Plan:
+    return Plan(
+        choices=plan.choices,
+        policy=plan.policy,
+        difficulty=plan.difficulty,
+        category=plan.category,
+        reasons=(*plan.reasons, reason),
+        baseline=plan.baseline,
+        rejected=plan.rejected,
+    )
+

@@ -1,0 +1,92 @@
+"""Router: the drop-in chat client. ``chat`` and ``achat`` are twins over :class:`RouterBase`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from costroute.errors import LedgerError
+from costroute.executor import AsyncStreamRun, Outcome, StreamRun
+from costroute.router._base import RouterBase
+from costroute.types import CallInfo, Plan, Request
+
+__all__ = ["Router"]
+
+log = logging.getLogger("costroute")
+
+
+class Router(RouterBase):
+    """Routes each chat call to a deployment; OpenAI-shaped in and out.
+
+    >>> router = costroute.Router()                                     # doctest: +SKIP
+    >>> resp = router.chat(messages=[{"role": "user", "content": "hi"}])  # doctest: +SKIP
+    >>> resp.choices[0].message.content, resp.costroute.cost_usd          # doctest: +SKIP
+
+    Every keyword that is not costroute's own (``max_cost_usd``, ``latency_target_ms``,
+    ``user``, ``tenant``, ``tags``, ``policy``, ``model``) goes to litellm unchanged.
+    """
+
+    def __init__(self, deployments: Any = None, *, ledger: Any = None, on_ledger_error: str = "raise", store_prompts: bool = False, **kwargs: Any) -> None:
+        super().__init__(deployments, **kwargs)
+        self.ledger = ledger
+        self.store_prompts = store_prompts
+        self.on_ledger_error = on_ledger_error
+
+    # ---- bookkeeping ------------------------------------------------------------------------
+
+    def _finisher(self, request: Request, plan: Plan, started: float, request_id: str) -> Callable[[Outcome, BaseException | None], CallInfo]:
+        def finish(outcome: Outcome, error: BaseException | None) -> CallInfo:
+            info = self._settle(request, plan, outcome, started, request_id)
+            self._record(request, info, error)
+            return info
+
+        return finish
+
+    def _record(self, request: Request, info: CallInfo, error: BaseException | None) -> None:
+        if self.ledger is None:
+            return
+        try:
+            self.ledger.append(request, info, error)
+        except Exception as exc:  # the ledger's own errors are reported, never lost silently
+            if self.on_ledger_error == "raise":
+                raise LedgerError(f"Could not record call {info.request_id}: {exc}") from exc
+            log.warning("costroute: ledger write failed for %s: %s", info.request_id, exc)
+
+    # ---- sync ------------------------------------------------------------------------------
+
+    def chat(self, messages: Any = None, **kwargs: Any) -> Any:
+        """Route and answer one chat request (``stream=True`` returns an iterator of chunks)."""
+        started = self.executor.clock()
+        request, plan = self._prepare(messages, kwargs)
+        request_id = self._new_id()
+        finish = self._finisher(request, plan, started, request_id)
+        if request.stream:
+            return StreamRun(self.executor, plan, request, self.timeout, finish)
+        outcome = self.executor.run(plan, request, self.timeout)
+        info = finish(outcome, None)
+        return _attach(outcome.response, info)
+
+    # ---- async -----------------------------------------------------------------------------
+
+    async def achat(self, messages: Any = None, **kwargs: Any) -> Any:
+        """Async twin of :meth:`chat` (``stream=True`` returns an async iterator)."""
+        started = self.executor.clock()
+        request, plan = self._prepare(messages, kwargs)
+        request_id = self._new_id()
+        finish = self._finisher(request, plan, started, request_id)
+        if request.stream:
+            return AsyncStreamRun(self.executor, plan, request, self.timeout, finish)
+        outcome = await self.executor.arun(plan, request, self.timeout)
+        info = finish(outcome, None)
+        return _attach(outcome.response, info)
+
+
+def _attach(response: Any, info: CallInfo) -> Any:
+    """Set ``response.costroute`` without making it a serialised field of the response.
+
+    litellm's ModelResponse is a pydantic model that allows extra fields: a plain setattr would
+    put CallInfo into ``model_dump()`` and break ``model_dump_json()``.
+    """
+    object.__setattr__(response, "costroute", info)
+    return response
