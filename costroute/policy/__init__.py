@@ -25,7 +25,7 @@ __all__ = [
 
 
 def balanced(**overrides: object) -> TieredPolicy:
-    """Difficulty picks the tier (small < 0.35 <= strong < 0.7 <= premium), price within it."""
+    """Difficulty picks the tier (small < 0.35 <= strong < 0.6 <= premium), price within it."""
     return TieredPolicy(**{"name": "balanced", **overrides})  # type: ignore[arg-type]
 
 

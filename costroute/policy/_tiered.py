@@ -1,7 +1,7 @@
 """The first routing policy: difficulty picks a quality tier, price picks within it.
 
-A request whose difficulty is below ``easy_below`` goes to the cheapest capable tier-1
-deployment; one at or above ``hard_from`` to the cheapest capable premium (tier-3) deployment;
+A request whose difficulty is below ``easy_below`` (0.35) goes to the cheapest capable tier-1
+deployment; one at or above ``hard_from`` (0.6) to the cheapest capable premium (tier-3) deployment;
 the rest to tier 2. Deployments that cannot serve the request (tools, images, JSON mode, context
 length, max_cost_usd, an open breaker) are never chosen, and the plan says why. A latency target
 drops deployments predicted to miss it. Budget pressure above ``downgrade_at`` lowers the tier
@@ -37,7 +37,7 @@ class TieredPolicy:
 
     name: str = "balanced"
     easy_below: float = 0.35
-    hard_from: float = 0.7
+    hard_from: float = 0.6
     downgrade_at: float = 0.8
     max_fallbacks: int = 2
     prefer: str = "cost"  # "cost" | "quality" | "latency"
