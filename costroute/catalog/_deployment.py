@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import (
@@ -182,7 +183,7 @@ class Deployment(BaseModel):
 
     # ---- behaviour -------------------------------------------------------------------------
 
-    def resolve_api_key(self, environ: dict[str, str] | None = None) -> str:
+    def resolve_api_key(self, environ: Mapping[str, str] | None = None) -> str:
         """The key to send: the one given, else the environment variable; else a typed error."""
         if self.api_key is not None:
             return self.api_key.get_secret_value()

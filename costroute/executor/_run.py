@@ -96,6 +96,7 @@ class Executor:
         now: Callable[[], dt.datetime] | None = None,
         sleep: Sleep = time.sleep,
         asleep: ASleep | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         self.deployments = deployments
         self.retry = retry or RetryConfig()
@@ -103,6 +104,7 @@ class Executor:
         self.now = now or (lambda: dt.datetime.now(dt.UTC))
         self.sleep = sleep
         self.asleep = asleep
+        self.environ = environ
 
     # ---- one attempt -------------------------------------------------------------------------
 
@@ -167,6 +169,7 @@ class Executor:
                                 request.messages,
                                 params,
                                 timeout=self._timeout_left(deadline),
+                                environ=self.environ,
                             )
                         except CostrouteError as exc:
                             self.record(progress, dep, started, None, exc)
@@ -202,6 +205,7 @@ class Executor:
                                 request.messages,
                                 params,
                                 timeout=self._timeout_left(deadline),
+                                environ=self.environ,
                             )
                         except CostrouteError as exc:
                             self.record(progress, dep, started, None, exc)

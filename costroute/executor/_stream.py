@@ -83,7 +83,7 @@ class StreamRun:
         started = ex.clock()
         params = {**self._request.params, **choice.params}
         chunks = providers.stream(
-            dep, self._request.messages, params, timeout=ex._timeout_left(deadline)
+            dep, self._request.messages, params, timeout=ex._timeout_left(deadline), environ=ex.environ
         )
         buffered: list[Any] = []
         for chunk in chunks:
@@ -155,7 +155,7 @@ class AsyncStreamRun:
         started = ex.clock()
         params = {**self._request.params, **choice.params}
         chunks = providers.astream(
-            dep, self._request.messages, params, timeout=ex._timeout_left(deadline)
+            dep, self._request.messages, params, timeout=ex._timeout_left(deadline), environ=ex.environ
         )
         buffered: list[Any] = []
         async for chunk in chunks:

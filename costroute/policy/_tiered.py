@@ -12,6 +12,7 @@ tiers, then lower ones, cheapest first within each.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from costroute.catalog import Deployment
 from costroute.errors import ConfigError, NoDeploymentAvailable
@@ -107,15 +108,18 @@ class TieredPolicy:
             )
         tier = self._wanted_tier(signals, reasons)
         capable = self._within_latency(request, signals, capable, reasons, rejected)
-        ranked = sorted(capable, key=lambda d: self._rank(d, tier, request, signals))
+        costs = {d.name: expected_cost(request, d) for d in capable}
+        ranked = sorted(capable, key=lambda d: self._rank(d, tier, costs[d.name], signals))
         chosen = ranked[: 1 + self.max_fallbacks]
         first = chosen[0]
         if first.tier != tier:
             reasons.append(f"no capable {_TIER_NAMES[tier]} deployment; using tier {first.tier}")
-        reasons.append(f"{self._why_first()}: {first.name} (est ${expected_cost(request, first):.6f})")
+        reasons.append(f"{self._why_first()}: {first.name} (est ${costs[first.name]:.6f})")
         reasons.extend(f"skipped {name}: {why}" for name, why in rejected)
         return Plan(
-            choices=tuple(self._choice(request, d, i) for i, d in enumerate(chosen)),
+            choices=tuple(
+                self._choice(request, d, i, costs[d.name]) for i, d in enumerate(chosen)
+            ),
             policy=self.name,
             difficulty=signals.difficulty,
             category=signals.category,
@@ -150,14 +154,14 @@ class TieredPolicy:
         )
         return [fastest]
 
-    def _rank(self, dep: Deployment, tier: int, request: Request, signals: Signals) -> tuple[float, ...]:
+    def _rank(self, dep: Deployment, tier: int, cost: Decimal, signals: Signals) -> tuple[float, ...]:
         # Same tier first, then higher tiers (better quality) in order, then lower ones.
         distance = dep.tier - tier if dep.tier >= tier else 10 + (tier - dep.tier)
         if self.prefer == "latency":
             return (predicted_latency_ms(dep, signals, 400),)
         if self.prefer == "quality":
-            return (-dep.tier, float(expected_cost(request, dep)))
-        return (distance, float(expected_cost(request, dep)))
+            return (-dep.tier, float(cost))
+        return (distance, float(cost))
 
     def _why_first(self) -> str:
         return {
@@ -166,7 +170,7 @@ class TieredPolicy:
             "latency": "fastest predicted",
         }[self.prefer]
 
-    def _choice(self, request: Request, dep: Deployment, index: int) -> Choice:
+    def _choice(self, request: Request, dep: Deployment, index: int, cost: Decimal) -> Choice:
         params: dict[str, int] = {}
         if request.max_cost_usd is not None:
             cap = cost_capped_output(request, dep)
@@ -177,5 +181,5 @@ class TieredPolicy:
             deployment=dep.name,
             params=params,
             reasons=why,
-            estimated_cost_usd=expected_cost(request, dep),
+            estimated_cost_usd=cost,
         )

@@ -50,9 +50,10 @@ def complete(
     params: Mapping[str, Any],
     *,
     timeout: float,
+    environ: Mapping[str, str] | None = None,
 ) -> Any:
     """One non-streaming call; litellm errors come out as costroute errors."""
-    key = deployment.resolve_api_key()
+    key = deployment.resolve_api_key(environ)
     kwargs = build_kwargs(deployment, messages, params, api_key=key, timeout=timeout)
     try:
         return litellm().completion(**kwargs)
@@ -66,9 +67,10 @@ async def acomplete(
     params: Mapping[str, Any],
     *,
     timeout: float,
+    environ: Mapping[str, str] | None = None,
 ) -> Any:
     """Async twin of :func:`complete`."""
-    key = deployment.resolve_api_key()
+    key = deployment.resolve_api_key(environ)
     kwargs = build_kwargs(deployment, messages, params, api_key=key, timeout=timeout)
     try:
         return await litellm().acompletion(**kwargs)
@@ -82,9 +84,10 @@ def stream(
     params: Mapping[str, Any],
     *,
     timeout: float,
+    environ: Mapping[str, str] | None = None,
 ) -> Iterator[Any]:
     """Chunks of one streamed call (usage arrives in the last); errors are translated."""
-    key = deployment.resolve_api_key()
+    key = deployment.resolve_api_key(environ)
     kwargs = build_kwargs(deployment, messages, params, api_key=key, timeout=timeout, stream=True)
     try:
         chunks = litellm().completion(**kwargs)
@@ -99,9 +102,10 @@ async def astream(
     params: Mapping[str, Any],
     *,
     timeout: float,
+    environ: Mapping[str, str] | None = None,
 ) -> AsyncIterator[Any]:
     """Async twin of :func:`stream`."""
-    key = deployment.resolve_api_key()
+    key = deployment.resolve_api_key(environ)
     kwargs = build_kwargs(deployment, messages, params, api_key=key, timeout=timeout, stream=True)
     try:
         chunks = await litellm().acompletion(**kwargs)

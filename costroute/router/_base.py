@@ -116,7 +116,13 @@ class RouterBase:
         self.now = now or (lambda: dt.datetime.now(dt.UTC))
         self.environ = environ
         self.executor = Executor(
-            self.deployments, retry=retry, clock=clock, now=self.now, sleep=sleep, asleep=asleep
+            self.deployments,
+            retry=retry,
+            clock=clock,
+            now=self.now,
+            sleep=sleep,
+            asleep=asleep,
+            environ=environ,
         )
         self._warn_deprecated()
 
@@ -131,7 +137,7 @@ class RouterBase:
 
     def _has_key(self, dep: Deployment) -> bool:
         try:
-            dep.resolve_api_key(self.environ)  # type: ignore[arg-type]
+            dep.resolve_api_key(self.environ)
         except MissingAPIKeyError:
             return False
         return True
@@ -153,8 +159,9 @@ class RouterBase:
             input_tokens=request.input_tokens_estimate,
         )
         plan = self.policy.route(request, signals)
-        missing = [d.name for d in self.deployments.values() if d not in keyed]
-        if missing:
+        if len(keyed) < len(self.deployments):
+            have = {d.name for d in keyed}
+            missing = [name for name in self.deployments if name not in have]
             plan = _with_reason(plan, f"no API key for: {', '.join(missing)}")
         return request, plan
 

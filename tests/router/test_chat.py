@@ -283,3 +283,11 @@ def test_max_cost_caps_output_tokens(router_factory: Any, mock: respx.MockRouter
     sent = sent_json(route)
     # the worst case must fit: input estimate x $0.30/M + max_tokens x $1.20/M <= $0.001
     assert 16 <= sent["max_tokens"] <= 833
+
+
+def test_keys_from_an_injected_environment_reach_the_provider(monkeypatch: pytest.MonkeyPatch, mock: respx.MockRouter) -> None:
+    monkeypatch.delenv("DEEPSEEK_API_KEY", raising=False)
+    route = mock.post(DEEPSEEK_URL).mock(return_value=httpx.Response(200, json=deepseek_body("ok")))
+    router = costroute.Router(environ={"DEEPSEEK_API_KEY": "sk-injected"})
+    assert router.chat(messages=EASY).costroute.deployment == "deepseek-v4-flash"
+    assert route.calls.last.request.headers["authorization"] == "Bearer sk-injected"
