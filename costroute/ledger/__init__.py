@@ -1,0 +1,40 @@
+"""The usage ledger: one durable record per routed call, and monthly savings reports.
+
+::
+
+    from costroute.ledger import open_ledger
+
+    with open_ledger("sqlite:///:memory:") as ledger:
+        ledger.append(record)                      # committed before it returns
+        report = ledger.report(month="2026-11", group_by="model")
+        print(report.to_text())
+
+The default ledger is a SQLite file (WAL) at :func:`default_ledger_path`; see docs/ledger.md for
+its schema, the durability guarantees and the report formats.
+"""
+
+from __future__ import annotations
+
+from costroute.ledger._base import Ledger
+from costroute.ledger._open import default_ledger_path, open_ledger
+from costroute.ledger._periods import GROUP_KEYS
+from costroute.ledger._record import CallRecord, Status, hash_prompt
+from costroute.ledger._report import DailyPoint, ReportRow, SavingsReport, nearest_rank
+from costroute.ledger._schema import SCHEMA_VERSION
+from costroute.ledger._sqlite import SQLiteLedger
+
+__all__ = [
+    "GROUP_KEYS",
+    "SCHEMA_VERSION",
+    "CallRecord",
+    "DailyPoint",
+    "Ledger",
+    "ReportRow",
+    "SQLiteLedger",
+    "SavingsReport",
+    "Status",
+    "default_ledger_path",
+    "hash_prompt",
+    "nearest_rank",
+    "open_ledger",
+]

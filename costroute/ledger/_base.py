@@ -1,0 +1,134 @@
+"""The :class:`Ledger` interface every backend implements, and the report assembly they share."""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from types import TracebackType
+from typing import Any, Self
+
+from costroute.ledger._periods import Period
+from costroute.ledger._record import CallRecord
+from costroute.ledger._report import DailyPoint, ReportRow, SavingsReport, Tally
+
+__all__ = ["Ledger", "assemble"]
+
+
+class Ledger(abc.ABC):
+    """Append-only usage records and the reports built from them.
+
+    ``append`` returns once the record is committed: a process crash right after cannot lose
+    it. Every method is thread-safe; the ``a``-prefixed twins run the blocking work in a worker
+    thread so they never block the event loop.
+    """
+
+    @abc.abstractmethod
+    def append(self, record: CallRecord) -> None:
+        """Commit one record (and its attempts) before returning."""
+
+    def append_many(self, records: Iterable[CallRecord]) -> None:
+        """Commit several records; backends may do it in one transaction."""
+        for record in records:
+            self.append(record)
+
+    @abc.abstractmethod
+    def report(
+        self, month: str | None = None, group_by: str | None = None, tz: str = "UTC"
+    ) -> SavingsReport:
+        """The savings report of ``month`` (``"YYYY-MM"``, ``None`` = this month) in ``tz``.
+
+        ``group_by`` is one of ``deployment``, ``model``, ``provider``, ``policy``, ``user``,
+        ``tenant``, ``tag:<key>``, ``day``, or ``None`` for totals only.
+        """
+
+    @abc.abstractmethod
+    def spent(
+        self,
+        since: dt.datetime,
+        until: dt.datetime | None = None,
+        *,
+        user: str | None = None,
+        tenant: str | None = None,
+        tag: tuple[str, str] | None = None,
+    ) -> Decimal:
+        """Settled spend (exact USD) of the calls in ``[since, until)`` matching every filter."""
+
+    @abc.abstractmethod
+    def records(self, month: str | None = None, *, tz: str = "UTC") -> list[CallRecord]:
+        """Every record (of ``month`` in ``tz`` if given), oldest first, attempts included."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release the backend's connections; the ledger cannot be used afterwards."""
+
+    async def aappend(self, record: CallRecord) -> None:
+        """:meth:`append` in a worker thread."""
+        await asyncio.to_thread(self.append, record)
+
+    async def areport(
+        self, month: str | None = None, group_by: str | None = None, tz: str = "UTC"
+    ) -> SavingsReport:
+        """:meth:`report` in a worker thread."""
+        return await asyncio.to_thread(self.report, month, group_by, tz)
+
+    async def aspent(
+        self, since: dt.datetime, until: dt.datetime | None = None, **filters: Any
+    ) -> Decimal:
+        """:meth:`spent` in a worker thread."""
+        return await asyncio.to_thread(lambda: self.spent(since, until, **filters))
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def assemble(
+    period: Period,
+    group_by: str | None,
+    cells: dict[tuple[Any, ...], Tally],
+    latencies: dict[Any, list[float]],
+) -> SavingsReport:
+    """A :class:`SavingsReport` from tallies per (group key, day index) and latencies per key."""
+    groups: dict[Any, Tally] = {}
+    days: dict[Any, Tally] = {}
+    total = Tally()
+    for (key, day), tally in cells.items():
+        groups.setdefault(key, Tally()).add(tally)
+        days.setdefault(day, Tally()).add(tally)
+        total.add(tally)
+    for key, values in latencies.items():
+        groups.setdefault(key, Tally()).latencies.extend(values)
+        total.latencies.extend(values)
+    rows: list[ReportRow] = []
+    if group_by is not None:
+        for key, tally in groups.items():
+            label = period.days[key][0] if group_by == "day" else key
+            rows.append(ReportRow(key=None if label is None else str(label), **tally.figures()))
+        if group_by == "day":
+            rows.sort(key=lambda r: r.key or "")
+        else:
+            rows.sort(key=lambda r: (-r.spend_usd, r.key is None, r.key or ""))
+    daily = tuple(
+        DailyPoint(iso, days[i].spend, days[i].baseline)
+        if i in days
+        else DailyPoint(iso, Decimal(0), Decimal(0))
+        for i, (iso, _, _) in enumerate(period.days)
+    )
+    return SavingsReport(
+        month=period.month,
+        tz=period.tz,
+        group_by=group_by,
+        by=tuple(rows),
+        daily=daily,
+        **total.figures(),
+    )

@@ -1,0 +1,243 @@
+"""Records to SQL rows and back. Times are integer microseconds since the epoch, UTC."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any, cast
+
+from costroute.ledger._money import from_text, to_pico, to_text
+from costroute.ledger._record import CallRecord, Status
+from costroute.types import Attempt, Usage
+
+__all__ = [
+    "ATTEMPT_COLUMNS",
+    "CALL_COLUMNS",
+    "INSERT_ATTEMPT",
+    "INSERT_CALL",
+    "attempt_rows",
+    "call_row",
+    "from_us",
+    "record_from_rows",
+    "to_us",
+]
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_US = dt.timedelta(microseconds=1)
+
+CALL_COLUMNS = (
+    "ts",
+    "request_id",
+    '"user"',
+    "tenant",
+    "tags",
+    "policy",
+    "deployment",
+    "model",
+    "provider",
+    "difficulty",
+    "category",
+    "input_tokens",
+    "cached_input_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+    "cost_usd",
+    "baseline_model",
+    "baseline_cost_usd",
+    "saved_usd",
+    "latency_ms",
+    "ttft_ms",
+    "cached",
+    "retries",
+    "fallbacks",
+    "status",
+    "error_class",
+    "stream",
+    "prompt_hash",
+    "prompt_text",
+    "cost_pusd",
+    "baseline_pusd",
+)
+ATTEMPT_COLUMNS = (
+    "call_id",
+    "idx",
+    "deployment",
+    "model",
+    "provider",
+    "status",
+    "status_code",
+    "error",
+    "latency_ms",
+    "ttft_ms",
+    "input_tokens",
+    "cached_input_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+    "cost_usd",
+)
+INSERT_CALL = (
+    f"INSERT INTO calls ({', '.join(CALL_COLUMNS)}) VALUES ({', '.join('?' * len(CALL_COLUMNS))})"
+)
+INSERT_ATTEMPT = (
+    f"INSERT INTO attempts ({', '.join(ATTEMPT_COLUMNS)})"
+    f" VALUES ({', '.join('?' * len(ATTEMPT_COLUMNS))})"
+)
+
+
+def to_us(at: dt.datetime) -> int:
+    """Microseconds since the epoch of an aware datetime."""
+    return (at - EPOCH) // _US
+
+
+def from_us(us: int) -> dt.datetime:
+    """The aware UTC datetime of a microsecond timestamp."""
+    return EPOCH + dt.timedelta(microseconds=us)
+
+
+def call_row(rec: CallRecord) -> tuple[Any, ...]:
+    """The ``calls`` row of a record, in :data:`CALL_COLUMNS` order."""
+    u = rec.usage
+    return (
+        to_us(rec.at),
+        rec.request_id,
+        rec.user,
+        rec.tenant,
+        json.dumps(dict(rec.tags), sort_keys=True, ensure_ascii=False),
+        rec.policy,
+        rec.deployment,
+        rec.model,
+        rec.provider,
+        float(rec.difficulty),
+        rec.category,
+        u.input_tokens,
+        u.cached_input_tokens,
+        u.cache_write_tokens,
+        u.output_tokens,
+        u.reasoning_tokens,
+        to_text(rec.cost_usd),
+        rec.baseline_model,
+        to_text(rec.baseline_cost_usd),
+        to_text(rec.saved_usd),
+        float(rec.latency_ms),
+        rec.ttft_ms,
+        int(rec.cached),
+        rec.retries,
+        rec.fallbacks,
+        rec.status,
+        rec.error_class,
+        int(rec.stream),
+        rec.prompt_hash,
+        rec.prompt_text,
+        to_pico(rec.cost_usd),
+        to_pico(rec.baseline_cost_usd),
+    )
+
+
+def attempt_rows(call_id: int, attempts: Sequence[Attempt]) -> list[tuple[Any, ...]]:
+    """The ``attempts`` rows of a call, in :data:`ATTEMPT_COLUMNS` order."""
+    return [
+        (
+            call_id,
+            idx,
+            a.deployment,
+            a.model,
+            a.provider,
+            a.status,
+            a.status_code,
+            a.error,
+            float(a.latency_ms),
+            a.ttft_ms,
+            a.usage.input_tokens,
+            a.usage.cached_input_tokens,
+            a.usage.cache_write_tokens,
+            a.usage.output_tokens,
+            a.usage.reasoning_tokens,
+            to_text(a.cost_usd),
+        )
+        for idx, a in enumerate(attempts)
+    ]
+
+
+def _attempt(row: Sequence[Any]) -> Attempt:
+    (_, _, dep, model, provider, status, code, error, lat, ttft, i, ci, cw, o, r, cost) = row
+    return Attempt(
+        deployment=dep,
+        model=model,
+        provider=provider,
+        status=status,
+        latency_ms=lat,
+        usage=Usage(i, o, ci, cw, r),
+        cost_usd=from_text(cost),
+        error=error,
+        status_code=code,
+        ttft_ms=ttft,
+    )
+
+
+def record_from_rows(row: Sequence[Any], attempts: Sequence[Sequence[Any]]) -> CallRecord:
+    """Rebuild a record from its ``calls`` row (``id`` then :data:`CALL_COLUMNS`)."""
+    (
+        _id,
+        ts,
+        request_id,
+        user,
+        tenant,
+        tags,
+        policy,
+        deployment,
+        model,
+        provider,
+        difficulty,
+        category,
+        i,
+        ci,
+        cw,
+        o,
+        r,
+        cost,
+        baseline_model,
+        baseline,
+        _saved,
+        latency,
+        ttft,
+        cached,
+        retries,
+        fallbacks,
+        status,
+        error_class,
+        stream,
+        prompt_hash,
+        prompt_text,
+        *_,
+    ) = row
+    return CallRecord(
+        request_id=request_id,
+        at=from_us(ts),
+        deployment=deployment,
+        model=model,
+        provider=provider,
+        policy=policy,
+        difficulty=difficulty,
+        category=category,
+        usage=Usage(i, o, ci, cw, r),
+        cost_usd=from_text(cost),
+        baseline_model=baseline_model,
+        baseline_cost_usd=from_text(baseline),
+        latency_ms=latency,
+        ttft_ms=ttft,
+        cached=bool(cached),
+        retries=retries,
+        fallbacks=fallbacks,
+        status=cast(Status, status),
+        error_class=error_class,
+        stream=bool(stream),
+        user=user,
+        tenant=tenant,
+        tags=json.loads(tags),
+        prompt_hash=prompt_hash,
+        prompt_text=prompt_text,
+        attempts=tuple(_attempt(a) for a in attempts),
+    )

@@ -1,0 +1,159 @@
+"""One ledger row: :class:`CallRecord`, built from a call's :class:`~costroute.types.CallInfo`.
+
+A record holds figures and identifiers only. It never holds an API key, and it holds the prompt
+text only when the application opted in (``prompt_text=``); ``prompt_hash`` is enough to find
+repeated prompts without keeping them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal, get_args
+
+from costroute.errors import InvalidRequestError
+from costroute.types import Attempt, CallInfo, Usage
+
+__all__ = ["CallRecord", "Status", "hash_prompt"]
+
+Status = Literal["ok", "error", "refused"]
+_STATUSES: frozenset[str] = frozenset(get_args(Status))
+
+
+def hash_prompt(messages: Sequence[Mapping[str, Any]]) -> str:
+    """A stable SHA-256 hex digest of the messages (canonical JSON), for ``prompt_hash=``."""
+    canonical = json.dumps(list(messages), sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _utc(at: dt.datetime) -> dt.datetime:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise InvalidRequestError(
+            f"The record time {at.isoformat()} has no time zone.",
+            field="at",
+            fix="pass an aware datetime, e.g. datetime.now(timezone.utc)",
+        )
+    return at.astimezone(dt.UTC)
+
+
+def _tags(tags: Mapping[str, str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in tags.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise InvalidRequestError(
+                f"Tag {key!r}={value!r} is not a pair of strings.",
+                field="tags",
+                fix="pass tags as a mapping of str to str, e.g. {'feature': 'search'}",
+            )
+        out[key] = value
+    return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallRecord:
+    """What the ledger keeps about one routed call. Money is exact :class:`Decimal` USD.
+
+    ``at`` is an aware UTC datetime. ``status`` is ``"ok"`` (answered), ``"error"`` (every
+    attempt failed; billed attempts still cost money) or ``"refused"`` (a budget refused the
+    call before the network). ``attempts`` keeps every try, billed or not.
+    """
+
+    request_id: str
+    at: dt.datetime
+    deployment: str
+    model: str
+    provider: str
+    policy: str
+    difficulty: float
+    category: str = "general"
+    usage: Usage = field(default_factory=Usage)
+    cost_usd: Decimal = Decimal(0)
+    baseline_model: str | None = None
+    baseline_cost_usd: Decimal = Decimal(0)
+    latency_ms: float = 0.0
+    ttft_ms: float | None = None
+    cached: bool = False
+    retries: int = 0
+    fallbacks: int = 0
+    status: Status = "ok"
+    error_class: str | None = None
+    stream: bool = False
+    user: str | None = None
+    tenant: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    prompt_hash: str = ""
+    prompt_text: str | None = None
+    attempts: tuple[Attempt, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.status not in _STATUSES:
+            raise InvalidRequestError(
+                f"Unknown record status {self.status!r}.",
+                field="status",
+                fix=f"use one of: {', '.join(sorted(_STATUSES))}",
+            )
+        object.__setattr__(self, "at", _utc(self.at))
+        object.__setattr__(self, "tags", _tags(self.tags))
+
+    @property
+    def saved_usd(self) -> Decimal:
+        """Baseline minus actual; negative when the call cost more than the baseline would."""
+        return self.baseline_cost_usd - self.cost_usd
+
+    @classmethod
+    def from_call(
+        cls,
+        info: CallInfo,
+        *,
+        at: dt.datetime,
+        user: str | None = None,
+        tenant: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        policy: str | None = None,
+        prompt_hash: str = "",
+        prompt_text: str | None = None,
+        status: Status = "ok",
+        error_class: str | None = None,
+        stream: bool = False,
+        ttft_ms: float | None = None,
+    ) -> CallRecord:
+        """The record of a settled call. ``prompt_text`` is kept only when given (opt-in)."""
+        return cls(
+            request_id=info.request_id,
+            at=at,
+            deployment=info.deployment,
+            model=info.model,
+            provider=info.provider,
+            policy=policy if policy is not None else info.policy,
+            difficulty=info.difficulty,
+            category=info.category,
+            usage=info.usage,
+            cost_usd=info.cost_usd,
+            baseline_model=info.baseline_model,
+            baseline_cost_usd=info.baseline_cost_usd,
+            latency_ms=info.latency_ms,
+            ttft_ms=ttft_ms if ttft_ms is not None else info.ttft_ms,
+            cached=info.cached,
+            retries=info.retries,
+            fallbacks=info.fallbacks,
+            status=status,
+            error_class=error_class,
+            stream=stream,
+            user=user,
+            tenant=tenant,
+            tags=dict(tags or {}),
+            prompt_hash=prompt_hash,
+            prompt_text=prompt_text,
+            attempts=tuple(info.attempts),
+        )
+
+    def __repr__(self) -> str:
+        # Never shows the prompt text: reprs end up in logs.
+        return (
+            f"<CallRecord {self.request_id} {self.status} deployment={self.deployment!r}"
+            f" cost=${self.cost_usd:.6f} saved=${self.saved_usd:.6f} cached={self.cached}>"
+        )

@@ -1,0 +1,147 @@
+"""The ledger's SQL schema, its version, and the forward migrations between versions.
+
+``schema_version`` holds one row: the version the file is at. Opening a file runs every migration
+above that version, in order, inside one ``BEGIN IMMEDIATE`` transaction (so two processes that
+open an old file at once migrate it once). A file newer than this code is refused, never
+downgraded.
+
+=======  ===================================================================================
+version  change
+=======  ===================================================================================
+1        ``calls`` and ``attempts``; money as exact Decimal text
+2        streaming (``stream``, ``ttft_ms``) and integer picodollar columns (``cost_pusd``,
+         ``baseline_pusd``) for exact SQL sums, back-filled from the text columns
+=======  ===================================================================================
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from costroute.errors import LedgerError
+from costroute.ledger._money import from_text, to_pico
+
+__all__ = ["SCHEMA_VERSION", "V1_DDL", "ensure_schema", "read_version"]
+
+V1_DDL = """
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+CREATE TABLE calls (
+    id INTEGER PRIMARY KEY,
+    ts INTEGER NOT NULL,                 -- microseconds since 1970-01-01 UTC
+    request_id TEXT NOT NULL UNIQUE,
+    "user" TEXT,
+    tenant TEXT,
+    tags TEXT NOT NULL DEFAULT '{}',     -- JSON object of str -> str
+    policy TEXT NOT NULL,
+    deployment TEXT NOT NULL,
+    model TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    difficulty REAL NOT NULL,
+    category TEXT NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    cached_input_tokens INTEGER NOT NULL,
+    cache_write_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    reasoning_tokens INTEGER NOT NULL,
+    cost_usd TEXT NOT NULL,              -- exact Decimal USD
+    baseline_model TEXT,
+    baseline_cost_usd TEXT NOT NULL,
+    saved_usd TEXT NOT NULL,
+    latency_ms REAL NOT NULL,
+    cached INTEGER NOT NULL,             -- 1 when costroute's response cache answered
+    retries INTEGER NOT NULL,
+    fallbacks INTEGER NOT NULL,
+    status TEXT NOT NULL,                -- ok | error | refused
+    error_class TEXT,
+    prompt_hash TEXT NOT NULL,
+    prompt_text TEXT                     -- NULL unless the application opted in
+);
+CREATE INDEX calls_ts ON calls (ts);
+CREATE TABLE attempts (
+    call_id INTEGER NOT NULL REFERENCES calls (id),
+    idx INTEGER NOT NULL,
+    deployment TEXT NOT NULL,
+    model TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    status TEXT NOT NULL,                -- ok | error | interrupted
+    status_code INTEGER,
+    error TEXT,
+    latency_ms REAL NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    cached_input_tokens INTEGER NOT NULL,
+    cache_write_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    reasoning_tokens INTEGER NOT NULL,
+    cost_usd TEXT NOT NULL,
+    PRIMARY KEY (call_id, idx)
+) WITHOUT ROWID;
+INSERT INTO schema_version (version) VALUES (1);
+"""
+
+
+def _v1_to_v2(conn: sqlite3.Connection) -> None:
+    for stmt in (
+        "ALTER TABLE calls ADD COLUMN stream INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE calls ADD COLUMN ttft_ms REAL",
+        "ALTER TABLE calls ADD COLUMN cost_pusd INTEGER",
+        "ALTER TABLE calls ADD COLUMN baseline_pusd INTEGER",
+        "ALTER TABLE attempts ADD COLUMN ttft_ms REAL",
+    ):
+        conn.execute(stmt)
+    rows = conn.execute("SELECT id, cost_usd, baseline_cost_usd FROM calls").fetchall()
+    conn.executemany(
+        "UPDATE calls SET cost_pusd = ?, baseline_pusd = ? WHERE id = ?",
+        [(to_pico(from_text(c)), to_pico(from_text(b)), i) for i, c, b in rows],
+    )
+
+
+# MIGRATIONS[n] takes a file from version n + 1 to n + 2 (index 0: v1 -> v2).
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_to_v2,)
+SCHEMA_VERSION = 1 + len(MIGRATIONS)
+
+
+def read_version(conn: sqlite3.Connection) -> int:
+    """The file's schema version; 0 for a new, empty file."""
+    found = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+    ).fetchone()
+    if found is None:
+        return 0
+    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def ensure_schema(conn: sqlite3.Connection, where: str) -> int:
+    """Create or migrate the schema to :data:`SCHEMA_VERSION`; return the version found."""
+    version = read_version(conn)
+    if version == SCHEMA_VERSION:
+        return version
+    if version > SCHEMA_VERSION:
+        raise LedgerError(
+            f"The ledger {where} is at schema version {version}; this costroute knows up to"
+            f" {SCHEMA_VERSION}.",
+            fix="upgrade costroute (files are migrated forward, never back)",
+        )
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = read_version(conn)  # another process may have migrated meanwhile
+        found = version
+        for stmt in _statements(V1_DDL) if version == 0 else ():
+            conn.execute(stmt)
+        version = max(version, 1)
+        for step in MIGRATIONS[version - 1 :]:
+            step(conn)
+        conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return found
+
+
+def _statements(script: str) -> list[str]:
+    """Split a DDL script into statements (no statement here contains a ';' in a literal)."""
+    lines = [line.split("--", 1)[0] for line in script.splitlines()]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]

@@ -1,0 +1,126 @@
+"""Schema versions and migrations, and files that cannot be opened."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from ledger_data import at, record
+
+from costroute.errors import LedgerError
+from costroute.ledger import SCHEMA_VERSION, SQLiteLedger
+from costroute.ledger._schema import V1_DDL
+
+D = Decimal
+
+_V1_CALL = (
+    'INSERT INTO calls (ts, request_id, "user", tenant, tags, policy, deployment, model,'
+    " provider, difficulty, category, input_tokens, cached_input_tokens, cache_write_tokens,"
+    " output_tokens, reasoning_tokens, cost_usd, baseline_model, baseline_cost_usd, saved_usd,"
+    " latency_ms, cached, retries, fallbacks, status, error_class, prompt_hash, prompt_text)"
+    " VALUES (?, ?, 'alice', NULL, '{\"feature\": \"search\"}', 'balanced', 'deepseek-v4-flash',"
+    " 'deepseek/deepseek-v4-flash', 'deepseek', 0.2, 'general', 1000, 0, 0, 200, 0, ?,"
+    " 'anthropic/claude-sonnet-5-5', ?, '0', 700.0, 0, 0, 0, 'ok', NULL, 'h', NULL)"
+)
+_V1_ATTEMPT = (
+    "INSERT INTO attempts VALUES (?, 0, 'deepseek-v4-flash', 'deepseek/deepseek-v4-flash',"
+    " 'deepseek', 'ok', NULL, NULL, 700.0, 1000, 0, 0, 200, 0, ?)"
+)
+_NOV_3 = 1_793_707_200_000_000  # 2026-11-03T12:00:00Z in microseconds
+
+
+def _make_v1(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    conn.executescript(V1_DDL)
+    with conn:
+        for i, (cost, base) in enumerate([("0.0012", "0.0150"), ("1E-13", "0.0000003")]):
+            cur = conn.execute(_V1_CALL, (_NOV_3 + i, f"old-{i}", cost, base))
+            conn.execute(_V1_ATTEMPT, (cur.lastrowid, cost))
+    conn.close()
+
+
+def _version(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute("SELECT version FROM schema_version").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_new_file_is_at_the_current_version(db_path: Path) -> None:
+    SQLiteLedger(db_path).close()
+    assert _version(db_path) == SCHEMA_VERSION == 2
+
+
+def test_v1_file_is_migrated_forward(db_path: Path) -> None:
+    _make_v1(db_path)
+    assert _version(db_path) == 1
+    with SQLiteLedger(db_path) as ledger:
+        assert _version(db_path) == 2
+        old = ledger.records()
+        assert [r.request_id for r in old] == ["old-0", "old-1"]
+        assert (old[0].stream, old[0].ttft_ms, old[0].tags) == (False, None, {"feature": "search"})
+        assert old[0].at == at(11, 3, 12)
+        assert old[0].attempts[0].cost_usd == D("0.0012")
+        ledger.append(record(cost="0.5", baseline="1", stream=True, ttft_ms=30.0))
+        r = ledger.report("2026-11")
+        assert r.spend_usd == D("0.5012") + D("1E-13")
+        assert r.baseline_usd == D("1.0150003")
+    conn = sqlite3.connect(db_path)
+    pusd = conn.execute("SELECT cost_pusd FROM calls ORDER BY id").fetchall()
+    conn.close()
+    assert pusd == [(1_200_000_000,), (None,), (500_000_000_000,)]  # 1e-13 has no exact pUSD
+
+
+def test_reopening_does_not_migrate_again(db_path: Path) -> None:
+    _make_v1(db_path)
+    SQLiteLedger(db_path).close()
+    with SQLiteLedger(db_path) as ledger:
+        assert len(ledger.records()) == 2
+    assert _version(db_path) == 2
+
+
+def test_newer_file_is_refused(db_path: Path) -> None:
+    SQLiteLedger(db_path).close()
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("UPDATE schema_version SET version = 99")
+    conn.close()
+    with pytest.raises(LedgerError, match="upgrade costroute") as info:
+        SQLiteLedger(db_path)
+    assert "99" in str(info.value) and str(db_path) in str(info.value)
+
+
+def test_missing_folder_names_the_path_and_the_fix(tmp_path: Path) -> None:
+    path = tmp_path / "no" / "such" / "ledger.sqlite"
+    with pytest.raises(LedgerError) as info:
+        SQLiteLedger(path)
+    message = str(info.value)
+    assert str(path) in message
+    assert f"mkdir -p {path.parent}" in message
+    assert not path.parent.exists()
+
+
+def test_corrupt_file_names_the_file(db_path: Path) -> None:
+    db_path.write_bytes(random.Random(7).randbytes(8192))
+    with pytest.raises(LedgerError) as info:
+        SQLiteLedger(db_path)
+    assert str(db_path) in str(info.value)
+    assert "not a valid SQLite database" in str(info.value)
+    assert info.value.fix is not None and "aside" in info.value.fix
+
+
+def test_wal_mode_and_synchronous(db_path: Path) -> None:
+    with SQLiteLedger(db_path, synchronous="full") as ledger:
+        ledger.append(record())
+        writer = ledger._writer
+        assert writer is not None
+        assert writer.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert writer.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    with SQLiteLedger(db_path) as ledger:
+        writer = ledger._writer
+        assert writer is not None
+        assert writer.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
