@@ -183,6 +183,13 @@ class Deployment(BaseModel):
 
     # ---- behaviour -------------------------------------------------------------------------
 
+    def has_key(self, environ: Mapping[str, str] | None = None) -> bool:
+        """Whether :meth:`resolve_api_key` would find a key (cheap: no exception)."""
+        if self.api_key is not None:
+            return True
+        env = os.environ if environ is None else environ
+        return bool(self.api_key_env and env.get(self.api_key_env))
+
     def resolve_api_key(self, environ: Mapping[str, str] | None = None) -> str:
         """The key to send: the one given, else the environment variable; else a typed error."""
         if self.api_key is not None:

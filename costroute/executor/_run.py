@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -135,10 +136,16 @@ class Executor:
         return attempt
 
     def _timeout_left(self, deadline: float) -> float:
+        """Seconds left before the deadline, rounded up to 0.1 s.
+
+        litellm caches its HTTP client per timeout value: a value that changes on every call
+        (the exact time left) builds a new client each time, about 1 ms. Rounded, a first
+        attempt always sends the router's timeout; later attempts overrun by < 0.1 s at most.
+        """
         left = deadline - self.clock()
         if left <= 0:
             raise ProviderTimeout("the call's deadline passed before this attempt", fix=None)
-        return left
+        return math.ceil(left * 10) / 10
 
     def _candidates(self, plan: Plan, progress: _Progress) -> list[tuple[Choice, Deployment]]:
         return [(c, self.deployments[c.deployment]) for c in plan.choices]
