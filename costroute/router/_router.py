@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
+from costroute._request import prompt_text
 from costroute.errors import LedgerError
 from costroute.executor import AsyncStreamRun, Outcome, StreamRun
 from costroute.router._base import RouterBase
@@ -29,9 +31,26 @@ class Router(RouterBase):
 
     def __init__(self, deployments: Any = None, *, ledger: Any = None, on_ledger_error: str = "raise", store_prompts: bool = False, **kwargs: Any) -> None:
         super().__init__(deployments, **kwargs)
+        if isinstance(ledger, str) or (ledger is None and os.environ.get("COSTROUTE_LEDGER_URL")):
+            from costroute.ledger import open_ledger
+
+            ledger = open_ledger(ledger)
         self.ledger = ledger
         self.store_prompts = store_prompts
         self.on_ledger_error = on_ledger_error
+
+    @property
+    def usage(self) -> Any:
+        """The ledger, for reports: ``router.usage.report(month="2026-11")``."""
+        if self.ledger is None:
+            from costroute.errors import ConfigError
+
+            raise ConfigError(
+                "This router keeps no ledger.",
+                field="ledger",
+                fix='pass Router(ledger="sqlite:///path/ledger.sqlite") or set COSTROUTE_LEDGER_URL',
+            )
+        return self.ledger
 
     # ---- bookkeeping ------------------------------------------------------------------------
 
@@ -46,8 +65,23 @@ class Router(RouterBase):
     def _record(self, request: Request, info: CallInfo, error: BaseException | None) -> None:
         if self.ledger is None:
             return
+        from costroute.ledger import CallRecord
+
+        record = CallRecord.from_call(
+            info,
+            at=self.now(),
+            user=request.user,
+            tenant=request.tenant,
+            tags=request.tags,
+            prompt_hash=self._prompt_hash(request),
+            prompt_text=prompt_text(request.messages) if self.store_prompts else None,
+            status="error" if error else "ok",
+            error_class=type(error).__name__ if error else None,
+            stream=request.stream,
+            ttft_ms=info.ttft_ms,
+        )
         try:
-            self.ledger.append(request, info, error)
+            self.ledger.append(record)
         except Exception as exc:  # the ledger's own errors are reported, never lost silently
             if self.on_ledger_error == "raise":
                 raise LedgerError(f"Could not record call {info.request_id}: {exc}") from exc

@@ -291,3 +291,16 @@ def test_keys_from_an_injected_environment_reach_the_provider(monkeypatch: pytes
     router = costroute.Router(environ={"DEEPSEEK_API_KEY": "sk-injected"})
     assert router.chat(messages=EASY).costroute.deployment == "deepseek-v4-flash"
     assert route.calls.last.request.headers["authorization"] == "Bearer sk-injected"
+
+
+def test_calls_are_recorded_in_the_ledger_and_reported(router_factory: Any, mock: respx.MockRouter, tmp_path: Any) -> None:
+    mock.post(DEEPSEEK_URL).mock(return_value=httpx.Response(200, json=deepseek_body("ok", prompt=100, completion=50, hit=64)))
+    router = router_factory(ledger=f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    secret_prompt = [{"role": "user", "content": "zebra-quokka-7731 says hi"}]
+    infos = [router.chat(messages=secret_prompt, user="u1", tags={"feature": "demo"}).costroute for _ in range(3)]
+    report = router.usage.report(month="2026-11")
+    assert report.calls == 3
+    assert report.spend_usd == sum(i.cost_usd for i in infos)
+    assert report.saved_usd == sum(i.saved_usd for i in infos)
+    raw = (tmp_path / "ledger.sqlite").read_bytes() + (tmp_path / "ledger.sqlite-wal").read_bytes()
+    assert b"sk-ds-test" not in raw and b"zebra-quokka-7731" not in raw
