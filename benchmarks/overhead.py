@@ -28,7 +28,11 @@ os.environ.setdefault("DISABLE_AIOHTTP_TRANSPORT", "True")
 def cold_import(module: str, runs: int = 3) -> float:
     code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
     times = [
-        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+        float(
+            subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True
+            ).stdout
+        )
         for _ in range(runs)
     ]
     return statistics.median(times)
@@ -54,7 +58,13 @@ def main() -> None:
     routed: list[float] = []
     with respx.mock(assert_all_mocked=True) as mock:
         mock.post(DEEPSEEK_URL).mock(return_value=httpx.Response(200, json=body))
-        kwargs = dict(model="deepseek/deepseek-v4-flash", api_key="sk-bench", max_retries=0, num_retries=0, timeout=30)
+        kwargs = dict(
+            model="deepseek/deepseek-v4-flash",
+            api_key="sk-bench",
+            max_retries=0,
+            num_retries=0,
+            timeout=30,
+        )
         for _ in range(20):  # warm both paths
             lite.completion(messages=messages, **kwargs)
             router.chat(messages=messages)
@@ -72,15 +82,20 @@ def main() -> None:
         explain.append(time.perf_counter() - t)
     chat_us = statistics.median(routed) * 1e6
     lite_us = statistics.median(plain) * 1e6
-    print(json.dumps({
-        "calls": args.calls,
-        "chat_median_us": round(chat_us, 1),
-        "litellm_median_us": round(lite_us, 1),
-        "ratio": round(chat_us / lite_us, 4),
-        "explain_median_us": round(statistics.median(explain) * 1e6, 2),
-        "import_costroute_s": round(cold_import("costroute"), 3),
-        "import_litellm_s": round(cold_import("litellm"), 3),
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "calls": args.calls,
+                "chat_median_us": round(chat_us, 1),
+                "litellm_median_us": round(lite_us, 1),
+                "ratio": round(chat_us / lite_us, 4),
+                "explain_median_us": round(statistics.median(explain) * 1e6, 2),
+                "import_costroute_s": round(cold_import("costroute"), 3),
+                "import_litellm_s": round(cold_import("litellm"), 3),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

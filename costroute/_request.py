@@ -20,7 +20,9 @@ ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function
 
 # Keywords that change the answer and go to the provider; anything else the caller passes that
 # is not ours goes through to litellm unchanged.
-_OURS = frozenset({"max_cost_usd", "latency_target_ms", "user", "tenant", "tags", "policy", "cache"})
+_OURS = frozenset(
+    {"max_cost_usd", "latency_target_ms", "user", "tenant", "tags", "policy", "cache"}
+)
 
 _CHARS_PER_TOKEN = 4
 _TOKENS_PER_MESSAGE = 4

@@ -146,7 +146,7 @@ def openai_sse(
     hit: int | None = None,
     cut: bool = False,
 ) -> str:
-    chunks = [
+    chunks: list[dict[str, Any]] = [
         {
             "id": "c",
             "object": "chat.completion.chunk",

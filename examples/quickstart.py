@@ -24,8 +24,10 @@ with Simulator(latency_scale=0) as sim:
     ):
         resp = router.chat(messages=[{"role": "user", "content": prompt}])
         info = resp.costroute
-        print(f"{info.deployment:<18} difficulty {info.difficulty:.2f}  cost ${info.cost_usd:.6f}"
-              f"  saved ${info.saved_usd:.6f}  {resp.choices[0].message.content[:40]!r}")
+        print(
+            f"{info.deployment:<18} difficulty {info.difficulty:.2f}  cost ${info.cost_usd:.6f}"
+            f"  saved ${info.saved_usd:.6f}  {resp.choices[0].message.content[:40]!r}"
+        )
 
     # The plan and its reasons, without a network call:
     print(router.explain([{"role": "user", "content": "What is 2 + 2?"}]).reasons)

@@ -16,7 +16,7 @@ from decimal import Decimal
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
 
-import litellm  # noqa: E402
+import litellm
 
 # litellm model id we send -> key in litellm.model_cost
 MODELS = {

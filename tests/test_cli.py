@@ -38,7 +38,9 @@ def test_models_lists_the_catalog(capsys: pytest.CaptureFixture[str]) -> None:
     assert "deepseek-reasoner" in capsys.readouterr().out
 
 
-def test_explain_prints_the_plan_without_keys(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_explain_prints_the_plan_without_keys(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     for var in ("DEEPSEEK_API_KEY", "OPENAI_API_KEY", "ANTHROPIC_API_KEY"):
         monkeypatch.delenv(var, raising=False)
     assert main(["explain", "hi there", "--json"]) == 0
@@ -46,7 +48,9 @@ def test_explain_prints_the_plan_without_keys(capsys: pytest.CaptureFixture[str]
     assert plan["choices"][0] == "deepseek-v4-flash" and plan["reasons"]
 
 
-def test_chat_without_keys_names_the_missing_variable(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_chat_without_keys_names_the_missing_variable(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     for var in ("DEEPSEEK_API_KEY", "OPENAI_API_KEY", "ANTHROPIC_API_KEY"):
         monkeypatch.delenv(var, raising=False)
     assert main(["chat", "hello"]) == 2
@@ -60,5 +64,7 @@ def test_quickstart_example_runs_offline(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_console_script_entry_point() -> None:
-    out = subprocess.run([sys.executable, "-m", "costroute.cli", "--help"], capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "costroute.cli", "--help"], capture_output=True, text=True
+    )
     assert out.returncode == 0 and "demo" in out.stdout

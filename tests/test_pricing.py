@@ -17,7 +17,9 @@ SATURDAY = dt.datetime(2026, 11, 28, 3, 0, tzinfo=dt.UTC)
 
 
 def test_deepseek_cache_hits_and_reasoning_tokens() -> None:
-    usage = Usage(input_tokens=1000, output_tokens=500, cached_input_tokens=600, reasoning_tokens=300)
+    usage = Usage(
+        input_tokens=1000, output_tokens=500, cached_input_tokens=600, reasoning_tokens=300
+    )
     prices = known("deepseek-v4-pro").prices  # 1.32 / 3.96 / cache 0.044 per 1M
     # 400 x 1.32 + 600 x 0.044 + 500 x 3.96 (reasoning billed as output), per 1M
     assert pricing.cost(usage, prices, PEAK) == D("0.000528") + D("0.0000264") + D("0.00198")
@@ -33,14 +35,21 @@ def test_deepseek_off_peak_windows() -> None:
 
 
 def test_anthropic_cache_read_and_write() -> None:
-    usage = Usage(input_tokens=10_000, output_tokens=1_000, cached_input_tokens=6_000, cache_write_tokens=2_000)
+    usage = Usage(
+        input_tokens=10_000,
+        output_tokens=1_000,
+        cached_input_tokens=6_000,
+        cache_write_tokens=2_000,
+    )
     prices = known("claude-sonnet-5-5").prices  # 2 / 10 / read 0.10 / write 2.50
     expected = 2_000 * D("2") + 6_000 * D("0.10") + 2_000 * D("2.50") + 1_000 * D("10")
     assert pricing.cost(usage, prices) == expected / 1_000_000
 
 
 def test_openai_cached_tokens() -> None:
-    usage = Usage(input_tokens=3_000, output_tokens=200, cached_input_tokens=2_048, reasoning_tokens=50)
+    usage = Usage(
+        input_tokens=3_000, output_tokens=200, cached_input_tokens=2_048, reasoning_tokens=50
+    )
     prices = known("gpt-5.4").prices  # 2.50 / 15 / cached 0.25
     expected = 952 * D("2.50") + 2_048 * D("0.25") + 200 * D("15")
     assert pricing.cost(usage, prices) == expected / 1_000_000
@@ -73,14 +82,24 @@ def test_baseline_uses_visible_output_and_savings_can_be_negative() -> None:
 def test_baseline_assumes_the_same_cache_hits_by_default() -> None:
     usage = Usage(input_tokens=1_000, output_tokens=10, cached_input_tokens=800)
     prices = known("claude-sonnet-5-5").prices
-    assert pricing.baseline_cost(usage, prices) == (200 * D("2") + 800 * D("0.10") + 10 * D("10")) / 1_000_000
-    assert pricing.baseline_cost(usage, prices, assume_cache=False) == (1_000 * D("2") + 10 * D("10")) / 1_000_000
+    assert (
+        pricing.baseline_cost(usage, prices)
+        == (200 * D("2") + 800 * D("0.10") + 10 * D("10")) / 1_000_000
+    )
+    assert (
+        pricing.baseline_cost(usage, prices, assume_cache=False)
+        == (1_000 * D("2") + 10 * D("10")) / 1_000_000
+    )
 
 
 def test_worst_case_is_an_upper_bound() -> None:
     prices = known("claude-sonnet-5-5").prices
     worst = pricing.worst_case_cost(1_000, 500, prices)
-    for usage in (Usage(1_000, 500), Usage(1_000, 500, cache_write_tokens=1_000), Usage(1_000, 500, 1_000)):
+    for usage in (
+        Usage(1_000, 500),
+        Usage(1_000, 500, cache_write_tokens=1_000),
+        Usage(1_000, 500, 1_000),
+    ):
         assert pricing.cost(usage, prices) <= worst
 
 
@@ -90,7 +109,9 @@ def test_cost_of_many_calls_sums_exactly() -> None:
     assert sum([one] * 1000, D(0)) == one * 1000 == D("0.0057")
 
 
-@pytest.mark.parametrize("bad", [{"input": -1, "output": 1}, {"input": 1, "output": 1, "cache_read": -0.1}])
+@pytest.mark.parametrize(
+    "bad", [{"input": -1, "output": 1}, {"input": 1, "output": 1, "cache_read": -0.1}]
+)
 def test_negative_prices_are_rejected(bad: dict[str, float]) -> None:
     from pydantic import ValidationError
 

@@ -64,9 +64,16 @@ def test_nothing_imports_the_router_but_the_face_cli_and_examples() -> None:
     assert offenders == []
     # ... and no lower layer imports the top one
     for lower in ("types.py", "errors.py", "pricing.py"):
-        assert not any(m.startswith(("costroute.router", "costroute.executor")) for m in _imports(PACKAGE / lower))
+        assert not any(
+            m.startswith(("costroute.router", "costroute.executor"))
+            for m in _imports(PACKAGE / lower)
+        )
 
 
 def test_reprs_are_helpful() -> None:
-    plan_repr = repr(costroute.Router(environ={"DEEPSEEK_API_KEY": "k"}).explain([{"role": "user", "content": "hi"}]))
+    plan_repr = repr(
+        costroute.Router(environ={"DEEPSEEK_API_KEY": "k"}).explain(
+            [{"role": "user", "content": "hi"}]
+        )
+    )
     assert plan_repr.startswith("<Plan policy='balanced'")

@@ -111,7 +111,11 @@ class Prices(BaseModel):
     def rates_at(self, at: dt.datetime | None) -> Rates:
         """The per-token rates in force at ``at`` (standard rates when ``at`` is None)."""
         off = self._off_peak_rates
-        if off is not None and at is not None and self.off_peak is not None:
-            if self.off_peak.applies(at):
-                return off
+        if (
+            off is not None
+            and at is not None
+            and self.off_peak is not None
+            and self.off_peak.applies(at)
+        ):
+            return off
         return self.peak

@@ -24,24 +24,43 @@ def _models(args: argparse.Namespace) -> int:
     for d in deps:
         c, p = d.capabilities, d.prices
         caps = ",".join(
-            k for k, v in (("tools", c.tools), ("vision", c.vision), ("json", c.json_schema),
-                           ("reasoning", c.reasoning)) if v
+            k
+            for k, v in (
+                ("tools", c.tools),
+                ("vision", c.vision),
+                ("json", c.json_schema),
+                ("reasoning", c.reasoning),
+            )
+            if v
         )
-        rows.append({
-            "name": d.name, "model": d.model, "tier": d.tier, "input": str(p.input),
-            "output": str(p.output), "cache_read": str(p.cache_read), "context": c.context_window,
-            "max_output": c.max_output, "capabilities": caps,
-            "off_peak": bool(p.off_peak), "deprecated": str(d.deprecation_date or ""),
-        })
+        rows.append(
+            {
+                "name": d.name,
+                "model": d.model,
+                "tier": d.tier,
+                "input": str(p.input),
+                "output": str(p.output),
+                "cache_read": str(p.cache_read),
+                "context": c.context_window,
+                "max_output": c.max_output,
+                "capabilities": caps,
+                "off_peak": bool(p.off_peak),
+                "deprecated": str(d.deprecation_date or ""),
+            }
+        )
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    print(f"{'name':<20} {'tier':>4} {'in $/M':>7} {'out $/M':>8} {'cache $/M':>9} {'context':>9}  capabilities")
+    print(
+        f"{'name':<20} {'tier':>4} {'in $/M':>7} {'out $/M':>8} {'cache $/M':>9} {'context':>9}  capabilities"
+    )
     for r in rows:
         note = " (off-peak discounts)" if r["off_peak"] else ""
         note += f" (deprecated {r['deprecated']})" if r["deprecated"] else ""
-        print(f"{r['name']:<20} {r['tier']:>4} {r['input']:>7} {r['output']:>8} {r['cache_read']:>9}"
-              f" {r['context']:>9,}  {r['capabilities']}{note}")
+        print(
+            f"{r['name']:<20} {r['tier']:>4} {r['input']:>7} {r['output']:>8} {r['cache_read']:>9}"
+            f" {r['context']:>9,}  {r['capabilities']}{note}"
+        )
     return 0
 
 
@@ -58,10 +77,18 @@ def _explain(args: argparse.Namespace) -> int:
     environ = {"DEEPSEEK_API_KEY": "-", "OPENAI_API_KEY": "-", "ANTHROPIC_API_KEY": "-"}
     plan = Router(environ=environ).explain([{"role": "user", "content": args.prompt}])
     if args.json:
-        print(json.dumps({
-            "policy": plan.policy, "difficulty": plan.difficulty, "category": plan.category,
-            "choices": [c.deployment for c in plan.choices], "reasons": list(plan.reasons),
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "policy": plan.policy,
+                    "difficulty": plan.difficulty,
+                    "category": plan.category,
+                    "choices": [c.deployment for c in plan.choices],
+                    "reasons": list(plan.reasons),
+                },
+                indent=2,
+            )
+        )
         return 0
     print(f"difficulty {plan.difficulty:.2f} ({plan.category}), policy {plan.policy}")
     print("plan: " + " > ".join(c.deployment for c in plan.choices))
@@ -80,15 +107,21 @@ def _chat(args: argparse.Namespace) -> int:
     resp = router.chat(messages=[{"role": "user", "content": args.prompt}], **kwargs)
     print(resp.choices[0].message.content)
     info = resp.costroute
-    print(f"\n[{info.deployment}] cost ${info.cost_usd:.6f}, saved ${info.saved_usd:.6f}"
-          f" against {info.baseline_model}, {info.latency_ms:.0f} ms")
+    print(
+        f"\n[{info.deployment}] cost ${info.cost_usd:.6f}, saved ${info.saved_usd:.6f}"
+        f" against {info.baseline_model}, {info.latency_ms:.0f} ms"
+    )
     return 0
 
 
 def add_commands(sub: Any) -> None:
     p = sub.add_parser("demo", help="route a workload through a local simulator (offline)")
-    p.add_argument("--latency-scale", type=float, default=0.2,
-                   help="scale of the simulated latencies (1 = realistic, 0 = none)")
+    p.add_argument(
+        "--latency-scale",
+        type=float,
+        default=0.2,
+        help="scale of the simulated latencies (1 = realistic, 0 = none)",
+    )
     p.set_defaults(func=_demo)
 
     p = sub.add_parser("models", help="the catalog with prices and capabilities")
@@ -101,7 +134,9 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_explain)
 
-    p = sub.add_parser("chat", help="send a prompt through the router (real keys from the environment)")
+    p = sub.add_parser(
+        "chat", help="send a prompt through the router (real keys from the environment)"
+    )
     p.add_argument("prompt")
     p.add_argument("--model", default="auto", help="pin a deployment by name")
     p.add_argument("--max-tokens", type=int, default=None)

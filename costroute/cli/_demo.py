@@ -46,38 +46,73 @@ WORKLOAD: tuple[tuple[str, dict[str, Any]], ...] = (
     ("Summarise in one sentence: the meeting moved to Tuesday at 3pm.", {}),
     ("Write a haiku about autumn rain.", {}),
     ("What's the weather in Paris right now? Use get_weather.", {"tools": [_WEATHER_TOOL]}),
-    ("Return a JSON object with keys name and age for Ada Lovelace.",
-     {"response_format": {"type": "json_object"}}),
+    (
+        "Return a JSON object with keys name and age for Ada Lovelace.",
+        {"response_format": {"type": "json_object"}},
+    ),
     ("hi!", {}),
     ("What is the capital of Australia?", {}),
     ("A shop sells pens at 3 for $2. How much do 27 pens cost? Show the steps.", {}),
-    ("Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in "
-     "May. How many clips did Natalia sell altogether in April and May?", {}),
+    (
+        "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in "
+        "May. How many clips did Natalia sell altogether in April and May?",
+        {},
+    ),
     ("Explain the difference between a process and a thread.", {}),
     ("Write a Python function that checks whether a string is a palindrome, with tests.", {}),
-    ("What does this code print? def f(x): return [i*i for i in range(x) if i % 2]; print(f(7))", {}),
+    (
+        "What does this code print? def f(x): return [i*i for i in range(x) if i % 2]; print(f(7))",
+        {},
+    ),
     ("Compare TCP and UDP for a real-time multiplayer game and recommend one, with reasons.", {}),
     ("Refactor this function to be iterative: def fact(n): return 1 if n < 2 else n*fact(n-1)", {}),
     ("Find all real x such that x^4 - 5x^2 + 4 = 0, and verify each root.", {}),
-    ("Design a rate limiter for a distributed API gateway: compare token bucket and sliding "
-     "window, discuss consistency across regions, and give pseudocode.", {}),
+    (
+        "Design a rate limiter for a distributed API gateway: compare token bucket and sliding "
+        "window, discuss consistency across regions, and give pseudocode.",
+        {},
+    ),
     ("Prove that the square root of 2 is irrational.", {}),
-    ("Let f(x) = x^3 - 3x + 1. Prove that f has exactly three real roots and find, with "
-     "justification, the sum of their squares.", {}),
-    ("Implement Dijkstra's algorithm in Python with a binary heap, analyse its complexity, and "
-     "explain how to recover the shortest path.", {}),
-    ("How many positive integers n <= 1000 make n^2 + n + 41 composite? Prove your method is "
-     "correct, step by step.", {}),
-    ("Prove that for every prime p > 3, p^2 - 1 is divisible by 24. Then generalise: for which "
-     "integers k does k divide p^2 - 1 for all sufficiently large primes p? Prove it.", {}),
-    ("Given a weighted DAG with negative edges, derive an O(V+E) algorithm for the longest path, "
-     "prove its correctness, and discuss why it fails on graphs with cycles.", {}),
-    ("Evaluate the integral of x^2 * e^(-x) from 0 to infinity, and prove the general formula "
-     "for the integral of x^n e^(-x) by induction.", {}),
-    ("A bag has 5 red and 7 blue balls. Three are drawn without replacement. What is the "
-     "probability that exactly two are red? Show every step.", {}),
-    ("Write a concurrent web crawler in Python with asyncio: bounded concurrency, retries with "
-     "backoff, politeness per host, and cycle detection. Explain the design choices.", {}),
+    (
+        "Let f(x) = x^3 - 3x + 1. Prove that f has exactly three real roots and find, with "
+        "justification, the sum of their squares.",
+        {},
+    ),
+    (
+        "Implement Dijkstra's algorithm in Python with a binary heap, analyse its complexity, and "
+        "explain how to recover the shortest path.",
+        {},
+    ),
+    (
+        "How many positive integers n <= 1000 make n^2 + n + 41 composite? Prove your method is "
+        "correct, step by step.",
+        {},
+    ),
+    (
+        "Prove that for every prime p > 3, p^2 - 1 is divisible by 24. Then generalise: for which "
+        "integers k does k divide p^2 - 1 for all sufficiently large primes p? Prove it.",
+        {},
+    ),
+    (
+        "Given a weighted DAG with negative edges, derive an O(V+E) algorithm for the longest path, "
+        "prove its correctness, and discuss why it fails on graphs with cycles.",
+        {},
+    ),
+    (
+        "Evaluate the integral of x^2 * e^(-x) from 0 to infinity, and prove the general formula "
+        "for the integral of x^n e^(-x) by induction.",
+        {},
+    ),
+    (
+        "A bag has 5 red and 7 blue balls. Three are drawn without replacement. What is the "
+        "probability that exactly two are red? Show every step.",
+        {},
+    ),
+    (
+        "Write a concurrent web crawler in Python with asyncio: bounded concurrency, retries with "
+        "backoff, politeness per host, and cycle detection. Explain the design choices.",
+        {},
+    ),
     ("Thanks, that's all.", {}),
     ("What is 17 + 25?", {}),
     ("Who wrote Pride and Prejudice?", {}),
@@ -121,11 +156,15 @@ def run_demo(
     started = time.perf_counter()
     infos: list[CallInfo] = []
     with simulated_router(latency_scale=latency_scale) as router:
-        out("costroute demo: a local simulator of the OpenAI, Anthropic and DeepSeek APIs on "
-            "127.0.0.1 (no keys, no network)")
+        out(
+            "costroute demo: a local simulator of the OpenAI, Anthropic and DeepSeek APIs on "
+            "127.0.0.1 (no keys, no network)"
+        )
         out(f"deployments: {', '.join(router.deployments)}; baseline: {router.baseline.name}\n")
-        out(f"{'#':>3}  {'request':<41} {'deployment':<18} {'diff':>5}  {'cost':>11}  "
-            f"{'saved':>11}  {'latency':>10}")
+        out(
+            f"{'#':>3}  {'request':<41} {'deployment':<18} {'diff':>5}  {'cost':>11}  "
+            f"{'saved':>11}  {'latency':>10}"
+        )
         for i, (prompt, kwargs) in enumerate(workload, 1):
             resp = router.chat(messages=[{"role": "user", "content": prompt}], **kwargs)
             infos.append(resp.costroute)
@@ -138,7 +177,10 @@ def run_demo(
     for info in infos:
         by_dep[info.deployment] = by_dep.get(info.deployment, 0) + 1
     out("")
-    out(f"calls: {len(infos)}   routed: " + ", ".join(f"{k} x{v}" for k, v in sorted(by_dep.items())))
+    out(
+        f"calls: {len(infos)}   routed: "
+        + ", ".join(f"{k} x{v}" for k, v in sorted(by_dep.items()))
+    )
     out(f"spend:    ${spend:.6f}")
     out(f"baseline: ${baseline:.6f}  (every call on {infos[0].baseline_model if infos else '-'})")
     out(f"saved:    ${saved:.6f}  ({pct:.1f}%)")

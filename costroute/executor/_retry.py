@@ -9,6 +9,7 @@ sent one; never past the call's deadline.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass
 
 import tenacity
@@ -85,7 +86,7 @@ class _StopAtDeadline(tenacity.stop.stop_base):
 
 def retry_strategies(
     config: RetryConfig, deadline: float, clock: Callable[[], float]
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Keyword arguments of ``tenacity.Retrying`` for one deployment of one call."""
     wait = _WaitRetryAfter(
         tenacity.wait_random_exponential(multiplier=config.backoff_s, max=config.max_backoff_s)

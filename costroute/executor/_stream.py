@@ -76,14 +76,20 @@ class StreamRun:
         self._finish = finish
         self.costroute: Any = None
 
-    def _open(self, dep: Deployment, choice: Choice, deadline: float) -> tuple[Iterator[Any], list[Any], _StreamState, float]:
+    def _open(
+        self, dep: Deployment, choice: Choice, deadline: float
+    ) -> tuple[Iterator[Any], list[Any], _StreamState, float]:
         """Open a stream and read up to its first content chunk (buffered)."""
         ex = self._ex
         state = _StreamState(self._request)
         started = ex.clock()
         params = {**self._request.params, **choice.params}
         chunks = providers.stream(
-            dep, self._request.messages, params, timeout=ex._timeout_left(deadline), environ=ex.environ
+            dep,
+            self._request.messages,
+            params,
+            timeout=ex._timeout_left(deadline),
+            environ=ex.environ,
         )
         buffered: list[Any] = []
         for chunk in chunks:
@@ -129,7 +135,9 @@ class StreamRun:
                 raise StreamInterrupted(dep.name, "".join(state.text), exc) from exc
             usage = state.usage or state.partial_usage()
             ex.record(progress, dep, started, usage, None, state.ttft_ms)
-            self.costroute = self._finish(Outcome(None, dep, choice, progress.attempts, usage), None)
+            self.costroute = self._finish(
+                Outcome(None, dep, choice, progress.attempts, usage), None
+            )
             return
         raise ex._failed(progress)
 
@@ -155,7 +163,11 @@ class AsyncStreamRun:
         started = ex.clock()
         params = {**self._request.params, **choice.params}
         chunks = providers.astream(
-            dep, self._request.messages, params, timeout=ex._timeout_left(deadline), environ=ex.environ
+            dep,
+            self._request.messages,
+            params,
+            timeout=ex._timeout_left(deadline),
+            environ=ex.environ,
         )
         buffered: list[Any] = []
         async for chunk in chunks:
@@ -207,6 +219,8 @@ class AsyncStreamRun:
                 raise StreamInterrupted(dep.name, "".join(state.text), exc) from exc
             usage = state.usage or state.partial_usage()
             ex.record(progress, dep, started, usage, None, state.ttft_ms)
-            self.costroute = self._finish(Outcome(None, dep, choice, progress.attempts, usage), None)
+            self.costroute = self._finish(
+                Outcome(None, dep, choice, progress.attempts, usage), None
+            )
             return
         raise ex._failed(progress)

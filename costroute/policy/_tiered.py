@@ -78,7 +78,9 @@ class TieredPolicy:
             reasons.append(f"difficulty {d:.2f} < {self.easy_below} -> small tier")
         else:
             tier = 2
-            reasons.append(f"difficulty {d:.2f} in [{self.easy_below}, {self.hard_from}) -> strong tier")
+            reasons.append(
+                f"difficulty {d:.2f} in [{self.easy_below}, {self.hard_from}) -> strong tier"
+            )
         if signals.difficulty_features:
             top = ", ".join(f"{name} {value:+.2f}" for name, value in signals.difficulty_features)
             reasons.append(f"difficulty features: {top}")
@@ -117,9 +119,7 @@ class TieredPolicy:
         reasons.append(f"{self._why_first()}: {first.name} (est ${costs[first.name]:.6f})")
         reasons.extend(f"skipped {name}: {why}" for name, why in rejected)
         return Plan(
-            choices=tuple(
-                self._choice(request, d, i, costs[d.name]) for i, d in enumerate(chosen)
-            ),
+            choices=tuple(self._choice(request, d, i, costs[d.name]) for i, d in enumerate(chosen)),
             policy=self.name,
             difficulty=signals.difficulty,
             category=signals.category,
@@ -144,7 +144,9 @@ class TieredPolicy:
         fast = [d for d in capable if predicted[d.name] <= target]
         for d in capable:
             if predicted[d.name] > target:
-                rejected.append((d.name, f"predicted {predicted[d.name]:.0f} ms > target {target:.0f} ms"))
+                rejected.append(
+                    (d.name, f"predicted {predicted[d.name]:.0f} ms > target {target:.0f} ms")
+                )
         if fast:
             return fast
         fastest = min(capable, key=lambda d: predicted[d.name])
@@ -154,7 +156,9 @@ class TieredPolicy:
         )
         return [fastest]
 
-    def _rank(self, dep: Deployment, tier: int, cost: Decimal, signals: Signals) -> tuple[float, ...]:
+    def _rank(
+        self, dep: Deployment, tier: int, cost: Decimal, signals: Signals
+    ) -> tuple[float, ...]:
         # Same tier first, then higher tiers (better quality) in order, then lower ones.
         distance = dep.tier - tier if dep.tier >= tier else 10 + (tier - dep.tier)
         if self.prefer == "latency":

@@ -99,7 +99,9 @@ def _class_for(exc: BaseException, status: int | None, name: str) -> type[errors
     return errors.ProviderError
 
 
-def translate(exc: BaseException, deployment: Deployment, api_key: str | None) -> errors.CostrouteError:
+def translate(
+    exc: BaseException, deployment: Deployment, api_key: str | None
+) -> errors.CostrouteError:
     """The costroute error for a litellm (or transport) exception raised by ``deployment``."""
     if isinstance(exc, errors.CostrouteError):
         return exc

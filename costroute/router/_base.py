@@ -102,7 +102,8 @@ class RouterBase:
                 f"timeout={timeout!r} is invalid.", field="timeout", fix="use seconds > 0"
             )
         self.deployments = _index(default_deployments() if deployments is None else deployments)
-        self.policy: Policy = policy if policy is not None else balanced()
+        chosen: Any = policy if policy is not None else balanced()
+        self.policy: Policy = chosen
         if not isinstance(self.policy, Policy):
             raise ConfigError(
                 f"policy {self.policy!r} has no name and route(request, signals) method.",
@@ -113,7 +114,9 @@ class RouterBase:
             self.deployments, baseline or getattr(self.policy, "baseline", None)
         )
         self.estimator = (
-            difficulty.default_estimator() if estimator is None else difficulty.as_estimator(estimator)
+            difficulty.default_estimator()
+            if estimator is None
+            else difficulty.as_estimator(estimator)
         )
         self.timeout = float(timeout)
         self.now = now or (lambda: dt.datetime.now(dt.UTC))
@@ -244,4 +247,3 @@ def _with_reason(plan: Plan, reason: str) -> Plan:
         baseline=plan.baseline,
         rejected=plan.rejected,
     )
-

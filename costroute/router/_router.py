@@ -29,7 +29,15 @@ class Router(RouterBase):
     ``user``, ``tenant``, ``tags``, ``policy``, ``model``) goes to litellm unchanged.
     """
 
-    def __init__(self, deployments: Any = None, *, ledger: Any = None, on_ledger_error: str = "raise", store_prompts: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        deployments: Any = None,
+        *,
+        ledger: Any = None,
+        on_ledger_error: str = "raise",
+        store_prompts: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(deployments, **kwargs)
         if isinstance(ledger, str) or (ledger is None and os.environ.get("COSTROUTE_LEDGER_URL")):
             from costroute.ledger import open_ledger
@@ -54,7 +62,9 @@ class Router(RouterBase):
 
     # ---- bookkeeping ------------------------------------------------------------------------
 
-    def _finisher(self, request: Request, plan: Plan, started: float, request_id: str) -> Callable[[Outcome, BaseException | None], CallInfo]:
+    def _finisher(
+        self, request: Request, plan: Plan, started: float, request_id: str
+    ) -> Callable[[Outcome, BaseException | None], CallInfo]:
         def finish(outcome: Outcome, error: BaseException | None) -> CallInfo:
             info = self._settle(request, plan, outcome, started, request_id)
             self._record(request, info, error)

@@ -19,7 +19,10 @@ def test_default_catalog_covers_the_three_families() -> None:
     assert {d.provider for d in deps.values()} == {"deepseek", "anthropic", "openai"}
     assert deps["deepseek-v4-pro"].capabilities.reasoning
     assert deps["deepseek-v4-flash"].prices == Prices(
-        input=D("0.3"), output=D("1.2"), cache_read=D("0.006"), cache_write=D("0"),
+        input=D("0.3"),
+        output=D("1.2"),
+        cache_read=D("0.006"),
+        cache_write=D("0"),
         off_peak=deps["deepseek-v4-flash"].prices.off_peak,
     )
     assert deps["claude-sonnet-5-5"].tier == 3 and deps["claude-haiku-4-5"].tier == 1
@@ -42,7 +45,11 @@ def test_pinned_facts_match_litellms_bundled_map() -> None:
 
 def test_r1_and_reasoner_have_the_documented_prices() -> None:
     r1 = known("deepseek-r1")
-    assert (r1.prices.input, r1.prices.output, r1.prices.cache_read) == (D("0.55"), D("2.19"), D("0.14"))
+    assert (r1.prices.input, r1.prices.output, r1.prices.cache_read) == (
+        D("0.55"),
+        D("2.19"),
+        D("0.14"),
+    )
     reasoner = known("deepseek-reasoner")
     assert (reasoner.prices.input, reasoner.prices.output) == (D("0.28"), D("0.42"))
     assert not reasoner.capabilities.tools
@@ -70,9 +77,13 @@ def test_router_warns_about_deprecated_deployments(keys: dict[str, str]) -> None
 def test_same_model_on_two_hosts_is_two_deployments(keys: dict[str, str]) -> None:
     official = known("deepseek-r1")
     hosted = Deployment(
-        name="r1-hosted", model="openai/deepseek-ai/DeepSeek-R1", api_base="https://llm.example/v1",
-        api_key="sk-host", prices=Prices(input=D("3"), output=D("7")),
-        capabilities={"reasoning": True, "context_window": 128_000, "max_output": 32_000}, tier=2,
+        name="r1-hosted",
+        model="openai/deepseek-ai/DeepSeek-R1",
+        api_base="https://llm.example/v1",
+        api_key="sk-host",
+        prices=Prices(input=D("3"), output=D("7")),
+        capabilities={"reasoning": True, "context_window": 128_000, "max_output": 32_000},
+        tier=2,
     )
     router = costroute.Router([official, hosted])
     assert set(router.deployments) == {"deepseek-r1", "r1-hosted"}
@@ -80,14 +91,24 @@ def test_same_model_on_two_hosts_is_two_deployments(keys: dict[str, str]) -> Non
 
 
 def test_overrides_merge_with_pinned_capabilities() -> None:
-    dep = known("deepseek-v4-flash", capabilities={"tools": False}, tier=2, params={"temperature": 0.2})
-    assert not dep.capabilities.tools and dep.capabilities.vision and dep.capabilities.context_window == 1_000_000
+    dep = known(
+        "deepseek-v4-flash", capabilities={"tools": False}, tier=2, params={"temperature": 0.2}
+    )
+    assert (
+        not dep.capabilities.tools
+        and dep.capabilities.vision
+        and dep.capabilities.context_window == 1_000_000
+    )
     assert dep.tier == 2 and dep.params == {"temperature": 0.2}
 
 
 def test_keys_never_show_in_repr_and_resolve_from_env() -> None:
     dep = known("gpt-5.4", api_key="sk-very-secret")
-    assert "sk-very-secret" not in repr(dep) and "[secure]" in repr(dep) and "sk-very-secret" not in str(dep)
+    assert (
+        "sk-very-secret" not in repr(dep)
+        and "[secure]" in repr(dep)
+        and "sk-very-secret" not in str(dep)
+    )
     assert dep.resolve_api_key({}) == "sk-very-secret"
     env_dep = known("gpt-5.4")
     assert env_dep.resolve_api_key({"OPENAI_API_KEY": "sk-env"}) == "sk-env"
@@ -100,7 +121,10 @@ def test_keys_never_show_in_repr_and_resolve_from_env() -> None:
     [
         ({"name": "x", "model": "openai/unknown-model"}, "Deployment('x').prices"),
         ({"name": "x", "model": "openai/gpt-5.4", "tier": 7}, "Deployment('x').tier"),
-        ({"name": "x", "model": "openai/gpt-5.4", "params": {"api_key": "k"}}, "Deployment('x').params"),
+        (
+            {"name": "x", "model": "openai/gpt-5.4", "params": {"api_key": "k"}},
+            "Deployment('x').params",
+        ),
         ({"name": "", "model": "openai/gpt-5.4"}, "Deployment('').name"),
     ],
 )
@@ -110,7 +134,9 @@ def test_bad_deployments_are_config_errors(fields: dict[str, object], field: str
     assert err.value.field == field and err.value.fix
 
 
-def test_router_uses_exactly_the_given_deployments_and_rejects_duplicates(keys: dict[str, str]) -> None:
+def test_router_uses_exactly_the_given_deployments_and_rejects_duplicates(
+    keys: dict[str, str],
+) -> None:
     router = costroute.Router([known("deepseek-v4-flash"), known("gpt-5.4")])
     assert list(router.deployments) == ["deepseek-v4-flash", "gpt-5.4"]
     assert router.baseline.name == "gpt-5.4"  # the premium one when the default is absent

@@ -48,9 +48,13 @@ def sent_json(route: respx.Route) -> dict[str, Any]:
     return json.loads(route.calls.last.request.content)
 
 
-def test_easy_request_goes_to_deepseek_and_costs_are_exact(router_factory: Any, mock: respx.MockRouter) -> None:
+def test_easy_request_goes_to_deepseek_and_costs_are_exact(
+    router_factory: Any, mock: respx.MockRouter
+) -> None:
     route = mock.post(DEEPSEEK_URL).mock(
-        return_value=httpx.Response(200, json=deepseek_body("Hello!", prompt=100, completion=50, hit=64))
+        return_value=httpx.Response(
+            200, json=deepseek_body("Hello!", prompt=100, completion=50, hit=64)
+        )
     )
     resp = router_factory().chat(messages=EASY)
     assert resp.choices[0].message.content == "Hello!"
@@ -76,9 +80,13 @@ def test_hard_request_goes_to_a_stronger_tier(router_factory: Any) -> None:
     assert tier[hard.primary.deployment] > tier[easy.primary.deployment]
 
 
-def test_anthropic_wire_format_and_cache_write_pricing(router_factory: Any, mock: respx.MockRouter) -> None:
+def test_anthropic_wire_format_and_cache_write_pricing(
+    router_factory: Any, mock: respx.MockRouter
+) -> None:
     route = mock.post(ANTHROPIC_URL).mock(
-        return_value=httpx.Response(200, json=anthropic_body("Bonjour", input_tokens=100, output=20, read=50, write=10))
+        return_value=httpx.Response(
+            200, json=anthropic_body("Bonjour", input_tokens=100, output=20, read=50, write=10)
+        )
     )
     resp = router_factory().chat(messages=EASY, model="claude-sonnet-5-5")
     assert resp.choices[0].message.content == "Bonjour"
@@ -91,9 +99,13 @@ def test_anthropic_wire_format_and_cache_write_pricing(router_factory: Any, mock
     assert route.calls.last.request.headers["x-api-key"] == "sk-an-test"
 
 
-def test_openai_wire_format_with_cached_and_reasoning_tokens(router_factory: Any, mock: respx.MockRouter) -> None:
+def test_openai_wire_format_with_cached_and_reasoning_tokens(
+    router_factory: Any, mock: respx.MockRouter
+) -> None:
     mock.post(OPENAI_URL).mock(
-        return_value=httpx.Response(200, json=openai_body("Yo", prompt=2000, completion=40, cached=1024, reasoning=10))
+        return_value=httpx.Response(
+            200, json=openai_body("Yo", prompt=2000, completion=40, cached=1024, reasoning=10)
+        )
     )
     info = router_factory().chat(messages=EASY, model="gpt-5.4").costroute
     # 976 x $2.50/M + 1024 x $0.25/M + 40 x $15/M
@@ -103,14 +115,28 @@ def test_openai_wire_format_with_cached_and_reasoning_tokens(router_factory: Any
     assert info.baseline_cost_usd == D("0.001952") + D("0.0001024") + D("0.0003")
 
 
-def test_tools_pass_through_and_only_tool_capable_deployments(router_factory: Any, mock: respx.MockRouter) -> None:
-    tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}}}]
+def test_tools_pass_through_and_only_tool_capable_deployments(
+    router_factory: Any, mock: respx.MockRouter
+) -> None:
+    tools = [
+        {
+            "type": "function",
+            "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}},
+        }
+    ]
     flash = costroute.catalog.known("deepseek-v4-flash", capabilities={"tools": False})
     sonnet = costroute.catalog.known("claude-sonnet-5-5")
     call = {"id": "t1", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}
-    route = mock.post(ANTHROPIC_URL).mock(return_value=httpx.Response(200, json={
-        **anthropic_body(), "content": [{"type": "tool_use", "id": "t1", "name": "get_weather", "input": {}}],
-        "stop_reason": "tool_use"}))
+    route = mock.post(ANTHROPIC_URL).mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                **anthropic_body(),
+                "content": [{"type": "tool_use", "id": "t1", "name": "get_weather", "input": {}}],
+                "stop_reason": "tool_use",
+            },
+        )
+    )
     router = router_factory(deployments=[flash, sonnet])
     resp = router.chat(messages=EASY, tools=tools, tool_choice="auto")
     assert resp.costroute.deployment == "claude-sonnet-5-5"
@@ -121,8 +147,15 @@ def test_tools_pass_through_and_only_tool_capable_deployments(router_factory: An
 
 def test_vision_and_context_length_are_respected(router_factory: Any) -> None:
     router = router_factory()
-    image = [{"role": "user", "content": [{"type": "text", "text": "what is this?"},
-                                          {"type": "image_url", "image_url": {"url": "data:image/png;base64,AA"}}]}]
+    image = [
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "what is this?"},
+                {"type": "image_url", "image_url": {"url": "data:image/png;base64,AA"}},
+            ],
+        }
+    ]
     plan = router.explain(image)
     assert all(router.deployments[c.deployment].capabilities.vision for c in plan.choices)
     assert ("deepseek-v4-pro", "no image input") in plan.rejected
@@ -140,32 +173,55 @@ def test_pinned_model_skips_routing_and_unknown_name_is_typed(router_factory: An
     assert err.value.field == "model" and "deepseek-v4-flash" in str(err.value)
 
 
-def test_fallback_to_next_deployment_records_every_attempt(router_factory: Any, mock: respx.MockRouter, slept: list[float]) -> None:
-    ds = mock.post(DEEPSEEK_URL).mock(return_value=httpx.Response(503, json={"error": {"message": "down"}}))
-    mock.post(OPENAI_URL).mock(return_value=httpx.Response(200, json=openai_body("from gpt", model="gpt-5.4-mini")))
-    resp = router_factory(retry=costroute.RetryConfig(attempts=2, backoff_s=1, max_backoff_s=1)).chat(messages=EASY)
+def test_fallback_to_next_deployment_records_every_attempt(
+    router_factory: Any, mock: respx.MockRouter, slept: list[float]
+) -> None:
+    ds = mock.post(DEEPSEEK_URL).mock(
+        return_value=httpx.Response(503, json={"error": {"message": "down"}})
+    )
+    mock.post(OPENAI_URL).mock(
+        return_value=httpx.Response(200, json=openai_body("from gpt", model="gpt-5.4-mini"))
+    )
+    resp = router_factory(
+        retry=costroute.RetryConfig(attempts=2, backoff_s=1, max_backoff_s=1)
+    ).chat(messages=EASY)
     info = resp.costroute
     assert info.deployment == "gpt-5.4-mini" and ds.call_count == 2
     assert [(a.deployment, a.status, a.status_code) for a in info.attempts] == [
-        ("deepseek-v4-flash", "error", 503), ("deepseek-v4-flash", "error", 503), ("gpt-5.4-mini", "ok", None)]
+        ("deepseek-v4-flash", "error", 503),
+        ("deepseek-v4-flash", "error", 503),
+        ("gpt-5.4-mini", "ok", None),
+    ]
     assert len(slept) == 1 and 0 <= slept[0] <= 1  # full jitter, capped
     assert info.fallbacks == 1 and info.retries == 0
 
 
-def test_rate_limit_honours_retry_after(router_factory: Any, mock: respx.MockRouter, slept: list[float]) -> None:
-    mock.post(DEEPSEEK_URL).mock(side_effect=[
-        httpx.Response(429, json={"error": {"message": "slow"}}, headers={"retry-after": "3"}),
-        httpx.Response(200, json=deepseek_body("ok")),
-    ])
+def test_rate_limit_honours_retry_after(
+    router_factory: Any, mock: respx.MockRouter, slept: list[float]
+) -> None:
+    mock.post(DEEPSEEK_URL).mock(
+        side_effect=[
+            httpx.Response(429, json={"error": {"message": "slow"}}, headers={"retry-after": "3"}),
+            httpx.Response(200, json=deepseek_body("ok")),
+        ]
+    )
     info = router_factory().chat(messages=EASY).costroute
     assert slept == [3.0] and info.retries == 1 and info.attempts[0].error == "RateLimitError"
 
 
-def test_malformed_request_is_not_retried_anywhere(router_factory: Any, mock: respx.MockRouter) -> None:
-    ds = mock.post(DEEPSEEK_URL).mock(return_value=httpx.Response(400, json={"error": {"message": "bad param"}}))
+def test_malformed_request_is_not_retried_anywhere(
+    router_factory: Any, mock: respx.MockRouter
+) -> None:
+    ds = mock.post(DEEPSEEK_URL).mock(
+        return_value=httpx.Response(400, json={"error": {"message": "bad param"}})
+    )
     with pytest.raises(BadRequestError) as err:
         router_factory().chat(messages=EASY)
-    assert ds.call_count == 1 and err.value.status_code == 400 and err.value.deployment == "deepseek-v4-flash"
+    assert (
+        ds.call_count == 1
+        and err.value.status_code == 400
+        and err.value.deployment == "deepseek-v4-flash"
+    )
 
 
 def test_all_failing_raises_with_attempts(router_factory: Any, mock: respx.MockRouter) -> None:
@@ -176,8 +232,12 @@ def test_all_failing_raises_with_attempts(router_factory: Any, mock: respx.MockR
     assert len(err.value.attempts) == 3 and "sk-" not in str(err.value)
 
 
-def test_stream_sync_yields_chunks_and_usage_at_end(router_factory: Any, mock: respx.MockRouter) -> None:
-    mock.post(DEEPSEEK_URL).mock(return_value=sse_response(openai_sse(["Hel", "lo"], prompt=10, completion=5, hit=0)))
+def test_stream_sync_yields_chunks_and_usage_at_end(
+    router_factory: Any, mock: respx.MockRouter
+) -> None:
+    mock.post(DEEPSEEK_URL).mock(
+        return_value=sse_response(openai_sse(["Hel", "lo"], prompt=10, completion=5, hit=0))
+    )
     stream = router_factory().chat(messages=EASY, stream=True)
     text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
     assert text == "Hello"
@@ -187,7 +247,11 @@ def test_stream_sync_yields_chunks_and_usage_at_end(router_factory: Any, mock: r
 
 
 def test_stream_async_anthropic(router_factory: Any, mock: respx.MockRouter) -> None:
-    mock.post(ANTHROPIC_URL).mock(return_value=sse_response(anthropic_sse(["Hi ", "there"], input_tokens=12, output=7, read=4)))
+    mock.post(ANTHROPIC_URL).mock(
+        return_value=sse_response(
+            anthropic_sse(["Hi ", "there"], input_tokens=12, output=7, read=4)
+        )
+    )
 
     async def run() -> tuple[str, Any]:
         stream = await router_factory().achat(messages=EASY, model="claude-haiku-4-5", stream=True)
@@ -202,11 +266,17 @@ def test_stream_async_anthropic(router_factory: Any, mock: respx.MockRouter) -> 
 
 
 def test_async_chat_matches_sync(router_factory: Any, mock: respx.MockRouter) -> None:
-    mock.post(DEEPSEEK_URL).mock(return_value=httpx.Response(200, json=deepseek_body("same", prompt=30, completion=9)))
+    mock.post(DEEPSEEK_URL).mock(
+        return_value=httpx.Response(200, json=deepseek_body("same", prompt=30, completion=9))
+    )
     router = router_factory()
     sync = router.chat(messages=EASY).costroute
     asyn = asyncio.run(router.achat(messages=EASY)).costroute
-    assert (sync.deployment, sync.cost_usd, sync.baseline_cost_usd) == (asyn.deployment, asyn.cost_usd, asyn.baseline_cost_usd)
+    assert (sync.deployment, sync.cost_usd, sync.baseline_cost_usd) == (
+        asyn.deployment,
+        asyn.cost_usd,
+        asyn.baseline_cost_usd,
+    )
 
 
 def test_explain_makes_no_network_call(router_factory: Any, mock: respx.MockRouter) -> None:
@@ -219,7 +289,10 @@ def test_openai_facade_and_module_level_chat(router_factory: Any, mock: respx.Mo
     router = router_factory()
     client = costroute.OpenAI(router=router)
     resp = client.chat.completions.create(model="auto", messages=EASY)
-    assert resp.choices[0].message.content == "facade" and resp.costroute.deployment == "deepseek-v4-flash"
+    assert (
+        resp.choices[0].message.content == "facade"
+        and resp.costroute.deployment == "deepseek-v4-flash"
+    )
     aclient = costroute.AsyncOpenAI(router=router)
     aresp = asyncio.run(aclient.chat.completions.create(model="auto", messages=EASY))
     assert aresp.costroute.deployment == "deepseek-v4-flash"
@@ -231,14 +304,18 @@ def test_openai_facade_and_module_level_chat(router_factory: Any, mock: respx.Mo
         costroute.set_default_router(None)
 
 
-def test_response_serialises_without_costroute_field(router_factory: Any, mock: respx.MockRouter) -> None:
+def test_response_serialises_without_costroute_field(
+    router_factory: Any, mock: respx.MockRouter
+) -> None:
     mock.post(DEEPSEEK_URL).mock(return_value=httpx.Response(200, json=deepseek_body("x")))
     resp = router_factory().chat(messages=EASY)
     assert "costroute" not in json.loads(resp.model_dump_json())
     assert resp.costroute.request_id
 
 
-def test_missing_key_is_a_typed_error_before_network(monkeypatch: pytest.MonkeyPatch, mock: respx.MockRouter) -> None:
+def test_missing_key_is_a_typed_error_before_network(
+    monkeypatch: pytest.MonkeyPatch, mock: respx.MockRouter
+) -> None:
     for name in ("DEEPSEEK_API_KEY", "OPENAI_API_KEY", "ANTHROPIC_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     router = costroute.Router()
@@ -270,7 +347,9 @@ def test_missing_key_is_a_typed_error_before_network(monkeypatch: pytest.MonkeyP
         ({"messages": EASY, "tags": {"a": 1}}, "tags"),
     ],
 )
-def test_bad_input_is_typed_and_names_the_field(router_factory: Any, mock: respx.MockRouter, kwargs: dict[str, Any], field: str) -> None:
+def test_bad_input_is_typed_and_names_the_field(
+    router_factory: Any, mock: respx.MockRouter, kwargs: dict[str, Any], field: str
+) -> None:
     with pytest.raises(InvalidRequestError) as err:
         router_factory().chat(**kwargs)
     assert err.value.field == field and err.value.fix
@@ -285,7 +364,9 @@ def test_max_cost_caps_output_tokens(router_factory: Any, mock: respx.MockRouter
     assert 16 <= sent["max_tokens"] <= 833
 
 
-def test_keys_from_an_injected_environment_reach_the_provider(monkeypatch: pytest.MonkeyPatch, mock: respx.MockRouter) -> None:
+def test_keys_from_an_injected_environment_reach_the_provider(
+    monkeypatch: pytest.MonkeyPatch, mock: respx.MockRouter
+) -> None:
     monkeypatch.delenv("DEEPSEEK_API_KEY", raising=False)
     route = mock.post(DEEPSEEK_URL).mock(return_value=httpx.Response(200, json=deepseek_body("ok")))
     router = costroute.Router(environ={"DEEPSEEK_API_KEY": "sk-injected"})
@@ -293,11 +374,20 @@ def test_keys_from_an_injected_environment_reach_the_provider(monkeypatch: pytes
     assert route.calls.last.request.headers["authorization"] == "Bearer sk-injected"
 
 
-def test_calls_are_recorded_in_the_ledger_and_reported(router_factory: Any, mock: respx.MockRouter, tmp_path: Any) -> None:
-    mock.post(DEEPSEEK_URL).mock(return_value=httpx.Response(200, json=deepseek_body("ok", prompt=100, completion=50, hit=64)))
+def test_calls_are_recorded_in_the_ledger_and_reported(
+    router_factory: Any, mock: respx.MockRouter, tmp_path: Any
+) -> None:
+    mock.post(DEEPSEEK_URL).mock(
+        return_value=httpx.Response(
+            200, json=deepseek_body("ok", prompt=100, completion=50, hit=64)
+        )
+    )
     router = router_factory(ledger=f"sqlite:///{tmp_path / 'ledger.sqlite'}")
     secret_prompt = [{"role": "user", "content": "zebra-quokka-7731 says hi"}]
-    infos = [router.chat(messages=secret_prompt, user="u1", tags={"feature": "demo"}).costroute for _ in range(3)]
+    infos = [
+        router.chat(messages=secret_prompt, user="u1", tags={"feature": "demo"}).costroute
+        for _ in range(3)
+    ]
     report = router.usage.report(month="2026-11")
     assert report.calls == 3
     assert report.spend_usd == sum(i.cost_usd for i in infos)
