@@ -9,8 +9,8 @@ sent one; never past the call's deadline.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 import tenacity
 from tenacity import RetryCallState

@@ -144,7 +144,10 @@ class Executor:
         """
         left = deadline - self.clock()
         if left <= 0:
-            raise ProviderTimeout("the call's deadline passed before this attempt", fix=None)
+            raise ProviderTimeout(
+                "the call's deadline passed before this attempt",
+                fix="raise Router(timeout=...) or make fewer attempts (RetryConfig(attempts=...))",
+            )
         return math.ceil(left * 10) / 10
 
     def _candidates(self, plan: Plan, progress: _Progress) -> list[tuple[Choice, Deployment]]:

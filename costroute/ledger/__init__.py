@@ -7,7 +7,7 @@
     with open_ledger("sqlite:///:memory:") as ledger:
         ledger.append(record)                      # committed before it returns
         report = ledger.report(month="2026-11", group_by="model")
-        print(report.to_text())
+        text = report.to_text()                    # also to_json/to_csv/to_html/to_table
 
 The default ledger is a SQLite file (WAL) at :func:`default_ledger_path`; see docs/ledger.md for
 its schema, the durability guarantees and the report formats.

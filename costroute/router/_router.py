@@ -15,6 +15,8 @@ from costroute.types import CallInfo, Plan, Request
 
 __all__ = ["Router"]
 
+Finish = Callable[[Outcome, BaseException | None], CallInfo]
+
 log = logging.getLogger("costroute")
 
 
@@ -62,9 +64,7 @@ class Router(RouterBase):
 
     # ---- bookkeeping ------------------------------------------------------------------------
 
-    def _finisher(
-        self, request: Request, plan: Plan, started: float, request_id: str
-    ) -> Callable[[Outcome, BaseException | None], CallInfo]:
+    def _finisher(self, request: Request, plan: Plan, started: float, request_id: str) -> Finish:
         def finish(outcome: Outcome, error: BaseException | None) -> CallInfo:
             info = self._settle(request, plan, outcome, started, request_id)
             self._record(request, info, error)
@@ -75,6 +75,8 @@ class Router(RouterBase):
     def _record(self, request: Request, info: CallInfo, error: BaseException | None) -> None:
         if self.ledger is None:
             return
+        # Imported here, not at the top: the ledger brings sqlite3 and asyncio (~35 ms), which
+        # `import costroute` should not pay for; after the first call this is a dict lookup.
         from costroute.ledger import CallRecord
 
         record = CallRecord.from_call(
@@ -94,36 +96,38 @@ class Router(RouterBase):
             self.ledger.append(record)
         except Exception as exc:  # the ledger's own errors are reported, never lost silently
             if self.on_ledger_error == "raise":
-                raise LedgerError(f"Could not record call {info.request_id}: {exc}") from exc
+                raise LedgerError(
+                    f"Could not record call {info.request_id}: {exc}",
+                    field="ledger",
+                    fix='repair or move the ledger, or pass on_ledger_error="warn" to log instead',
+                ) from exc
             log.warning("costroute: ledger write failed for %s: %s", info.request_id, exc)
 
     # ---- sync ------------------------------------------------------------------------------
 
-    def chat(self, messages: Any = None, **kwargs: Any) -> Any:
-        """Route and answer one chat request (``stream=True`` returns an iterator of chunks)."""
+    def _begin(self, messages: Any, kwargs: dict[str, Any]) -> tuple[Request, Plan, Finish]:
+        """Validate and plan (no I/O); return the request, the plan and its settle function."""
         started = self.executor.clock()
         request, plan = self._prepare(messages, kwargs)
-        request_id = self._new_id()
-        finish = self._finisher(request, plan, started, request_id)
+        return request, plan, self._finisher(request, plan, started, self._new_id())
+
+    def chat(self, messages: Any = None, **kwargs: Any) -> Any:
+        """Route and answer one chat request (``stream=True`` returns an iterator of chunks)."""
+        request, plan, finish = self._begin(messages, kwargs)
         if request.stream:
             return StreamRun(self.executor, plan, request, self.timeout, finish)
         outcome = self.executor.run(plan, request, self.timeout)
-        info = finish(outcome, None)
-        return _attach(outcome.response, info)
+        return _attach(outcome.response, finish(outcome, None))
 
     # ---- async -----------------------------------------------------------------------------
 
     async def achat(self, messages: Any = None, **kwargs: Any) -> Any:
         """Async twin of :meth:`chat` (``stream=True`` returns an async iterator)."""
-        started = self.executor.clock()
-        request, plan = self._prepare(messages, kwargs)
-        request_id = self._new_id()
-        finish = self._finisher(request, plan, started, request_id)
+        request, plan, finish = self._begin(messages, kwargs)
         if request.stream:
             return AsyncStreamRun(self.executor, plan, request, self.timeout, finish)
         outcome = await self.executor.arun(plan, request, self.timeout)
-        info = finish(outcome, None)
-        return _attach(outcome.response, info)
+        return _attach(outcome.response, finish(outcome, None))
 
 
 def _attach(response: Any, info: CallInfo) -> Any:
