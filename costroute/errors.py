@@ -26,7 +26,8 @@ never litellm's exceptions: the provider layer translates them at the one place 
     │   └── InvalidResponseError     a 200 whose body is not a valid completion
     ├── AllDeploymentsFailed         every choice of the plan failed (carries the attempts)
     ├── StreamInterrupted            a stream broke after content was sent (carries the text)
-    └── LedgerError                  the usage ledger cannot be opened or written
+    ├── LedgerError                  the usage ledger cannot be opened or written
+    └── BackendUnavailable           Redis (shared state) is unreachable, and the store fails closed
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from typing import Any
 __all__ = [
     "AllDeploymentsFailed",
     "AuthenticationError",
+    "BackendUnavailable",
     "BadRequestError",
     "BudgetExceeded",
     "ConfigError",
@@ -267,3 +269,24 @@ class StreamInterrupted(CostrouteError):
 
 class LedgerError(CostrouteError):
     """The usage ledger cannot be opened or written."""
+
+
+class BackendUnavailable(CostrouteError):
+    """The shared-state server (Redis) cannot be reached.
+
+    Raised at start when the URL does not answer, and on a call when the store is configured to
+    fail closed (``on_store_failure="closed"``): the call is refused before any provider is
+    contacted, so a budget cannot be overspent while its state is out of reach.
+    """
+
+    def __init__(
+        self, url: str, cause: BaseException | None = None, *, during: str = "start"
+    ) -> None:
+        self.url = url
+        self.cause = cause
+        super().__init__(
+            f"The store at {url} is unreachable ({during})" + (f": {cause}" if cause else "."),
+            field="store",
+            fix="start the server or fix the URL; or pass on_store_failure='open' to serve "
+            "with in-process state while it is down",
+        )
