@@ -1,0 +1,47 @@
+"""Budgets that cannot be overspent: reserve the worst case, settle the actual.
+
+::
+
+    from decimal import Decimal
+    from costroute.budget import Budget, BudgetManager, Limit
+
+    budget = Budget(limits=[Limit(usd=100, window="month"), Limit(usd=5, window="day", scope="user")])
+    mgr = BudgetManager(budget)
+    res = mgr.reserve(Decimal("0.02"), user="alice")   # BudgetExceeded if a hard limit refuses
+    mgr.settle(res, Decimal("0.013"))                  # or mgr.release(res) when the call failed
+    print(mgr.status())
+
+Windows are per request, per day and per calendar month (in ``Budget.tz``); scopes are global,
+per user, per tenant and per tag value. State lives in a backend: :class:`MemoryBudgetBackend`
+(one process, the default) or :class:`RedisBudgetBackend` (a fleet). See docs/budgets.md.
+"""
+
+from __future__ import annotations
+
+from costroute.budget._backend import AsyncBudgetBackend, BudgetBackend, Lease, Outcome, Slot, Usage
+from costroute.budget._calendar import from_pico, to_pico
+from costroute.budget._config import Budget, Limit, Window
+from costroute.budget._manager import BudgetManager
+from costroute.budget._memory import MemoryBudgetBackend
+from costroute.budget._redis import RedisBudgetBackend
+from costroute.budget._status import BudgetStatus, Reservation, WindowStatus
+
+__all__ = [
+    "AsyncBudgetBackend",
+    "Budget",
+    "BudgetBackend",
+    "BudgetManager",
+    "BudgetStatus",
+    "Lease",
+    "Limit",
+    "MemoryBudgetBackend",
+    "Outcome",
+    "RedisBudgetBackend",
+    "Reservation",
+    "Slot",
+    "Usage",
+    "Window",
+    "WindowStatus",
+    "from_pico",
+    "to_pico",
+]

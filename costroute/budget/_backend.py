@@ -1,0 +1,106 @@
+"""The seam between the budget logic and where its state lives.
+
+A backend stores, per *window key* (``"month:2026-11:user=alice"``), the settled spend and the
+live reservations (leases). It knows nothing of limits' meaning, scopes or calendars: the
+:class:`~costroute.budget.BudgetManager` resolves those and hands the backend integer
+picodollars, keys, the time (from the injected clock) and how long a key may live.
+
+Two implementations ship: :class:`~costroute.budget.MemoryBudgetBackend` (one process) and
+:class:`~costroute.budget.RedisBudgetBackend` (a fleet). Both pass the same contract tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple, Protocol, runtime_checkable
+
+__all__ = [
+    "AsyncBudgetBackend",
+    "BudgetBackend",
+    "Lease",
+    "Outcome",
+    "Slot",
+    "Usage",
+]
+
+
+class Slot(NamedTuple):
+    """One window a call counts against: its key, its hard limit and the key's time to live."""
+
+    key: str
+    limit: int
+    ttl: int
+
+
+class Lease(NamedTuple):
+    """One reservation as a backend sees it: id, amount (picodollars) and expiry (epoch s)."""
+
+    id: str
+    amount: int
+    expires: float
+
+    @property
+    def member(self) -> str:
+        """How the lease is stored: ``"<id>:<amount>"`` (the amount travels with the id)."""
+        return f"{self.id}:{self.amount}"
+
+
+class Usage(NamedTuple):
+    """Settled spend and live reservations of one window key, in picodollars."""
+
+    spent: int
+    reserved: int
+
+
+class Outcome(NamedTuple):
+    """The answer to a reserve.
+
+    ``refused`` is the index of the slot that refused (the one over its limit by the most) or
+    -1 when the lease was taken in every slot. ``usage`` holds each slot's figures: after the
+    reservation when it was taken, before it (what refused) otherwise.
+    """
+
+    refused: int
+    usage: tuple[Usage, ...]
+
+
+@runtime_checkable
+class BudgetBackend(Protocol):
+    """Atomic reserve/settle over several window keys (blocking calls)."""
+
+    def reserve(self, slots: Sequence[Slot], lease: Lease, now: float) -> Outcome:
+        """Take ``lease`` in every slot, or in none if any slot would exceed its limit.
+
+        A slot fits when ``spent + reserved + lease.amount <= limit``, counting only the
+        leases that have not expired at ``now``. Expired leases are dropped on the way.
+        """
+        ...
+
+    def settle(self, slots: Sequence[Slot], lease: Lease, actual: int, now: float) -> None:
+        """Add ``actual`` to each slot's spend and drop the lease (``actual=0``: a release)."""
+        ...
+
+    def usage(self, keys: Sequence[str], now: float) -> tuple[Usage, ...]:
+        """Current spend and live reservations of each key (zeros for an unknown key)."""
+        ...
+
+    def windows(self, now: float) -> dict[str, Usage]:
+        """Every live window key with its figures (for status reports)."""
+        ...
+
+    def restore(self, slot: Slot, spent: int, now: float) -> None:
+        """Raise the slot's spend to ``spent`` if it is lower (restoring from a ledger)."""
+        ...
+
+
+@runtime_checkable
+class AsyncBudgetBackend(Protocol):
+    """The asyncio twin of :class:`BudgetBackend`, for the router's ``achat``."""
+
+    async def areserve(self, slots: Sequence[Slot], lease: Lease, now: float) -> Outcome: ...
+
+    async def asettle(
+        self, slots: Sequence[Slot], lease: Lease, actual: int, now: float
+    ) -> None: ...
+
+    async def ausage(self, keys: Sequence[str], now: float) -> tuple[Usage, ...]: ...

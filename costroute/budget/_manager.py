@@ -1,0 +1,354 @@
+"""The budget manager: reserve the worst case, settle the actual, release on failure.
+
+::
+
+    mgr = BudgetManager(Budget([Limit(usd=100, window="month")]))
+    res = mgr.reserve(Decimal("0.02"), user="alice")   # BudgetExceeded if it does not fit
+    try:
+        cost = call_the_provider()
+    except Exception:
+        mgr.release(res)
+        raise
+    mgr.settle(res, cost)
+
+The manager resolves limits, scopes and calendar windows (no I/O); the backend holds the state
+and makes reserve atomic over every window of a call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Protocol
+
+from costroute.budget._backend import AsyncBudgetBackend, BudgetBackend, Lease, Slot, Usage
+from costroute.budget._calendar import to_pico
+from costroute.budget._config import Budget, scope_key
+from costroute.budget._memory import MemoryBudgetBackend
+from costroute.budget._rules import Resolved, Rules, check_identity
+from costroute.budget._status import BudgetStatus, Reservation
+from costroute.budget._status_build import build_status
+from costroute.errors import ConfigError, InvalidRequestError
+
+__all__ = ["BudgetManager"]
+
+_SEEN_MAX = 10_000
+"""How many windows' figures :meth:`BudgetManager.pressure` keeps before starting afresh."""
+
+
+class _SpentSource(Protocol):
+    """What :meth:`BudgetManager.load_spent_from` needs of a ledger (``Ledger.spent``)."""
+
+    def spent(
+        self,
+        since: dt.datetime,
+        until: dt.datetime | None = None,
+        *,
+        user: str | None = None,
+        tenant: str | None = None,
+        tag: tuple[str, str] | None = None,
+    ) -> Decimal: ...
+
+
+class BudgetManager:
+    """Hard limits that cannot be overspent, soft limits that add pressure, over one backend.
+
+    ``clock`` gives epoch seconds (inject a fake one in tests); ``lease_s`` is how long a
+    reservation counts if its process never settles it; ``ledger`` (optional) restores this
+    month's and today's global spend at start (see :meth:`load_spent_from`). With a remote
+    backend, :meth:`pressure` reuses figures younger than ``pressure_ttl_s`` seconds (they come
+    back with every reserve), so it costs no round trip on a busy router.
+    """
+
+    def __init__(
+        self,
+        budget: Budget | None = None,
+        backend: BudgetBackend | None = None,
+        clock: Callable[[], float] = time.time,
+        lease_s: float = 600.0,
+        ledger: _SpentSource | None = None,
+        *,
+        pressure_ttl_s: float = 1.0,
+    ) -> None:
+        if not isinstance(budget, Budget | None):
+            raise ConfigError(
+                f"budget={budget!r} is not a Budget.",
+                field="budget",
+                fix="pass Budget(limits=[Limit(usd=100, window='month')])",
+            )
+        if isinstance(lease_s, bool) or not isinstance(lease_s, int | float) or not lease_s > 0:
+            raise ConfigError(
+                f"lease_s={lease_s!r} must be a positive number of seconds.",
+                field="lease_s",
+                fix="pass e.g. lease_s=600 (longer than your slowest call)",
+            )
+        if backend is not None and not isinstance(backend, BudgetBackend):
+            raise ConfigError(
+                f"backend={backend!r} is not a budget backend.",
+                field="backend",
+                fix="pass MemoryBudgetBackend() or RedisBudgetBackend(redis_client)",
+            )
+        self.budget = budget or Budget()
+        self.backend: BudgetBackend = backend or MemoryBudgetBackend()
+        self.clock = clock
+        self.lease_s = float(lease_s)
+        self.pressure_ttl_s = pressure_ttl_s if getattr(self.backend, "remote", False) else 0.0
+        self._rules = Rules(self.budget, self.lease_s)
+        self._ids = itertools.count(1)
+        self._id_base = os.urandom(6).hex() + "-"
+        self._seen: dict[str, tuple[Usage, float]] = {}
+        if ledger is not None:
+            self.load_spent_from(ledger)
+
+    def __repr__(self) -> str:
+        return (
+            f"<BudgetManager limits={len(self.budget.limits)} tz={self.budget.tz!r}"
+            f" backend={self.backend!r}>"
+        )
+
+    # ---- shared steps (no I/O) -------------------------------------------------------------
+
+    def _begin(
+        self,
+        amount: Decimal,
+        user: str | None,
+        tenant: str | None,
+        tags: Mapping[str, str] | None,
+    ) -> tuple[Resolved, Reservation, float]:
+        pico = to_pico(amount)
+        tag_map = check_identity(user, tenant, tags)
+        self._rules.check_request(pico, amount, user, tenant, tag_map)
+        now = self.clock()
+        resolved = self._rules.resolve(now, user, tenant, tag_map)
+        lease = Lease(f"{self._id_base}{next(self._ids)}", pico, now + self.lease_s)
+        res = Reservation(
+            id=lease.id,
+            amount=amount,
+            expires_at=lease.expires,
+            windows=tuple(s.key for s in resolved.slots),
+            lease=lease,
+            slots=tuple(resolved.slots),
+        )
+        return resolved, res, now
+
+    def _remember(self, slots: Sequence[Slot], usage: Sequence[Usage], now: float) -> None:
+        if self.pressure_ttl_s:
+            if len(self._seen) > _SEEN_MAX:
+                self._seen.clear()
+            for slot, u in zip(slots, usage, strict=True):
+                self._seen[slot.key] = (u, now)
+
+    def _fresh(self, slots: Sequence[Slot], now: float) -> tuple[Usage, ...] | None:
+        if not self.pressure_ttl_s:
+            return None
+        out: list[Usage] = []
+        for slot in slots:
+            seen = self._seen.get(slot.key)
+            if seen is None or now - seen[1] > self.pressure_ttl_s:
+                return None
+            out.append(seen[0])
+        return tuple(out)
+
+    def _closing(self, res: Reservation, actual: Decimal | None) -> int:
+        if not isinstance(res, Reservation):
+            raise InvalidRequestError(
+                f"{res!r} is not a Reservation.",
+                field="reservation",
+                fix="pass the object reserve() returned",
+            )
+        if res.state == "settled" and actual is not None:
+            raise InvalidRequestError(
+                f"Reservation {res.id} is already settled.",
+                field="reservation",
+                fix="settle each reservation once; release() after settle() is a no-op",
+            )
+        return 0 if actual is None else to_pico(actual, "actual")
+
+    # ---- blocking --------------------------------------------------------------------------
+
+    def pressure(
+        self,
+        user: str | None = None,
+        tenant: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> float:
+        """How full the tightest window past its soft limit is, for ``Signals.budget_pressure``.
+
+        The highest ``(spent + reserved) / limit`` among this call's windows that are at or
+        past their ``soft`` fraction; 0.0 when none is. 1.0 means a window is full.
+        """
+        return self.pressure_reason(user, tenant, tags)[0]
+
+    def pressure_reason(
+        self,
+        user: str | None = None,
+        tenant: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> tuple[float, str | None]:
+        """:meth:`pressure` and a reason for the plan, e.g. ``"budget month for
+        tenant=acme at 85% of $50 (soft 80%)"`` (None when there is no pressure)."""
+        tag_map = check_identity(user, tenant, tags)
+        now = self.clock()
+        resolved = self._rules.resolve(now, user, tenant, tag_map)
+        if not resolved.slots:
+            return 0.0, None
+        usage = self._fresh(resolved.slots, now)
+        if usage is None:
+            usage = self.backend.usage([s.key for s in resolved.slots], now)
+            self._remember(resolved.slots, usage, now)
+        value, where, rule = Rules.pressure(resolved, usage)
+        if rule is None:
+            return 0.0, None
+        scope = resolved.slots[where].key.split(":", 2)[2]
+        return value, (
+            f"budget {rule.limit.window} for {scope} at {value:.0%} of ${rule.limit.limit_usd}"
+            f" (soft {rule.limit.soft:.0%})"
+        )
+
+    def reserve(
+        self,
+        amount: Decimal,
+        user: str | None = None,
+        tenant: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> Reservation:
+        """Set ``amount`` (the call's worst case, USD) aside in every window of this call.
+
+        Atomic: the reservation is taken in all windows or in none. Raises
+        :class:`~costroute.errors.BudgetExceeded` naming the window that refused.
+        """
+        resolved, res, now = self._begin(amount, user, tenant, tags)
+        if resolved.slots:
+            outcome = self.backend.reserve(resolved.slots, res.lease, now)
+            if outcome.refused >= 0:
+                raise self._rules.refusal(resolved, outcome.refused, outcome.usage, amount)
+            self._remember(resolved.slots, outcome.usage, now)
+        return res
+
+    def settle(self, res: Reservation, actual: Decimal, *, pipeline: Any = None) -> None:
+        """Record the call's actual cost (even above the reservation) and drop the reservation.
+
+        With a Redis backend, ``pipeline`` (a redis-py pipeline) queues the settle instead of
+        sending it, so the caller can send it with other commands in one round trip; until the
+        caller executes the pipeline, the reservation still counts. Settling a released
+        reservation records ``actual`` (a failed call that was billed after all).
+        """
+        pico = self._closing(res, actual)
+        if res.state == "held" and res.slots:
+            queue = getattr(self.backend, "queue_settle", None)
+            if pipeline is not None and queue is not None:
+                queue(pipeline, res.slots, res.lease, pico, self.clock())
+            else:
+                self.backend.settle(res.slots, res.lease, pico, self.clock())
+        elif res.state == "released" and pico and res.slots:
+            # Released, then found to have cost money after all: record the spend.
+            self.backend.settle(res.slots, res.lease, pico, self.clock())
+        res.state = "settled"
+
+    def release(self, res: Reservation) -> None:
+        """The call failed without cost: drop the reservation. A no-op once settled/released."""
+        self._closing(res, None)
+        if res.state == "held":
+            if res.slots:
+                self.backend.settle(res.slots, res.lease, 0, self.clock())
+            res.state = "released"
+
+    # ---- asyncio ---------------------------------------------------------------------------
+
+    def _async(self) -> AsyncBudgetBackend:
+        backend = self.backend
+        if not isinstance(backend, AsyncBudgetBackend):
+            raise ConfigError(
+                f"{backend!r} has no asyncio methods.",
+                field="backend",
+                fix="use a backend with areserve/asettle/ausage (both shipped backends have them)",
+            )
+        return backend
+
+    async def areserve(
+        self,
+        amount: Decimal,
+        user: str | None = None,
+        tenant: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> Reservation:
+        """:meth:`reserve` without blocking the event loop."""
+        resolved, res, now = self._begin(amount, user, tenant, tags)
+        if resolved.slots:
+            outcome = await self._async().areserve(resolved.slots, res.lease, now)
+            if outcome.refused >= 0:
+                raise self._rules.refusal(resolved, outcome.refused, outcome.usage, amount)
+            self._remember(resolved.slots, outcome.usage, now)
+        return res
+
+    async def asettle(self, res: Reservation, actual: Decimal) -> None:
+        """:meth:`settle` without blocking the event loop."""
+        pico = self._closing(res, actual)
+        if res.slots and (res.state == "held" or (res.state == "released" and pico)):
+            await self._async().asettle(res.slots, res.lease, pico, self.clock())
+        res.state = "settled"
+
+    async def arelease(self, res: Reservation) -> None:
+        """:meth:`release` without blocking the event loop."""
+        self._closing(res, None)
+        if res.state == "held":
+            if res.slots:
+                await self._async().asettle(res.slots, res.lease, 0, self.clock())
+            res.state = "released"
+
+    # ---- reporting and restoring -------------------------------------------------------------
+
+    def status(self) -> BudgetStatus:
+        """Every window: spent, reserved, limit and reset time, one row per scope value seen."""
+        now = self.clock()
+        return build_status(self._rules, self.backend.windows(now), now)
+
+    def load_spent_from(
+        self,
+        ledger: _SpentSource,
+        *,
+        users: Iterable[str] = (),
+        tenants: Iterable[str] = (),
+        tags: Mapping[str, Iterable[str]] | None = None,
+    ) -> int:
+        """Restore the current day and month spend from ``ledger`` (``Ledger.spent``).
+
+        Restored: global windows, ``tag:<key>=<value>`` windows, and the windows of the users,
+        tenants and tag values passed here. Not restored: other scope values (they start from
+        zero until passed), reservations in flight when the process stopped, past windows.
+        A window's spend is raised to the ledger's figure, never lowered. Returns how many
+        windows were restored.
+        """
+        now = self.clock()
+        identities: list[tuple[str | None, str | None, dict[str, str]]] = [(None, None, {})]
+        identities += [(u, None, {}) for u in users]
+        identities += [(None, t, {}) for t in tenants]
+        identities += [(None, None, {k: v}) for k, vs in (tags or {}).items() for v in vs]
+        for rule in self._rules.per_window:  # fixed tag values need no argument
+            key, sep, value = rule.limit.scope[4:].partition("=")
+            if rule.limit.scope.startswith("tag:") and sep:
+                identities.append((None, None, {key: value}))
+        done: set[str] = set()
+        for rule in self._rules.per_window:
+            for user, tenant, tag_map in identities:
+                scope = scope_key(rule.limit.scope, user, tenant, tag_map)
+                if scope is None or (scope == "global" and (user or tenant or tag_map)):
+                    continue
+                resolved = self._rules.resolve(now, user, tenant, tag_map)
+                for slot, period in zip(resolved.slots, resolved.periods, strict=True):
+                    if slot.key in done or slot.key.split(":", 2)[2] != scope:
+                        continue
+                    done.add(slot.key)
+                    spent = ledger.spent(
+                        period.starts_at,
+                        period.resets_at,
+                        user=user,
+                        tenant=tenant,
+                        tag=next(iter(tag_map.items()), None),
+                    )
+                    self.backend.restore(slot, to_pico(spent, "ledger.spent"), now)
+        return len(done)
