@@ -1,0 +1,311 @@
+"""What a Redis-backed store does when Redis goes away mid-run, and when it comes back.
+
+* **Budgets** follow the configured choice:
+
+  - ``"closed"`` (the default): a call that needs a reservation is refused with
+    :class:`~costroute.errors.BackendUnavailable` before any provider is contacted, so a fleet
+    budget cannot be overspent while its state is out of reach;
+  - ``"open"``: reservations are taken in an in-process backend seeded with the last figures
+    seen from Redis, with a warning; the fleet may overspend by what other processes do in the
+    meantime.
+
+  Either way, a settle that cannot reach Redis (the call has happened: its money is real) is
+  kept, and every kept settle and every settle taken locally is replayed into Redis when it
+  answers again (reconciliation), before anything else is sent there.
+* **Latency statistics, breakers and the response cache** always fail open: they fall back to
+  in-process state (a cache miss, for the cache) and never fail a call.
+
+Redis is retried at most every ``retry_s`` seconds (injected clock), so an outage costs one
+failed connection attempt per ``retry_s``, not one per call.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from costroute.budget import MemoryBudgetBackend
+from costroute.budget._backend import BudgetBackend, Lease, Outcome, Slot, Usage
+from costroute.errors import BackendUnavailable
+
+__all__ = ["FailoverBudget", "FailoverProxy", "Health", "OnFailure"]
+
+log = logging.getLogger("costroute")
+
+OnFailure = Literal["closed", "open"]
+
+
+def _redis_errors() -> tuple[type[BaseException], ...]:
+    import redis.exceptions
+
+    return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
+
+
+@dataclass
+class Health:
+    """Whether Redis is believed up; when it is down, when to try it again."""
+
+    url: str
+    clock: Callable[[], float]
+    retry_s: float = 5.0
+    down_since: float | None = None
+    next_try: float = 0.0
+    errors: tuple[type[BaseException], ...] = field(default_factory=_redis_errors)
+    on_recover: list[Callable[[], None]] = field(default_factory=list)
+    on_restart: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def up(self) -> bool:
+        return self.down_since is None
+
+    def worth_trying(self) -> bool:
+        return self.down_since is None or self.clock() >= self.next_try
+
+    def failed(self, exc: BaseException, what: str) -> None:
+        now = self.clock()
+        if self.down_since is None:
+            self.down_since = now
+            log.warning("costroute: the store at %s is unreachable (%s): %s", self.url, what, exc)
+        self.next_try = now + self.retry_s
+
+    def recovered(self) -> None:
+        if self.down_since is None:
+            return
+        log.warning("costroute: the store at %s answers again", self.url)
+        self.down_since = None
+        for hook in self.on_recover:
+            try:
+                hook()
+            except self.errors as exc:
+                self.failed(exc, "recovery check")
+
+
+class FailoverBudget:
+    """A :class:`BudgetBackend` over Redis that fails closed or open, and reconciles."""
+
+    def __init__(
+        self,
+        primary: BudgetBackend,
+        health: Health,
+        on_failure: OnFailure = "closed",
+        local: MemoryBudgetBackend | None = None,
+    ) -> None:
+        self.primary = primary
+        self.health = health
+        self.on_failure = on_failure
+        self.local = local or MemoryBudgetBackend()
+        self._lock = threading.Lock()
+        self._seen: dict[str, int] = {}  # last spent + reserved seen in Redis, per window key
+        self._local_leases: set[str] = set()
+        self._pending: list[tuple[tuple[Slot, ...], Lease, int]] = []  # settles to replay
+
+    # ---- health and the decisions shared by the sync and async paths ---------------------------
+
+    def _take_pending(self) -> list[tuple[tuple[Slot, ...], Lease, int]]:
+        with self._lock:
+            pending, self._pending = self._pending, []
+        return pending
+
+    def _put_back(
+        self, pending: list[tuple[tuple[Slot, ...], Lease, int]], exc: BaseException
+    ) -> None:
+        with self._lock:
+            self._pending[:0] = pending
+        self.health.failed(exc, "reconciling")
+
+    def _keep(self, slots: Sequence[Slot], lease: Lease, actual: int) -> None:
+        with self._lock:
+            self._pending.append((tuple(slots), lease, actual))
+
+    def _seen_in_redis(self, slots: Sequence[Slot], outcome: Outcome) -> Outcome:
+        for slot, usage in zip(slots, outcome.usage, strict=True):
+            self._seen[slot.key] = usage.spent + usage.reserved
+        return outcome
+
+    def _reserve_locally(self, slots: Sequence[Slot], lease: Lease, now: float) -> Outcome:
+        if self.on_failure == "closed":
+            raise BackendUnavailable(self.health.url, during="budget reserve; failing closed")
+        for slot in slots:  # fail open: start from what Redis last said
+            self.local.restore(slot, self._seen.get(slot.key, 0), now)
+        outcome = self.local.reserve(slots, lease, now)
+        if outcome.refused < 0:
+            self._local_leases.add(lease.id)
+        return outcome
+
+    def _settled_locally(
+        self, slots: Sequence[Slot], lease: Lease, actual: int, now: float
+    ) -> bool:
+        """Settle a lease taken while Redis was down; its spend is kept for replay."""
+        if lease.id not in self._local_leases:
+            return False
+        self._local_leases.discard(lease.id)
+        self.local.settle(slots, lease, actual, now)
+        if actual:
+            self._keep(slots, Lease(lease.id, 0, lease.expires), actual)
+        return True
+
+    def _reconcile(self, now: float) -> bool:
+        """Replay kept settles into Redis; True when Redis is usable now."""
+        if not self.health.worth_trying():
+            return False
+        pending = self._take_pending()
+        try:
+            while pending:
+                slots, lease, actual = pending[0]
+                self.primary.settle(slots, lease, actual, now)
+                pending.pop(0)
+        except self.health.errors as exc:
+            self._put_back(pending, exc)
+            return False
+        self.health.recovered()
+        return True
+
+    async def _areconcile(self, now: float) -> bool:
+        if not self.health.worth_trying():
+            return False
+        pending = self._take_pending()
+        try:
+            while pending:
+                slots, lease, actual = pending[0]
+                await self.primary.asettle(slots, lease, actual, now)  # type: ignore[attr-defined]
+                pending.pop(0)
+        except self.health.errors as exc:
+            self._put_back(pending, exc)
+            return False
+        self.health.recovered()
+        return True
+
+    # ---- BudgetBackend -----------------------------------------------------------------------
+
+    def reserve(self, slots: Sequence[Slot], lease: Lease, now: float) -> Outcome:
+        if self._reconcile(now):
+            try:
+                return self._seen_in_redis(slots, self.primary.reserve(slots, lease, now))
+            except self.health.errors as exc:
+                self.health.failed(exc, "reserve")
+        return self._reserve_locally(slots, lease, now)
+
+    def settle(self, slots: Sequence[Slot], lease: Lease, actual: int, now: float) -> None:
+        if self._settled_locally(slots, lease, actual, now):
+            self._reconcile(now)
+            return
+        if self._reconcile(now):
+            try:
+                self.primary.settle(slots, lease, actual, now)
+                return
+            except self.health.errors as exc:
+                self.health.failed(exc, "settle")
+        self._keep(slots, lease, actual)  # the lease in Redis expires by itself
+
+    def usage(self, keys: Sequence[str], now: float) -> tuple[Usage, ...]:
+        if self._reconcile(now):
+            try:
+                return self.primary.usage(keys, now)
+            except self.health.errors as exc:
+                self.health.failed(exc, "usage")
+        return self.local.usage(keys, now)
+
+    def windows(self, now: float) -> dict[str, Usage]:
+        if self._reconcile(now):
+            try:
+                return self.primary.windows(now)
+            except self.health.errors as exc:
+                self.health.failed(exc, "status")
+        return self.local.windows(now)
+
+    def restore(self, slot: Slot, spent: int, now: float) -> None:
+        if self._reconcile(now):
+            try:
+                self.primary.restore(slot, spent, now)
+                return
+            except self.health.errors as exc:
+                self.health.failed(exc, "restore")
+        self.local.restore(slot, spent, now)
+
+    # ---- AsyncBudgetBackend ------------------------------------------------------------------
+
+    async def areserve(self, slots: Sequence[Slot], lease: Lease, now: float) -> Outcome:
+        if await self._areconcile(now):
+            try:
+                outcome = await self.primary.areserve(slots, lease, now)  # type: ignore[attr-defined]
+                return self._seen_in_redis(slots, outcome)
+            except self.health.errors as exc:
+                self.health.failed(exc, "reserve")
+        return self._reserve_locally(slots, lease, now)
+
+    async def asettle(self, slots: Sequence[Slot], lease: Lease, actual: int, now: float) -> None:
+        if self._settled_locally(slots, lease, actual, now):
+            await self._areconcile(now)
+            return
+        if await self._areconcile(now):
+            try:
+                await self.primary.asettle(slots, lease, actual, now)  # type: ignore[attr-defined]
+                return
+            except self.health.errors as exc:
+                self.health.failed(exc, "settle")
+        self._keep(slots, lease, actual)
+
+    async def ausage(self, keys: Sequence[str], now: float) -> tuple[Usage, ...]:
+        if await self._areconcile(now):
+            try:
+                return await self.primary.ausage(keys, now)  # type: ignore[attr-defined,no-any-return]
+            except self.health.errors as exc:
+                self.health.failed(exc, "usage")
+        return self.local.usage(keys, now)
+
+    @property
+    def pending(self) -> int:
+        """Settles waiting to be replayed into Redis."""
+        return len(self._pending)
+
+
+class FailoverProxy:
+    """Any Redis-backed component (latency stats, breakers, cache) with an in-process twin.
+
+    Each method call goes to Redis while it answers and to the in-process twin while it does
+    not; these components hold hints, not money, so they always fail open.
+    """
+
+    def __init__(self, primary: Any, local: Any, health: Health) -> None:
+        self._primary = primary
+        self._local = local
+        self._health = health
+
+    def __getattr__(self, name: str) -> Any:
+        primary = getattr(self._primary, name)
+        local = getattr(self._local, name)
+        if not callable(primary):
+            return primary
+        health = self._health
+        if inspect.iscoroutinefunction(primary):
+
+            async def acall(*args: Any, **kwargs: Any) -> Any:
+                if health.worth_trying():
+                    try:
+                        result = await primary(*args, **kwargs)
+                    except health.errors as exc:
+                        health.failed(exc, name)
+                    else:
+                        health.recovered()
+                        return result
+                outcome = local(*args, **kwargs)
+                return await outcome if inspect.isawaitable(outcome) else outcome
+
+            return acall
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if health.worth_trying():
+                try:
+                    result = primary(*args, **kwargs)
+                except health.errors as exc:
+                    health.failed(exc, name)
+                else:
+                    health.recovered()
+                    return result
+            return local(*args, **kwargs)
+
+        return call

@@ -1,0 +1,188 @@
+"""The store: selection by URL, start-up errors, and Redis lost and restarted mid-run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from costroute.budget import Budget, BudgetManager, Limit
+from costroute.errors import BackendUnavailable, BudgetExceeded, ConfigError
+from costroute.store import mask_url, open_store, redis_store
+from costroute.testing import FakeClock
+
+
+def test_default_store_is_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COSTROUTE_STORE_URL", raising=False)
+    assert open_store().kind == "memory"
+    assert open_store("memory").kind == "memory"
+
+
+def test_unknown_scheme_names_the_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ConfigError) as err:
+        open_store("mongodb://u:hunter2@host/db")
+    assert err.value.field == "store" and "hunter2" not in str(err.value)
+    monkeypatch.setenv("COSTROUTE_STORE_URL", "ftp://x")
+    with pytest.raises(ConfigError) as err:
+        open_store()
+    assert err.value.field == "COSTROUTE_STORE_URL"
+
+
+def test_bad_failure_choice_is_a_config_error() -> None:
+    with pytest.raises(ConfigError) as err:
+        redis_store("redis://127.0.0.1:1/0", on_failure="maybe")  # type: ignore[arg-type]
+    assert err.value.field == "on_store_failure"
+
+
+def test_unreachable_redis_at_start_names_the_url_with_password_masked() -> None:
+    port = _free_port()
+    with pytest.raises(BackendUnavailable) as err:
+        open_store(f"redis://:s3cret-pw@127.0.0.1:{port}/0", connect_timeout_s=0.5)
+    assert f"redis://:***@127.0.0.1:{port}/0" in str(err.value)
+    assert "s3cret-pw" not in str(err.value) and err.value.field == "store"
+
+
+def test_mask_url() -> None:
+    assert mask_url("postgresql://me:pw@db:5432/x") == "postgresql://me:***@db:5432/x"
+    assert mask_url("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"
+
+
+# ---- a Redis server of the test's own, killed and restarted -------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class OwnRedis:
+    """A redis-server on a free port; ``kill()`` and ``start()`` again on the same port."""
+
+    def __init__(self, tmp: Any) -> None:
+        self.port = _free_port()
+        self.dir = tmp
+        self.proc: subprocess.Popen[str] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.dir),
+                "--logfile",
+                "",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:  # blocks until the server says it is ready; no sleeping
+            if "Ready to accept connections" in line:
+                return
+        raise RuntimeError("redis-server exited before it was ready")
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            if self.proc.stdout:
+                self.proc.stdout.close()
+            self.proc = None
+
+
+@pytest.fixture
+def own_redis(tmp_path: Any) -> Iterator[OwnRedis]:
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed (Debian package redis-server)")
+    server = OwnRedis(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+def _manager(url: str, clock: FakeClock, on_failure: str) -> tuple[BudgetManager, Any]:
+    store = redis_store(
+        url,
+        on_failure=on_failure,
+        clock=clock,
+        retry_s=5.0,  # type: ignore[arg-type]
+        connect_timeout_s=0.5,
+        prefix=f"t{os.getpid()}:",
+    )
+    budget = Budget([Limit(usd=1, window="month")])
+    return BudgetManager(budget, backend=store.budget, clock=lambda: 1_795_000_000 + clock()), store
+
+
+@pytest.mark.redis
+def test_fail_closed_refuses_while_down_and_replays_settles(own_redis: OwnRedis) -> None:
+    clock = FakeClock()
+    mgr, store = _manager(own_redis.url, clock, "closed")
+    done = mgr.reserve(Decimal("0.10"))
+    mgr.settle(done, Decimal("0.10"))
+    in_flight = mgr.reserve(Decimal("0.20"))
+    restarts: list[bool] = []
+    store.health.on_restart.append(lambda: restarts.append(True))
+
+    own_redis.kill()
+    mgr.settle(in_flight, Decimal("0.15"))  # the call happened: its money is kept, not lost
+    assert store.budget.pending == 1
+    with pytest.raises(BackendUnavailable) as err:
+        mgr.reserve(Decimal("0.01"))
+    assert "failing closed" in str(err.value)
+
+    own_redis.start()  # a new, empty server (no persistence) on the same port
+    clock.advance(5.0)
+    mgr.reserve(Decimal("0.01"))  # Redis is tried again: the kept settle is replayed first
+    assert store.budget.pending == 0 and restarts == [True]
+    window = next(w for w in mgr.status().windows if w.window == "month")
+    # the replayed 0.15 is in Redis; the 0.10 settled before the restart lived only in the old
+    # server's memory: the router restores it from the ledger on the on_restart hook
+    assert window.spent == Decimal("0.15") and window.reserved == Decimal("0.01")
+
+
+@pytest.mark.redis
+def test_fail_open_serves_locally_then_reconciles(
+    own_redis: OwnRedis, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = FakeClock()
+    mgr, store = _manager(own_redis.url, clock, "open")
+    first = mgr.reserve(Decimal("0.60"))
+    mgr.settle(first, Decimal("0.60"))
+
+    own_redis.kill()
+    local = mgr.reserve(Decimal("0.30"))  # served from in-process state seeded with the last $0.60
+    with pytest.raises(BudgetExceeded):
+        mgr.reserve(Decimal("0.20"))  # 0.60 + 0.30 + 0.20 > 1: the local state still enforces it
+    mgr.settle(local, Decimal("0.25"))
+    assert any("unreachable" in r.message for r in caplog.records)
+
+    own_redis.start()
+    clock.advance(5.0)
+    mgr.release(mgr.reserve(Decimal("0.01")))
+    window = next(w for w in mgr.status().windows if w.window == "month")
+    assert (
+        window.spent == Decimal("0.25") and store.budget.pending == 0
+    )  # the local spend reached Redis
+    assert window.reserved == 0
