@@ -27,6 +27,7 @@ from costroute.errors import (
     StreamInterrupted,
 )
 from costroute.executor import RetryConfig
+from costroute.policy import load_policy
 from costroute.router import ModelDeprecationWarning, Router
 from costroute.types import Attempt, CallInfo, Choice, Plan, Request, Signals, Usage
 
@@ -61,6 +62,7 @@ __all__ = [
     "default_router",
     "difficulty",
     "errors",
+    "load_policy",
     "policy",
     "set_default_router",
 ]

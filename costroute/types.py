@@ -6,17 +6,19 @@ Plain frozen dataclasses with slots: they are built on every call, so they stay 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 if TYPE_CHECKING:
     from costroute.catalog import Deployment
 
 __all__ = [
+    "AcceptanceCheck",
     "Attempt",
     "CallInfo",
+    "Cascade",
     "Choice",
     "Plan",
     "Request",
@@ -118,6 +120,23 @@ class Choice:
     estimated_cost_usd: Decimal = ZERO
 
 
+AcceptanceCheck: TypeAlias = Callable[[Request, Mapping[str, Any]], "str | None"]
+"""``check(request, message_dict) -> reason to escalate | None`` (see policy.acceptance)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cascade:
+    """Run the plan's choices; if ``check`` rejects the answer, run ``escalate_to`` and answer
+    with that. Both stages' attempts are billed and recorded (docs/policies.md)."""
+
+    check: AcceptanceCheck
+    escalate_to: tuple[Choice, ...]
+
+    def __repr__(self) -> str:
+        to = " > ".join(c.deployment for c in self.escalate_to)
+        return f"<Cascade check={getattr(self.check, '__name__', '?')} escalate_to=[{to}]>"
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     """What the policy decided: ordered choices (first is preferred, the rest are fallbacks)."""
@@ -129,6 +148,7 @@ class Plan:
     reasons: tuple[str, ...] = ()
     baseline: str | None = None
     rejected: tuple[tuple[str, str], ...] = ()
+    cascade: Cascade | None = None
 
     @property
     def primary(self) -> Choice:

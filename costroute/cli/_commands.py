@@ -115,6 +115,8 @@ def _chat(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: Any) -> None:
+    from costroute.cli._router_cmd import add_router_command
+
     p = sub.add_parser("demo", help="route a workload through a local simulator (offline)")
     p.add_argument(
         "--latency-scale",
@@ -141,3 +143,5 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--model", default="auto", help="pin a deployment by name")
     p.add_argument("--max-tokens", type=int, default=None)
     p.set_defaults(func=_chat)
+
+    add_router_command(sub)

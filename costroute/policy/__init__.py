@@ -1,26 +1,56 @@
 """Policies: pure functions from (request, signals) to a plan of deployments.
 
-Presets: :func:`balanced` (the default), :func:`cheapest_capable`, :func:`quality_first` and
-:func:`latency_first`. Any object with a ``name`` and a ``route(request, signals) -> Plan``
+Presets: :func:`balanced` (the router's default), :func:`cheapest_capable`,
+:func:`quality_first`, :func:`latency_first` and :func:`cascade`. Compose your own from
+:mod:`costroute.policy.rules` with :class:`Rules`, or load a policy file with
+:func:`load_policy`. Any object with a ``name`` and a ``route(request, signals) -> Plan``
 method is a policy.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
+from costroute.policy import acceptance, rules
 from costroute.policy._capability import expected_cost, incapable_reason
+from costroute.policy._cascade import Cascade, CascadePlan
+from costroute.policy._loader import (
+    PolicyFile,
+    load_policy,
+    load_policy_file,
+    validate_policy,
+    write_params,
+)
 from costroute.policy._protocol import Policy
+from costroute.policy._rules_policy import Rules
+from costroute.policy._table import QualityTable, prefer_predicted_quality
 from costroute.policy._tiered import TieredPolicy, predicted_latency_ms
+from costroute.policy.acceptance import AcceptanceCheck, default_check
 
 __all__ = [
+    "AcceptanceCheck",
+    "Cascade",
+    "CascadePlan",
     "Policy",
+    "PolicyFile",
+    "QualityTable",
+    "Rules",
     "TieredPolicy",
+    "acceptance",
     "balanced",
+    "cascade",
     "cheapest_capable",
     "expected_cost",
     "incapable_reason",
     "latency_first",
+    "load_policy",
+    "load_policy_file",
     "predicted_latency_ms",
     "quality_first",
+    "quality_table",
+    "rules",
+    "validate_policy",
+    "write_params",
 ]
 
 
@@ -43,3 +73,33 @@ def quality_first(**overrides: object) -> TieredPolicy:
 def latency_first(**overrides: object) -> TieredPolicy:
     """The deployment predicted to answer fastest."""
     return TieredPolicy(**{"name": "latency-first", "prefer": "latency", **overrides})  # type: ignore[arg-type]
+
+
+def cascade(
+    check: AcceptanceCheck = default_check,
+    *,
+    to_tier: int = 3,
+    to: Iterable[str] = (),
+    name: str = "cascade",
+    baseline: str | None = None,
+) -> Rules:
+    """The cheapest capable deployment first; if ``check`` rejects its answer (default: empty,
+    refusal, invalid JSON, mismatched tool call), the cheapest of tier >= ``to_tier`` (or of
+    the named deployments). Both attempts are billed and recorded."""
+    chain = (
+        rules.prefer_cheap() | rules.set_reasoning() | rules.cascade_to(check, tier=to_tier, to=to)
+    )
+    return Rules(chain, name=name, baseline=baseline)
+
+
+def quality_table(
+    table: QualityTable,
+    cost_weight: float = 0.1,
+    *,
+    models: Mapping[str, str] | None = None,
+    name: str = "quality-table",
+    baseline: str | None = None,
+) -> Rules:
+    """Route by a learned per-model quality table (see :class:`QualityTable`)."""
+    chain = rules.prefer_cheap() | prefer_predicted_quality(table, cost_weight, models)
+    return Rules(chain | rules.within_latency(), name=name, baseline=baseline)

@@ -18,6 +18,9 @@ class Policy(Protocol):
     deployments; ``Plan.choices[0]`` is tried first, the rest are fallbacks in order.
     """
 
-    name: str
+    @property
+    def name(self) -> str:
+        """Short stable name, shown in plans, reasons and ledger records."""
+        ...
 
     def route(self, request: Request, signals: Signals) -> Plan: ...

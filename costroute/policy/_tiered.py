@@ -2,7 +2,8 @@
 
 A request whose difficulty is below ``easy_below`` (0.35) goes to the cheapest capable tier-1
 deployment; one at or above ``hard_from`` (0.6) to the cheapest capable premium (tier-3) deployment;
-the rest to tier 2. Deployments that cannot serve the request (tools, images, JSON mode, context
+the rest to tier 2. With ``reasoning=True`` each choice also gets its reasoning effort from
+difficulty (see :mod:`costroute.policy._reasoning`). Deployments that cannot serve the request (tools, images, JSON mode, context
 length, max_cost_usd, an open breaker) are never chosen, and the plan says why. A latency target
 drops deployments predicted to miss it. Budget pressure above ``downgrade_at`` lowers the tier
 by one. The other capable deployments follow as fallbacks: the same tier first, then higher
@@ -13,10 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from costroute.catalog import Deployment
 from costroute.errors import ConfigError, NoDeploymentAvailable
 from costroute.policy._capability import cost_capped_output, expected_cost, incapable_reason
+from costroute.policy._reasoning import reasoning_params
 from costroute.types import Choice, Plan, Request, Signals
 
 __all__ = ["TieredPolicy"]
@@ -43,6 +46,7 @@ class TieredPolicy:
     max_fallbacks: int = 2
     prefer: str = "cost"  # "cost" | "quality" | "latency"
     baseline: str | None = None
+    reasoning: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.easy_below <= self.hard_from <= 1.0:
@@ -119,7 +123,10 @@ class TieredPolicy:
         reasons.append(f"{self._why_first()}: {first.name} (est ${costs[first.name]:.6f})")
         reasons.extend(f"skipped {name}: {why}" for name, why in rejected)
         return Plan(
-            choices=tuple(self._choice(request, d, i, costs[d.name]) for i, d in enumerate(chosen)),
+            choices=tuple(
+                self._choice(request, d, i, costs[d.name], signals.difficulty, reasons)
+                for i, d in enumerate(chosen)
+            ),
             policy=self.name,
             difficulty=signals.difficulty,
             category=signals.category,
@@ -174,16 +181,30 @@ class TieredPolicy:
             "latency": "fastest predicted",
         }[self.prefer]
 
-    def _choice(self, request: Request, dep: Deployment, index: int, cost: Decimal) -> Choice:
-        params: dict[str, int] = {}
+    def _choice(
+        self,
+        request: Request,
+        dep: Deployment,
+        index: int,
+        cost: Decimal,
+        difficulty: float,
+        reasons: list[str],
+    ) -> Choice:
+        params: dict[str, Any] = {}
         if request.max_cost_usd is not None:
             cap = cost_capped_output(request, dep)
             if cap is not None and cap != request.max_output_tokens:
                 params["max_tokens"] = cap
-        why = ("primary",) if index == 0 else (f"fallback {index}",)
+        if self.reasoning and "max_tokens" not in params:
+            extra, effort = reasoning_params(
+                request, dep, difficulty, low_below=self.easy_below, high_from=self.hard_from
+            )
+            params.update(extra)
+            if effort and index == 0:
+                reasons.append(effort)
         return Choice(
             deployment=dep.name,
             params=params,
-            reasons=why,
+            reasons=("primary",) if index == 0 else (f"fallback {index}",),
             estimated_cost_usd=cost,
         )

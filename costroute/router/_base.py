@@ -5,10 +5,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import itertools
 import logging
+import os
 import time
 import uuid
 import warnings
@@ -26,7 +28,7 @@ from costroute.errors import (
     UnknownDeploymentError,
 )
 from costroute.executor import Executor, Outcome, RetryConfig
-from costroute.policy import Policy, balanced, incapable_reason
+from costroute.policy import Policy, balanced, incapable_reason, load_policy, validate_policy
 from costroute.types import CallInfo, Choice, Plan, Request, Signals
 
 __all__ = ["ModelDeprecationWarning", "RouterBase"]
@@ -86,7 +88,7 @@ class RouterBase:
         self,
         deployments: Iterable[Deployment] | None = None,
         *,
-        policy: Policy | None = None,
+        policy: Policy | str | os.PathLike[str] | None = None,
         baseline: str | None = None,
         estimator: Any = None,
         timeout: float = 120.0,
@@ -103,6 +105,8 @@ class RouterBase:
             )
         self.deployments = _index(default_deployments() if deployments is None else deployments)
         chosen: Any = policy if policy is not None else balanced()
+        if isinstance(chosen, str | os.PathLike):
+            chosen = load_policy(chosen, self.deployments)
         self.policy: Policy = chosen
         if not isinstance(self.policy, Policy):
             raise ConfigError(
@@ -110,6 +114,7 @@ class RouterBase:
                 field="policy",
                 fix="pass a preset such as costroute.policy.balanced() or a Policy object",
             )
+        validate_policy(self.policy, self.deployments)
         self.baseline = _pick_baseline(
             self.deployments, baseline or getattr(self.policy, "baseline", None)
         )
@@ -238,12 +243,4 @@ class RouterBase:
 
 
 def _with_reason(plan: Plan, reason: str) -> Plan:
-    return Plan(
-        choices=plan.choices,
-        policy=plan.policy,
-        difficulty=plan.difficulty,
-        category=plan.category,
-        reasons=(*plan.reasons, reason),
-        baseline=plan.baseline,
-        rejected=plan.rejected,
-    )
+    return dataclasses.replace(plan, reasons=(*plan.reasons, reason))

@@ -1,0 +1,135 @@
+"""Routed-policy quality on ZeroEval over the 7-model DeepSeek / Claude / GPT pool, as JSON.
+
+Usage::
+
+    python benchmarks/make_zeroeval_jsonl.py --out out/zeroeval      # once
+    python benchmarks/policy_quality.py [--data out/zeroeval] [--write-table policies/zeroeval_table.json]
+
+Protocol (the issue's target: accuracy >= the best single model at <= 20% of its cost):
+
+1. TRAIN split only: fit a per-model quality table (estimator category x difficulty bucket),
+   sweep the policy's ``cost_weight``, and pick the most accurate value whose cost is at most
+   ``--target-cost-share`` (default 0.2) of the best single model's on TRAIN.
+2. TEST split, once: the policy with that value, every single model, the oracle, the sweep.
+3. Decision time: median ``router.explain()`` with the learned estimator and this policy.
+
+Costs are ZeroEval's per-item ``est_cost_usd`` (models.csv prices x cl100k tokens).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from costroute.difficulty import LearnedEstimator
+from costroute.eval import load_jsonl
+from costroute.eval import policy_eval as pe
+from costroute.policy import QualityTable, quality_table
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "zeroeval"
+POOL = (
+    "deepseek-v2.5-0908",
+    "gpt-4o-mini-2024-07-18",
+    "gpt-3.5-turbo-0125",
+    "claude-3-haiku-20240307",
+    "claude-3-5-sonnet-20240620",
+    "gpt-4o-2024-08-06",
+    "claude-3-opus-20240229",
+)
+WEIGHTS = [0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, 1.5, 2.0, 3.0, 5.0]
+
+
+def _point(p: pe.Point) -> dict[str, Any]:
+    return {
+        "accuracy": round(p.accuracy, 4),
+        "cost_usd": round(p.cost_usd, 4),
+        "cost_share": round(p.cost_share, 4),
+        **({"value": p.value} if p.value is not None else {}),
+    }
+
+
+def decision_time_us(policy: Any, repeat: int = 3000) -> dict[str, float]:
+    """Median microseconds of router.explain() (learned estimator) on a few prompts."""
+    from costroute.router import Router
+
+    deps = pe.deployments_for(POOL, pe.prices_from_csv(SHARED / "models.csv"))
+    router = Router(deps, policy=policy, estimator=LearnedEstimator.load(None))
+    out = {}
+    for text in ("hi", "What is 17 * 23?", "Janet's ducks lay 16 eggs per day. " * 6):
+        msgs = [{"role": "user", "content": text}]
+        router.explain(msgs)
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            router.explain(msgs)
+            times.append(time.perf_counter() - t)
+        out[f"{text[:20]}... ({len(text)} chars)"] = round(statistics.median(times) * 1e6, 1)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; prints one JSON document."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=Path("out/zeroeval"))
+    ap.add_argument("--models-csv", type=Path, default=SHARED / "models.csv")
+    ap.add_argument("--target-cost-share", type=float, default=0.2)
+    ap.add_argument("--write-table", type=Path, default=None)
+    ap.add_argument("--no-timing", action="store_true")
+    args = ap.parse_args(argv)
+    if not (args.data / "train.jsonl").exists():
+        print(
+            f"error: {args.data}/train.jsonl missing: run make_zeroeval_jsonl.py", file=sys.stderr
+        )
+        return 2
+    est = LearnedEstimator.load(None)
+    prices = pe.prices_from_csv(args.models_csv)
+    prices = {m: prices[m] for m in POOL}
+    train = pe.prepare(load_jsonl(args.data / "train.jsonl"), POOL, est, prices)
+    table = QualityTable.fit(
+        (
+            (s.difficulty, s.category, {m: r.scores[m] for m in POOL})
+            for r, s in zip(train.records, train.signals, strict=True)
+        ),
+        meta={"training_data": "ZeroEval TRAIN split (fold != 0)", "estimator": est.name},
+    )
+    if args.write_table:
+        table.save(args.write_table)
+
+    def make(w: Any) -> Any:
+        return quality_table(table, float(w), name=f"quality-table(w={w})")
+
+    tr = pe.evaluate_policy(train, make(WEIGHTS[0]), make=make, values=WEIGHTS)
+    ref_acc = tr.singles[tr.reference].accuracy
+    chosen = pe.calibrate_sweep(tr.sweep, ref_acc, target_cost_share=args.target_cost_share)
+    test = pe.prepare(load_jsonl(args.data / "test.jsonl"), POOL, est, prices)
+    te = pe.evaluate_policy(test, make(chosen.value), make=make, values=WEIGHTS)
+    report: dict[str, Any] = {
+        "n_train": train.records.__len__(),
+        "n_test": te.n,
+        "chosen_on_train": {"cost_weight": chosen.value, **_point(chosen)},
+        "test": {
+            "reference": te.reference,
+            "policy": _point(te.policy),
+            "policy_picks": dict(te.policy.picks),
+            "target_met": te.policy.accuracy >= te.singles[te.reference].accuracy
+            and te.policy.cost_share <= 0.2,
+            "singles": {m: _point(p) for m, p in te.singles.items()},
+            "oracle": _point(te.oracle),
+            "sweep": [_point(p) for p in te.sweep],
+            "frontier": [_point(p) for p in te.frontier],
+        },
+        "train_sweep": [_point(p) for p in tr.sweep],
+    }
+    if not args.no_timing:
+        report["explain_us_median"] = decision_time_us(make(chosen.value))
+    print(json.dumps(report, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

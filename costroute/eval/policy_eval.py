@@ -1,0 +1,283 @@
+"""Evaluate a routing policy over N models on labelled data: accuracy, cost, frontier.
+
+Each record carries a quality per model (``scores``) and, ideally, a cost per model
+(``costs``, USD; else prices x token estimates). A policy is run as the router runs it
+(``policy.route(request, signals)`` with the estimator's difficulty) over deployments named
+like the models; its first choice answers. Beside it: every single model, the oracle (the
+cheapest model that gets the item right, else the cheapest) and a threshold sweep whose
+Pareto-optimal points form the policy's cost/quality frontier.
+
+>>> from costroute.eval import policy_eval                                  # doctest: +SKIP
+>>> prepared = policy_eval.prepare(records, deployments, estimator)         # doctest: +SKIP
+>>> result = policy_eval.evaluate_policy(prepared, policy)                  # doctest: +SKIP
+>>> result.policy.accuracy, result.policy.cost_share                        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from costroute.catalog import Deployment, Prices
+from costroute.difficulty import Estimator
+from costroute.errors import ConfigError
+from costroute.eval.data import Record
+from costroute.policy import Policy
+from costroute.types import Request, Signals
+
+__all__ = [
+    "Point",
+    "PolicyEvalResult",
+    "Prepared",
+    "calibrate_sweep",
+    "deployments_for",
+    "evaluate_choices",
+    "evaluate_policy",
+    "pareto",
+    "prepare",
+    "prices_from_csv",
+    "sweep",
+]
+
+_OUTPUT_TOKENS = 400
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """One router on the data: mean quality, total cost, cost as a share of the reference."""
+
+    label: str
+    accuracy: float
+    cost_usd: float
+    cost_share: float
+    picks: Mapping[str, int] = field(default_factory=dict)
+    value: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyEvalResult:
+    """A policy beside every single model and the oracle; ``reference`` is the best single."""
+
+    n: int
+    reference: str
+    policy: Point
+    singles: Mapping[str, Point]
+    oracle: Point
+    sweep: tuple[Point, ...] = ()
+    frontier: tuple[Point, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """Records with the request and signals a router would build for each (computed once)."""
+
+    records: tuple[Record, ...]
+    requests: tuple[Request, ...]
+    signals: tuple[Signals, ...]
+    models: tuple[str, ...]
+    prices: Mapping[str, Prices]
+
+
+def prices_from_csv(path: str | Path) -> dict[str, Prices]:
+    """Per-model prices from a CSV with ``model`` and input/output USD per 1M tokens columns
+    (``price_in_usd_per_1M``/``price_out_usd_per_1M`` as in ZeroEval's models.csv, or
+    ``input``/``output``)."""
+    out: dict[str, Prices] = {}
+    with Path(path).open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            i = row.get("price_in_usd_per_1M") or row.get("input")
+            o = row.get("price_out_usd_per_1M") or row.get("output")
+            if row.get("model") and i and o:
+                out[row["model"]] = Prices(input=Decimal(i), output=Decimal(o))
+    return out
+
+
+def _mean_cost_prices(records: Sequence[Record], models: Sequence[str]) -> dict[str, Prices]:
+    out = {}
+    for m in models:
+        costs = [r.costs[m] for r in records if m in r.costs]
+        mean = sum(costs) / len(costs) if costs else 1e-6
+        out[m] = Prices(
+            input=Decimal(0), output=Decimal(str(round(mean * 1e6 / _OUTPUT_TOKENS, 6)))
+        )
+    return out
+
+
+def deployments_for(
+    models: Sequence[str], prices: Mapping[str, Prices], tiers: Mapping[str, int] | None = None
+) -> list[Deployment]:
+    """A deployment per model, named like it, at ``prices`` (tier from ``tiers``, by price if
+    not given: the cheapest third tier 1, the priciest third tier 3)."""
+    ranked = sorted(models, key=lambda m: prices[m].output + prices[m].input)
+    auto = {m: 1 + (3 * i) // max(1, len(ranked)) for i, m in enumerate(ranked)}
+    tiers = tiers or {}
+    return [
+        Deployment(
+            name=m,
+            model=f"other/{m}",
+            prices=prices[m],
+            tier=tiers.get(m, auto[m]),
+            api_key="-",
+            capabilities={"context_window": 1_000_000, "max_output": 32_768},
+        )
+        for m in models
+    ]
+
+
+def prepare(
+    records: Sequence[Record],
+    models: Sequence[str],
+    estimator: Estimator,
+    prices: Mapping[str, Prices] | None = None,
+    deployments: Sequence[Deployment] | None = None,
+    progress: Progress | None = None,
+) -> Prepared:
+    """Score every record once (difficulty, category, token estimate) for fast evaluation."""
+    if not records:
+        raise ConfigError("No records to evaluate.", field="data", fix="pass labelled records")
+    missing = [m for m in models if any(m not in r.scores for r in records)]
+    if missing:
+        raise ConfigError(
+            f"Model {missing[0]!r} has no score on some records.",
+            field="models",
+            fix="evaluate models scored on every record",
+        )
+    prices = dict(prices or _mean_cost_prices(records, models))
+    deps = tuple(deployments or deployments_for(models, prices))
+    requests, signals = [], []
+    for i, r in enumerate(records):
+        chars = sum(len(str(m.get("content", ""))) for m in r.messages)
+        req = Request(messages=r.messages, params={}, input_tokens_estimate=chars // 4 + 4)
+        est = estimator.estimate(r.messages)
+        requests.append(req)
+        signals.append(
+            Signals(deps, est.score, est.category, est.features, req.input_tokens_estimate)
+        )
+        if progress is not None:
+            progress(i + 1, len(records))
+    return Prepared(tuple(records), tuple(requests), tuple(signals), tuple(models), prices)
+
+
+def item_cost(p: Prepared, i: int, model: str) -> float:
+    """USD of record ``i`` on ``model``: the record's cost, else prices x token estimates."""
+    c = p.records[i].costs.get(model)
+    if c is not None:
+        return c
+    pr = p.prices[model]
+    tokens_in = p.requests[i].input_tokens_estimate
+    return float(tokens_in * pr.input + _OUTPUT_TOKENS * pr.output) / 1e6
+
+
+def evaluate_choices(p: Prepared, choices: Sequence[str], label: str, ref_cost: float) -> Point:
+    """Accuracy and cost when record ``i`` is answered by ``choices[i]``."""
+    acc = sum(r.scores[m] for r, m in zip(p.records, choices, strict=True)) / len(choices)
+    cost = sum(item_cost(p, i, m) for i, m in enumerate(choices))
+    share = cost / ref_cost if ref_cost > 0 else 0.0
+    return Point(label, acc, cost, share, dict(Counter(choices)))
+
+
+def route_all(p: Prepared, policy: Policy) -> list[str]:
+    """The first choice of ``policy`` on every record."""
+    return [
+        policy.route(r, s).primary.deployment for r, s in zip(p.requests, p.signals, strict=True)
+    ]
+
+
+def _baselines(p: Prepared) -> tuple[str, dict[str, Point], Point, float]:
+    n = len(p.records)
+    raw = {m: evaluate_choices(p, [m] * n, m, 1.0) for m in p.models}
+    reference = max(p.models, key=lambda m: (raw[m].accuracy, -raw[m].cost_usd))
+    ref_cost = raw[reference].cost_usd
+    singles = {m: evaluate_choices(p, [m] * n, m, ref_cost) for m in p.models}
+    oracle = []
+    for i, r in enumerate(p.records):
+        by_cost = sorted(p.models, key=lambda m: item_cost(p, i, m))
+        best = max(r.scores[m] for m in p.models)
+        oracle.append(next(m for m in by_cost if r.scores[m] >= best))
+    return reference, singles, evaluate_choices(p, oracle, "oracle", ref_cost), ref_cost
+
+
+def sweep(
+    p: Prepared,
+    make: Callable[[Any], Policy],
+    values: Iterable[Any],
+    ref_cost: float,
+    progress: Progress | None = None,
+) -> list[Point]:
+    """Evaluate ``make(value)`` for each value (e.g. a threshold or cost weight)."""
+    vals = list(values)
+    out = []
+    for k, v in enumerate(vals):
+        pt = evaluate_choices(p, route_all(p, make(v)), f"{v}", ref_cost)
+        out.append(Point(pt.label, pt.accuracy, pt.cost_usd, pt.cost_share, pt.picks, v))
+        if progress is not None:
+            progress(k + 1, len(vals))
+    return out
+
+
+def pareto(points: Iterable[Point]) -> list[Point]:
+    """Points no other point beats on both cost (lower) and accuracy (higher), by cost."""
+    best: list[Point] = []
+    for pt in sorted(points, key=lambda x: (x.cost_usd, -x.accuracy)):
+        if not best or pt.accuracy > best[-1].accuracy:
+            best.append(pt)
+    return best
+
+
+def evaluate_policy(
+    p: Prepared,
+    policy: Policy,
+    *,
+    make: Callable[[Any], Policy] | None = None,
+    values: Iterable[Any] = (),
+    progress: Progress | None = None,
+) -> PolicyEvalResult:
+    """``policy`` on the prepared records, beside singles and oracle; with ``make`` and
+    ``values``, also the sweep and its frontier."""
+    reference, singles, oracle, ref_cost = _baselines(p)
+    point = evaluate_choices(p, route_all(p, policy), policy.name, ref_cost)
+    swept = sweep(p, make, values, ref_cost, progress) if make is not None else []
+    return PolicyEvalResult(
+        len(p.records), reference, point, singles, oracle, tuple(swept), tuple(pareto(swept))
+    )
+
+
+def calibrate_sweep(
+    points: Sequence[Point],
+    reference_accuracy: float,
+    *,
+    target_quality: float | None = None,
+    target_cost_share: float | None = None,
+) -> Point:
+    """Pick one swept point for exactly one target (on TRAINING data).
+
+    ``target_quality``: the cheapest point whose accuracy reaches that fraction of the
+    reference's. ``target_cost_share``: the most accurate point whose cost share is at most
+    that. When none qualifies: the most accurate (quality) or the cheapest (cost) point.
+    """
+    if (target_quality is None) == (target_cost_share is None) or not points:
+        raise ConfigError(
+            "Calibration needs swept points and exactly one target.",
+            field="target_quality/target_cost_share",
+            fix="pass --target-quality 0.95 or --target-cost-share 0.2, not both",
+        )
+    if target_quality is not None:
+        ok = [x for x in points if x.accuracy >= target_quality * reference_accuracy - 1e-12]
+        if not ok:
+            return max(points, key=lambda x: (x.accuracy, -x.cost_usd))
+        return min(ok, key=lambda x: (x.cost_usd, -x.accuracy))
+    assert target_cost_share is not None
+    ok = [x for x in points if x.cost_share <= target_cost_share + 1e-12]
+    if not ok:
+        return min(points, key=lambda x: x.cost_usd)
+    return max(ok, key=lambda x: (x.accuracy, -x.cost_usd))

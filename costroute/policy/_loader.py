@@ -1,0 +1,197 @@
+"""Load a policy from a plain Python file: ``load_policy("policies/balanced.py")``.
+
+The file runs in a fresh module namespace and must define ``policy`` (a Policy object) or
+``make_policy()`` (returning one). Any error (a syntax error, an exception while it runs, a
+missing or wrong ``policy``, a deployment it names that the router lacks) is a
+:class:`~costroute.errors.ConfigError` whose ``field`` is ``"<file>:<line>"``.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import traceback
+import types
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from costroute.errors import ConfigError
+from costroute.policy._protocol import Policy
+
+__all__ = ["PolicyFile", "load_policy", "load_policy_file", "validate_policy", "write_params"]
+
+
+def _error(path: str, line: int | None, detail: str, fix: str) -> ConfigError:
+    where = f"{path}:{line}" if line else path
+    return ConfigError(f"Policy file {where}: {detail}.", field=where, fix=fix)
+
+
+def _line_in(exc: BaseException, path: str) -> int | None:
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename == path:
+            line = frame.lineno
+    return line
+
+
+def _run_file(path: str | os.PathLike[str]) -> tuple[str, dict[str, Any]]:
+    """Execute the policy file in a fresh module namespace; errors name file and line."""
+    p = Path(path)
+    shown = str(p)
+    try:
+        source = p.read_text("utf-8")
+    except OSError as exc:
+        raise _error(
+            shown, None, f"cannot be read ({exc.strerror or exc})", "check the path"
+        ) from exc
+    module = types.ModuleType(f"costroute_policy_{p.stem}")
+    module.__file__ = shown
+    try:
+        code = compile(source, shown, "exec")
+    except SyntaxError as exc:
+        raise _error(
+            shown, exc.lineno, f"syntax error: {exc.msg}", "fix the Python syntax"
+        ) from None
+    _guard(shown, lambda: exec(code, module.__dict__))
+    return shown, module.__dict__
+
+
+def _guard(shown: str, fn: Callable[[], Any]) -> Any:
+    try:
+        return fn()
+    except ConfigError as exc:
+        if exc.field and exc.field.startswith(shown):
+            raise
+        line = _line_in(exc, shown)
+        raise _error(shown, line, exc.reason, exc.fix or "fix the policy file") from exc
+    except Exception as exc:
+        line = _line_in(exc, shown)
+        raise _error(shown, line, f"{type(exc).__name__}: {exc}", "fix the policy file") from exc
+
+
+def _checked(shown: str, policy: Any) -> Policy:
+    if not isinstance(policy, Policy):
+        raise _error(
+            shown,
+            None,
+            f"`policy` is {type(policy).__name__}, not a Policy",
+            "give it a `name` and a `route(request, signals) -> Plan` method",
+        )
+    return policy
+
+
+def load_policy(path: str | os.PathLike[str], deployments: Iterable[str] | None = None) -> Policy:
+    """The policy defined by the Python file at ``path``.
+
+    With ``deployments`` (names), the policy's references to deployments are checked too (see
+    :func:`validate_policy`).
+    """
+    shown, ns = _run_file(path)
+    if "policy" in ns:
+        policy = ns["policy"]
+    elif callable(ns.get("make_policy")):
+        policy = _guard(shown, ns["make_policy"])
+    else:
+        raise _error(
+            shown,
+            None,
+            "defines neither `policy` nor `make_policy()`",
+            "end the file with e.g. `policy = costroute.policy.balanced()`",
+        )
+    checked = _checked(shown, policy)
+    if deployments is not None:
+        _guard(shown, lambda: validate_policy(checked, deployments))
+    return checked
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyFile:
+    """A tunable policy file: ``make_policy(**params)``, its ``PARAMS`` and ``SWEEP``.
+
+    ``SWEEP = {"name": [values...]}`` names the one parameter calibration may tune;
+    :meth:`build` makes the policy with ``PARAMS`` updated by ``overrides``.
+    """
+
+    path: str
+    factory: Callable[..., Any] | None
+    params: dict[str, Any]
+    sweep: dict[str, list[Any]]
+    namespace: dict[str, Any]
+
+    def build(self, **overrides: Any) -> Policy:
+        """The policy with these parameter values."""
+        if self.factory is None:
+            if overrides:
+                raise _error(
+                    self.path,
+                    None,
+                    "has no make_policy(**params) to tune",
+                    "define make_policy(**params) and PARAMS = {...}",
+                )
+            return _checked(self.path, self.namespace.get("policy"))
+        factory = self.factory
+        return _checked(
+            self.path, _guard(self.path, lambda: factory(**{**self.params, **overrides}))
+        )
+
+
+def load_policy_file(path: str | os.PathLike[str]) -> PolicyFile:
+    """Run the policy file and return its tunable parts (see :class:`PolicyFile`)."""
+    shown, ns = _run_file(path)
+    factory = ns.get("make_policy")
+    if not callable(factory) and "policy" not in ns:
+        raise _error(
+            shown,
+            None,
+            "defines neither `policy` nor `make_policy()`",
+            "end the file with e.g. `policy = costroute.policy.balanced()`",
+        )
+    params = ns.get("PARAMS", {})
+    sweep = ns.get("SWEEP", {})
+    if not isinstance(params, dict) or not isinstance(sweep, dict) or len(sweep) > 1:
+        raise _error(
+            shown,
+            None,
+            "PARAMS must be a dict and SWEEP a dict of one parameter",
+            'e.g. PARAMS = {"cost_weight": 0.1}; SWEEP = {"cost_weight": [0, 0.1, 0.2]}',
+        )
+    return PolicyFile(
+        shown,
+        factory if callable(factory) else None,
+        dict(params),
+        {str(k): list(v) for k, v in sweep.items()},
+        ns,
+    )
+
+
+def write_params(path: str | os.PathLike[str], params: dict[str, Any]) -> None:
+    """Rewrite the file's top-level ``PARAMS = {...}`` assignment with ``params`` (literals)."""
+    p = Path(path)
+    source = p.read_text("utf-8")
+    for node in ast.parse(source).body:
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id == "PARAMS"
+        ):
+            lines = source.splitlines(keepends=True)
+            start, end = node.lineno - 1, node.end_lineno or node.lineno
+            lines[start:end] = [f"PARAMS = {params!r}\n"]
+            p.write_text("".join(lines), "utf-8")
+            return
+    raise _error(
+        str(p),
+        None,
+        "has no top-level `PARAMS = {...}` to write calibrated values into",
+        'add e.g. PARAMS = {"cost_weight": 0.1} and make_policy(**params)',
+    )
+
+
+def validate_policy(policy: Policy, deployments: Iterable[str]) -> None:
+    """Check the deployment names ``policy`` refers to, if it can say (a ``validate`` method)."""
+    check = getattr(policy, "validate", None)
+    if callable(check):
+        check(list(deployments))

@@ -1,0 +1,76 @@
+"""Reasoning effort per provider, from difficulty.
+
+- OpenAI reasoning models: ``{"reasoning_effort": "low" | "medium" | "high"}``.
+- Anthropic (Claude with extended thinking): ``{"thinking": {"type": "enabled",
+  "budget_tokens": N}, "max_tokens": M}`` for hard requests only. Anthropic requires
+  ``max_tokens > budget_tokens`` (so ``max_tokens`` is set, or the budget shrunk to fit the
+  caller's) and no ``temperature``/``top_k`` (thinking is skipped, with a reason, when the caller
+  set them). The smallest budget Anthropic accepts is 1,024 tokens.
+- DeepSeek: no parameter; the reasoner and the chat deployments are chosen between instead
+  (see :class:`costroute.policy.rules.set_reasoning`).
+
+Only deployments whose ``capabilities.reasoning`` is true get parameters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from costroute.catalog import Deployment
+from costroute.types import Request
+
+__all__ = ["MIN_THINKING_BUDGET", "effort_for", "is_deepseek_reasoner", "reasoning_params"]
+
+MIN_THINKING_BUDGET = 1024
+"""Anthropic's minimum ``budget_tokens``."""
+
+_ANSWER_ROOM = 4096
+"""Output tokens left for the visible answer beside the thinking budget."""
+
+
+def effort_for(difficulty: float, low_below: float, high_from: float) -> str:
+    """``"low"`` below ``low_below``, ``"high"`` from ``high_from``, else ``"medium"``."""
+    if difficulty >= high_from:
+        return "high"
+    if difficulty < low_below:
+        return "low"
+    return "medium"
+
+
+def is_deepseek_reasoner(dep: Deployment) -> bool:
+    """DeepSeek's reasoning deployments (R1 / reasoner), as opposed to its chat ones."""
+    m = dep.model.lower()
+    return dep.provider == "deepseek" and ("reasoner" in m or "-r1" in m)
+
+
+def reasoning_params(
+    request: Request,
+    dep: Deployment,
+    difficulty: float,
+    *,
+    low_below: float = 0.35,
+    high_from: float = 0.7,
+    thinking_budget: int = 8000,
+) -> tuple[dict[str, Any], str | None]:
+    """Parameters that set ``dep``'s reasoning effort for this request, and a reason (or None)."""
+    if not dep.capabilities.reasoning or "reasoning_effort" in request.params:
+        return {}, None
+    effort = effort_for(difficulty, low_below, high_from)
+    if dep.provider == "openai":
+        return {"reasoning_effort": effort}, f"{dep.name}: reasoning_effort={effort}"
+    if dep.provider != "anthropic" or effort != "high" or "thinking" in request.params:
+        return {}, None
+    blocked = [k for k in ("temperature", "top_k") if k in request.params]
+    if blocked:
+        return {}, f"{dep.name}: thinking skipped ({', '.join(blocked)} set by the caller)"
+    cap = dep.capabilities.max_output
+    if request.max_output_tokens is not None:
+        budget = min(thinking_budget, request.max_output_tokens - 1)
+        max_tokens = request.max_output_tokens
+    else:
+        budget = min(thinking_budget, cap - _ANSWER_ROOM)
+        max_tokens = min(cap, budget + _ANSWER_ROOM)
+    if budget < MIN_THINKING_BUDGET:
+        return {}, f"{dep.name}: thinking skipped (max_tokens leaves < {MIN_THINKING_BUDGET})"
+    params = {"thinking": {"type": "enabled", "budget_tokens": budget}, "max_tokens": max_tokens}
+    return params, f"{dep.name}: thinking budget {budget} tokens"

@@ -1,0 +1,364 @@
+"""Composable routing rules, in the spirit of tenacity's strategies.
+
+A rule is a small object with ``__call__(ctx)`` that filters, reorders or annotates the
+candidate deployments of a :class:`~costroute.policy._context.Context`. Rules chain with ``|``
+(applied left to right; each ordering rule is a stable sort, so a later rule takes priority and
+earlier ones break its ties). :class:`Rules` turns a chain into a policy::
+
+    policy = Rules(
+        prefer_cheap() | escalate_when(difficulty_above(0.7), to_tier=3) | within_latency(),
+        name="mine",
+    )
+
+Capability filtering (:func:`require_capabilities`) always runs first, so no chain can pick a
+deployment that cannot serve the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from costroute.catalog import Deployment
+from costroute.errors import ConfigError, NoDeploymentAvailable
+from costroute.policy._capability import incapable_reason
+from costroute.policy._conditions import (
+    Condition,
+    budget_above,
+    category_is,
+    difficulty_above,
+    difficulty_below,
+    needs,
+    when,
+)
+from costroute.policy._context import Context
+from costroute.policy._reasoning import effort_for, is_deepseek_reasoner, reasoning_params
+from costroute.policy._tiered import predicted_latency_ms
+from costroute.policy._where import caller_location
+from costroute.policy.acceptance import AcceptanceCheck, default_check
+
+__all__ = [
+    "Chain",
+    "Condition",
+    "Context",
+    "Rule",
+    "budget_above",
+    "cascade_to",
+    "category_is",
+    "difficulty_above",
+    "difficulty_below",
+    "downgrade_when",
+    "escalate_when",
+    "exclude",
+    "needs",
+    "only",
+    "prefer",
+    "prefer_cheap",
+    "prefer_fast",
+    "prefer_quality",
+    "require_capabilities",
+    "set_reasoning",
+    "tier_by_difficulty",
+    "when",
+    "within_latency",
+]
+
+TIER_NAMES = {1: "small", 2: "strong", 3: "premium"}
+
+
+class Rule:
+    """Base of every rule: ``rule(ctx)`` edits the context; ``a | b`` chains two rules."""
+
+    names: tuple[str, ...] = ()
+    """Deployment names this rule refers to (checked against the router's when bound)."""
+    where: str = "<unknown>"
+    """``file:line`` where the rule was built."""
+
+    def __call__(self, ctx: Context) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __or__(self, other: Rule) -> Chain:
+        return Chain(*_flat(self), *_flat(other))
+
+    def __repr__(self) -> str:
+        return f"<rule {type(self).__name__}>"
+
+
+def _flat(rule: Rule) -> tuple[Rule, ...]:
+    if not isinstance(rule, Rule):
+        raise ConfigError(
+            f"{rule!r} is not a rule.",
+            field="rules",
+            fix="chain costroute.policy.rules objects with |, e.g. prefer_cheap() | within_latency()",
+        )
+    return rule.rules if isinstance(rule, Chain) else (rule,)
+
+
+class Chain(Rule):
+    """Rules applied left to right."""
+
+    def __init__(self, *rules: Rule) -> None:
+        self.rules = tuple(r for rule in rules for r in _flat(rule))
+        self.names = tuple(n for r in self.rules for n in r.names)
+
+    def __call__(self, ctx: Context) -> None:
+        for rule in self.rules:
+            rule(ctx)
+
+    def __repr__(self) -> str:
+        return " | ".join(repr(r) for r in self.rules)
+
+
+class _Sort(Rule):
+    def __init__(self, label: str, key: Callable[[Context, Deployment], float]) -> None:
+        self.label = label
+        self.key = key
+
+    def __call__(self, ctx: Context) -> None:
+        ctx.candidates.sort(key=lambda d: self.key(ctx, d))
+
+    def __repr__(self) -> str:
+        return f"<rule {self.label}>"
+
+
+def prefer_cheap() -> Rule:
+    """Order by expected cost, cheapest first."""
+    return _Sort("prefer_cheap", lambda ctx, d: float(ctx.cost(d)))
+
+
+def prefer_fast() -> Rule:
+    """Order by predicted latency (measured when the router has stats, else the prior)."""
+    out = 400
+    return _Sort("prefer_fast", lambda ctx, d: predicted_latency_ms(d, ctx.signals, out))
+
+
+def prefer_quality() -> Rule:
+    """Order by tier, premium first."""
+    return _Sort("prefer_quality", lambda _ctx, d: -d.tier)
+
+
+class require_capabilities(Rule):
+    """Drop deployments that cannot serve the request (tools, vision, JSON, context, cost cap)
+    or whose circuit breaker is open; raise NoDeploymentAvailable, with every reason, if none can.
+    """
+
+    def __call__(self, ctx: Context) -> None:
+        for dep in list(ctx.candidates):
+            why = incapable_reason(ctx.request, dep)
+            if why is None and dep.name in ctx.signals.open_breakers:
+                why = "circuit breaker open"
+            if why is not None:
+                ctx.drop(dep, why)
+        if not ctx.candidates:
+            raise NoDeploymentAvailable(
+                "No deployment can serve this request", [f"{n}: {w}" for n, w in ctx.rejected]
+            )
+
+
+class within_latency(Rule):
+    """Drop deployments predicted to miss the latency target (the request's, or ``target_ms``);
+    if none meets it, keep the fastest and say so."""
+
+    def __init__(self, target_ms: float | None = None) -> None:
+        self.target_ms = target_ms
+
+    def __call__(self, ctx: Context) -> None:
+        target = self.target_ms if self.target_ms is not None else ctx.request.latency_target_ms
+        if target is None or not ctx.candidates:
+            return
+        out = min(ctx.request.max_output_tokens or 400, 400)
+        predicted = {d.name: predicted_latency_ms(d, ctx.signals, out) for d in ctx.candidates}
+        fast = [d for d in ctx.candidates if predicted[d.name] <= target]
+        if not fast:
+            best = min(ctx.candidates, key=lambda d: predicted[d.name])
+            ctx.reasons.append(
+                f"no deployment predicted within {target:.0f} ms; using the fastest, "
+                f"{best.name} (~{predicted[best.name]:.0f} ms)"
+            )
+            fast = [best]
+        for d in list(ctx.candidates):
+            if d not in fast:
+                ctx.drop(d, f"predicted {predicted[d.name]:.0f} ms > target {target:.0f} ms")
+
+
+class tier_by_difficulty(Rule):
+    """Difficulty picks a tier (small < ``easy_below`` <= strong < ``hard_from`` <= premium);
+    that tier first, then higher tiers, then lower ones."""
+
+    def __init__(self, easy_below: float = 0.35, hard_from: float = 0.6) -> None:
+        if not 0.0 <= easy_below <= hard_from <= 1.0:
+            raise ConfigError(
+                f"tier_by_difficulty(easy_below={easy_below}, hard_from={hard_from}): need "
+                "0 <= easy_below <= hard_from <= 1.",
+                field="easy_below/hard_from",
+                fix="e.g. tier_by_difficulty(0.35, 0.7)",
+            )
+        self.easy_below, self.hard_from = easy_below, hard_from
+
+    def __call__(self, ctx: Context) -> None:
+        d = ctx.signals.difficulty
+        tier = 3 if d >= self.hard_from else 1 if d < self.easy_below else 2
+        ctx.reasons.append(f"difficulty {d:.2f} -> {TIER_NAMES[tier]} tier")
+        ctx.candidates.sort(key=lambda x: x.tier - tier if x.tier >= tier else 10 + tier - x.tier)
+
+
+class escalate_when(Rule):
+    """When ``condition`` holds, move deployments of tier >= ``to_tier`` (or the named ones,
+    ``to=``) to the front, keeping their order."""
+
+    def __init__(
+        self, condition: Condition, *, to_tier: int | None = None, to: Sequence[str] = ()
+    ) -> None:
+        if (to_tier is None) == (not to):
+            raise ConfigError(
+                "escalate_when() needs exactly one target: to_tier=N or to=[names].",
+                field="escalate_when",
+                fix="e.g. escalate_when(difficulty_above(0.7), to_tier=3)",
+            )
+        if to_tier is not None and to_tier not in (1, 2, 3):
+            raise ConfigError(
+                f"escalate_when(to_tier={to_tier}): tiers are 1, 2 and 3.",
+                field="to_tier",
+                fix="use 1, 2 or 3",
+            )
+        self.condition, self.to_tier = condition, to_tier
+        self.names = (to,) if isinstance(to, str) else tuple(to)
+        self.where = caller_location()
+
+    def __call__(self, ctx: Context) -> None:
+        if not self.condition(ctx.request, ctx.signals):
+            return
+        if self.to_tier is not None:
+            hit = [d for d in ctx.candidates if d.tier >= self.to_tier]
+            target = f"tier >= {self.to_tier}"
+        else:
+            hit = [d for d in ctx.candidates if d.name in self.names]
+            target = ", ".join(self.names)
+        if not hit:
+            ctx.reasons.append(f"{self.condition.label}, but no capable {target} deployment")
+            return
+        ctx.candidates = hit + [d for d in ctx.candidates if d not in hit]
+        ctx.reasons.append(f"{self.condition.label} -> escalate to {target}")
+
+
+class downgrade_when(Rule):
+    """When ``condition`` holds (e.g. ``budget_above(0.8)``), move deployments one tier below the
+    current first choice to the front."""
+
+    def __init__(self, condition: Condition) -> None:
+        self.condition = condition
+
+    def __call__(self, ctx: Context) -> None:
+        if not ctx.candidates or not self.condition(ctx.request, ctx.signals):
+            return
+        lower = ctx.candidates[0].tier - 1
+        hit = [d for d in ctx.candidates if d.tier == lower]
+        if hit:
+            ctx.candidates = hit + [d for d in ctx.candidates if d not in hit]
+            ctx.reasons.append(f"{self.condition.label} -> down to {TIER_NAMES[lower]} tier")
+
+
+class only(Rule):
+    """Keep only the named deployments."""
+
+    def __init__(self, *names: str) -> None:
+        self.names, self.where = tuple(names), caller_location()
+
+    def __call__(self, ctx: Context) -> None:
+        for d in list(ctx.candidates):
+            if d.name not in self.names:
+                ctx.drop(d, "not allowed by only(...)")
+
+
+class exclude(Rule):
+    """Drop the named deployments."""
+
+    def __init__(self, *names: str) -> None:
+        self.names, self.where = tuple(names), caller_location()
+
+    def __call__(self, ctx: Context) -> None:
+        for d in list(ctx.candidates):
+            if d.name in self.names:
+                ctx.drop(d, "excluded by the policy")
+
+
+class prefer(Rule):
+    """Move the named deployments to the front, in the given order."""
+
+    def __init__(self, *names: str) -> None:
+        self.names, self.where = tuple(names), caller_location()
+
+    def __call__(self, ctx: Context) -> None:
+        rank = {n: i for i, n in enumerate(self.names)}
+        ctx.candidates.sort(key=lambda d: rank.get(d.name, len(rank)))
+
+
+class set_reasoning(Rule):
+    """Set each candidate's reasoning effort from difficulty (see
+    :mod:`costroute.policy._reasoning`); among DeepSeek deployments, put the reasoner first for
+    hard requests and the chat model first otherwise."""
+
+    def __init__(
+        self, low_below: float = 0.35, high_from: float = 0.7, thinking_budget: int = 8000
+    ) -> None:
+        if not 0.0 <= low_below <= high_from <= 1.0 or thinking_budget < 1024:
+            raise ConfigError(
+                f"set_reasoning(low_below={low_below}, high_from={high_from}, "
+                f"thinking_budget={thinking_budget}) is impossible.",
+                field="set_reasoning",
+                fix="0 <= low_below <= high_from <= 1 and thinking_budget >= 1024",
+            )
+        self.low_below, self.high_from, self.budget = low_below, high_from, thinking_budget
+
+    def __call__(self, ctx: Context) -> None:
+        d = ctx.signals.difficulty
+        hard = effort_for(d, self.low_below, self.high_from) == "high"
+        seats = [i for i, x in enumerate(ctx.candidates) if x.provider == "deepseek"]
+        if len(seats) > 1:
+            ds = sorted(
+                (ctx.candidates[i] for i in seats), key=lambda x: is_deepseek_reasoner(x) != hard
+            )
+            for i, dep in zip(seats, ds, strict=True):
+                ctx.candidates[i] = dep
+        for dep in ctx.candidates:
+            params, why = reasoning_params(
+                ctx.request,
+                dep,
+                d,
+                low_below=self.low_below,
+                high_from=self.high_from,
+                thinking_budget=self.budget,
+            )
+            if params:
+                ctx.set_params(dep, params)
+            if why and dep is ctx.candidates[0]:
+                ctx.reasons.append(why)
+
+
+class cascade_to(Rule):
+    """Answer with the first candidate; if ``check`` rejects its answer, escalate to the
+    deployments of tier >= ``tier`` (or the named ones). Not for streams (the answer would already
+    be on its way to the user)."""
+
+    def __init__(
+        self, check: AcceptanceCheck = default_check, *, tier: int = 3, to: Iterable[str] = ()
+    ) -> None:
+        self.check, self.tier = check, tier
+        self.names, self.where = tuple(to), caller_location()
+
+    def __call__(self, ctx: Context) -> None:
+        if not ctx.candidates:
+            return
+        if ctx.request.stream:
+            ctx.reasons.append("cascade off: streamed answers cannot be checked first")
+            return
+        first = ctx.candidates[0]
+        pool = [
+            d
+            for d in ctx.candidates[1:]
+            if (d.name in self.names if self.names else d.tier >= self.tier)
+        ]
+        if not pool:
+            ctx.reasons.append("cascade off: no capable deployment to escalate to")
+            return
+        ctx.cascade = (self.check, tuple(pool))
+        ctx.reasons.append(f"cascade: {first.name} first, {pool[0].name} if the answer fails")

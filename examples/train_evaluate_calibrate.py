@@ -1,0 +1,128 @@
+"""Train, evaluate and calibrate a router on labelled data, then ship it as a policy file.
+
+Run: python examples/train_evaluate_calibrate.py [--data out/zeroeval]
+
+Without --data it makes a small synthetic data set (three models, easy chat and hard maths).
+Thresholds are chosen on the TRAIN split only; the TEST split is read once, at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+from pathlib import Path
+
+import costroute
+from costroute.difficulty.train import train
+from costroute.eval import Record, calibrate, evaluate, load_jsonl
+from costroute.eval import policy_eval as pe
+from costroute.eval.cv import scores_for
+from costroute.eval.data import dump_jsonl
+from costroute.eval.plot import plot
+from costroute.policy import QualityTable, load_policy_file, write_params
+
+POLICY_FILE = '''"""My tuned policy: a learned per-model quality table."""
+from pathlib import Path
+
+from costroute.policy import QualityTable, quality_table
+
+PARAMS = {"cost_weight": 0.1}
+SWEEP = {"cost_weight": [0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1.0, 2.0, 5.0]}
+
+
+def make_policy(cost_weight=0.1):
+    return quality_table(QualityTable.load(Path(__file__).with_name("table.json")), cost_weight)
+'''
+
+
+def synthetic(folder: Path, seed: int = 0) -> tuple[Path, Path]:
+    """Train/test JSON lines: 'small' fails most hard items, 'mid' some, 'big' few."""
+    rng = random.Random(seed)
+    for split, n in (("train", 600), ("test", 200)):
+        rows = []
+        for i in range(n):
+            hard = rng.random() < 0.4
+            text = (
+                f"Prove that n^2 + n + {i} is never divisible by 5 for any integer n; show each step."
+                if hard
+                else rng.choice(["hello!", "What's the capital of Peru?", "Say thanks nicely."])
+            )
+            ok = (
+                {"small": 0.3, "mid": 0.6, "big": 0.95}
+                if hard
+                else {"small": 0.97, "mid": 0.98, "big": 0.99}
+            )
+            scores = {m: float(rng.random() < p) for m, p in ok.items()}
+            costs = {"small": 0.0001, "mid": 0.0006, "big": 0.004}
+            rows.append(
+                Record(f"{split}{i}", ({"role": "user", "content": text},), scores, costs=costs)
+            )
+        dump_jsonl(rows, folder / f"{split}.jsonl")
+    return folder / "train.jsonl", folder / "test.jsonl"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", type=Path, default=None, help="folder with train.jsonl, test.jsonl")
+    ap.add_argument("--strong", default="big")
+    ap.add_argument("--weak", default="small")
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="costroute-"))
+    train_path, test_path = (
+        (args.data / "train.jsonl", args.data / "test.jsonl") if args.data else synthetic(work)
+    )
+    tr, te = load_jsonl(train_path), load_jsonl(test_path)
+
+    # 1. Train a difficulty estimator (two models: weak_fails label) and evaluate it (RouteLLM).
+    est = train(tr, args.strong, args.weak, label="weak_fails")
+    est.save(work / "weights.json")
+    cal = calibrate(tr, scores_for(est, tr), args.strong, args.weak, target_quality=0.95)
+    res = evaluate(te, scores_for(est, te), args.strong, args.weak)
+    print(
+        f"estimator: test APGR {res.apgr:.3f} (random {res.random.apgr:.3f}); "
+        f"threshold {cal.threshold:.3f} chosen on train for 95% of strong quality"
+    )
+
+    # 2. A per-model quality table over every model, learned on train.
+    models = sorted(set.intersection(*(set(r.scores) for r in tr)))
+    prep_tr = pe.prepare(tr, models, est)
+    QualityTable.fit(
+        (s.difficulty, s.category, r.scores)
+        for r, s in zip(prep_tr.records, prep_tr.signals, strict=True)
+    ).save(work / "table.json")
+    (work / "policy.py").write_text(POLICY_FILE, encoding="utf-8")
+
+    # 3. Calibrate the policy's cost weight on TRAIN (<= 30% of the best model's cost) and write it.
+    pf = load_policy_file(work / "policy.py")
+    knob, values = next(iter(pf.sweep.items()))
+    swept = pe.evaluate_policy(
+        prep_tr, pf.build(), make=lambda v: pf.build(**{knob: v}), values=values
+    )
+    pick = pe.calibrate_sweep(
+        swept.sweep, swept.singles[swept.reference].accuracy, target_cost_share=0.3
+    )
+    write_params(work / "policy.py", {knob: pick.value})
+    print(
+        f"calibrated on train: {knob}={pick.value} ({pick.accuracy:.3f} at {pick.cost_share:.0%})"
+    )
+
+    # 4. Evaluate once on TEST, plot, and route a live request with the shipped file.
+    pf = load_policy_file(work / "policy.py")
+    result = pe.evaluate_policy(
+        pe.prepare(te, models, est), pf.build(), make=lambda v: pf.build(**{knob: v}), values=values
+    )
+    for p in (result.policy, result.oracle, *result.singles.values()):
+        print(
+            f"  {p.label:24} accuracy {p.accuracy:.3f}  cost {p.cost_share:6.1%} of {result.reference}"
+        )
+    print("plot:", plot(result, work / "frontier.html"))
+    router = costroute.Router(
+        pe.deployments_for(models, prep_tr.prices), policy=pf.build(), estimator=est
+    )
+    plan = router.explain([{"role": "user", "content": "Prove that 7 divides 8^n - 1 for all n."}])
+    print("live plan:", plan, plan.reasons[-1])
+
+
+if __name__ == "__main__":
+    main()
