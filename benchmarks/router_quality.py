@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/make_zeroeval_jsonl.py --out out/zeroeval      # once
-    python benchmarks/router_quality.py [--data out/zeroeval] [--train-default]
+    python benchmarks/router_quality.py [--data out/zeroeval] [--train-default] [--embed]
 
 Prints, for each strong/weak pair, on the TEST split: APGR, CPT(50%), CPT(80%) and cost
 saved at 95% of the strong model's quality (USD from the data's per-item cost estimates) for
@@ -11,7 +11,11 @@ the default estimator, the heuristic, the shipped learned estimator, a blend, th
 random router and the oracle; then leave-one-task-out CV on the TRAIN split; then the
 median inference time per estimator. ``--train-default`` first retrains the shipped weights
 on the TRAIN split (hardness label over the 26-model pool) and writes them, CV included.
-Nothing here reads the test split before the weights are written.
+Nothing here reads the test split before the weights are written. ``--embed`` adds the
+EmbeddingEstimator (needs ``costroute[embed]``; embeddings cached by estimator_embedding.py).
+Also prints the ordering quality on the hand-labelled OOD prompt sets (estimator_ood.py) and
+the "perfect hardness" ranking (test items ordered by how many of the other pool models fail
+them: the ceiling of any pair-agnostic difficulty score).
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from costroute import difficulty
 from costroute.difficulty import BlendedEstimator, Estimator, HeuristicEstimator, LearnedEstimator
@@ -88,6 +94,30 @@ def median_us(estimator: Estimator, repeat: int = 2000) -> dict[str, float]:
     return out
 
 
+def hardness(records: Sequence[Record], pool: Sequence[str], strong: str, weak: str) -> list[float]:
+    """True hardness of each record: share of the pool, less the pair, that fails it."""
+    others = [m for m in pool if m not in (strong, weak)]
+    return [1.0 - sum(r.scores[m] for m in others) / len(others) for r in records]
+
+
+def ood_figures(estimators: dict[str, Estimator]) -> dict[str, Any]:
+    """Spearman and pairwise ordering accuracy on the hand-labelled OOD sets."""
+    from estimator_ood import OOD_FILES, load_ood, ordering_quality
+
+    out: dict[str, Any] = {}
+    for set_name, path in OOD_FILES.items():
+        rows = load_ood(path)
+        out[set_name] = {}
+        for name, est in estimators.items():
+            if name == "embedding":
+                continue  # its encoder here only knows ZeroEval prompts: see estimator_ood.py
+            q = ordering_quality(
+                rows, [est.estimate([{"role": "user", "content": r["text"]}]).score for r in rows]
+            )
+            out[set_name][name] = {k: q[k] for k in ("spearman", "pairwise_accuracy")}
+    return out
+
+
 def train_default(train_records: Sequence[Record], pool: Sequence[str]) -> dict[str, Any]:
     """Retrain the shipped weights on the train split and write them; returns their CV."""
     cv = leave_one_task_out(train_records, fit_learned(pool), PAIRS)
@@ -113,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=Path("out/zeroeval"))
     ap.add_argument("--models-csv", type=Path, default=SHARED / "models.csv")
     ap.add_argument("--train-default", action="store_true")
+    ap.add_argument("--embed", action="store_true", help="include EmbeddingEstimator")
     args = ap.parse_args(argv)
     if not (args.data / "train.jsonl").exists():
         print(
@@ -133,6 +164,13 @@ def main(argv: list[str] | None = None) -> int:
         "learned": learned,
         "blend": blend(learned),
     }
+    if args.embed:
+        from estimator_embedding import embeddings, lookup
+
+        from costroute.difficulty import EmbeddingEstimator
+
+        x_te = embeddings(te, args.data / "embeddings.npz")
+        estimators["embedding"] = EmbeddingEstimator(encoder=lookup(te, x_te))
     report["default_is"] = difficulty.default_estimator().name
     report["n_test"] = len(te)
     test: dict[str, Any] = {}
@@ -154,6 +192,9 @@ def main(argv: list[str] | None = None) -> int:
             "cost_saved_at_95": round(r.random.cost_saved_at_95, 4),
         }
         row["oracle"] = {"apgr": round(r.oracle.apgr, 4), "cpt50": round(r.oracle.cpt50, 4)}
+        row["perfect_hardness"] = round(
+            evaluate(te, hardness(te, pool, strong, weak), strong, weak).apgr, 4
+        )
         row["strong_quality"] = round(r.strong_quality, 4)
         row["weak_quality"] = round(r.weak_quality, 4)
         row["cost_basis"] = r.cost_basis
@@ -165,7 +206,10 @@ def main(argv: list[str] | None = None) -> int:
         "learned": leave_one_task_out(tr, fit, PAIRS),
         "blend": leave_one_task_out(tr, lambda r: blend(fit(r)), PAIRS),
     }
-    report["inference_us_median"] = {n: median_us(e) for n, e in estimators.items()}
+    report["ood_ordering"] = ood_figures(estimators)
+    report["inference_us_median"] = {
+        n: median_us(e) for n, e in estimators.items() if n != "embedding"
+    }
     print(json.dumps(report, indent=1))
     return 0
 

@@ -10,6 +10,8 @@ True
   :func:`costroute.difficulty.train.train`.
 - :class:`CallableEstimator` / :func:`as_estimator`: any function ``messages -> float``.
 - :class:`BlendedEstimator`: mix two estimators, optionally only in some categories.
+- :class:`EmbeddingEstimator`: the heuristic corrected by a head over all-MiniLM-L6-v2
+  sentence embeddings (optional extra ``costroute[embed]``; the encoder loads on first use).
 
 Importing this package loads no weights and no numpy.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 from costroute.difficulty._callable import BlendedEstimator, CallableEstimator, as_estimator
 from costroute.difficulty._default import default_estimator, estimate, score
+from costroute.difficulty._embedding import EmbeddingEstimator
 from costroute.difficulty._heuristic import HeuristicEstimator
 from costroute.difficulty._learned import LearnedEstimator
 from costroute.difficulty._types import CATEGORIES, Difficulty, Estimator, Messages
@@ -27,6 +30,7 @@ __all__ = [
     "BlendedEstimator",
     "CallableEstimator",
     "Difficulty",
+    "EmbeddingEstimator",
     "Estimator",
     "HeuristicEstimator",
     "LearnedEstimator",

@@ -19,6 +19,7 @@ MAX_WORDS = 400
 
 _TOKEN = re.compile(r"[a-z]+|\d[\d.,]*")
 _CHOICE = re.compile(r"(?:^|\n)\s*\(?[a-dA-D][).:]\s")
+_MONEY = re.compile(r"\$\s?\d")
 
 _GROUPS: dict[str, str] = {
     "math_terms": (
@@ -35,15 +36,25 @@ _GROUPS: dict[str, str] = {
         "python function code def return class implement bug debug compile runtime "
         "algorithm api sql javascript typescript java rust golang regex recursion array "
         "dict string variable loop assert print exception refactor script program "
-        "complexity query database async thread threads concurrency docker kubernetes "
-        "json http endpoint lambda pointer memory stack heap compiler test tests unittest "
+        "query database async thread threads docker kubernetes "
+        "json http endpoint lambda pointer memory stack compiler test tests unittest "
         "sort sorted len append range elif none true false self import"
     ),
+    "proof": (
+        "prove proves proving proof proofs justify derive rigorous rigorously formally "
+        "lemma theorem disprove contradiction induction"
+    ),
+    "algorithmic": (
+        "complexity efficient efficiently optimize optimise optimal lock atomic atomics "
+        "concurrent concurrency mutex deadlock distributed scalable invariant invariants "
+        "amortized dijkstra parser interpreter tokenizer graph graphs heap subarray "
+        "subarrays substring substrings recursion recursive persistent consistency "
+        "partition partitions latency throughput"
+    ),
     "reasoning": (
-        "why explain prove proof justify compare analyze analyse tradeoff tradeoffs "
-        "tradeoff argue derive reasoning implications pros cons design strategy optimal "
-        "critique contrast assess consequences hypothesis infer deduce paradox puzzle "
-        "riddle logically rigorous rigorously formally"
+        "why explain compare analyze analyse tradeoff tradeoffs argue reasoning "
+        "implications pros cons design strategy critique contrast assess consequences "
+        "hypothesis infer deduce paradox puzzle riddle logically truth lies"
     ),
     "multistep": (
         "then after each every total remaining rest more less times twice half per left "
@@ -54,7 +65,9 @@ _GROUPS: dict[str, str] = {
     "constraints": (
         "must exactly least most without only except unless between such satisfy "
         "satisfies satisfying condition conditions given suppose assume constraint "
-        "constraints possible"
+        "constraints possible handle handling ensure guarantee guarantees include "
+        "including words sentences paragraph paragraphs bullet bullets format table "
+        "limit avoid edge cases"
     ),
     "creative": (
         "write poem story essay email letter haiku song joke tweet slogan summarize "
@@ -99,6 +112,7 @@ FEATURE_NAMES: tuple[str, ...] = (
 """Names of the feature vector's entries, in order."""
 
 _N_GROUPS = len(_GROUP_ORDER)
+_PROOF = _GROUP_ORDER.index("proof") + 1
 _LOG2 = math.log(2.0)
 
 
@@ -130,9 +144,13 @@ def compute(prompt: PromptText) -> Features:
     groups = [0] * (_N_GROUPS + 1)
     for g in filter(None, map(_LEXICON.get, words)):
         groups[g] += 1
+    groups[_PROOF] += lower.count("show that")
     n_chars = max(1, len(text))
     digit_chars = sum(map(len, numbers))
-    latex = text.count("$") + text.count("\\")
+    dollars = text.count("$")
+    if dollars:  # "$2" is money, not LaTeX
+        dollars -= len(_MONEY.findall(text))
+    latex = dollars + text.count("\\")
     ops = text.count("^") + text.count("=") + text.count("+") + text.count("*") + text.count("/")
     code = (
         lower.count("def ")

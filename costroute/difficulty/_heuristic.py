@@ -21,14 +21,15 @@ _MATH_T, _CODE_T, _REASON = _I["math_terms"], _I["code_terms"], _I["reasoning"]
 _MULTI, _CONSTR, _CREATIVE = _I["multistep"], _I["constraints"], _I["creative"]
 _KNOW, _TRIVIAL, _HOWMANY = _I["knowledge"], _I["trivial"], _I["how_many"]
 _CHOICES, _STEP, _CONTEXT = _I["choices"], _I["step_by_step"], _I["context"]
+_PROOF, _ALGO = _I["proof"], _I["algorithmic"]
 
 _BASE = {
     "trivial": 0.03,
     "chat": 0.18,
     "knowledge": 0.28,
     "reasoning": 0.40,
-    "code": 0.50,
-    "math": 0.42,
+    "code": 0.45,
+    "math": 0.30,
 }
 
 
@@ -50,7 +51,7 @@ def categorize(v: list[float]) -> str:
         return "code"
     if math >= 0.55:
         return "math"
-    if v[_REASON] >= 0.3:
+    if v[_REASON] >= 0.3 or v[_PROOF] or v[_ALGO]:
         return "reasoning"
     if v[_CREATIVE] > 0:
         return "chat"
@@ -67,17 +68,19 @@ def heuristic_terms(v: list[float], category: str) -> list[tuple[str, float]]:
     terms.append(("length", 0.22 * (v[_LENGTH] - 0.55)))
     terms.append(("context", 0.05 * v[_CONTEXT]))
     terms.append(("reasoning", 0.15 * v[_REASON]))
-    terms.append(("constraints", 0.10 * v[_CONSTR]))
+    terms.append(("constraints", 0.12 * v[_CONSTR]))
+    terms.append(("proof", 0.45 * v[_PROOF]))
+    terms.append(("algorithmic", 0.35 * v[_ALGO]))
     terms.append(("step_by_step", 0.05 * v[_STEP]))
     terms.append(("choices", 0.04 * v[_CHOICES]))
     terms.append(("creative", -0.06 * v[_CREATIVE]))
     if category == "math":
-        terms.append(("latex", 0.30 * v[_LATEX]))
+        terms.append(("latex", 0.35 * v[_LATEX]))
         terms.append(("math_terms", 0.10 * v[_MATH_T]))
-        terms.append(("numbers", 0.05 * v[_NUMBERS]))
-        terms.append(("multistep", 0.06 * v[_MULTI]))
+        terms.append(("numbers", 0.04 * v[_NUMBERS]))
+        terms.append(("multistep", 0.05 * v[_MULTI]))
     elif category == "code":
-        terms.append(("code_markers", 0.12 * v[_CODE]))
+        terms.append(("code_markers", 0.10 * v[_CODE]))
         terms.append(("code_terms", 0.08 * v[_CODE_T]))
     return terms
 
