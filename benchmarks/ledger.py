@@ -1,8 +1,15 @@
-"""Ledger benchmark: append latency (synchronous NORMAL and FULL) and monthly report time.
+"""Ledger benchmark: append latency, monthly report time, and the ledger's share of a call.
 
-Run ``python benchmarks/ledger.py [--appends 3000] [--calls 100000]``; prints one JSON object.
-Targets: append median <= 100 µs, report over 100,000 calls <= 1 s. Every number is measured in
-this run, on a temporary file in the system temp folder.
+Run ``python benchmarks/ledger.py [--appends 3000] [--calls 100000] [--pairs 300]
+[--postgres URL]``; prints one JSON object. Every number is measured in this run, on temporary
+files in the system temp folder (and a throw-away schema in PostgreSQL).
+
+Targets: SQLite append median <= 100 µs; report over 100,000 calls <= 1 s; the ledger append
+adds <= 5% to a call. That last one times ``Router.chat`` against the local simulator
+(``Simulator(latency_scale=0)``, so the call is costroute + litellm + loopback HTTP only, the
+worst case for the ratio) without a ledger and with a SQLite file ledger, interleaved call by
+call, and compares the medians. The PostgreSQL append median is measured when ``--postgres``
+(or ``$COSTROUTE_TEST_POSTGRES_URL``) names a server.
 """
 
 from __future__ import annotations
@@ -10,17 +17,19 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import platform
 import random
 import sqlite3
 import statistics
 import tempfile
 import time
+import uuid
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from costroute.ledger import CallRecord, SQLiteLedger
+from costroute.ledger import CallRecord, Ledger, PostgresLedger, SQLiteLedger
 from costroute.types import Attempt, Usage
 
 _MODELS = (
@@ -63,16 +72,91 @@ def make_record(i: int, rng: random.Random, start: dt.datetime, span_s: float) -
 
 def bench_append(folder: Path, synchronous: str, n: int) -> dict[str, float]:
     """Median and p95 of ``append`` in µs on a fresh file."""
+    ledger = SQLiteLedger(folder / f"append-{synchronous}.sqlite", synchronous=synchronous)  # type: ignore[arg-type]
+    return time_appends(ledger, n)
+
+
+def bench_pg_append(url: str, n: int) -> dict[str, Any]:
+    """Median and p95 of ``append`` in µs into a new PostgreSQL schema (dropped after)."""
+    ledger = PostgresLedger(url, schema=f"costroute_bench_{uuid.uuid4().hex[:8]}")
+    try:
+        ledger.append(make_record(-1, random.Random(0), dt.datetime(2026, 11, 1, tzinfo=dt.UTC), 1))
+        return time_appends(ledger, n, close=False)
+    finally:
+        ledger.drop_schema()
+
+
+def bench_call_share(folder: Path, pairs: int) -> dict[str, Any]:
+    """``Router.chat`` against the simulator without and with a SQLite ledger, interleaved.
+
+    Run twice: as shipped, then with litellm's post-call logging thread switched off (a
+    diagnostic: that thread runs litellm's success handler for ~1 ms of CPU right after each
+    call, and takes the GIL from whatever costroute does then, the ledger append included).
+    ``append_in_call_median_us`` is the append itself, timed inside the calls.
+    """
+    from costroute.cli._demo import sim_deployments
+    from costroute.providers import litellm as load_litellm
+    from costroute.router import Router
+    from costroute.sim import Simulator
+
+    os.environ.pop("COSTROUTE_LEDGER_URL", None)
+    os.environ["COSTROUTE_LEDGER"] = "off"  # Router(ledger=None): no default ledger either
+    out: dict[str, Any] = {"pairs": pairs, "target_share_pct": 5.0}
+    with Simulator(latency_scale=0, seed=3) as sim:
+        deps = sim_deployments(sim)
+        for phase in ("as_shipped", "litellm_logging_thread_off"):
+            if phase == "litellm_logging_thread_off":
+                import litellm.utils
+
+                litellm.utils.executor.submit = lambda *a, **k: None  # type: ignore[method-assign]
+            load_litellm()
+            ledger = SQLiteLedger(folder / f"calls-{phase}.sqlite")
+            appends: list[float] = []
+            append = ledger.append
+
+            def timed(
+                record: CallRecord, append: Any = append, appends: list[float] = appends
+            ) -> None:
+                t0 = time.perf_counter_ns()
+                append(record)
+                appends.append((time.perf_counter_ns() - t0) / 1000)
+
+            ledger.append = timed  # type: ignore[method-assign]
+            routers = {"none": Router(deps, ledger=None), "sqlite": Router(deps, ledger=ledger)}
+            assert routers["none"].ledger is None
+            times: dict[str, list[float]] = {"none": [], "sqlite": []}
+            for i in range(-20, pairs):  # 20 warm-up pairs (the first imports litellm)
+                order = ("none", "sqlite") if i % 2 else ("sqlite", "none")
+                for name in order:
+                    messages = [{"role": "user", "content": f"What is {i} + 17? ({name} {phase})"}]
+                    t0 = time.perf_counter_ns()
+                    routers[name].chat(messages=messages)
+                    if i >= 0:
+                        times[name].append((time.perf_counter_ns() - t0) / 1e6)
+            assert len(ledger.records()) == pairs + 20
+            ledger.close()
+            off, on = statistics.median(times["none"]), statistics.median(times["sqlite"])
+            out[phase] = {
+                "call_median_ms_no_ledger": round(off, 3),
+                "call_median_ms_sqlite_ledger": round(on, 3),
+                "ledger_share_pct": round((on - off) / off * 100, 2),
+                "append_in_call_median_us": round(statistics.median(appends[20:]), 1),
+            }
+    return out
+
+
+def time_appends(ledger: Ledger, n: int, *, close: bool = True) -> dict[str, float]:
+    """Median and p95 in µs of ``n`` appends of realistic records."""
     rng = random.Random(1)
     start = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     records = [make_record(i, rng, start, 86400 * 29) for i in range(n)]
-    ledger = SQLiteLedger(folder / f"append-{synchronous}.sqlite", synchronous=synchronous)  # type: ignore[arg-type]
     times: list[float] = []
     for record in records:
         t0 = time.perf_counter_ns()
         ledger.append(record)
         times.append((time.perf_counter_ns() - t0) / 1000)
-    ledger.close()
+    if close:
+        ledger.close()
     times.sort()
     return {
         "median_us": round(statistics.median(times), 1),
@@ -121,6 +205,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--appends", type=int, default=3000)
     parser.add_argument("--calls", type=int, default=100_000)
+    parser.add_argument("--pairs", type=int, default=300, help="interleaved call pairs")
+    parser.add_argument("--postgres", default=os.environ.get("COSTROUTE_TEST_POSTGRES_URL"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="costroute-bench-") as tmp:
         folder = Path(tmp)
@@ -131,7 +217,11 @@ def main() -> None:
             "append_full": bench_append(folder, "full", args.appends),
             "report_chronological": bench_report(folder, args.calls, chronological=True),
             "report_random_order": bench_report(folder, args.calls, chronological=False),
-            "targets": {"append_median_us": 100, "report_100k_s": 1.0},
+            "append_postgres": bench_pg_append(args.postgres, args.appends)
+            if args.postgres
+            else "skipped: no --postgres URL",
+            "call_with_ledger": bench_call_share(folder, args.pairs),
+            "targets": {"append_median_us": 100, "report_100k_s": 1.0, "ledger_share_pct": 5},
         }
     print(json.dumps(result, indent=2))
 

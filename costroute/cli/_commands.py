@@ -115,6 +115,7 @@ def _chat(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: Any) -> None:
+    from costroute.cli._report import add_report_command
     from costroute.cli._router_cmd import add_router_command
 
     p = sub.add_parser("demo", help="route a workload through a local simulator (offline)")
@@ -145,3 +146,4 @@ def add_commands(sub: Any) -> None:
     p.set_defaults(func=_chat)
 
     add_router_command(sub)
+    add_report_command(sub)

@@ -9,8 +9,9 @@
         report = ledger.report(month="2026-11", group_by="model")
         text = report.to_text()                    # also to_json/to_csv/to_html/to_table
 
-The default ledger is a SQLite file (WAL) at :func:`default_ledger_path`; see docs/ledger.md for
-its schema, the durability guarantees and the report formats.
+The default ledger is a SQLite file (WAL) at :func:`default_ledger_path`; several processes or
+hosts share a PostgreSQL one (``open_ledger("postgresql://...")``, ``costroute[postgres]``).
+See docs/ledger.md for the schema, the durability guarantees and the report formats.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 from costroute.ledger._base import Ledger
 from costroute.ledger._open import default_ledger_path, open_ledger
 from costroute.ledger._periods import GROUP_KEYS
+from costroute.ledger._postgres import PostgresLedger
 from costroute.ledger._record import CallRecord, Status, hash_prompt
 from costroute.ledger._report import DailyPoint, ReportRow, SavingsReport, nearest_rank
 from costroute.ledger._schema import SCHEMA_VERSION
@@ -29,6 +31,7 @@ __all__ = [
     "CallRecord",
     "DailyPoint",
     "Ledger",
+    "PostgresLedger",
     "ReportRow",
     "SQLiteLedger",
     "SavingsReport",

@@ -31,6 +31,7 @@ h1{font-size:1.3rem}h2{font-size:1.05rem;margin-top:2rem}
 table{border-collapse:collapse;margin-top:.5rem}
 td,th{padding:.25rem .6rem;border-bottom:1px solid #e2e8f0;text-align:right}
 td:first-child,th:first-child{text-align:left}
+td+td,th+th{white-space:nowrap}
 tr.total td{font-weight:600;border-top:2px solid #94a3b8}
 svg text{font-size:11px;fill:#475569}
 .legend span{display:inline-block;width:10px;height:10px;margin:0 .3rem 0 1rem}

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import parse_qs
 
 from costroute.errors import ConfigError
 from costroute.ledger._base import Ledger
+from costroute.ledger._pg_conn import redact
 from costroute.ledger._sqlite import SQLiteLedger
 
 __all__ = ["ENV_VAR", "default_ledger_path", "open_ledger"]
@@ -23,16 +24,6 @@ def default_ledger_path() -> Path:
     return Path.home() / ".costroute" / "ledger.sqlite"
 
 
-def _redacted(url: str) -> str:
-    """The URL without its password, for error messages."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
-
-
 def open_ledger(url: str | None = None) -> Ledger:
     """Open the ledger a URL names.
 
@@ -40,7 +31,9 @@ def open_ledger(url: str | None = None) -> Ledger:
       (its folder is created);
     * ``"sqlite:///abs/path.sqlite"``, optionally ``?synchronous=full``;
       ``"sqlite:///:memory:"`` for a throw-away ledger; a plain file path works too;
-    * ``"postgresql://..."``: not yet (it comes with the PostgreSQL backend).
+    * ``"postgresql://user:password@host:5432/db"`` (also ``postgres://``), optionally
+      ``?schema=name``: :class:`~costroute.ledger.PostgresLedger` (``costroute[postgres]``);
+      a server that cannot be reached raises ``LedgerError`` naming the URL, password masked.
     """
     field = "ledger"
     if url is None:
@@ -54,17 +47,14 @@ def open_ledger(url: str | None = None) -> Ledger:
         return SQLiteLedger(url)
     scheme = url.split("://", 1)[0].lower()
     if scheme in ("postgresql", "postgres") or scheme.startswith("postgresql+"):
-        raise ConfigError(
-            f"The PostgreSQL ledger ({_redacted(url)}) is not available yet: it comes with the"
-            " postgres backend (a later release).",
-            field=field,
-            fix="use a SQLite ledger for now, e.g. sqlite:///var/lib/app/ledger.sqlite",
-        )
+        from costroute.ledger._postgres import PostgresLedger
+
+        return PostgresLedger(url, field=field)
     if scheme != "sqlite":
         raise ConfigError(
-            f"Unknown ledger URL scheme {scheme!r} in {_redacted(url)}.",
+            f"Unknown ledger URL scheme {scheme!r} in {redact(url)}.",
             field=field,
-            fix="use sqlite:///abs/path.sqlite or sqlite:///:memory:",
+            fix="use sqlite:///abs/path.sqlite, sqlite:///:memory: or postgresql://...",
         )
     rest = url[len("sqlite://") :]
     path, _, query = rest.partition("?")

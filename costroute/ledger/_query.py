@@ -18,7 +18,7 @@ from costroute.ledger._money import exact, from_text
 from costroute.ledger._periods import Period
 from costroute.ledger._report import Tally
 
-__all__ = ["Filter", "aggregate", "key_sql", "latencies"]
+__all__ = ["Filter", "aggregate", "day_sql", "key_sql", "latencies"]
 
 Filter = tuple[str, list[Any]]  # a SQL boolean expression over ``calls`` and its parameters
 
@@ -42,15 +42,16 @@ def key_sql(kind: str | None, tag_key: str | None, period: Period | None) -> Fil
         return "json_extract(tags, ?)", [f'$."{tag_key}"']
     if kind == "day":
         assert period is not None
-        return _day_sql(period)
+        return day_sql(period)
     return f'"{kind}"', []
 
 
-def _day_sql(period: Period) -> Filter:
+def day_sql(period: Period) -> Filter:
     """The 0-based day of the month of ``ts``, in the period's time zone.
 
     Runs of whole 24-hour days (every day but DST changes) are one arithmetic branch each, so
-    a month without a DST change costs one integer division per row.
+    a month without a DST change costs one integer division per row. Portable SQL (SQLite and
+    PostgreSQL alike) with ``?`` placeholders.
     """
     whens: list[str] = []
     params: list[Any] = []

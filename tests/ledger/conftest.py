@@ -1,14 +1,53 @@
-"""Fixtures of the ledger tests (the data lives in ledger_data.py)."""
+"""Fixtures of the ledger tests (the data lives in ledger_data.py).
+
+The contract tests take ``ledger`` (or ``store``, to open several ledgers on one database) and
+run once per backend: SQLite on a temporary file, and PostgreSQL in a schema of its own, dropped
+after the test. The PostgreSQL runs need ``COSTROUTE_TEST_POSTGRES_URL`` (e.g.
+``postgresql://postgres@127.0.0.1:5432/test``) and are skipped, with the reason, when it is
+unset or the server does not answer; they carry the ``postgres`` marker (``-m "not postgres"``).
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from ledger_backends import PG_ENV, PgRun, Store
 from ledger_data import known_month, record
 
-from costroute.ledger import CallRecord, SQLiteLedger
+from costroute.ledger import CallRecord, Ledger, SQLiteLedger
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session")
+def pg_run() -> Iterator[PgRun]:
+    """The PostgreSQL server of the tests, or a skip that says why there is none."""
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(f"{PG_ENV} is not set: PostgreSQL ledger tests need a server")
+    try:
+        import psycopg
+
+        psycopg.connect(url, connect_timeout=3).close()
+    except Exception as exc:
+        pytest.skip(f"PostgreSQL at {PG_ENV} does not answer: {str(exc).splitlines()[0]}")
+    run = PgRun(url)
+    yield run
+    run.drop()
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        yield Store("sqlite", str(tmp_path / "ledger.sqlite"))
+        return
+    run: PgRun = request.getfixturevalue("pg_run")
+    schema = run.new_schema()
+    yield Store("postgres", schema, run.url)
+    run.drop(schema)
 
 
 @pytest.fixture
@@ -22,13 +61,19 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def ledger(db_path: Path) -> Iterator[SQLiteLedger]:
+def ledger(store: Store) -> Iterator[Ledger]:
+    with store.open() as opened:
+        yield opened
+
+
+@pytest.fixture
+def sqlite_ledger(db_path: Path) -> Iterator[SQLiteLedger]:
     with SQLiteLedger(db_path) as opened:
         assert isinstance(opened, SQLiteLedger)
         yield opened
 
 
 @pytest.fixture
-def known(ledger: SQLiteLedger) -> SQLiteLedger:
+def known(ledger: Ledger) -> Ledger:
     ledger.append_many(known_month())
     return ledger

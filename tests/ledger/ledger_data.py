@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import random
 from decimal import Decimal
 from typing import Any
 
@@ -114,3 +115,32 @@ def known_month() -> list[CallRecord]:
         record("gpt-5.4", request_id="r9", when=at(11, 30, 23, 30), cost="0.0300",
                baseline="0.0300", latency_ms=900.0, user="dave", tenant="initech", tags=summary),
     ]  # fmt: skip
+
+
+def varied(worker: int, i: int) -> CallRecord:
+    """A deterministic, varied record (the same on every call with the same arguments).
+
+    Spread over 2026-10-29 .. 2026-12-02 so month edges in every time zone are crossed; every
+    deployment, status, a few users, tenants and tags (some missing), odd Decimal costs.
+    """
+    rng = random.Random(worker * 1_000_003 + i)
+    deployment = rng.choice(sorted(_DEPLOYMENTS))
+    status = rng.choices(["ok", "error", "refused"], weights=[90, 6, 4])[0]
+    cost = D(rng.randint(0, 90_000)).scaleb(-rng.randint(6, 9))
+    tags = {"feature": rng.choice(["search", "chat", "summary"])} if rng.random() < 0.8 else {}
+    return record(
+        deployment,
+        request_id=f"v{worker}-{i}",
+        when=at(10, 29) + dt.timedelta(seconds=rng.randint(0, 34 * 86_400)),
+        cost=str(cost),
+        baseline=str(cost * rng.choice([D("0.5"), D(3), D(12)])),
+        latency_ms=float(rng.randint(3, 9000)),
+        user=rng.choice(["alice", "bob", "carol", None]),
+        tenant=rng.choice(["acme", "globex", None]),
+        tags=tags,
+        status=status,
+        cached=status == "ok" and rng.random() < 0.1,
+        retries=rng.choice([0, 0, 0, 1]),
+        fallbacks=rng.choice([0, 0, 1]),
+        policy=rng.choice(["balanced", "quality"]),
+    )

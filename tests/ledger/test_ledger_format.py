@@ -12,11 +12,17 @@ from html.parser import HTMLParser
 import pytest
 from ledger_data import record
 
-from costroute.ledger import SavingsReport, SQLiteLedger
+from costroute.ledger import Ledger, SavingsReport, SQLiteLedger
 
 
 @pytest.fixture
-def report(known: SQLiteLedger) -> SavingsReport:
+def ledger(sqlite_ledger: SQLiteLedger) -> SQLiteLedger:
+    """Formats depend on the report only: SQLite suffices (both backends' reports are equal)."""
+    return sqlite_ledger
+
+
+@pytest.fixture
+def report(known: Ledger) -> SavingsReport:
     return known.report(month="2026-11", group_by="provider")
 
 

@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 from ledger_data import record
 
-from costroute.errors import ConfigError
+from costroute.errors import ConfigError, LedgerError
 from costroute.ledger import SQLiteLedger, default_ledger_path, open_ledger
+
+# Nothing listens on port 1 of the loopback: the connection is refused at once.
+UNREACHABLE = "postgresql://app:s3cr3t-pw@127.0.0.1:1/costroute"
 
 
 @pytest.fixture(autouse=True)
@@ -53,26 +56,39 @@ def test_sqlite_urls(tmp_path: Path) -> None:
         assert isinstance(ledger, SQLiteLedger)
 
 
-def test_postgres_comes_later_and_hides_the_password() -> None:
-    with pytest.raises(ConfigError) as info:
-        open_ledger("postgresql://app:s3cr3t-pw@db.internal:5432/costroute")
+@pytest.mark.parametrize(
+    "url",
+    [UNREACHABLE, UNREACHABLE.replace("postgresql", "postgres"),
+     UNREACHABLE.replace("postgresql", "postgresql+psycopg"),
+     "postgresql://app@127.0.0.1:1/costroute?password=s3cr3t-pw&schema=x"],
+)  # fmt: skip
+def test_unreachable_postgres_names_the_url_without_the_password(url: str) -> None:
+    with pytest.raises(LedgerError) as info:
+        open_ledger(url)
     message = str(info.value)
-    assert "postgres backend" in message
-    assert "s3cr3t-pw" not in message
-    assert info.value.field == "ledger"
+    assert "Cannot connect to the PostgreSQL ledger" in message
+    assert "127.0.0.1:1/costroute" in message and "***" in message
+    assert "s3cr3t-pw" not in message and "s3cr3t-pw" not in repr(info.value)
+    assert info.value.field == "ledger" and info.value.fix
 
 
-def test_env_url_errors_name_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COSTROUTE_LEDGER_URL", "postgres://db/costroute")
-    with pytest.raises(ConfigError) as info:
+@pytest.mark.parametrize(
+    ("value", "error"), [("mysql://db/costroute", ConfigError), (UNREACHABLE, LedgerError)]
+)
+def test_env_url_errors_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch, value: str, error: type[Exception]
+) -> None:
+    monkeypatch.setenv("COSTROUTE_LEDGER_URL", value)
+    with pytest.raises(error) as info:
         open_ledger()
-    assert info.value.field == "COSTROUTE_LEDGER_URL"
+    assert getattr(info.value, "field", None) == "COSTROUTE_LEDGER_URL"
+    assert "s3cr3t-pw" not in str(info.value)
 
 
 @pytest.mark.parametrize(
     "url",
     ["mysql://db/x", "sqlite://relative.sqlite", "sqlite:///tmp/x.sqlite?synchronous=off",
-     "sqlite:///tmp/x.sqlite?journal=delete"],
+     "sqlite:///tmp/x.sqlite?journal=delete", "postgresql://127.0.0.1:1/x?schema="],
 )  # fmt: skip
 def test_bad_urls(url: str) -> None:
     with pytest.raises(ConfigError) as info:

@@ -1,4 +1,7 @@
-"""Report figures against hand sums over the known month (see ledger_data.py)."""
+"""Report figures against hand sums over the known month (see ledger_data.py).
+
+Contract tests: every test taking ``ledger``, ``known`` or ``store`` runs on both backends.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +9,16 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from ledger_backends import Store
 from ledger_data import at, record
 
 from costroute.errors import InvalidRequestError
-from costroute.ledger import SavingsReport, SQLiteLedger, nearest_rank
+from costroute.ledger import Ledger, SavingsReport, nearest_rank
 
 D = Decimal
 
 
-def test_totals_match_hand_sums(known: SQLiteLedger) -> None:
+def test_totals_match_hand_sums(known: Ledger) -> None:
     r = known.report(month="2026-11")
     assert (r.month, r.tz, r.group_by, r.by) == ("2026-11", "UTC", None, ())
     assert (r.calls, r.ok_calls, r.errors, r.refusals) == (8, 6, 1, 1)
@@ -29,13 +33,13 @@ def test_totals_match_hand_sums(known: SQLiteLedger) -> None:
     assert (r.p50_latency_ms, r.p95_latency_ms) == (900.0, 5000.0)
 
 
-def test_money_is_exact_decimal(known: SQLiteLedger) -> None:
+def test_money_is_exact_decimal(known: Ledger) -> None:
     r = known.report(month="2026-11")
     assert isinstance(r.spend_usd, Decimal)
     assert str(r.spend_usd) == "0.0448"
 
 
-def test_daily_series_covers_every_day(known: SQLiteLedger) -> None:
+def test_daily_series_covers_every_day(known: Ledger) -> None:
     r = known.report(month="2026-11")
     assert [d.day for d in r.daily] == [f"2026-11-{i:02d}" for i in range(1, 31)]
     by_day = {d.day: (d.spend_usd, d.baseline_usd) for d in r.daily}
@@ -101,7 +105,7 @@ EXPECTED: dict[str, dict[str | None, tuple[int, str, str]]] = {
 
 
 @pytest.mark.parametrize("group_by", list(EXPECTED))
-def test_group_by_each_key(known: SQLiteLedger, group_by: str) -> None:
+def test_group_by_each_key(known: Ledger, group_by: str) -> None:
     r = known.report(month="2026-11", group_by=group_by)
     got = {row.key: (row.calls, row.spend_usd, row.baseline_usd) for row in r.by}
     want = {k: (n, D(s), D(b)) for k, (n, s, b) in EXPECTED[group_by].items()}
@@ -112,7 +116,7 @@ def test_group_by_each_key(known: SQLiteLedger, group_by: str) -> None:
     assert r.group_by == group_by
 
 
-def test_group_rows_carry_every_figure(known: SQLiteLedger) -> None:
+def test_group_rows_carry_every_figure(known: Ledger) -> None:
     rows = {row.key: row for row in known.report("2026-11", group_by="user").by}
     carol = rows["carol"]  # r4 (reasoning, costs more than the baseline) and r7 (refused)
     assert carol.saved_usd == D("-0.0030")
@@ -127,7 +131,7 @@ def test_group_rows_carry_every_figure(known: SQLiteLedger) -> None:
     assert (bob.retries, bob.fallbacks) == (1, 1)
 
 
-def test_month_boundaries_follow_the_time_zone(known: SQLiteLedger) -> None:
+def test_month_boundaries_follow_the_time_zone(known: Ledger) -> None:
     paris = known.report(month="2026-11", tz="Europe/Paris")
     # r8 (Oct 31 23:30 UTC) is Nov 1 00:30 in Paris; r9 (Nov 30 23:30 UTC) is Dec 1 there.
     assert paris.calls == 8
@@ -139,7 +143,7 @@ def test_month_boundaries_follow_the_time_zone(known: SQLiteLedger) -> None:
     assert known.report(month="2026-12", tz="Europe/Paris").calls == 1
 
 
-def test_daily_days_follow_dst(ledger: SQLiteLedger) -> None:
+def test_daily_days_follow_dst(ledger: Ledger) -> None:
     # New York leaves DST on 2026-11-01: that day lasts 25 hours.
     ledger.append_many(
         [
@@ -157,21 +161,21 @@ def test_daily_days_follow_dst(ledger: SQLiteLedger) -> None:
     assert r.daily[0].spend_usd == D("5") and r.daily[1].spend_usd == D("2")
 
 
-def test_empty_month(ledger: SQLiteLedger) -> None:
+def test_empty_month(ledger: Ledger) -> None:
     r = ledger.report(month="2026-02", group_by="model")
     assert (r.calls, r.spend_usd, r.saved_pct, r.p50_latency_ms, r.by) == (0, D(0), None, None, ())
     assert len(r.daily) == 28
 
 
-def test_month_none_is_the_clocks_month() -> None:
-    with SQLiteLedger(":memory:", clock=lambda: at(11, 17)) as ledger:
+def test_month_none_is_the_clocks_month(store: Store) -> None:
+    with store.open(clock=lambda: at(11, 17)) as ledger:
         ledger.append(record(when=at(11, 3), cost="0.5"))
         assert ledger.report().month == "2026-11"
         assert ledger.report().spend_usd == D("0.5")
 
 
 @pytest.mark.parametrize("month", ["2026-13", "nov", "2026-1", "2026-00", "", "26-11", "2026/11"])
-def test_bad_month(ledger: SQLiteLedger, month: str) -> None:
+def test_bad_month(ledger: Ledger, month: str) -> None:
     with pytest.raises(InvalidRequestError) as info:
         ledger.report(month=month)
     assert info.value.field == "month"
@@ -179,7 +183,7 @@ def test_bad_month(ledger: SQLiteLedger, month: str) -> None:
 
 
 @pytest.mark.parametrize("group_by", ["color", "tag:", "Model", 'tag:a"b', "days"])
-def test_bad_group_key_lists_the_valid_ones(ledger: SQLiteLedger, group_by: str) -> None:
+def test_bad_group_key_lists_the_valid_ones(ledger: Ledger, group_by: str) -> None:
     with pytest.raises(InvalidRequestError) as info:
         ledger.report(month="2026-11", group_by=group_by)
     assert info.value.field == "group_by"
@@ -187,13 +191,13 @@ def test_bad_group_key_lists_the_valid_ones(ledger: SQLiteLedger, group_by: str)
         assert key in str(info.value)
 
 
-def test_bad_time_zone(ledger: SQLiteLedger) -> None:
+def test_bad_time_zone(ledger: Ledger) -> None:
     with pytest.raises(InvalidRequestError) as info:
         ledger.report(month="2026-11", tz="Mars/Olympus")
     assert info.value.field == "tz"
 
 
-def test_amounts_beyond_picodollars_stay_exact(ledger: SQLiteLedger) -> None:
+def test_amounts_beyond_picodollars_stay_exact(ledger: Ledger) -> None:
     tiny = "0.0000000000001"  # 1e-13 USD: no exact integer picodollar value
     ledger.append_many([record(cost=tiny, baseline="0.1"), record(cost="0.2", baseline=tiny)])
     r = ledger.report(month="2026-11")
@@ -201,7 +205,7 @@ def test_amounts_beyond_picodollars_stay_exact(ledger: SQLiteLedger) -> None:
     assert r.baseline_usd == D("0.1000000000001")
 
 
-def test_sums_beyond_int64_picodollars_stay_exact(ledger: SQLiteLedger) -> None:
+def test_sums_beyond_int64_picodollars_stay_exact(ledger: Ledger) -> None:
     # 6M USD = 6e18 pUSD each: their SQL integer sum would overflow int64.
     ledger.append_many([record(cost="6000000.000000000001", baseline="7000000") for _ in "ab"])
     r = ledger.report(month="2026-11", group_by="model")
@@ -226,7 +230,7 @@ def test_nearest_rank(values: list[float], p: float, want: float | None) -> None
     assert nearest_rank(values, p) == want
 
 
-def test_report_is_frozen(known: SQLiteLedger) -> None:
+def test_report_is_frozen(known: Ledger) -> None:
     r = known.report("2026-11")
     assert isinstance(r, SavingsReport)
     with pytest.raises(AttributeError):

@@ -1,4 +1,7 @@
-"""Appending and reading back: records, from_call, spent(), threads and the async twins."""
+"""Appending and reading back: records, from_call, spent(), threads and the async twins.
+
+Contract tests: every test taking ``ledger`` or ``store`` runs on SQLite and on PostgreSQL.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from ledger_backends import Store
 from ledger_data import at, attempt, known_month, record
 
 from costroute.errors import InvalidRequestError, LedgerError
@@ -77,7 +81,7 @@ def test_from_call_defaults_policy_and_ttft_from_the_info() -> None:
     assert (rec.policy, rec.ttft_ms, rec.tags, rec.user) == ("balanced", 55.0, {}, None)
 
 
-def test_records_round_trip(ledger: SQLiteLedger) -> None:
+def test_records_round_trip(ledger: Ledger) -> None:
     originals = known_month()
     originals.append(
         CallRecord.from_call(
@@ -105,7 +109,7 @@ def test_bad_record(kw: dict[str, Any], field: str) -> None:
     assert info.value.field == field
 
 
-def test_duplicate_request_id(ledger: SQLiteLedger) -> None:
+def test_duplicate_request_id(ledger: Ledger) -> None:
     ledger.append(record(request_id="same"))
     with pytest.raises(LedgerError) as info:
         ledger.append(record(request_id="same"))
@@ -113,14 +117,14 @@ def test_duplicate_request_id(ledger: SQLiteLedger) -> None:
     assert len(ledger.records()) == 1
 
 
-def test_append_many_is_all_or_nothing(ledger: SQLiteLedger) -> None:
+def test_append_many_is_all_or_nothing(ledger: Ledger) -> None:
     with pytest.raises(LedgerError):
         ledger.append_many([record(request_id="x"), record(request_id="x")])
     assert ledger.records() == []
 
 
-def test_closed_ledger_refuses(db_path: object) -> None:
-    ledger = SQLiteLedger(str(db_path))
+def test_closed_ledger_refuses(store: Store) -> None:
+    ledger = store.open()
     ledger.close()
     ledger.close()
     with pytest.raises(LedgerError, match="closed"):
@@ -129,7 +133,7 @@ def test_closed_ledger_refuses(db_path: object) -> None:
         ledger.report("2026-11")
 
 
-def test_spent_filters(known: SQLiteLedger) -> None:
+def test_spent_filters(known: Ledger) -> None:
     nov = at(11, 1, 0)
     assert known.spent(nov) == D("0.0448")
     assert known.spent(nov, at(11, 10, 12, 30)) == D("0.0052") + D("0.0090")
@@ -141,20 +145,20 @@ def test_spent_filters(known: SQLiteLedger) -> None:
     assert known.spent(nov, user="nobody") == D(0)
 
 
-def test_spent_needs_aware_times(known: SQLiteLedger) -> None:
+def test_spent_needs_aware_times(known: Ledger) -> None:
     with pytest.raises(InvalidRequestError) as info:
         known.spent(dt.datetime(2026, 11, 1))
     assert info.value.field == "since"
 
 
-def test_spent_survives_a_restart(db_path: object) -> None:
-    with SQLiteLedger(str(db_path)) as first:
+def test_spent_survives_a_restart(store: Store) -> None:
+    with store.open() as first:
         first.append(record(cost="0.25"))
-    with SQLiteLedger(str(db_path)) as second:
+    with store.open() as second:
         assert second.spent(at(11, 1)) == D("0.25")
 
 
-def test_threads_share_one_ledger(ledger: SQLiteLedger) -> None:
+def test_threads_share_one_ledger(ledger: Ledger) -> None:
     errors: list[BaseException] = []
 
     def work(n: int) -> None:
@@ -176,29 +180,34 @@ def test_threads_share_one_ledger(ledger: SQLiteLedger) -> None:
     assert (r.calls, r.spend_usd) == (400, D("4.00"))
 
 
-async def test_async_twins_run_off_the_loop(ledger: SQLiteLedger) -> None:
+async def test_async_twins_run_off_the_loop(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
     loop_thread = threading.get_ident()
     seen: list[int] = []
+    append_many = ledger.append_many
 
-    class Spy(SQLiteLedger):
-        def append_many(self, records: object) -> None:
-            seen.append(threading.get_ident())
-            super().append_many(records)  # type: ignore[arg-type]
+    def spy(records: Any) -> None:
+        seen.append(threading.get_ident())
+        append_many(records)
 
-    with Spy(":memory:") as spy:
-        await spy.aappend(record(request_id="a1", cost="0.5"))
-        assert seen and seen[0] != loop_thread
-        report = await spy.areport("2026-11", "model")
-        assert report == spy.report("2026-11", "model")
-        assert await spy.aspent(at(11, 1), user=None) == D("0.5")
+    monkeypatch.setattr(ledger, "append_many", spy)
+    await ledger.aappend(record(request_id="a1", cost="0.5"))
+    assert seen and seen[0] != loop_thread
+    report = await ledger.areport("2026-11", "model")
+    assert report == ledger.report("2026-11", "model")
+    assert await ledger.aspent(at(11, 1), user=None) == D("0.5")
     results = await asyncio.gather(*(ledger.aappend(record()) for _ in range(20)))
     assert results == [None] * 20
-    assert len(ledger.records()) == 20
+    assert len(ledger.records()) == 21
 
 
-def test_sqlite_ledger_is_a_ledger(ledger: SQLiteLedger) -> None:
+def test_every_backend_is_a_ledger(ledger: Ledger, store: Store) -> None:
     assert isinstance(ledger, Ledger)
-    assert "ledger.sqlite" in repr(ledger) and "normal" in repr(ledger)
+    if store.kind == "sqlite":
+        assert "ledger.sqlite" in repr(ledger) and "normal" in repr(ledger)
+    else:
+        assert repr(ledger).startswith("<PostgresLedger ") and store.where in repr(ledger)
 
 
 def test_synchronous_mode_is_checked(db_path: object) -> None:

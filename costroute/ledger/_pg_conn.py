@@ -1,0 +1,140 @@
+"""PostgreSQL connections for the ledger: URL handling, password masking and a small pool.
+
+The pool is deliberately tiny (``psycopg_pool`` is not a dependency): up to ``size``
+connections, opened on first use, handed out last-in first-out, each to one thread at a time.
+A connection that breaks (server restart, network cut) or is returned mid-transaction is
+closed instead of reused; the next call opens a new one. Connections run in autocommit mode:
+one ``INSERT`` statement is its own durable transaction, and multi-statement work uses
+``with conn.transaction():``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from costroute.errors import ConfigError, LedgerError
+
+if TYPE_CHECKING:
+    from psycopg import Connection
+
+__all__ = ["Pool", "redact", "split_url"]
+
+
+def redact(url: str) -> str:
+    """The URL with its password (in the user part or as ``?password=``) shown as ``***``."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:  # e.g. a port that is not a number
+        return url.split("://", 1)[0] + "://[unparseable URL hidden]"
+    netloc = parts.netloc
+    if password is not None:
+        user, _, host = netloc.rpartition("@")
+        name = user.split(":", 1)[0]
+        netloc = f"{name}:***@{host}"
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if any(k == "password" for k, _ in query):
+        masked = [(k, "***" if k == "password" else v) for k, v in query]
+        return urlunsplit(parts._replace(netloc=netloc, query=urlencode(masked, safe="*")))
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def split_url(url: str, field: str) -> tuple[str, str | None]:
+    """``(conninfo for libpq, schema)``: ``?schema=`` is costroute's, the rest goes to libpq.
+
+    ``postgres://`` and SQLAlchemy-style ``postgresql+psycopg://`` are accepted as
+    ``postgresql://``.
+    """
+    scheme, _, rest = url.partition("://")
+    if scheme.lower() not in ("postgresql", "postgres") and not scheme.lower().startswith(
+        "postgresql+"
+    ):
+        raise ConfigError(
+            f"{redact(url)} is not a PostgreSQL URL.",
+            field=field,
+            fix="write postgresql://user:password@host:5432/dbname",
+        )
+    parts = urlsplit("postgresql://" + rest)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    schemas = [v for k, v in query if k == "schema"]
+    if schemas and not schemas[-1]:
+        raise ConfigError(
+            f"The ledger URL {redact(url)} has an empty ?schema=.",
+            field=field,
+            fix="name the schema, e.g. ?schema=costroute, or leave the option out",
+        )
+    kept = urlencode([(k, v) for k, v in query if k != "schema"])
+    return urlunsplit(parts._replace(query=kept)), (schemas[-1] if schemas else None)
+
+
+class Pool:
+    """At most ``size`` connections made by ``connect``, shared by threads."""
+
+    def __init__(self, connect: Callable[[], Connection], size: int, where: str) -> None:
+        if size < 1:
+            raise ConfigError(
+                f"pool_size={size} leaves the ledger without a connection.",
+                field="pool_size",
+                fix="pass pool_size=1 or more (4 is the default)",
+            )
+        self._connect = connect
+        self._where = where
+        self._slots = threading.BoundedSemaphore(size)
+        self._lock = threading.Lock()
+        self._idle: list[Connection] = []
+        self._closed = False
+
+    def seed(self, conn: Connection) -> None:
+        """Keep an already open connection (the one that checked the schema) for reuse."""
+        with self._lock:
+            self._idle.append(conn)
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A connection for the block; returned to the pool after, or closed when unusable."""
+        self._slots.acquire()
+        try:
+            conn = self._take()
+            try:
+                yield conn
+            finally:
+                self._give_back(conn)
+        finally:
+            self._slots.release()
+
+    def _take(self) -> Connection:
+        with self._lock:
+            if self._closed:
+                raise LedgerError(
+                    f"The ledger {self._where} is closed.",
+                    fix="open a new one with open_ledger()",
+                )
+            while self._idle:
+                conn = self._idle.pop()
+                if not conn.closed and not conn.broken:
+                    return conn
+                conn.close()
+        return self._connect()
+
+    def _give_back(self, conn: Connection) -> None:
+        from psycopg.pq import TransactionStatus
+
+        usable = not conn.closed and not conn.broken
+        usable = usable and conn.info.transaction_status == TransactionStatus.IDLE
+        with self._lock:
+            if usable and not self._closed:
+                self._idle.append(conn)
+                return
+        conn.close()
+
+    def close(self) -> None:
+        """Close the idle connections now; connections in use close when given back."""
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()

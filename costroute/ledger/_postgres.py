@@ -1,0 +1,284 @@
+"""The shared ledger: PostgreSQL through psycopg 3 (``pip install costroute[postgres]``).
+
+* Same records, schema versions and reports as :class:`~costroute.ledger.SQLiteLedger`; money
+  is ``NUMERIC``, so every amount and every sum is exact.
+* Durability: an append is one ``INSERT`` statement (the call and its attempts together) in
+  autocommit mode; it returns after the server committed it (with PostgreSQL's default
+  ``synchronous_commit = on``, after the WAL flush).
+* Concurrency: a small pool of connections (``pool_size``, default 4) shared by threads; any
+  number of processes and hosts can append to one database.
+* Reports read one snapshot (``REPEATABLE READ, READ ONLY``), so their figures agree.
+* A pooled connection that died (server restart, a proxy cutting idle connections) is
+  replaced, and the read or write sent once more (an append is idempotent by request id).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from costroute.errors import LedgerError
+from costroute.ledger._base import Ledger, assemble
+from costroute.ledger._codec import ATTEMPT_COLUMNS, record_from_rows
+from costroute.ledger._periods import month_period, parse_group
+from costroute.ledger._pg_conn import Pool, redact, split_url
+from costroute.ledger._pg_query import (
+    PG_SELECT_CALLS,
+    aggregate,
+    insert_params,
+    insert_sql,
+    key_sql,
+    latencies,
+)
+from costroute.ledger._pg_schema import ensure_pg_schema
+from costroute.ledger._record import CallRecord
+from costroute.ledger._report import SavingsReport
+from costroute.ledger._sqlite import _us, _utc_now
+
+if TYPE_CHECKING:
+    from psycopg import Connection
+
+__all__ = ["PostgresLedger"]
+
+T = TypeVar("T")
+
+DEFAULT_SCHEMA = "costroute"
+
+
+class PostgresLedger(Ledger):
+    """A ledger in the PostgreSQL database ``url`` names, in the schema ``schema``.
+
+    ``url`` is a libpq URL (``postgresql://user:password@host:5432/dbname``, any libpq option
+    such as ``?sslmode=require``); ``?schema=name`` there, or ``schema=``, picks the schema
+    (default ``costroute``; created if missing). The schema is created or migrated on open; a
+    server that cannot be reached raises :class:`~costroute.errors.LedgerError` naming the URL
+    with its password masked. ``connect_timeout_s`` bounds each connection attempt.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        schema: str | None = None,
+        pool_size: int = 4,
+        connect_timeout_s: float = 10.0,
+        clock: Callable[[], dt.datetime] = _utc_now,
+        field: str = "ledger",
+    ) -> None:
+        conninfo, url_schema = split_url(url, field)
+        self.url = redact(url)
+        self.schema = schema or url_schema or DEFAULT_SCHEMA
+        self._conninfo = conninfo
+        options = _options(conninfo)
+        self._password = options.get("password")
+        self._extra: dict[str, Any] = {"application_name": "costroute-ledger"}
+        if "connect_timeout" not in options:
+            self._extra["connect_timeout"] = max(1, round(connect_timeout_s))
+        self._clock = clock
+        self._field = field
+        self._where = f"{self.url} (schema {self.schema})"
+        self._pool = Pool(self._connect, pool_size, self._where)
+        first = self._connect()
+        try:
+            ensure_pg_schema(first, self.schema, self._where)
+        except LedgerError:
+            first.close()
+            raise
+        except Exception as exc:
+            first.close()
+            raise self._error("create the schema of", exc) from exc
+        self._pool.seed(first)
+
+    def __repr__(self) -> str:
+        return f"<PostgresLedger {self.url!r} schema={self.schema!r}>"
+
+    # -- connections ---------------------------------------------------------------------------
+
+    def _connect(self) -> Connection:
+        try:
+            import psycopg
+            from psycopg import sql
+        except ImportError as exc:  # pragma: no cover - the extra is installed in tests
+            raise LedgerError(
+                f"The PostgreSQL ledger {self.url} needs psycopg 3, which is not installed.",
+                field=self._field,
+                fix="pip install 'costroute[postgres]'",
+            ) from exc
+        try:
+            conn = psycopg.connect(self._conninfo, autocommit=True, **self._extra)
+        except psycopg.Error as exc:
+            raise LedgerError(
+                f"Cannot connect to the PostgreSQL ledger {self.url}: {self._scrub(exc)}.",
+                field=self._field,
+                fix="check that the server runs and accepts connections from this host, and the"
+                " URL's user, password and database name",
+            ) from exc
+        try:
+            conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
+        except psycopg.Error as exc:
+            conn.close()
+            raise self._error("open", exc) from exc
+        return conn
+
+    def _scrub(self, exc: BaseException) -> str:
+        """The error text, first line, with the password removed should libpq echo it."""
+        text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        return text.replace(self._password, "***") if self._password else text
+
+    def _error(self, doing: str, exc: BaseException) -> LedgerError:
+        return LedgerError(
+            f"Cannot {doing} the ledger {self._where}: {self._scrub(exc)}.",
+            field=self._field,
+            fix="check the server's logs, that it is reachable, and the user's rights on the schema",
+        )
+
+    def _read(self, work: Callable[[Connection], T]) -> T:
+        """``work(conn)`` in one read-only snapshot; once more on a fresh connection if the
+        pooled one turned out dead (server restart, idle connection cut)."""
+        import psycopg
+
+        for retry in (False, True):
+            with self._pool.connection() as conn:
+                try:
+                    with conn.transaction():
+                        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                        return work(conn)
+                except psycopg.OperationalError as exc:
+                    if retry or not conn.broken:
+                        raise self._error("read", exc) from exc
+                except psycopg.Error as exc:
+                    raise self._error("read", exc) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def append(self, record: CallRecord) -> None:
+        """Commit one record and its attempts (one statement) before returning."""
+        self.append_many((record,))
+
+    def append_many(self, records: Iterable[CallRecord]) -> None:
+        """Commit several records in one transaction: all or none.
+
+        A pooled connection found dead is replaced and the write sent once more. If the first
+        send did commit (the connection died before the reply), the retry meets its own request
+        id: that means "already stored", not an error.
+        """
+        import psycopg
+
+        batch = [(insert_sql(len(r.attempts)), insert_params(r)) for r in records]
+        if not batch:
+            return
+        for retry in (False, True):
+            with self._pool.connection() as conn:
+                try:
+                    if len(batch) == 1:
+                        conn.execute(*batch[0])
+                    else:
+                        with conn.transaction():
+                            for query, params in batch:
+                                conn.execute(query, params)
+                    return
+                except psycopg.errors.UniqueViolation as exc:
+                    if retry:
+                        return
+                    raise LedgerError(
+                        f"The ledger {self._where} already holds a record with this request id.",
+                        field="request_id",
+                        fix="give every call its own request id",
+                    ) from exc
+                except psycopg.OperationalError as exc:
+                    if retry or not conn.broken:
+                        raise self._error("write to", exc) from exc
+                except psycopg.Error as exc:
+                    raise self._error("write to", exc) from exc
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def report(
+        self, month: str | None = None, group_by: str | None = None, tz: str = "UTC"
+    ) -> SavingsReport:
+        """The savings report of ``month`` in ``tz``, optionally grouped (see :class:`Ledger`)."""
+        kind, tag_key = parse_group(group_by)
+        period = month_period(month, tz, self._clock())
+        where = ("ts >= %s AND ts < %s", [period.start_us, period.end_us])
+        key = key_sql(kind, tag_key, period)
+
+        def work(conn: Connection) -> SavingsReport:
+            cells = aggregate(conn, [key, key_sql("day", None, period)], where)
+            return assemble(period, group_by, cells, latencies(conn, key, where))
+
+        return self._read(work)
+
+    def spent(
+        self,
+        since: dt.datetime,
+        until: dt.datetime | None = None,
+        *,
+        user: str | None = None,
+        tenant: str | None = None,
+        tag: tuple[str, str] | None = None,
+    ) -> Decimal:
+        """Settled spend (exact USD) in ``[since, until)``, every status included."""
+        conds: list[str] = ["ts >= %s"]
+        params: list[Any] = [_us(since, "since")]
+        if until is not None:
+            conds.append("ts < %s")
+            params.append(_us(until, "until"))
+        for column, value in (('"user"', user), ("tenant", tenant)):
+            if value is not None:
+                conds.append(f"{column} = %s")
+                params.append(value)
+        if tag is not None:
+            _, key = parse_group(f"tag:{tag[0]}")
+            conds.append("tags ->> %s = %s")
+            params.extend([key, tag[1]])
+        found = self._read(lambda conn: aggregate(conn, [], (" AND ".join(conds), params)))
+        return found[()].spend if found else Decimal(0)
+
+    def records(self, month: str | None = None, *, tz: str = "UTC") -> list[CallRecord]:
+        """Every record (of ``month`` in ``tz`` if given), oldest first, attempts included."""
+        where, params = "TRUE", []
+        if month is not None:
+            period = month_period(month, tz, self._clock())
+            where, params = "ts >= %s AND ts < %s", [period.start_us, period.end_us]
+
+        def work(conn: Connection) -> list[CallRecord]:
+            calls = conn.execute(
+                f"SELECT {PG_SELECT_CALLS} FROM calls WHERE {where} ORDER BY ts, id", params
+            ).fetchall()
+            attempts: dict[int, list[Any]] = {}
+            for row in conn.execute(
+                f"SELECT {', '.join(ATTEMPT_COLUMNS)} FROM attempts WHERE call_id IN"
+                f" (SELECT id FROM calls WHERE {where}) ORDER BY call_id, idx",
+                params,
+            ):
+                attempts.setdefault(row[0], []).append(row)
+            return [record_from_rows(row, attempts.get(row[0], ())) for row in calls]
+
+        return self._read(work)
+
+    def close(self) -> None:
+        """Close the pool's connections (idempotent); the ledger refuses calls afterwards."""
+        self._pool.close()
+
+    def drop_schema(self) -> None:
+        """Drop the ledger's schema and every record in it, then close. For tests and tools."""
+        from psycopg import sql
+
+        with self._pool.connection() as conn:
+            conn.execute(
+                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(self.schema))
+            )
+        self.close()
+
+
+def _options(conninfo: str) -> dict[str, str]:
+    """The libpq options of a URL (to scrub its password from errors); ``{}`` if unparseable."""
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+
+        return {k: str(v) for k, v in conninfo_to_dict(conninfo).items() if v is not None}
+    except Exception:  # psycopg missing or a malformed URL: connecting will say so
+        return {}

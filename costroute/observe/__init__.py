@@ -1,0 +1,24 @@
+"""Observability: callbacks on routing events and OpenTelemetry spans of every call.
+
+::
+
+    from costroute.observe import Observer
+
+    observer = Observer(
+        on_decision=lambda plan, request: print(plan),
+        on_complete=lambda info: print(info.deployment, info.cost_usd),
+        tracing=True,                       # spans after the GenAI conventions: costroute[otel]
+    )
+    router = costroute.Router(observer=observer)
+
+A callback that raises is logged at WARNING on the ``"costroute"`` logger and ignored: it never
+breaks a call. OpenTelemetry is imported only when tracing is asked for. See
+docs/observability.md.
+"""
+
+from __future__ import annotations
+
+from costroute.observe._callbacks import Callbacks, OnAttempt, OnComplete, OnDecision
+from costroute.observe._observer import Observer
+
+__all__ = ["Callbacks", "Observer", "OnAttempt", "OnComplete", "OnDecision"]
