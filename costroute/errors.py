@@ -18,7 +18,7 @@ never litellm's exceptions: the provider layer translates them at the one place 
     │   ├── RateLimitError           429
     │   ├── ProviderUnavailableError 500, 502, 503, 504, 529 (overloaded)
     │   ├── ProviderTimeout          408, read/connect timeout
-    │   ├── ProviderConnectionError  connection refused or reset
+    │   ├── ProviderConnectionError  connection refused or reset, or a stream cut before its end
     │   ├── AuthenticationError      401, 403
     │   ├── ModelNotFoundError       404
     │   ├── ContextWindowExceeded    400, the prompt does not fit the model's window
@@ -209,7 +209,7 @@ class ProviderTimeout(ProviderError):
 
 
 class ProviderConnectionError(ProviderError):
-    """The connection to the provider failed or was reset."""
+    """The connection failed or was reset, or a stream broke (status 200: it had opened)."""
 
     retryable = True
 

@@ -11,11 +11,10 @@ import datetime as dt
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-import tenacity
+from decimal import Decimal
+from typing import Any, TypeVar
 
 from costroute import providers
 from costroute.catalog import Deployment
@@ -29,7 +28,7 @@ from costroute.errors import (
     ProviderError,
     ProviderTimeout,
 )
-from costroute.executor._retry import RetryConfig, retry_strategies
+from costroute.executor._retry import RetryConfig, Rng, aretry_call, retry_call
 from costroute.pricing import cost
 from costroute.types import Attempt, Choice, Plan, Request, Usage
 
@@ -39,17 +38,30 @@ log = logging.getLogger("costroute")
 
 Sleep = Callable[[float], None]
 ASleep = Callable[[float], Awaitable[None]]
+T = TypeVar("T")
+_Candidate = tuple[Choice, Deployment]
+Finish = Callable[["Outcome", BaseException | None], Any]
 
 
 @dataclass(slots=True)
 class Outcome:
-    """The answer of a plan: the response, who gave it, and every attempt on the way."""
+    """The answer of a plan: the response, who gave it, and every attempt on the way.
+
+    ``response`` is None for a stream (its chunks went to the caller); ``text`` and
+    ``finish_reason`` then summarise what was streamed. A response-cache hit has
+    ``cached=True``, no attempts, and the stored call's baseline in ``baseline_usd``.
+    """
 
     response: Any
     deployment: Deployment
     choice: Choice
     attempts: list[Attempt]
     usage: Usage
+    finish_reason: str | None = None
+    text: str | None = None
+    cached: bool = False
+    baseline_usd: Decimal | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -60,6 +72,7 @@ class _Progress:
     last: BaseException | None = None
     bad_providers: set[str] = field(default_factory=set)
     min_window: int = 0
+    notes: list[str] = field(default_factory=list)
 
     def skip_reason(self, dep: Deployment) -> str | None:
         if dep.provider in self.bad_providers:
@@ -71,18 +84,24 @@ class _Progress:
     def learn(self, dep: Deployment, exc: ProviderError) -> None:
         """Raise at once what must not fall back; remember what narrows the next choices."""
         self.last = exc
+        status = f" {exc.status_code}" if exc.status_code is not None else ""
+        failed = f"{dep.name} failed with {type(exc).__name__}{status}"
         if isinstance(exc, BadRequestError):
             raise exc
         if isinstance(exc, ContextWindowExceeded):
             self.min_window = max(self.min_window, dep.capabilities.context_window)
+            self.notes.append(f"{failed}; falling back only to a larger context window")
         elif isinstance(exc, AuthenticationError | ModelNotFoundError):
             self.bad_providers.add(dep.provider)
+            self.notes.append(f"{failed}; moving to another provider than {dep.provider}")
             log.warning(
                 "costroute: deployment %r failed with %s (%s); moving to another provider",
                 dep.name,
                 type(exc).__name__,
                 exc.status_code,
             )
+        else:
+            self.notes.append(f"{failed}; falling back")
 
 
 class Executor:
@@ -98,6 +117,7 @@ class Executor:
         sleep: Sleep = time.sleep,
         asleep: ASleep | None = None,
         environ: Mapping[str, str] | None = None,
+        rng: Rng | None = None,
     ) -> None:
         self.deployments = deployments
         self.retry = retry or RetryConfig()
@@ -106,6 +126,7 @@ class Executor:
         self.sleep = sleep
         self.asleep = asleep
         self.environ = environ
+        self.rng = rng
 
     # ---- one attempt -------------------------------------------------------------------------
 
@@ -150,79 +171,132 @@ class Executor:
             )
         return math.ceil(left * 10) / 10
 
-    def _candidates(self, plan: Plan, progress: _Progress) -> list[tuple[Choice, Deployment]]:
-        return [(c, self.deployments[c.deployment]) for c in plan.choices]
-
     def _failed(self, progress: _Progress) -> AllDeploymentsFailed:
         return AllDeploymentsFailed(progress.attempts, progress.last)
 
+    def usable(self, plan: Plan, progress: _Progress, deadline: float) -> Iterator[_Candidate]:
+        """The plan's choices still worth trying, in order, while time is left."""
+        for choice in plan.choices:
+            dep = self.deployments[choice.deployment]
+            skip = progress.skip_reason(dep)
+            if skip is not None:
+                progress.notes.append(f"skipped {dep.name}: {skip}")
+            elif self.clock() >= deadline:
+                progress.notes.append(f"skipped {dep.name}: the deadline passed")
+            else:
+                yield choice, dep
+
+    def fail(
+        self, plan: Plan, progress: _Progress, error: CostrouteError, finish: Finish | None
+    ) -> CostrouteError:
+        """Settle a failed call (its attempts may have been billed) and return the error."""
+        if finish is not None and plan.choices:
+            name = (
+                progress.attempts[-1].deployment if progress.attempts else plan.primary.deployment
+            )
+            choice = next((c for c in plan.choices if c.deployment == name), plan.primary)
+            usage = sum((a.usage for a in progress.attempts), Usage())
+            outcome = Outcome(None, self.deployments[name], choice, progress.attempts, usage)
+            outcome.notes = list(progress.notes)
+            finish(outcome, error)
+        return error
+
+    def retrying(self, fn: Callable[[], T], deadline: float) -> T:
+        """``fn()`` with this executor's retry settings, sleep and randomness."""
+        return retry_call(fn, self.retry, deadline, self.clock, self.sleep, self.rng)
+
+    async def aretrying(self, fn: Callable[[], Awaitable[T]], deadline: float) -> T:
+        """Async twin of :meth:`retrying`."""
+        return await aretry_call(fn, self.retry, deadline, self.clock, self.asleep, self.rng)
+
+    def _learn(
+        self,
+        plan: Plan,
+        progress: _Progress,
+        dep: Deployment,
+        exc: ProviderError,
+        finish: Finish | None,
+    ) -> None:
+        """Learn from a deployment's last error; a malformed request is settled and raised."""
+        try:
+            progress.learn(dep, exc)
+        except BadRequestError as bad:
+            self.fail(plan, progress, bad, finish)
+            raise
+
+    @staticmethod
+    def _done(outcome: Outcome, progress: _Progress) -> Outcome:
+        outcome.notes = list(progress.notes)
+        return outcome
+
+    def _finish_reason(self, response: Any) -> str | None:
+        choices: Any = getattr(response, "choices", None) or ()
+        return getattr(choices[0], "finish_reason", None) if len(choices) == 1 else None
+
     # ---- sync ------------------------------------------------------------------------------
 
-    def run(self, plan: Plan, request: Request, timeout: float) -> Outcome:
+    def run(
+        self, plan: Plan, request: Request, timeout: float, finish: Finish | None = None
+    ) -> Outcome:
         """Answer ``request`` following ``plan``, synchronously."""
         deadline = self.clock() + timeout
         progress = _Progress()
-        for choice, dep in self._candidates(plan, progress):
-            if progress.skip_reason(dep) or self.clock() >= deadline:
-                continue
+        for choice, dep in self.usable(plan, progress, deadline):
             params = {**request.params, **choice.params}
-            retrying = tenacity.Retrying(
-                sleep=self.sleep, **retry_strategies(self.retry, deadline, self.clock)
-            )
+
+            def once(
+                choice: Choice = choice, dep: Deployment = dep, params: Any = params
+            ) -> Outcome:
+                timeout = self._timeout_left(deadline)
+                started = self.clock()
+                try:
+                    resp = providers.complete(
+                        dep, request.messages, params, timeout=timeout, environ=self.environ
+                    )
+                except CostrouteError as exc:
+                    self.record(progress, dep, started, None, exc)
+                    raise
+                usage = providers.usage_from(getattr(resp, "usage", None))
+                self.record(progress, dep, started, usage, None)
+                finish = self._finish_reason(resp)
+                return Outcome(resp, dep, choice, progress.attempts, usage, finish)
+
             try:
-                for attempt in retrying:
-                    with attempt:
-                        started = self.clock()
-                        try:
-                            resp = providers.complete(
-                                dep,
-                                request.messages,
-                                params,
-                                timeout=self._timeout_left(deadline),
-                                environ=self.environ,
-                            )
-                        except CostrouteError as exc:
-                            self.record(progress, dep, started, None, exc)
-                            raise
-                        usage = providers.usage_from(getattr(resp, "usage", None))
-                        self.record(progress, dep, started, usage, None)
-                return Outcome(resp, dep, choice, progress.attempts, usage)
+                return self._done(self.retrying(once, deadline), progress)
             except ProviderError as exc:
-                progress.learn(dep, exc)
-        raise self._failed(progress)
+                self._learn(plan, progress, dep, exc, finish)
+        raise self.fail(plan, progress, self._failed(progress), finish)
 
     # ---- async -----------------------------------------------------------------------------
 
-    async def arun(self, plan: Plan, request: Request, timeout: float) -> Outcome:
+    async def arun(
+        self, plan: Plan, request: Request, timeout: float, finish: Finish | None = None
+    ) -> Outcome:
         """Async twin of :meth:`run`."""
         deadline = self.clock() + timeout
         progress = _Progress()
-        for choice, dep in self._candidates(plan, progress):
-            if progress.skip_reason(dep) or self.clock() >= deadline:
-                continue
+        for choice, dep in self.usable(plan, progress, deadline):
             params = {**request.params, **choice.params}
-            kwargs: dict[str, Any] = retry_strategies(self.retry, deadline, self.clock)
-            if self.asleep is not None:
-                kwargs["sleep"] = self.asleep
-            retrying = tenacity.AsyncRetrying(**kwargs)
+
+            async def once(
+                choice: Choice = choice, dep: Deployment = dep, params: Any = params
+            ) -> Outcome:
+                timeout = self._timeout_left(deadline)
+                started = self.clock()
+                try:
+                    resp = await providers.acomplete(
+                        dep, request.messages, params, timeout=timeout, environ=self.environ
+                    )
+                except CostrouteError as exc:
+                    self.record(progress, dep, started, None, exc)
+                    raise
+                usage = providers.usage_from(getattr(resp, "usage", None))
+                self.record(progress, dep, started, usage, None)
+                finish = self._finish_reason(resp)
+                return Outcome(resp, dep, choice, progress.attempts, usage, finish)
+
             try:
-                async for attempt in retrying:
-                    with attempt:
-                        started = self.clock()
-                        try:
-                            resp = await providers.acomplete(
-                                dep,
-                                request.messages,
-                                params,
-                                timeout=self._timeout_left(deadline),
-                                environ=self.environ,
-                            )
-                        except CostrouteError as exc:
-                            self.record(progress, dep, started, None, exc)
-                            raise
-                        usage = providers.usage_from(getattr(resp, "usage", None))
-                        self.record(progress, dep, started, usage, None)
-                return Outcome(resp, dep, choice, progress.attempts, usage)
+                return self._done(await self.aretrying(once, deadline), progress)
             except ProviderError as exc:
-                progress.learn(dep, exc)
-        raise self._failed(progress)
+                self._learn(plan, progress, dep, exc, finish)
+        raise self.fail(plan, progress, self._failed(progress), finish)

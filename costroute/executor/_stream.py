@@ -1,9 +1,15 @@
 """Streamed calls with failover: transparent before the first content token, typed after.
 
-Until a stream has produced content, any failure (an error status, a reset, a stream that ends
-empty) is retried or falls back like a whole call, and the caller sees nothing of it. After the
-first content token, a failure ends the iteration with :class:`StreamInterrupted` carrying the
-text so far; the partial usage (estimated from the text when the provider sent none) is billed.
+Until a stream has produced content, any failure (an error status, a reset, a body that is not
+a stream, a stream that ends with neither content nor usage) is retried or falls back like a
+whole call, and the caller sees nothing of it. After the first content token, a failure ends the
+iteration with :class:`StreamInterrupted` carrying the text so far and the deployment; the
+partial usage (estimated from the text when the provider sent none) is billed and recorded.
+
+litellm itself raises when a stream stops after content but before a finish reason
+(``MidStreamFallbackError``, translated to :class:`ProviderConnectionError`); a stream that
+stops before any content, or a 200 whose body is not SSE, comes out of litellm as an empty
+"complete" answer with no usage block, which is why an answer without content must carry usage.
 The provider's usage block arrives in the last chunk (``stream_options.include_usage``).
 """
 
@@ -12,12 +18,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
-import tenacity
-
 from costroute import providers
 from costroute.catalog import Deployment
-from costroute.errors import CostrouteError, ProviderError, StreamInterrupted
-from costroute.executor._retry import retry_strategies
+from costroute.errors import (
+    CostrouteError,
+    InvalidResponseError,
+    ProviderConnectionError,
+    ProviderError,
+    StreamInterrupted,
+)
 from costroute.executor._run import Executor, Outcome, _Progress
 from costroute.types import Choice, Plan, Request, Usage
 
@@ -26,45 +35,61 @@ __all__ = ["AsyncStreamRun", "StreamRun"]
 Finish = Callable[[Outcome, BaseException | None], Any]
 
 
-def _content_of(chunk: Any) -> str:
-    choices = getattr(chunk, "choices", None) or ()
-    for choice in choices:
+def _delta_of(chunk: Any) -> tuple[str, bool, str | None]:
+    """(content text, has tool calls, finish reason) of one chunk."""
+    text, tools, finish = "", False, None
+    for choice in getattr(chunk, "choices", None) or ():
         delta = getattr(choice, "delta", None)
-        text = getattr(delta, "content", None) if delta is not None else None
-        if text:
-            return str(text)
-        if delta is not None and getattr(delta, "tool_calls", None):
-            return " "
-    return ""
+        if delta is not None:
+            text += getattr(delta, "content", None) or ""
+            tools = tools or bool(getattr(delta, "tool_calls", None))
+        finish = getattr(choice, "finish_reason", None) or finish
+    return text, tools, finish
 
 
 class _StreamState:
-    """Text and usage gathered from the chunks of the stream being served."""
+    """Text, usage and finish reason gathered from the chunks of one attempt."""
 
-    def __init__(self, request: Request) -> None:
+    def __init__(self, request: Request, started: float) -> None:
         self.request = request
+        self.started = started
         self.text: list[str] = []
         self.usage: Usage | None = None
         self.ttft_ms: float | None = None
+        self.tool_calls = False
+        self.finish_reason: str | None = None
 
-    def take(self, chunk: Any) -> str:
+    def take(self, chunk: Any) -> bool:
+        """Account for ``chunk``; True when it carries content (text or a tool call)."""
         raw = getattr(chunk, "usage", None)
         if raw is not None:
             self.usage = providers.usage_from(raw)
-        text = _content_of(chunk)
+        text, tools, finish = _delta_of(chunk)
         if text:
             self.text.append(text)
-        return text
+        self.tool_calls = self.tool_calls or tools
+        self.finish_reason = finish or self.finish_reason
+        return bool(text) or tools
 
-    def partial_usage(self) -> Usage:
+    @property
+    def has_content(self) -> bool:
+        return bool(self.text) or self.tool_calls
+
+    def partial_usage(self, opened: bool = True) -> Usage:
+        """The provider's usage, else an estimate: the prompt, and the text at 4 chars a token.
+
+        ``opened=False``: the provider never started an answer, so nothing was billed.
+        """
         if self.usage is not None:
             return self.usage
+        if not opened and not self.text:
+            return Usage()
         chars = sum(len(t) for t in self.text)
         return Usage(input_tokens=self.request.input_tokens_estimate, output_tokens=-(-chars // 4))
 
 
-class StreamRun:
-    """A synchronous stream over a plan; iterate it once. ``finish`` settles the call."""
+class _StreamRunBase:
+    """What the sync and async streams share: opening checks and settling."""
 
     def __init__(
         self, executor: Executor, plan: Plan, request: Request, timeout: float, finish: Finish
@@ -76,106 +101,160 @@ class StreamRun:
         self._finish = finish
         self.costroute: Any = None
 
-    def _open(
-        self, dep: Deployment, choice: Choice, deadline: float
-    ) -> tuple[Iterator[Any], list[Any], _StreamState, float]:
-        """Open a stream and read up to its first content chunk (buffered)."""
-        ex = self._ex
-        state = _StreamState(self._request)
-        started = ex.clock()
-        params = {**self._request.params, **choice.params}
-        chunks = providers.stream(
-            dep,
-            self._request.messages,
-            params,
-            timeout=ex._timeout_left(deadline),
-            environ=ex.environ,
+    def _begin(self, choice: Choice, deadline: float) -> tuple[dict[str, Any], float, float]:
+        timeout = self._ex._timeout_left(deadline)
+        return {**self._request.params, **choice.params}, timeout, self._ex.clock()
+
+    def _first_content(self, state: _StreamState, chunk: Any) -> bool:
+        if state.take(chunk):
+            state.ttft_ms = (self._ex.clock() - state.started) * 1000.0
+            return True
+        return False
+
+    def _check_empty(self, dep: Deployment, state: _StreamState) -> None:
+        """A stream that ended without content is an answer only if the provider billed it."""
+        if state.usage is None:
+            raise InvalidResponseError(
+                "the stream ended with neither content nor a usage block",
+                status_code=200,
+                provider=dep.provider,
+                deployment=dep.name,
+            )
+
+    def _open_failed(
+        self, progress: _Progress, dep: Deployment, state: _StreamState, exc: CostrouteError
+    ) -> None:
+        """Record a try that failed before content; a stream that broke after its 200 had
+        started billing the prompt (litellm drops the usage it may have sent)."""
+        opened = isinstance(exc, ProviderConnectionError) and exc.status_code == 200
+        self._ex.record(progress, dep, state.started, state.partial_usage(opened), exc)
+
+    def _interrupted(
+        self,
+        progress: _Progress,
+        dep: Deployment,
+        choice: Choice,
+        state: _StreamState,
+        cause: BaseException | None,
+    ) -> StreamInterrupted:
+        """Bill and settle a stream that broke after content; the error to raise."""
+        usage = state.partial_usage()
+        error = StreamInterrupted(dep.name, "".join(state.text), cause)
+        self._ex.record(progress, dep, state.started, usage, cause, state.ttft_ms, "interrupted")
+        outcome = Outcome(None, dep, choice, progress.attempts, usage, state.finish_reason)
+        outcome.notes = list(progress.notes)
+        self.costroute = self._finish(outcome, error)
+        return error
+
+    def _truncated(self, dep: Deployment, state: _StreamState) -> ProviderConnectionError | None:
+        if state.finish_reason is not None:
+            return None
+        return ProviderConnectionError(
+            "the stream ended before the provider sent a finish reason",
+            provider=dep.provider,
+            deployment=dep.name,
         )
+
+    def _completed(
+        self,
+        progress: _Progress,
+        dep: Deployment,
+        choice: Choice,
+        state: _StreamState,
+        *,
+        closed: bool = False,
+    ) -> None:
+        """Bill and settle a stream that ended (``closed``: the caller stopped reading)."""
+        usage = state.usage or state.partial_usage()
+        status = "interrupted" if closed else None
+        self._ex.record(progress, dep, state.started, usage, None, state.ttft_ms, status)
+        text = None if state.tool_calls or closed else "".join(state.text)
+        outcome = Outcome(None, dep, choice, progress.attempts, usage, state.finish_reason, text)
+        outcome.notes = list(progress.notes)
+        self.costroute = self._finish(outcome, None)
+
+
+class StreamRun(_StreamRunBase):
+    """A synchronous stream over a plan; iterate it once. ``finish`` settles the call."""
+
+    def _open(
+        self, dep: Deployment, choice: Choice, deadline: float, progress: _Progress
+    ) -> tuple[Iterator[Any], list[Any], _StreamState]:
+        """Open a stream and read up to its first content chunk (buffered)."""
+        params, timeout, started = self._begin(choice, deadline)
+        state = _StreamState(self._request, started)
         buffered: list[Any] = []
-        for chunk in chunks:
-            buffered.append(chunk)
-            if state.take(chunk):
-                state.ttft_ms = (ex.clock() - started) * 1000.0
-                return chunks, buffered, state, started
-        # Ended without content: a complete but empty answer is still an answer.
-        return iter(()), buffered, state, started
+        try:
+            chunks = providers.stream(
+                dep, self._request.messages, params, timeout=timeout, environ=self._ex.environ
+            )
+            for chunk in chunks:
+                buffered.append(chunk)
+                if self._first_content(state, chunk):
+                    return chunks, buffered, state
+            self._check_empty(dep, state)
+        except CostrouteError as exc:
+            self._open_failed(progress, dep, state, exc)
+            raise
+        return iter(()), buffered, state
 
     def __iter__(self) -> Iterator[Any]:
         ex = self._ex
         deadline = ex.clock() + self._timeout
         progress = _Progress()
-        for choice, dep in ex._candidates(self._plan, progress):
-            if progress.skip_reason(dep) or ex.clock() >= deadline:
-                continue
-            retrying = tenacity.Retrying(
-                sleep=ex.sleep, **retry_strategies(ex.retry, deadline, ex.clock)
-            )
+        for choice, dep in ex.usable(self._plan, progress, deadline):
+
+            def attempt(
+                dep: Deployment = dep, choice: Choice = choice
+            ) -> tuple[Iterator[Any], list[Any], _StreamState]:
+                return self._open(dep, choice, deadline, progress)
+
             try:
-                for attempt in retrying:
-                    with attempt:
-                        started = ex.clock()
-                        try:
-                            chunks, buffered, state, started = self._open(dep, choice, deadline)
-                        except CostrouteError as exc:
-                            ex.record(progress, dep, started, None, exc)
-                            raise
+                chunks, buffered, state = ex.retrying(attempt, deadline)
             except ProviderError as exc:
-                progress.learn(dep, exc)
+                ex._learn(self._plan, progress, dep, exc, self._finish)
                 continue
-            yield from buffered
             try:
+                yield from buffered
                 for chunk in chunks:
                     state.take(chunk)
                     yield chunk
             except CostrouteError as exc:
-                usage = state.partial_usage()
-                ex.record(progress, dep, started, usage, exc, state.ttft_ms, "interrupted")
-                outcome = Outcome(None, dep, choice, progress.attempts, usage)
-                self.costroute = self._finish(outcome, exc)
-                raise StreamInterrupted(dep.name, "".join(state.text), exc) from exc
-            usage = state.usage or state.partial_usage()
-            ex.record(progress, dep, started, usage, None, state.ttft_ms)
-            self.costroute = self._finish(
-                Outcome(None, dep, choice, progress.attempts, usage), None
-            )
+                raise self._interrupted(progress, dep, choice, state, exc) from exc
+            except GeneratorExit:
+                _close(chunks)
+                self._completed(progress, dep, choice, state, closed=True)
+                raise
+            cut = self._truncated(dep, state)
+            if cut is not None and state.has_content:
+                raise self._interrupted(progress, dep, choice, state, cut) from cut
+            self._completed(progress, dep, choice, state)
             return
-        raise ex._failed(progress)
+        raise ex.fail(self._plan, progress, ex._failed(progress), self._finish)
 
 
-class AsyncStreamRun:
+class AsyncStreamRun(_StreamRunBase):
     """Async twin of :class:`StreamRun`: ``async for chunk in await router.achat(stream=True)``."""
 
-    def __init__(
-        self, executor: Executor, plan: Plan, request: Request, timeout: float, finish: Finish
-    ) -> None:
-        self._ex = executor
-        self._plan = plan
-        self._request = request
-        self._timeout = timeout
-        self._finish = finish
-        self.costroute: Any = None
-
     async def _open(
-        self, dep: Deployment, choice: Choice, deadline: float
-    ) -> tuple[AsyncIterator[Any] | None, list[Any], _StreamState, float]:
-        ex = self._ex
-        state = _StreamState(self._request)
-        started = ex.clock()
-        params = {**self._request.params, **choice.params}
-        chunks = providers.astream(
-            dep,
-            self._request.messages,
-            params,
-            timeout=ex._timeout_left(deadline),
-            environ=ex.environ,
-        )
+        self, dep: Deployment, choice: Choice, deadline: float, progress: _Progress
+    ) -> tuple[AsyncIterator[Any] | None, list[Any], _StreamState]:
+        params, timeout, started = self._begin(choice, deadline)
+        state = _StreamState(self._request, started)
         buffered: list[Any] = []
-        async for chunk in chunks:
-            buffered.append(chunk)
-            if state.take(chunk):
-                state.ttft_ms = (ex.clock() - started) * 1000.0
-                return chunks, buffered, state, started
-        return None, buffered, state, started
+        try:
+            chunks = providers.astream(
+                dep, self._request.messages, params, timeout=timeout, environ=self._ex.environ
+            )
+            async for chunk in chunks:
+                buffered.append(chunk)
+                if self._first_content(state, chunk):
+                    return chunks, buffered, state
+            self._check_empty(dep, state)
+        except CostrouteError as exc:
+            self._open_failed(progress, dep, state, exc)
+            raise
+        return None, buffered, state
 
     def __aiter__(self) -> AsyncIterator[Any]:
         return self._run()
@@ -184,43 +263,46 @@ class AsyncStreamRun:
         ex = self._ex
         deadline = ex.clock() + self._timeout
         progress = _Progress()
-        for choice, dep in ex._candidates(self._plan, progress):
-            if progress.skip_reason(dep) or ex.clock() >= deadline:
-                continue
-            kwargs: dict[str, Any] = retry_strategies(ex.retry, deadline, ex.clock)
-            if ex.asleep is not None:
-                kwargs["sleep"] = ex.asleep
+        for choice, dep in ex.usable(self._plan, progress, deadline):
+
+            async def attempt(
+                dep: Deployment = dep, choice: Choice = choice
+            ) -> tuple[AsyncIterator[Any] | None, list[Any], _StreamState]:
+                return await self._open(dep, choice, deadline, progress)
+
             try:
-                async for attempt in tenacity.AsyncRetrying(**kwargs):
-                    with attempt:
-                        started = ex.clock()
-                        try:
-                            chunks, buffered, state, started = await self._open(
-                                dep, choice, deadline
-                            )
-                        except CostrouteError as exc:
-                            ex.record(progress, dep, started, None, exc)
-                            raise
+                chunks, buffered, state = await ex.aretrying(attempt, deadline)
             except ProviderError as exc:
-                progress.learn(dep, exc)
+                ex._learn(self._plan, progress, dep, exc, self._finish)
                 continue
-            for chunk in buffered:
-                yield chunk
             try:
+                for chunk in buffered:
+                    yield chunk
                 if chunks is not None:
                     async for chunk in chunks:
                         state.take(chunk)
                         yield chunk
             except CostrouteError as exc:
-                usage = state.partial_usage()
-                ex.record(progress, dep, started, usage, exc, state.ttft_ms, "interrupted")
-                outcome = Outcome(None, dep, choice, progress.attempts, usage)
-                self.costroute = self._finish(outcome, exc)
-                raise StreamInterrupted(dep.name, "".join(state.text), exc) from exc
-            usage = state.usage or state.partial_usage()
-            ex.record(progress, dep, started, usage, None, state.ttft_ms)
-            self.costroute = self._finish(
-                Outcome(None, dep, choice, progress.attempts, usage), None
-            )
+                raise self._interrupted(progress, dep, choice, state, exc) from exc
+            except GeneratorExit:
+                await _aclose(chunks)
+                self._completed(progress, dep, choice, state, closed=True)
+                raise
+            cut = self._truncated(dep, state)
+            if cut is not None and state.has_content:
+                raise self._interrupted(progress, dep, choice, state, cut) from cut
+            self._completed(progress, dep, choice, state)
             return
-        raise ex._failed(progress)
+        raise ex.fail(self._plan, progress, ex._failed(progress), self._finish)
+
+
+def _close(chunks: Any) -> None:
+    close = getattr(chunks, "close", None)
+    if close is not None:
+        close()
+
+
+async def _aclose(chunks: Any) -> None:
+    close = getattr(chunks, "aclose", None)
+    if close is not None:
+        await close()

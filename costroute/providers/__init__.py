@@ -9,14 +9,17 @@ from __future__ import annotations
 from costroute.providers._call import acomplete, astream, build_kwargs, complete, stream
 from costroute.providers._errors import retry_after_seconds, translate
 from costroute.providers._loader import litellm
+from costroute.providers._rebuild import chunks_from_entry, response_from_entry
 from costroute.providers._usage import usage_from
 
 __all__ = [
     "acomplete",
     "astream",
     "build_kwargs",
+    "chunks_from_entry",
     "complete",
     "litellm",
+    "response_from_entry",
     "retry_after_seconds",
     "stream",
     "translate",

@@ -68,6 +68,44 @@ def retry_after_seconds(headers: Any, now: float | None = None) -> float | None:
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and its causes (``__cause__`` or ``__context__``), outermost first."""
+    out: list[BaseException] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen and len(out) < 16:
+        seen.add(id(current))
+        out.append(current)
+        current = current.__cause__ or current.__context__
+    return out
+
+
+def _kinds(chain: list[BaseException]) -> set[str]:
+    """Qualified class names (``module.Name``) of the exceptions in ``chain``.
+
+    httpx exceptions count with their base classes (``ReadError`` is a ``TransportError``);
+    others by their own class only, because litellm's exceptions subclass openai's
+    (``litellm.InternalServerError`` is an ``openai.APIStatusError`` even for a reset).
+    Matching by name keeps httpx and openai out of ``import costroute``.
+    """
+    kinds: set[str] = set()
+    for exc in chain:
+        cls = type(exc)
+        classes = cls.__mro__ if cls.__module__.startswith("httpx") else (cls,)
+        kinds.update(f"{c.__module__}.{c.__name__}" for c in classes)
+    return kinds
+
+
+_TIMEOUTS = frozenset(
+    {"httpx.TimeoutException", "openai.APITimeoutError", "litellm.exceptions.Timeout"}
+)
+_TRANSPORT = frozenset({"httpx.TransportError", "openai.APIConnectionError"})
+_HTTP_STATUS = frozenset({"httpx.HTTPStatusError", "openai.APIStatusError"})
+# litellm's words for a 2xx body it could not read, and for a stream that stopped early.
+_UNREADABLE = ("empty or invalid response", "unable to get json response", "no 'choices'")
+_TRUNCATED = "stream ended before a finish_reason"
+
+
 def _status_of(exc: BaseException, message: str) -> int | None:
     status = getattr(exc, "status_code", None)
     if isinstance(status, int):
@@ -77,26 +115,42 @@ def _status_of(exc: BaseException, message: str) -> int | None:
     return None
 
 
-def _class_for(exc: BaseException, status: int | None, name: str) -> type[errors.ProviderError]:
+def _class_for(
+    exc: BaseException, status: int | None, message: str
+) -> tuple[type[errors.ProviderError], int | None]:
+    """The costroute class for ``exc`` and the HTTP status to report (None when there was none).
+
+    litellm reports connection failures, unreadable 200 bodies and truncated streams as
+    "500"s; the cause chain tells them apart from a real 500.
+    """
+    name = type(exc).__name__
     if "ContextWindowExceeded" in name:
-        return errors.ContextWindowExceeded
-    if name in ("Timeout", "APITimeoutError") or isinstance(exc, TimeoutError):
-        return errors.ProviderTimeout
-    if name == "APIConnectionError":
-        text = str(exc).lower()
-        if "json" in text or "decode" in text or "parse" in text:
-            return errors.InvalidResponseError
-        return errors.ProviderConnectionError
-    if name == "JSONDecodeError" or (status is not None and 200 <= status < 300):
-        return errors.InvalidResponseError
+        return errors.ContextWindowExceeded, status
+    chain = _chain(exc)
+    kinds = _kinds(chain)
+    if kinds & _TIMEOUTS or any(isinstance(e, TimeoutError) for e in chain):
+        return errors.ProviderTimeout, status if status == 408 else None
+    text = message.lower()
+    if "litellm.exceptions.MidStreamFallbackError" in kinds or _TRUNCATED in text:
+        return errors.ProviderConnectionError, 200  # the stream had opened: 200, then broke
+    if kinds & _TRANSPORT:
+        return errors.ProviderConnectionError, None
+    if not kinds & _HTTP_STATUS and (
+        "json.decoder.JSONDecodeError" in kinds
+        or any(marker in text for marker in _UNREADABLE)
+        or name == "APIConnectionError"
+    ):
+        return errors.InvalidResponseError, 200
     if status is not None:
+        if 200 <= status < 300:
+            return errors.InvalidResponseError, status
         if status in _BY_STATUS:
-            return _BY_STATUS[status]
+            return _BY_STATUS[status], status
         if status >= 500:
-            return errors.ProviderUnavailableError
+            return errors.ProviderUnavailableError, status
         if status >= 400:
-            return errors.BadRequestError
-    return errors.ProviderError
+            return errors.BadRequestError, status
+    return errors.ProviderError, status
 
 
 def translate(
@@ -108,8 +162,7 @@ def translate(
     message = str(exc)
     if api_key:
         message = message.replace(api_key, "[secure]")
-    status = _status_of(exc, message)
-    cls = _class_for(exc, status, type(exc).__name__)
+    cls, status = _class_for(exc, _status_of(exc, message), message)
     headers = getattr(exc, "litellm_response_headers", None)
     if headers is None:
         response = getattr(exc, "response", None)

@@ -20,16 +20,18 @@ from typing import Any
 
 from costroute import difficulty, pricing
 from costroute._request import build_request, prompt_text
+from costroute.cache import ResponseCache, cache_key, open_cache
 from costroute.catalog import DEFAULT_BASELINE, Deployment, default_deployments, known, known_names
 from costroute.errors import (
     ConfigError,
+    InvalidRequestError,
     MissingAPIKeyError,
     NoDeploymentAvailable,
     UnknownDeploymentError,
 )
 from costroute.executor import Executor, Outcome, RetryConfig
 from costroute.policy import Policy, balanced, incapable_reason, load_policy, validate_policy
-from costroute.types import CallInfo, Choice, Plan, Request, Signals
+from costroute.types import CallInfo, Choice, Plan, Request, Signals, Usage
 
 __all__ = ["ModelDeprecationWarning", "RouterBase"]
 
@@ -97,7 +99,9 @@ class RouterBase:
         now: Callable[[], dt.datetime] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         asleep: Callable[[float], Awaitable[None]] | None = None,
+        rng: Callable[[], float] | None = None,
         environ: Mapping[str, str] | None = None,
+        cache: Any = None,
     ) -> None:
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
             raise ConfigError(
@@ -134,7 +138,10 @@ class RouterBase:
             sleep=sleep,
             asleep=asleep,
             environ=environ,
+            rng=rng,
         )
+        self.cache: ResponseCache | None = open_cache(cache)
+        self._hit_plans: dict[tuple[str, str], Plan] = {}
         self._warn_deprecated()
 
     def _warn_deprecated(self) -> None:
@@ -151,8 +158,12 @@ class RouterBase:
 
     def _prepare(self, messages: Any, kwargs: Mapping[str, Any]) -> tuple[Request, Plan]:
         request = build_request(messages, kwargs)
+        return request, self._plan(request)
+
+    def _plan(self, request: Request) -> Plan:
+        """Signals and policy for a valid request (steps 3-4); no I/O."""
         if request.model != "auto":
-            return request, self._pinned_plan(request)
+            return self._pinned_plan(request)
         keyed = tuple(d for d in self.deployments.values() if self._has_key(d))
         if not keyed:
             first = next(iter(self.deployments.values()))
@@ -170,7 +181,7 @@ class RouterBase:
             have = {d.name for d in keyed}
             missing = [name for name in self.deployments if name not in have]
             plan = _with_reason(plan, f"no API key for: {', '.join(missing)}")
-        return request, plan
+        return plan
 
     def _pinned_plan(self, request: Request) -> Plan:
         dep = self.deployments.get(request.model)
@@ -202,10 +213,12 @@ class RouterBase:
         started: float,
         request_id: str,
     ) -> CallInfo:
-        at = self.now()
         dep = outcome.deployment
         cost = sum((a.cost_usd for a in outcome.attempts), ZERO)
-        baseline = pricing.baseline_cost(outcome.usage, self.baseline.prices, at)
+        if outcome.baseline_usd is not None:
+            baseline = outcome.baseline_usd
+        else:
+            baseline = pricing.baseline_cost(outcome.usage, self.baseline.prices, self.now())
         ttft = outcome.attempts[-1].ttft_ms if outcome.attempts else None
         return CallInfo(
             request_id=request_id,
@@ -215,7 +228,7 @@ class RouterBase:
             policy=plan.policy,
             difficulty=plan.difficulty,
             category=plan.category,
-            reasons=plan.reasons,
+            reasons=(*plan.reasons, *outcome.notes) if outcome.notes else plan.reasons,
             cost_usd=cost,
             baseline_model=self.baseline.name,
             baseline_cost_usd=baseline,
@@ -223,6 +236,61 @@ class RouterBase:
             attempts=tuple(outcome.attempts),
             latency_ms=(self.executor.clock() - started) * 1000.0,
             ttft_ms=ttft,
+            cached=outcome.cached,
+        )
+
+    # ---- response cache --------------------------------------------------------------------
+
+    def _cache_key(self, request: Request, per_call: Any) -> str | None:
+        """The request's cache key, or None when this call does not use the cache."""
+        if self.cache is None or per_call is False:
+            return None
+        if per_call not in (None, True):
+            raise InvalidRequestError(
+                f"cache={per_call!r} is invalid.", field="cache", fix="pass cache=False or omit it"
+            )
+        policy = request.policy or self.policy.name
+        return cache_key(request, request.tenant, policy, request.model)
+
+    def _lookup(self, key: str) -> tuple[dict[str, Any], Deployment, Plan] | None:
+        """A usable entry for ``key``: its deployment still exists here and it is whole."""
+        assert self.cache is not None
+        try:
+            entry = self.cache.get(key)
+        except Exception as exc:  # a cache outage is a miss, never a failed call
+            log.warning("costroute: response cache lookup failed: %s", exc)
+            return None
+        if entry is None or entry.get("v") != 1:
+            return None
+        dep = self.deployments.get(entry.get("deployment", ""))
+        if dep is None or "response" not in entry:
+            return None
+        return entry, dep, self._hit_plan(dep, self.policy.name)
+
+    def _hit_plan(self, dep: Deployment, policy: str) -> Plan:
+        plan = self._hit_plans.get((dep.name, policy))
+        if plan is None:
+            reason = f"response cache hit: stored answer of {dep.name}, no provider call"
+            plan = Plan(
+                choices=(Choice(deployment=dep.name, reasons=(reason,)),),
+                policy=policy,
+                difficulty=0.0,
+                reasons=(reason,),
+            )
+            self._hit_plans[(dep.name, policy)] = plan
+        return plan
+
+    @staticmethod
+    def _hit_outcome(entry: dict[str, Any], dep: Deployment, plan: Plan) -> Outcome:
+        """A hit settles like a call with no attempts: cost 0, the stored call's baseline."""
+        return Outcome(
+            None,
+            dep,
+            plan.primary,
+            [],
+            Usage(),
+            cached=True,
+            baseline_usd=Decimal(entry["baseline_usd"]),
         )
 
     @staticmethod

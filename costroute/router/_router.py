@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
-from costroute._request import prompt_text
+from costroute import providers
+from costroute._request import build_request, prompt_text
+from costroute.cache import entry_from_response, entry_from_stream
 from costroute.errors import LedgerError
 from costroute.executor import AsyncStreamRun, Outcome, StreamRun
 from costroute.router._base import RouterBase
+from costroute.router._replay import AsyncReplayStream, ReplayStream
 from costroute.types import CallInfo, Plan, Request
 
 __all__ = ["Router"]
@@ -64,13 +67,42 @@ class Router(RouterBase):
 
     # ---- bookkeeping ------------------------------------------------------------------------
 
-    def _finisher(self, request: Request, plan: Plan, started: float, request_id: str) -> Finish:
+    def _finisher(
+        self, request: Request, plan: Plan, started: float, request_id: str, key: str | None = None
+    ) -> Finish:
+        """Settle an outcome (step 7): price it, record it, and store a cacheable answer."""
+
         def finish(outcome: Outcome, error: BaseException | None) -> CallInfo:
             info = self._settle(request, plan, outcome, started, request_id)
             self._record(request, info, error)
+            if key is not None and error is None and not outcome.cached:
+                self._store(key, outcome, info)
             return info
 
         return finish
+
+    def _store(self, key: str, outcome: Outcome, info: CallInfo) -> None:
+        """Keep a complete answer in the response cache; a cache error is logged, not raised."""
+        assert self.cache is not None
+        if outcome.response is not None:
+            entry = entry_from_response(
+                outcome.response, outcome.finish_reason, info.deployment, info.baseline_cost_usd
+            )
+        else:
+            entry = entry_from_stream(
+                outcome.text,
+                outcome.finish_reason,
+                deployment=info.deployment,
+                model=outcome.deployment.model.partition("/")[2] or outcome.deployment.model,
+                usage=info.usage,
+                baseline_usd=info.baseline_cost_usd,
+            )
+        if entry is None:
+            return
+        try:
+            self.cache.set(key, entry)
+        except Exception as exc:
+            log.warning("costroute: response cache store failed for %s: %s", info.request_id, exc)
 
     def _record(self, request: Request, info: CallInfo, error: BaseException | None) -> None:
         if self.ledger is None:
@@ -103,31 +135,63 @@ class Router(RouterBase):
                 ) from exc
             log.warning("costroute: ledger write failed for %s: %s", info.request_id, exc)
 
-    # ---- sync ------------------------------------------------------------------------------
+    # ---- one call -----------------------------------------------------------------------------
 
-    def _begin(self, messages: Any, kwargs: dict[str, Any]) -> tuple[Request, Plan, Finish]:
-        """Validate and plan (no I/O); return the request, the plan and its settle function."""
+    def _begin(self, messages: Any, kwargs: dict[str, Any]) -> _Call:
+        """Steps 1-4, no I/O: the request, then a cache hit (already settled) or a plan."""
         started = self.executor.clock()
-        request, plan = self._prepare(messages, kwargs)
-        return request, plan, self._finisher(request, plan, started, self._new_id())
+        request = build_request(messages, kwargs)
+        key = self._cache_key(request, kwargs.get("cache"))
+        if key is not None:
+            found = self._lookup(key)
+            if found is not None:  # settled and recorded like any call, but never stored
+                entry, dep, plan = found
+                outcome = self._hit_outcome(entry, dep, plan)
+                info = self._settle(request, plan, outcome, started, self._new_id())
+                self._record(request, info, None)
+                return _Call(request, plan, None, (entry, info))
+        plan = self._plan(request)
+        return _Call(request, plan, self._finisher(request, plan, started, self._new_id(), key))
 
     def chat(self, messages: Any = None, **kwargs: Any) -> Any:
-        """Route and answer one chat request (``stream=True`` returns an iterator of chunks)."""
-        request, plan, finish = self._begin(messages, kwargs)
-        if request.stream:
-            return StreamRun(self.executor, plan, request, self.timeout, finish)
-        outcome = self.executor.run(plan, request, self.timeout)
-        return _attach(outcome.response, finish(outcome, None))
+        """Route and answer one chat request (``stream=True`` returns an iterator of chunks).
 
-    # ---- async -----------------------------------------------------------------------------
+        ``cache=False`` skips the response cache for this call (no lookup, no store).
+        """
+        call = self._begin(messages, kwargs)
+        if call.hit is not None:
+            entry, info = call.hit
+            if call.request.stream:
+                return ReplayStream(providers.chunks_from_entry(entry), info)
+            return _attach(providers.response_from_entry(entry), info)
+        assert call.finish is not None
+        if call.request.stream:
+            return StreamRun(self.executor, call.plan, call.request, self.timeout, call.finish)
+        outcome = self.executor.run(call.plan, call.request, self.timeout, call.finish)
+        return _attach(outcome.response, call.finish(outcome, None))
 
     async def achat(self, messages: Any = None, **kwargs: Any) -> Any:
         """Async twin of :meth:`chat` (``stream=True`` returns an async iterator)."""
-        request, plan, finish = self._begin(messages, kwargs)
-        if request.stream:
-            return AsyncStreamRun(self.executor, plan, request, self.timeout, finish)
-        outcome = await self.executor.arun(plan, request, self.timeout)
-        return _attach(outcome.response, finish(outcome, None))
+        call = self._begin(messages, kwargs)
+        if call.hit is not None:
+            entry, info = call.hit
+            if call.request.stream:
+                return AsyncReplayStream(providers.chunks_from_entry(entry), info)
+            return _attach(providers.response_from_entry(entry), info)
+        assert call.finish is not None
+        if call.request.stream:
+            return AsyncStreamRun(self.executor, call.plan, call.request, self.timeout, call.finish)
+        outcome = await self.executor.arun(call.plan, call.request, self.timeout, call.finish)
+        return _attach(outcome.response, call.finish(outcome, None))
+
+
+class _Call(NamedTuple):
+    """One call after steps 1-4: a cache hit (entry and settled CallInfo), or a plan to run."""
+
+    request: Request
+    plan: Plan
+    finish: Finish | None
+    hit: tuple[dict[str, Any], CallInfo] | None = None
 
 
 def _attach(response: Any, info: CallInfo) -> Any:

@@ -1,0 +1,75 @@
+"""The shared response cache: entries as JSON in Redis, so processes and hosts share answers.
+
+Keys are ``prefix + sha256``; each entry expires on Redis's side (``SET ... EX``). Any Redis
+error on a lookup is a miss and on a store is logged: the cache never fails a call.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from typing import Any
+
+from costroute.cache._store import Entry, check_ttl
+from costroute.errors import ConfigError
+
+__all__ = ["RedisResponseCache"]
+
+log = logging.getLogger("costroute")
+
+
+class RedisResponseCache:
+    """A :class:`~costroute.cache.ResponseCache` over a redis-py client.
+
+    >>> import redis                                                        # doctest: +SKIP
+    >>> cache = RedisResponseCache(redis.Redis.from_url("redis://localhost:6379/0"))  # doctest: +SKIP
+    """
+
+    def __init__(self, client: Any, prefix: str = "costroute:", ttl_s: float = 3600.0) -> None:
+        if not callable(getattr(client, "get", None)) or not callable(getattr(client, "set", None)):
+            raise ConfigError(
+                f"{type(client).__name__} is not a Redis client.",
+                field="client",
+                fix="pass redis.Redis(...) or use RedisResponseCache.from_url('redis://...')",
+            )
+        if not isinstance(prefix, str):
+            raise ConfigError(f"prefix={prefix!r} is invalid.", field="prefix", fix="use a string")
+        self.client = client
+        self.prefix = prefix
+        self.ttl_s = check_ttl(ttl_s)
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> RedisResponseCache:
+        """A cache over ``redis.Redis.from_url(url)`` (needs ``pip install costroute[redis]``)."""
+        try:
+            import redis
+        except ImportError as exc:  # pragma: no cover - redis is a test dependency here
+            raise ConfigError(
+                "The Redis cache needs the redis package.",
+                field="cache",
+                fix="pip install 'costroute[redis]'",
+            ) from exc
+        return cls(redis.Redis.from_url(url), **kwargs)
+
+    def get(self, key: str) -> Entry | None:
+        try:
+            raw = self.client.get(self.prefix + key)
+        except Exception as exc:  # a cache outage is a miss, never a failed call
+            log.warning("costroute: response cache lookup failed: %s", exc)
+            return None
+        if raw is None:
+            return None
+        try:
+            entry = json.loads(raw)
+        except ValueError:
+            return None
+        return entry if isinstance(entry, dict) else None
+
+    def set(self, key: str, entry: Entry, ttl_s: float | None = None) -> None:
+        ttl = self.ttl_s if ttl_s is None else check_ttl(ttl_s)
+        data = json.dumps(entry, separators=(",", ":"), default=str)
+        self.client.set(self.prefix + key, data, px=max(1, math.ceil(ttl * 1000)))
+
+    def __repr__(self) -> str:
+        return f"<RedisResponseCache prefix={self.prefix!r} ttl={self.ttl_s:g}s>"
