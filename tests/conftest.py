@@ -26,6 +26,18 @@ PEAK = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
 OFF_PEAK = dt.datetime(2026, 11, 28, 8, 0, tzinfo=dt.UTC)
 
 
+@pytest.fixture(scope="session")
+def _ledger_dir(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return tmp_path_factory.mktemp("default-ledger")
+
+
+@pytest.fixture(autouse=True)
+def _default_ledger_in_tmp(_ledger_dir: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Routers that open the default ledger write to a temp file, never under $HOME."""
+    monkeypatch.setenv("COSTROUTE_LEDGER_URL", f"sqlite://{_ledger_dir}/ledger.sqlite")
+    monkeypatch.setenv("XDG_DATA_HOME", str(_ledger_dir / "xdg"))
+
+
 @pytest.fixture
 def keys(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     for name, value in KEYS.items():

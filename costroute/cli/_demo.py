@@ -130,6 +130,7 @@ def sim_deployments(sim: Simulator, api_key: str = "sk-sim-not-a-real-key") -> l
 @contextmanager
 def simulated_router(latency_scale: float = 0.2, **router_kwargs: Any) -> Iterator[Router]:
     """A Router over the default catalog, served by a fresh local simulator."""
+    router_kwargs.setdefault("ledger", False)  # simulated calls stay out of the real ledger
     with Simulator(latency_scale=latency_scale, seed=7) as sim:
         yield Router(sim_deployments(sim), **router_kwargs)
 

@@ -127,6 +127,7 @@ class Executor:
         self.asleep = asleep
         self.environ = environ
         self.rng = rng
+        self.on_attempt: Callable[[Attempt], None] | None = None  # the router's Observer
 
     # ---- one attempt -------------------------------------------------------------------------
 
@@ -154,6 +155,8 @@ class Executor:
             ttft_ms=ttft_ms,
         )
         progress.attempts.append(attempt)
+        if self.on_attempt is not None:
+            self.on_attempt(attempt)
         return attempt
 
     def _timeout_left(self, deadline: float) -> float:

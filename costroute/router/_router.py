@@ -41,16 +41,16 @@ class Router(RouterBase):
         ledger: Any = None,
         on_ledger_error: str = "raise",
         store_prompts: bool = False,
+        observer: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(deployments, **kwargs)
-        if isinstance(ledger, str) or (ledger is None and os.environ.get("COSTROUTE_LEDGER_URL")):
-            from costroute.ledger import open_ledger
-
-            ledger = open_ledger(ledger)
-        self.ledger = ledger
+        self.ledger = _open_ledger(ledger)
         self.store_prompts = store_prompts
         self.on_ledger_error = on_ledger_error
+        self.observer = observer
+        if observer is not None:
+            self.executor.on_attempt = observer.attempt
 
     @property
     def usage(self) -> Any:
@@ -77,6 +77,8 @@ class Router(RouterBase):
             self._record(request, info, error)
             if key is not None and error is None and not outcome.cached:
                 self._store(key, outcome, info)
+            if self.observer is not None:
+                self.observer.complete(request, info, error)
             return info
 
         return finish
@@ -149,8 +151,13 @@ class Router(RouterBase):
                 outcome = self._hit_outcome(entry, dep, plan)
                 info = self._settle(request, plan, outcome, started, self._new_id())
                 self._record(request, info, None)
+                if self.observer is not None:
+                    self.observer.decision(request, plan)
+                    self.observer.complete(request, info, None)
                 return _Call(request, plan, None, (entry, info))
         plan = self._plan(request)
+        if self.observer is not None:
+            self.observer.decision(request, plan)
         return _Call(request, plan, self._finisher(request, plan, started, self._new_id(), key))
 
     def chat(self, messages: Any = None, **kwargs: Any) -> Any:
@@ -192,6 +199,31 @@ class _Call(NamedTuple):
     plan: Plan
     finish: Finish | None
     hit: tuple[dict[str, Any], CallInfo] | None = None
+
+
+def _open_ledger(ledger: Any) -> Any:
+    """The router's ledger: on by default, in the default SQLite file.
+
+    ``False`` (or ``COSTROUTE_LEDGER=off`` with ``ledger=None``) keeps none; a URL string opens
+    that ledger; ``None`` opens ``$COSTROUTE_LEDGER_URL`` or the default file and, when that
+    fails (read-only home, full disk), logs a warning and routes without a ledger, so
+    bookkeeping never stops the application; any other value is used as the ledger.
+    """
+    if ledger is False:
+        return None
+    from costroute.ledger import open_ledger
+
+    if isinstance(ledger, str):
+        return open_ledger(ledger)
+    if ledger is not None:
+        return ledger
+    if os.environ.get("COSTROUTE_LEDGER", "").strip().lower() in ("off", "0", "false", "no"):
+        return None
+    try:
+        return open_ledger()
+    except LedgerError as exc:
+        log.warning("costroute: no ledger this run, the default one cannot be opened: %s", exc)
+        return None
 
 
 def _attach(response: Any, info: CallInfo) -> Any:
