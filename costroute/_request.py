@@ -6,6 +6,7 @@ nothing. Each error names the field (``messages[2].role``) and the fix.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
@@ -14,7 +15,7 @@ from typing import Any
 from costroute.errors import InvalidRequestError
 from costroute.types import Request
 
-__all__ = ["ROLES", "build_request", "estimate_tokens", "prompt_text"]
+__all__ = ["ROLES", "bound_tokens", "build_request", "estimate_tokens", "prompt_text"]
 
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 
@@ -33,21 +34,27 @@ def _fail(message: str, field: str, fix: str) -> InvalidRequestError:
     return InvalidRequestError(message, field=field, fix=fix)
 
 
-def _check_content(i: int, role: str, message: Mapping[str, Any]) -> tuple[int, bool]:
-    """Validate one message's content; return (characters, has_image)."""
+def _nbytes(text: str) -> int:
+    """UTF-8 length; ``isascii`` is O(1) in CPython, so ASCII text costs no encoding."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+def _check_content(i: int, role: str, message: Mapping[str, Any]) -> tuple[int, int, int]:
+    """Validate one message's content; return (characters, UTF-8 bytes of text, images)."""
     content = message.get("content")
     if content is None:
         if role == "assistant" and (message.get("tool_calls") or message.get("function_call")):
-            return 0, False
+            calls = message.get("tool_calls") or message.get("function_call")
+            return 0, len(json.dumps(calls, default=str)), 0
         raise _fail(
             f"Message {i} ({role}) has no content.",
             f"messages[{i}].content",
             "give a string or a list of content parts",
         )
     if isinstance(content, str):
-        return len(content), False
+        return len(content), _nbytes(content), 0
     if isinstance(content, Sequence) and not isinstance(content, bytes | bytearray):
-        chars, image = 0, False
+        chars, nbytes, images = 0, 0, 0
         for j, part in enumerate(content):
             if not isinstance(part, Mapping) or "type" not in part:
                 raise _fail(
@@ -57,13 +64,17 @@ def _check_content(i: int, role: str, message: Mapping[str, Any]) -> tuple[int, 
                 )
             kind = part["type"]
             if kind == "text":
-                chars += len(str(part.get("text", "")))
+                text = str(part.get("text", ""))
+                chars += len(text)
+                nbytes += _nbytes(text)
             elif kind in ("image_url", "image", "input_image"):
-                image = True
+                images += 1
                 chars += _TOKENS_PER_IMAGE * _CHARS_PER_TOKEN
             else:
-                chars += len(str(part))
-        return chars, image
+                text = str(part)
+                chars += len(text)
+                nbytes += _nbytes(text)
+        return chars, nbytes, images
     raise _fail(
         f"Message {i} has content of type {type(content).__name__}.",
         f"messages[{i}].content",
@@ -71,7 +82,8 @@ def _check_content(i: int, role: str, message: Mapping[str, Any]) -> tuple[int, 
     )
 
 
-def _check_messages(messages: Any) -> tuple[tuple[Mapping[str, Any], ...], int, bool]:
+def _check_messages(messages: Any) -> tuple[tuple[Mapping[str, Any], ...], int, int, int]:
+    """Validate the messages; return (messages, characters, UTF-8 bytes of text, images)."""
     if isinstance(messages, str | bytes) or not isinstance(messages, Sequence):
         raise _fail(
             f"messages must be a list of dicts, got {type(messages).__name__}.",
@@ -80,7 +92,7 @@ def _check_messages(messages: Any) -> tuple[tuple[Mapping[str, Any], ...], int, 
         )
     if not messages:
         raise _fail("messages is empty.", "messages", "give at least one message")
-    chars, image = 0, False
+    chars, nbytes, images = 0, 0, 0
     for i, message in enumerate(messages):
         if not isinstance(message, Mapping):
             raise _fail(
@@ -95,10 +107,11 @@ def _check_messages(messages: Any) -> tuple[tuple[Mapping[str, Any], ...], int, 
                 f"messages[{i}].role",
                 f"use one of {', '.join(sorted(ROLES))}",
             )
-        n, has_image = _check_content(i, str(role), message)
+        n, b, k = _check_content(i, str(role), message)
         chars += n
-        image = image or has_image
-    return tuple(messages), chars, image
+        nbytes += b
+        images += k
+    return tuple(messages), chars, nbytes, images
 
 
 def _money(value: Any) -> Decimal | None:
@@ -147,13 +160,43 @@ def _needs_json(params: Mapping[str, Any]) -> bool:
 
 
 def estimate_tokens(chars: int, n_messages: int) -> int:
-    """A cheap upper-leaning token estimate: 4 characters a token plus per-message framing."""
+    """A cheap typical token estimate: 4 characters a token plus per-message framing.
+
+    For routing and context-window checks; budgets use :func:`bound_tokens`.
+    """
     return -(-chars // _CHARS_PER_TOKEN) + _TOKENS_PER_MESSAGE * n_messages + 3
+
+
+# Per message and per request: above every provider's chat framing (OpenAI adds 3-4 a message).
+_BOUND_PER_MESSAGE = 16
+_BOUND_PER_REQUEST = 32
+# Above the most any provider bills for one image (Claude ~1,600 at 1.15 MP; OpenAI high detail).
+_BOUND_PER_IMAGE = 2500
+
+
+def bound_tokens(nbytes: int, n_messages: int, images: int, params: Mapping[str, Any]) -> int:
+    """An upper bound of the prompt's billed tokens, for budget reservations.
+
+    Every BPE token covers at least one UTF-8 byte, so the bytes of the text bound its tokens;
+    tool definitions and a response schema are sent too and count by their JSON bytes.
+    """
+    extra = 0
+    for key in ("tools", "functions", "response_format", "tool_choice"):
+        value = params.get(key)
+        if value is not None and not isinstance(value, str):
+            extra += len(json.dumps(value, default=str))
+    return (
+        nbytes
+        + extra
+        + _BOUND_PER_IMAGE * images
+        + _BOUND_PER_MESSAGE * n_messages
+        + _BOUND_PER_REQUEST
+    )
 
 
 def build_request(messages: Any, kwargs: Mapping[str, Any]) -> Request:
     """Validate the call's arguments and split ours from the ones litellm receives."""
-    msgs, chars, image = _check_messages(messages)
+    msgs, chars, nbytes, images = _check_messages(messages)
     params = {k: v for k, v in kwargs.items() if k not in _OURS}
     model = params.pop("model", None) or "auto"
     if not isinstance(model, str):
@@ -187,9 +230,10 @@ def build_request(messages: Any, kwargs: Mapping[str, Any]) -> Request:
         tags=_tags(kwargs.get("tags")),
         policy=kwargs.get("policy"),
         needs_tools=bool(tools) or bool(params.get("functions")),
-        needs_vision=image,
+        needs_vision=images > 0,
         needs_json=_needs_json(params),
         input_tokens_estimate=estimate_tokens(chars, len(msgs)),
+        input_tokens_bound=bound_tokens(nbytes, len(msgs), images, params),
     )
 
 

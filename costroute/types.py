@@ -75,6 +75,10 @@ class Usage:
 class Request:
     """A normalised chat request: what the policy sees.
 
+    ``input_tokens_estimate`` is a typical count (routing, context checks);
+    ``input_tokens_bound`` an upper bound of the billed prompt tokens (budget reservations and
+    ``max_cost_usd``, which must never be exceeded).
+
     ``params`` holds every litellm keyword that is passed through (temperature, tools, ...);
     the needs (``needs_tools`` ...) are derived from them once, here.
     """
@@ -94,6 +98,7 @@ class Request:
     needs_vision: bool = False
     needs_json: bool = False
     input_tokens_estimate: int = 0
+    input_tokens_bound: int = 0
 
 
 @dataclass(frozen=True, slots=True)

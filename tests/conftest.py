@@ -26,14 +26,15 @@ PEAK = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
 OFF_PEAK = dt.datetime(2026, 11, 28, 8, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def _ledger_dir(tmp_path_factory: pytest.TempPathFactory) -> Any:
     return tmp_path_factory.mktemp("default-ledger")
 
 
 @pytest.fixture(autouse=True)
 def _default_ledger_in_tmp(_ledger_dir: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Routers that open the default ledger write to a temp file, never under $HOME."""
+    """Routers that open the default ledger write to a temp file of their test, never under
+    $HOME (one file per test: budgets restore their spend from it)."""
     monkeypatch.setenv("COSTROUTE_LEDGER_URL", f"sqlite://{_ledger_dir}/ledger.sqlite")
     monkeypatch.setenv("XDG_DATA_HOME", str(_ledger_dir / "xdg"))
 

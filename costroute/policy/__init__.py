@@ -9,7 +9,7 @@ method is a policy.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from costroute.policy import acceptance, rules
 from costroute.policy._capability import expected_cost, incapable_reason
@@ -46,6 +46,7 @@ __all__ = [
     "load_policy",
     "load_policy_file",
     "predicted_latency_ms",
+    "presets",
     "quality_first",
     "quality_table",
     "rules",
@@ -103,3 +104,14 @@ def quality_table(
     """Route by a learned per-model quality table (see :class:`QualityTable`)."""
     chain = rules.prefer_cheap() | prefer_predicted_quality(table, cost_weight, models)
     return Rules(chain | rules.within_latency(), name=name, baseline=baseline)
+
+
+def presets() -> dict[str, Callable[[], Policy]]:
+    """The presets by name, as a per-call ``policy="quality-first"`` names them."""
+    return {
+        "balanced": balanced,
+        "cheapest-capable": cheapest_capable,
+        "quality-first": quality_first,
+        "latency-first": latency_first,
+        "cascade": cascade,
+    }

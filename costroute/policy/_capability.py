@@ -42,7 +42,7 @@ def incapable_reason(request: Request, deployment: Deployment) -> str | None:
     if request.max_output_tokens and request.max_output_tokens > caps.max_output:
         return f"max output {caps.max_output:,} < max_tokens {request.max_output_tokens:,}"
     if request.max_cost_usd is not None and cost_capped_output(request, deployment) is None:
-        worst = worst_case_cost(request.input_tokens_estimate, MIN_OUTPUT_TOKENS, deployment.prices)
+        worst = worst_case_cost(request.input_tokens_bound, MIN_OUTPUT_TOKENS, deployment.prices)
         return f"even {MIN_OUTPUT_TOKENS} output tokens may cost ${worst:.6f} > max_cost_usd"
     return None
 
@@ -59,7 +59,7 @@ def cost_capped_output(request: Request, deployment: Deployment) -> int | None:
     if request.max_cost_usd is None:
         return cap
     inp, out, _, write = deployment.prices.peak
-    left = request.max_cost_usd - request.input_tokens_estimate * max(inp, write)
+    left = request.max_cost_usd - request.input_tokens_bound * max(inp, write)
     if out == 0:
         return cap if left >= 0 else None
     fits = int(left / out) if left > 0 else 0

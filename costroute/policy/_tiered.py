@@ -5,7 +5,8 @@ deployment; one at or above ``hard_from`` (0.6) to the cheapest capable premium 
 the rest to tier 2. With ``reasoning=True`` each choice also gets its reasoning effort from
 difficulty (see :mod:`costroute.policy._reasoning`). Deployments that cannot serve the request (tools, images, JSON mode, context
 length, max_cost_usd, an open breaker) are never chosen, and the plan says why. A latency target
-drops deployments predicted to miss it. Budget pressure above ``downgrade_at`` lowers the tier
+drops deployments predicted to miss it. Budget pressure (non-zero once a budget window has
+reached its soft limit) at or above ``downgrade_at`` lowers the tier
 by one. The other capable deployments follow as fallbacks: the same tier first, then higher
 tiers, then lower ones, cheapest first within each.
 """
@@ -42,7 +43,7 @@ class TieredPolicy:
     name: str = "balanced"
     easy_below: float = 0.35
     hard_from: float = 0.6
-    downgrade_at: float = 0.8
+    downgrade_at: float = 0.0
     max_fallbacks: int = 2
     prefer: str = "cost"  # "cost" | "quality" | "latency"
     baseline: str | None = None
@@ -88,10 +89,11 @@ class TieredPolicy:
         if signals.difficulty_features:
             top = ", ".join(f"{name} {value:+.2f}" for name, value in signals.difficulty_features)
             reasons.append(f"difficulty features: {top}")
-        if signals.budget_pressure >= self.downgrade_at and tier > 1:
+        pressure = signals.budget_pressure
+        if pressure > 0 and pressure >= self.downgrade_at and tier > 1:
             tier -= 1
             reasons.append(
-                f"budget pressure {signals.budget_pressure:.0%} >= {self.downgrade_at:.0%}"
+                f"budget pressure {pressure:.0%} (a soft limit is reached)"
                 f" -> down to {_TIER_NAMES[tier]} tier"
             )
         return tier

@@ -20,6 +20,8 @@ from typing import Any
 
 from costroute import difficulty, pricing
 from costroute._request import build_request, prompt_text
+from costroute.breaker import BreakerConfig
+from costroute.budget import Budget
 from costroute.cache import ResponseCache, cache_key, open_cache
 from costroute.catalog import DEFAULT_BASELINE, Deployment, default_deployments, known, known_names
 from costroute.errors import (
@@ -30,7 +32,15 @@ from costroute.errors import (
     UnknownDeploymentError,
 )
 from costroute.executor import Executor, Outcome, RetryConfig
-from costroute.policy import Policy, balanced, incapable_reason, load_policy, validate_policy
+from costroute.policy import (
+    Policy,
+    balanced,
+    incapable_reason,
+    load_policy,
+    validate_policy,
+)
+from costroute.policy import presets as policy_presets
+from costroute.router._state import RouterState
 from costroute.types import CallInfo, Choice, Plan, Request, Signals, Usage
 
 __all__ = ["ModelDeprecationWarning", "RouterBase"]
@@ -102,6 +112,11 @@ class RouterBase:
         rng: Callable[[], float] | None = None,
         environ: Mapping[str, str] | None = None,
         cache: Any = None,
+        store: Any = None,
+        budget: Budget | None = None,
+        on_store_failure: str = "closed",
+        breakers: BreakerConfig | None = None,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
             raise ConfigError(
@@ -141,6 +156,15 @@ class RouterBase:
             rng=rng,
         )
         self.cache: ResponseCache | None = open_cache(cache)
+        options: dict[str, Any] = {"breakers": breakers}
+        if on_store_failure != "closed":
+            options["on_failure"] = on_store_failure
+        self.state = RouterState(
+            self.deployments, store=store, budget=budget, wall_clock=wall_clock, **options
+        )
+        self.executor.latency = self.state.latency
+        self.executor.breakers = self.state.breakers
+        self._policies: dict[str, Policy] = {self.policy.name: self.policy}
         self._hit_plans: dict[tuple[str, str], Plan] = {}
         self._warn_deprecated()
 
@@ -169,19 +193,44 @@ class RouterBase:
             first = next(iter(self.deployments.values()))
             raise MissingAPIKeyError(first.name, first.api_key_env)
         estimate = self.estimator.estimate(request.messages)
+        pressure, pressure_reason, predicted, open_breakers = self.state.signals(request, keyed)
         signals = Signals(
             deployments=keyed,
             difficulty=estimate.score,
             category=estimate.category,
             difficulty_features=estimate.features,
             input_tokens=request.input_tokens_estimate,
+            budget_pressure=pressure,
+            predicted_latency_ms=predicted,
+            open_breakers=open_breakers,
         )
-        plan = self.policy.route(request, signals)
+        policy = self._policy_for(request.policy) if request.policy else self.policy
+        plan = policy.route(request, signals)
+        if pressure_reason and not any(pressure_reason in r for r in plan.reasons):
+            plan = _with_reason(plan, pressure_reason)
         if len(keyed) < len(self.deployments):
             have = {d.name for d in keyed}
             missing = [name for name in self.deployments if name not in have]
             plan = _with_reason(plan, f"no API key for: {', '.join(missing)}")
         return plan
+
+    def _policy_for(self, name: str) -> Policy:
+        """A per-call ``policy=``: a preset name or the path of a policy file (loaded once)."""
+        found = self._policies.get(name)
+        if found is None:
+            presets = policy_presets()
+            if name in presets:
+                found = presets[name]()
+            elif name.endswith(".py"):
+                found = load_policy(name, self.deployments)
+            else:
+                raise InvalidRequestError(
+                    f"Unknown policy {name!r}.",
+                    field="policy",
+                    fix=f"use one of {', '.join(sorted(presets))} or the path of a policy file",
+                )
+            self._policies[name] = found
+        return found
 
     def _pinned_plan(self, request: Request) -> Plan:
         dep = self.deployments.get(request.model)

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from costroute import providers
 from costroute._request import build_request, prompt_text
 from costroute.cache import entry_from_response, entry_from_stream
-from costroute.errors import LedgerError
+from costroute.errors import BudgetExceeded, LedgerError
 from costroute.executor import AsyncStreamRun, Outcome, StreamRun
 from costroute.router._base import RouterBase
+from costroute.router._cascade import acascade, cascade
 from costroute.router._replay import AsyncReplayStream, ReplayStream
-from costroute.types import CallInfo, Plan, Request
+from costroute.types import CallInfo, Plan, Request, Usage
 
 __all__ = ["Router"]
 
-Finish = Callable[[Outcome, BaseException | None], CallInfo]
 
 log = logging.getLogger("costroute")
 
@@ -46,11 +45,17 @@ class Router(RouterBase):
     ) -> None:
         super().__init__(deployments, **kwargs)
         self.ledger = _open_ledger(ledger)
+        self.state.restore_from(self.ledger)
         self.store_prompts = store_prompts
         self.on_ledger_error = on_ledger_error
         self.observer = observer
         if observer is not None:
             self.executor.on_attempt = observer.attempt
+
+    @property
+    def budget(self) -> Any:
+        """The budget manager: ``router.budget.status()`` shows every window."""
+        return self.state.budget
 
     @property
     def usage(self) -> Any:
@@ -69,19 +74,8 @@ class Router(RouterBase):
 
     def _finisher(
         self, request: Request, plan: Plan, started: float, request_id: str, key: str | None = None
-    ) -> Finish:
-        """Settle an outcome (step 7): price it, record it, and store a cacheable answer."""
-
-        def finish(outcome: Outcome, error: BaseException | None) -> CallInfo:
-            info = self._settle(request, plan, outcome, started, request_id)
-            self._record(request, info, error)
-            if key is not None and error is None and not outcome.cached:
-                self._store(key, outcome, info)
-            if self.observer is not None:
-                self.observer.complete(request, info, error)
-            return info
-
-        return finish
+    ) -> _Finisher:
+        return _Finisher(self, request, plan, started, request_id, key)
 
     def _store(self, key: str, outcome: Outcome, info: CallInfo) -> None:
         """Keep a complete answer in the response cache; a cache error is logged, not raised."""
@@ -121,7 +115,7 @@ class Router(RouterBase):
             tags=request.tags,
             prompt_hash=self._prompt_hash(request),
             prompt_text=prompt_text(request.messages) if self.store_prompts else None,
-            status="error" if error else "ok",
+            status="refused" if isinstance(error, BudgetExceeded) else "error" if error else "ok",
             error_class=type(error).__name__ if error else None,
             stream=request.stream,
             ttft_ms=info.ttft_ms,
@@ -171,11 +165,25 @@ class Router(RouterBase):
             if call.request.stream:
                 return ReplayStream(providers.chunks_from_entry(entry), info)
             return _attach(providers.response_from_entry(entry), info)
-        assert call.finish is not None
-        if call.request.stream:
-            return StreamRun(self.executor, call.plan, call.request, self.timeout, call.finish)
-        outcome = self.executor.run(call.plan, call.request, self.timeout, call.finish)
-        return _attach(outcome.response, call.finish(outcome, None))
+        finish = call.finish
+        assert finish is not None
+        try:
+            finish.reservation = self.state.reserve(call.request, call.plan)
+        except BudgetExceeded as exc:
+            finish.refused(exc)
+            raise
+        try:
+            if call.request.stream:
+                return StreamRun(self.executor, call.plan, call.request, self.timeout, finish)
+            outcome = self.executor.run(call.plan, call.request, self.timeout, finish)
+            if call.plan.cascade is not None:
+                outcome = cascade(
+                    self.executor, call.plan, call.request, outcome, self._time_left(finish)
+                )
+            return _attach(outcome.response, finish(outcome, None))
+        except BaseException:
+            finish.release()  # a no-op when the failure was already settled
+            raise
 
     async def achat(self, messages: Any = None, **kwargs: Any) -> Any:
         """Async twin of :meth:`chat` (``stream=True`` returns an async iterator)."""
@@ -185,11 +193,28 @@ class Router(RouterBase):
             if call.request.stream:
                 return AsyncReplayStream(providers.chunks_from_entry(entry), info)
             return _attach(providers.response_from_entry(entry), info)
-        assert call.finish is not None
-        if call.request.stream:
-            return AsyncStreamRun(self.executor, call.plan, call.request, self.timeout, call.finish)
-        outcome = await self.executor.arun(call.plan, call.request, self.timeout, call.finish)
-        return _attach(outcome.response, call.finish(outcome, None))
+        finish = call.finish
+        assert finish is not None
+        try:
+            finish.reservation = await self.state.areserve(call.request, call.plan)
+        except BudgetExceeded as exc:
+            finish.refused(exc)
+            raise
+        try:
+            if call.request.stream:
+                return AsyncStreamRun(self.executor, call.plan, call.request, self.timeout, finish)
+            outcome = await self.executor.arun(call.plan, call.request, self.timeout, finish)
+            if call.plan.cascade is not None:
+                outcome = await acascade(
+                    self.executor, call.plan, call.request, outcome, self._time_left(finish)
+                )
+            return _attach(outcome.response, finish(outcome, None))
+        except BaseException:
+            finish.release()
+            raise
+
+    def _time_left(self, finish: _Finisher) -> float:
+        return self.timeout - (self.executor.clock() - finish.started)
 
 
 class _Call(NamedTuple):
@@ -197,7 +222,7 @@ class _Call(NamedTuple):
 
     request: Request
     plan: Plan
-    finish: Finish | None
+    finish: _Finisher | None
     hit: tuple[dict[str, Any], CallInfo] | None = None
 
 
@@ -234,3 +259,51 @@ def _attach(response: Any, info: CallInfo) -> Any:
     """
     object.__setattr__(response, "costroute", info)
     return response
+
+
+class _Finisher:
+    """Settles an outcome (step 7): price it, settle its budget reservation, record it, store a
+    cacheable answer. The budget is settled before the ledger write, so a failing ledger never
+    leaves money reserved."""
+
+    __slots__ = ("key", "plan", "request", "request_id", "reservation", "router", "started")
+
+    def __init__(
+        self,
+        router: Router,
+        request: Request,
+        plan: Plan,
+        started: float,
+        request_id: str,
+        key: str | None,
+    ) -> None:
+        self.router = router
+        self.request = request
+        self.plan = plan
+        self.started = started
+        self.request_id = request_id
+        self.key = key
+        self.reservation: Any = None
+
+    def __call__(self, outcome: Outcome, error: BaseException | None) -> CallInfo:
+        router = self.router
+        info = router._settle(self.request, self.plan, outcome, self.started, self.request_id)
+        reservation, self.reservation = self.reservation, None
+        router.state.settle(reservation, info)
+        router._record(self.request, info, error)
+        if self.key is not None and error is None and not outcome.cached:
+            router._store(self.key, outcome, info)
+        if router.observer is not None:
+            router.observer.complete(self.request, info, error)
+        return info
+
+    def release(self) -> None:
+        """Give the reservation back (an unexpected error before anything was settled)."""
+        reservation, self.reservation = self.reservation, None
+        self.router.state.settle(reservation, None)
+
+    def refused(self, error: BudgetExceeded) -> None:
+        """Record a call the budget refused (nothing was sent, nothing billed)."""
+        primary = self.plan.primary
+        dep = self.router.deployments[primary.deployment]
+        self(Outcome(None, dep, primary, [], Usage()), error)

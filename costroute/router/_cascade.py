@@ -1,0 +1,83 @@
+"""The cascade stage: check a cheap answer, and escalate when the check rejects it.
+
+The contract (docs/policies.md): the plan's choices answer first; ``plan.cascade.check``
+looks at the answer's message; a reason escalates to ``plan.cascade.escalate_to`` as a plan of
+its own (same retries and fallbacks, the time left before the deadline). Every attempt of both
+stages is billed and recorded. If the escalation fails entirely, the first answer stands and the
+reasons say why. Streams never cascade (their answer is already on its way to the caller).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from costroute.errors import CostrouteError
+from costroute.executor import Executor, Outcome
+from costroute.types import Plan, Request
+
+__all__ = ["acascade", "cascade"]
+
+
+def _message(response: Any) -> dict[str, Any]:
+    choices = getattr(response, "choices", None) or ()
+    message = getattr(choices[0], "message", None) if choices else None
+    if message is None:
+        return {}
+    dump = getattr(message, "model_dump", None)
+    return dict(dump()) if callable(dump) else dict(message)
+
+
+def _escalation(plan: Plan, request: Request, first: Outcome) -> tuple[Plan, str] | None:
+    intent = getattr(plan, "cascade", None)
+    if intent is None or first.response is None:
+        return None
+    reason = intent.check(request, _message(first.response))
+    if reason is None:
+        return None
+    return dataclasses.replace(plan, choices=intent.escalate_to, cascade=None), reason
+
+
+def _merged(first: Outcome, second: Outcome | None, reason: str, error: Any = None) -> Outcome:
+    attempts = list(first.attempts)
+    if second is not None:
+        attempts += [a for a in second.attempts if a not in first.attempts]
+        out = dataclasses.replace(second, attempts=attempts)
+        out.notes = [*first.notes, f"escalated: {reason}", *second.notes]
+        return out
+    attempts += list(getattr(error, "attempts", ()))
+    out = dataclasses.replace(first, attempts=attempts)
+    out.notes = [
+        *first.notes,
+        f"escalated: {reason}",
+        f"escalation failed: {type(error).__name__}; kept the first answer",
+    ]
+    return out
+
+
+def cascade(ex: Executor, plan: Plan, request: Request, first: Outcome, left: float) -> Outcome:
+    """The final outcome of a plan whose first stage answered ``first``."""
+    step = _escalation(plan, request, first)
+    if step is None:
+        return first
+    second_plan, reason = step
+    try:
+        second = ex.run(second_plan, request, max(left, 0.001))
+    except CostrouteError as exc:
+        return _merged(first, None, reason, exc)
+    return _merged(first, second, reason)
+
+
+async def acascade(
+    ex: Executor, plan: Plan, request: Request, first: Outcome, left: float
+) -> Outcome:
+    """Async twin of :func:`cascade`."""
+    step = _escalation(plan, request, first)
+    if step is None:
+        return first
+    second_plan, reason = step
+    try:
+        second = await ex.arun(second_plan, request, max(left, 0.001))
+    except CostrouteError as exc:
+        return _merged(first, None, reason, exc)
+    return _merged(first, second, reason)
