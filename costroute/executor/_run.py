@@ -128,8 +128,9 @@ class Executor:
         self.environ = environ
         self.rng = rng
         self.on_attempt: Callable[[Attempt], None] | None = None  # the router's Observer
-        self.latency: Any = None  # costroute.latency.LatencyStats, set by the router
-        self.breakers: Any = None  # costroute.breaker.Breakers, set by the router
+        # costroute.breaker.Breakers, set by the router: a half-open breaker lets one probe in.
+        # (Attempt outcomes reach the breakers and latency stats when the call settles.)
+        self.breakers: Any = None
 
     # ---- one attempt -------------------------------------------------------------------------
 
@@ -157,27 +158,9 @@ class Executor:
             ttft_ms=ttft_ms,
         )
         progress.attempts.append(attempt)
-        self._learn_health(dep, attempt, exc)
         if self.on_attempt is not None:
             self.on_attempt(attempt)
         return attempt
-
-    def _learn_health(self, dep: Deployment, attempt: Attempt, exc: BaseException | None) -> None:
-        """Feed latency statistics and the breaker. Failures that are the request's fault (400,
-        context window) say nothing about the deployment's health and are not counted."""
-        if exc is None:
-            if self.latency is not None and attempt.status == "ok":
-                self.latency.record(
-                    dep.name, attempt.latency_ms, attempt.ttft_ms, attempt.usage.output_tokens
-                )
-            if self.breakers is not None:
-                self.breakers.record_success(dep.name)
-        elif (
-            self.breakers is not None
-            and isinstance(exc, ProviderError)
-            and (exc.retryable or isinstance(exc, AuthenticationError | ModelNotFoundError))
-        ):
-            self.breakers.record_failure(dep.name)
 
     def _timeout_left(self, deadline: float) -> float:
         """Seconds left before the deadline, rounded up to 0.1 s.

@@ -13,6 +13,7 @@ from typing import Any
 from costroute.catalog import Deployment
 from costroute.providers._errors import translate
 from costroute.providers._loader import litellm
+from costroute.providers._quiet import quiet_logging
 
 __all__ = ["acomplete", "astream", "build_kwargs", "complete", "stream"]
 
@@ -55,8 +56,10 @@ def complete(
     """One non-streaming call; litellm errors come out as costroute errors."""
     key = deployment.resolve_api_key(environ)
     kwargs = build_kwargs(deployment, messages, params, api_key=key, timeout=timeout)
+    lite = litellm()
     try:
-        return litellm().completion(**kwargs)
+        with quiet_logging(lite):
+            return lite.completion(**kwargs)
     except Exception as exc:
         raise translate(exc, deployment, key) from exc
 
@@ -72,8 +75,10 @@ async def acomplete(
     """Async twin of :func:`complete`."""
     key = deployment.resolve_api_key(environ)
     kwargs = build_kwargs(deployment, messages, params, api_key=key, timeout=timeout)
+    lite = litellm()
     try:
-        return await litellm().acompletion(**kwargs)
+        with quiet_logging(lite):
+            return await lite.acompletion(**kwargs)
     except Exception as exc:
         raise translate(exc, deployment, key) from exc
 

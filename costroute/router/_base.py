@@ -162,7 +162,6 @@ class RouterBase:
         self.state = RouterState(
             self.deployments, store=store, budget=budget, wall_clock=wall_clock, **options
         )
-        self.executor.latency = self.state.latency
         self.executor.breakers = self.state.breakers
         self._policies: dict[str, Policy] = {self.policy.name: self.policy}
         self._hit_plans: dict[tuple[str, str], Plan] = {}

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
+from costroute import errors
 from costroute.budget import Budget, BudgetManager, Reservation
 from costroute.catalog import Deployment
 from costroute.policy._capability import DEFAULT_OUTPUT_TOKENS, output_cap
@@ -114,10 +115,106 @@ class RouterState:
         return await self.budget.areserve(amount, request.user, request.tenant, request.tags)
 
     def settle(self, reservation: Reservation | None, info: CallInfo | None) -> None:
-        """Settle the actual cost (zero when nothing was billed), releasing the rest."""
+        """Settle the call: its actual cost against the reservation (releasing the rest), and
+        what each attempt says of its deployment (latency, breaker success or failure).
+
+        With a Redis store all of it goes in one pipeline: one round trip per call, which with
+        the reservation makes two.
+        """
+        writes = _health_writes(info)
+        if self.store.kind == "redis" and self.store.health is not None:
+            self._settle_pipelined(reservation, info, writes)
+            return
+        self._apply(writes, self.latency, self.breakers)
+        self._settle_budget(reservation, info, None)
+
+    def _settle_budget(
+        self, reservation: Reservation | None, info: CallInfo | None, pipeline: Any
+    ) -> None:
         if reservation is None:
             return
-        if info is None or info.cost_usd == 0:
+        if pipeline is None and (info is None or info.cost_usd == 0):
             self.budget.release(reservation)
         else:
-            self.budget.settle(reservation, info.cost_usd)
+            actual = info.cost_usd if info is not None else ZERO
+            self.budget.settle(reservation, actual, pipeline=pipeline)
+
+    @staticmethod
+    def _apply(writes: list[tuple[str, Any]], latency: Any, breakers: Any) -> None:
+        for kind, args in writes:
+            if kind == "latency":
+                latency.record(*args)
+            else:
+                name, ok = args
+                (breakers.record_success if ok else breakers.record_failure)(name)
+
+    def _settle_pipelined(
+        self, reservation: Reservation | None, info: CallInfo | None, writes: list[tuple[str, Any]]
+    ) -> None:
+        store = self.store
+        health = store.health
+        assert health is not None
+        if not health.worth_trying():
+            self._apply(writes, self.latency.local, self.breakers.local)
+            self._settle_budget(reservation, info, None)  # kept for replay by the failover
+            return
+        pipe = store.redis.pipeline(transaction=False)
+        readers = []
+        for kind, args in writes:
+            if kind == "latency":
+                self.latency.primary.queue_record(pipe, *args)
+            else:
+                name, ok = args
+                readers.append(self.breakers.primary.queue_record(pipe, name, ok))
+        self._settle_budget(reservation, info, pipe)
+        error: BaseException | None = None
+        try:
+            results = pipe.execute() if len(pipe) else []
+        except health.errors as exc:
+            error = exc
+        finally:
+            pipe.reset()
+        if hasattr(store.budget, "pipeline_done"):
+            store.budget.pipeline_done(pipe, error)
+        if error is not None:
+            self._apply(writes, self.latency.local, self.breakers.local)
+            return
+        for read in readers:
+            read(results)
+
+
+def _health_writes(info: CallInfo | None) -> list[tuple[str, Any]]:
+    """What a call's attempts say about their deployments.
+
+    A success feeds the latency statistics and closes the way for the breaker; a failure that
+    is the deployment's (rate limits, 5xx, timeouts, resets, unreadable answers, refused keys
+    or models) counts against its breaker; a failure that is the request's (400, context window)
+    says nothing about the deployment and is not counted.
+    """
+    if info is None:
+        return []
+    writes: list[tuple[str, Any]] = []
+    for attempt in info.attempts:
+        if attempt.status == "ok":
+            writes.append(
+                (
+                    "latency",
+                    (
+                        attempt.deployment,
+                        attempt.latency_ms,
+                        attempt.ttft_ms,
+                        attempt.usage.output_tokens,
+                    ),
+                )
+            )
+            writes.append(("breaker", (attempt.deployment, True)))
+        elif _counts_against(attempt.error):
+            writes.append(("breaker", (attempt.deployment, False)))
+    return writes
+
+
+def _counts_against(error: str | None) -> bool:
+    cls = getattr(errors, error, None) if error else None
+    if not isinstance(cls, type) or not issubclass(cls, errors.ProviderError):
+        return False
+    return cls.retryable or issubclass(cls, errors.AuthenticationError | errors.ModelNotFoundError)

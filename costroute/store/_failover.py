@@ -87,6 +87,8 @@ class Health:
 class FailoverBudget:
     """A :class:`BudgetBackend` over Redis that fails closed or open, and reconciles."""
 
+    remote = True  # the manager may reuse recent figures for pressure (no round trip)
+
     def __init__(
         self,
         primary: BudgetBackend,
@@ -102,6 +104,7 @@ class FailoverBudget:
         self._seen: dict[str, int] = {}  # last spent + reserved seen in Redis, per window key
         self._local_leases: set[str] = set()
         self._pending: list[tuple[tuple[Slot, ...], Lease, int]] = []  # settles to replay
+        self._queued: dict[int, list[tuple[tuple[Slot, ...], Lease, int]]] = {}  # per pipeline
 
     # ---- health and the decisions shared by the sync and async paths ---------------------------
 
@@ -257,6 +260,34 @@ class FailoverBudget:
                 self.health.failed(exc, "usage")
         return self.local.usage(keys, now)
 
+    # ---- settles queued on a caller's pipeline (one round trip with the health writes) -------
+
+    def queue_settle(
+        self, pipeline: Any, slots: Sequence[Slot], lease: Lease, actual: int, now: float
+    ) -> None:
+        """Queue the settle on ``pipeline``; :meth:`pipeline_done` says whether it was sent."""
+        if self._settled_locally(slots, lease, actual, now):
+            return
+        if not self.health.worth_trying() or self.pending:
+            self._keep(slots, lease, actual)  # replayed, in order, by the next reserve
+            return
+        queue = getattr(self.primary, "queue_settle", None)
+        if queue is None:
+            self.settle(slots, lease, actual, now)
+            return
+        queue(pipeline, slots, lease, actual, now)
+        with self._lock:
+            self._queued.setdefault(id(pipeline), []).append((tuple(slots), lease, actual))
+
+    def pipeline_done(self, pipeline: Any, error: BaseException | None) -> None:
+        """The pipeline was executed (``error`` None) or failed: keep its settles for replay."""
+        with self._lock:
+            queued = self._queued.pop(id(pipeline), [])
+            if error is not None:
+                self._pending.extend(queued)
+        if error is not None:
+            self.health.failed(error, "settle")
+
     @property
     def pending(self) -> int:
         """Settles waiting to be replayed into Redis."""
@@ -274,6 +305,16 @@ class FailoverProxy:
         self._primary = primary
         self._local = local
         self._health = health
+
+    @property
+    def primary(self) -> Any:
+        """The Redis-backed component (for pipelining its writes)."""
+        return self._primary
+
+    @property
+    def local(self) -> Any:
+        """The in-process twin used while Redis is down."""
+        return self._local
 
     def __getattr__(self, name: str) -> Any:
         primary = getattr(self._primary, name)
