@@ -15,9 +15,12 @@ from __future__ import annotations
 from costroute import difficulty, errors, policy
 from costroute._default import achat, chat, default_router, set_default_router
 from costroute._openai import AsyncOpenAI, OpenAI
+from costroute.breaker import BreakerConfig
+from costroute.budget import Budget, Limit
 from costroute.catalog import Capabilities, Deployment, Prices
 from costroute.errors import (
     AllDeploymentsFailed,
+    BackendUnavailable,
     BudgetExceeded,
     ConfigError,
     CostrouteError,
@@ -37,6 +40,9 @@ __all__ = [
     "AllDeploymentsFailed",
     "AsyncOpenAI",
     "Attempt",
+    "BackendUnavailable",
+    "BreakerConfig",
+    "Budget",
     "BudgetExceeded",
     "CallInfo",
     "Capabilities",
@@ -45,6 +51,7 @@ __all__ = [
     "CostrouteError",
     "Deployment",
     "InvalidRequestError",
+    "Limit",
     "ModelDeprecationWarning",
     "NoDeploymentAvailable",
     "OpenAI",

@@ -239,16 +239,20 @@ class InvalidResponseError(ProviderError):
 class AllDeploymentsFailed(CostrouteError):
     """Every choice of the plan failed; ``attempts`` holds what was tried, ``last`` the cause."""
 
-    def __init__(self, attempts: Sequence[Any], last: BaseException | None) -> None:
+    def __init__(
+        self, attempts: Sequence[Any], last: BaseException | None, skipped: Sequence[str] = ()
+    ) -> None:
         self.attempts = tuple(attempts)
         self.last = last
+        self.skipped = tuple(skipped)
         tried = ", ".join(
             f"{getattr(a, 'deployment', '?')}:{getattr(a, 'error', None) or 'ok'}"
             for a in self.attempts
         )
         super().__init__(
             f"All deployments failed after {len(self.attempts)} attempt(s) [{tried}]."
-            + (f" Last error: {last}" if last else ""),
+            + (f" Last error: {last}" if last else "")
+            + (f" ({'; '.join(self.skipped)})" if self.skipped else ""),
             fix="check the providers' status and keys; see .attempts for each failure",
         )
 

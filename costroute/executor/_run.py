@@ -178,7 +178,7 @@ class Executor:
         return math.ceil(left * 10) / 10
 
     def _failed(self, progress: _Progress) -> AllDeploymentsFailed:
-        return AllDeploymentsFailed(progress.attempts, progress.last)
+        return AllDeploymentsFailed(progress.attempts, progress.last, progress.notes)
 
     def usable(self, plan: Plan, progress: _Progress, deadline: float) -> Iterator[_Candidate]:
         """The plan's choices still worth trying, in order, while time is left."""

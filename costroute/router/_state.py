@@ -17,6 +17,7 @@ from typing import Any
 from costroute import errors
 from costroute.budget import Budget, BudgetManager, Reservation
 from costroute.catalog import Deployment
+from costroute.errors import ConfigError
 from costroute.policy._capability import DEFAULT_OUTPUT_TOKENS, output_cap
 from costroute.pricing import worst_case_cost
 from costroute.store import Store, open_store
@@ -42,7 +43,17 @@ class RouterState:
         **store_options: Any,
     ) -> None:
         self.deployments = deployments
-        self.store = store if isinstance(store, Store) else open_store(store, **store_options)
+        if isinstance(store, Store):
+            given = sorted(k for k, v in store_options.items() if v is not None)
+            if given:
+                raise ConfigError(
+                    f"{', '.join(given)} cannot apply to a store already built.",
+                    field="store",
+                    fix="pass them to costroute.store.redis_store(...) instead",
+                )
+            self.store = store
+        else:
+            self.store = open_store(store, **store_options)
         self.budget = BudgetManager(budget, backend=self.store.budget, clock=wall_clock)
         self.has_limits = bool(budget is not None and budget.limits)
         self.latency = self.store.latency

@@ -131,7 +131,8 @@ class SimState:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
-    block_on_close = False  # idle keep-alive connections must not hold up stop()
+    block_on_close = False
+    request_queue_size = 128  # socketserver's default of 5 refuses bursts of concurrent calls  # idle keep-alive connections must not hold up stop()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         logger.debug("error serving %s", client_address, exc_info=True)

@@ -90,13 +90,26 @@ def redis_store(
         "socket_connect_timeout": connect_timeout_s,
         "socket_timeout": connect_timeout_s,
     }
-    client = redis.Redis.from_url(url, **options)
-    aclient = redis.asyncio.Redis.from_url(url, **options)
     health = Health(masked, clock, retry_s)
+
+    def reconnected(conn: Any) -> None:
+        conn.on_connect()
+        health.reconnected = True
+
+    async def areconnected(conn: Any) -> None:
+        await conn.on_connect()
+        health.reconnected = True
+
+    # redis-py replaces a dead pooled connection (and retries a failed command) by itself, so a
+    # Redis that restarted empty between two calls never looks down; a new connection is the
+    # only trace it leaves. The budget checks the server's run_id after one (see FailoverBudget).
+    client = redis.Redis.from_url(url, redis_connect_func=reconnected, **options)
+    aclient = redis.asyncio.Redis.from_url(url, redis_connect_func=areconnected, **options)
     try:
         run_id = client.info("server").get("run_id")
     except health.errors as exc:
         raise BackendUnavailable(masked, exc) from None
+    health.reconnected = False
     health.on_recover.append(_restart_detector(client, run_id, health))
     config = breakers or BreakerConfig()
     return Store(

@@ -57,6 +57,18 @@ class Health:
     errors: tuple[type[BaseException], ...] = field(default_factory=_redis_errors)
     on_recover: list[Callable[[], None]] = field(default_factory=list)
     on_restart: list[Callable[[], None]] = field(default_factory=list)
+    reconnected: bool = False  # a new connection was made: Redis may have restarted
+
+    def check_restart(self) -> None:
+        """After a new connection while believed up: run the restart detector once."""
+        if not self.reconnected or self.down_since is not None:
+            return
+        self.reconnected = False
+        for hook in self.on_recover:
+            try:
+                hook()
+            except self.errors as exc:
+                self.failed(exc, "restart check")
 
     @property
     def up(self) -> bool:
@@ -153,6 +165,7 @@ class FailoverBudget:
 
     def _reconcile(self, now: float) -> bool:
         """Replay kept settles into Redis; True when Redis is usable now."""
+        self.health.check_restart()
         if not self.health.worth_trying():
             return False
         pending = self._take_pending()
@@ -168,6 +181,7 @@ class FailoverBudget:
         return True
 
     async def _areconcile(self, now: float) -> bool:
+        self.health.check_restart()
         if not self.health.worth_trying():
             return False
         pending = self._take_pending()

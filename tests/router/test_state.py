@@ -231,3 +231,29 @@ def test_per_call_policy(router_factory: Any) -> None:
     with pytest.raises(InvalidRequestError) as err:
         router.explain(EASY, policy="yolo")
     assert err.value.field == "policy"
+
+
+def test_every_breaker_open_says_so_in_the_error(
+    router_factory: Any, mock: respx.MockRouter
+) -> None:
+    mock.post(DEEPSEEK_URL).mock(
+        return_value=httpx.Response(503, json={"error": {"message": "down"}})
+    )
+    router = router_factory(
+        deployments=[known("deepseek-v4-flash")],
+        breakers=BreakerConfig(consecutive_failures=1, cooldown_s=30),
+        retry=costroute.RetryConfig(attempts=1),
+    )
+    with pytest.raises(costroute.AllDeploymentsFailed):
+        router.chat(messages=EASY, model="deepseek-v4-flash")
+    with pytest.raises(costroute.AllDeploymentsFailed) as err:
+        router.chat(messages=EASY, model="deepseek-v4-flash")  # pinned: planning cannot skip it
+    assert "circuit breaker open" in str(err.value) and not err.value.attempts
+
+
+def test_store_options_cannot_be_lost_on_a_built_store(keys: dict[str, str]) -> None:
+    from costroute.store import memory_store
+
+    with pytest.raises(costroute.ConfigError) as err:
+        costroute.Router(store=memory_store(), breakers=BreakerConfig(), ledger=False)
+    assert err.value.field == "store" and "breakers" in str(err.value)
