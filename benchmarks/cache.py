@@ -15,6 +15,7 @@ import asyncio
 import json
 import os
 import statistics
+import tempfile
 import time
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -41,9 +42,15 @@ def main() -> None:
 
     messages = [{"role": "user", "content": "What is the capital of France?"}]
     env = {"DEEPSEEK_API_KEY": "sk-bench"}
-    router = costroute.Router(environ=env, ledger=None, cache=MemoryResponseCache())
-    miss_router = costroute.Router(environ=env, ledger=None, cache=False)
+    # The cache path alone (no ledger), and with the default kind of ledger recording every hit.
+    router = costroute.Router(environ=env, ledger=False, cache=MemoryResponseCache())
+    ledger_dir = tempfile.mkdtemp(prefix="costroute-bench-")
+    ledger_router = costroute.Router(
+        environ=env, ledger=f"sqlite:///{ledger_dir}/l.sqlite", cache=MemoryResponseCache()
+    )
+    miss_router = costroute.Router(environ=env, ledger=False, cache=False)
     hits: list[float] = []
+    ledger_hits: list[float] = []
     misses: list[float] = []
     keys: list[float] = []
     with respx.mock(assert_all_mocked=True) as mock:
@@ -65,6 +72,12 @@ def main() -> None:
             resp = router.chat(messages=messages)
             hits.append(time.perf_counter() - t)
         assert resp.costroute.cached and resp.choices[0].message.content == "Paris"
+        for _ in range(1000):
+            ledger_router.chat(messages=messages)
+        for _ in range(args.calls // 4):
+            t = time.perf_counter()
+            ledger_router.chat(messages=messages)
+            ledger_hits.append(time.perf_counter() - t)
         request = build_request(messages, {})
         for _ in range(args.calls):
             t = time.perf_counter()
@@ -104,6 +117,7 @@ def main() -> None:
                 "hit_p90_us": round(statistics.quantiles(hits, n=10)[-1] * 1e6, 2),
                 "target_us": 50,
                 "met": _median_us(hits) <= 50,
+                "hit_with_sqlite_ledger_median_us": _median_us(ledger_hits),
                 "async_hit_median_us": _median_us(ahits),
                 "stream_hit_median_us": _median_us(shits),
                 "key_median_us": _median_us(keys),

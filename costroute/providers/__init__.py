@@ -10,14 +10,17 @@ from costroute.providers._call import acomplete, astream, build_kwargs, complete
 from costroute.providers._errors import retry_after_seconds, translate
 from costroute.providers._loader import litellm
 from costroute.providers._rebuild import chunks_from_entry, response_from_entry
+from costroute.providers._tokens import EXACT_PROVIDERS, count_prompt_tokens
 from costroute.providers._usage import usage_from
 
 __all__ = [
+    "EXACT_PROVIDERS",
     "acomplete",
     "astream",
     "build_kwargs",
     "chunks_from_entry",
     "complete",
+    "count_prompt_tokens",
     "litellm",
     "response_from_entry",
     "retry_after_seconds",

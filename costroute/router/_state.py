@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
-from costroute import errors
+from costroute import errors, providers
 from costroute.budget import Budget, BudgetManager, Reservation
 from costroute.catalog import Deployment
 from costroute.errors import ConfigError
@@ -97,15 +97,31 @@ class RouterState:
 
     # ---- reserve and settle ------------------------------------------------------------------
 
+    def input_tokens(self, request: Request, dep: Deployment, counted: dict[str, int]) -> int:
+        """The prompt tokens to reserve for on ``dep``: the provider tokenizer's count (where
+        litellm's is exact) plus a framing margin, else the conservative byte bound; never more
+        than the bound. ``counted`` caches a count per provider within one call."""
+        bound = request.input_tokens_bound
+        if request.needs_vision or dep.provider not in providers.EXACT_PROVIDERS:
+            return bound
+        if dep.provider not in counted:
+            exact = providers.count_prompt_tokens(
+                dep, request.messages, request.params.get("tools")
+            )
+            counted[dep.provider] = bound if exact is None else exact + _margin(request)
+        return min(bound, counted[dep.provider])
+
     def worst_case(self, request: Request, plan: Plan) -> Decimal:
         """The most the plan can cost: its dearest choice, plus the dearest escalation."""
+        counted: dict[str, int] = {}
 
         def dearest(choices: Iterable[Any]) -> Decimal:
             worst = ZERO
             for choice in choices:
                 dep = self.deployments[choice.deployment]
                 cap = choice.params.get("max_tokens") or output_cap(request, dep)
-                worst = max(worst, worst_case_cost(request.input_tokens_bound, cap, dep.prices))
+                tokens = self.input_tokens(request, dep, counted)
+                worst = max(worst, worst_case_cost(tokens, cap, dep.prices))
             return worst
 
         cascade = getattr(plan, "cascade", None)
@@ -192,6 +208,11 @@ class RouterState:
             return
         for read in readers:
             read(results)
+
+
+def _margin(request: Request) -> int:
+    """Room for what a provider adds around the counted messages (chat template tokens)."""
+    return 8 * len(request.messages) + 16
 
 
 def _health_writes(info: CallInfo | None) -> list[tuple[str, Any]]:

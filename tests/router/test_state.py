@@ -257,3 +257,19 @@ def test_store_options_cannot_be_lost_on_a_built_store(keys: dict[str, str]) -> 
     with pytest.raises(costroute.ConfigError) as err:
         costroute.Router(store=memory_store(), breakers=BreakerConfig(), ledger=False)
     assert err.value.field == "store" and "breakers" in str(err.value)
+
+
+def test_reservations_use_the_exact_tokenizer_where_there_is_one(router_factory: Any) -> None:
+    from costroute.providers import count_prompt_tokens
+    from costroute.router._state import RouterState
+
+    text = "Summarise the history of the Roman Empire in three paragraphs, please. " * 40
+    router = router_factory(budget=Budget([Limit(usd=10, window="day")]))
+    request, _ = router._prepare([{"role": "user", "content": text}], {})
+    state: RouterState = router.state
+    gpt, claude = router.deployments["gpt-5.4"], router.deployments["claude-sonnet-5-5"]
+    exact = count_prompt_tokens(gpt, request.messages)
+    assert exact is not None
+    reserved = state.input_tokens(request, gpt, {})
+    assert exact < reserved < request.input_tokens_bound  # exact plus a margin, below the bound
+    assert state.input_tokens(request, claude, {}) == request.input_tokens_bound  # approximate
