@@ -86,62 +86,86 @@ def bench_pg_append(url: str, n: int) -> dict[str, Any]:
         ledger.drop_schema()
 
 
+_SIM_CHILD = """
+import json, sys
+from costroute.sim import Simulator
+sim = Simulator(latency_scale=0, seed=3).start()
+print(json.dumps({p: sim.api_base(p) for p in ("openai", "anthropic", "deepseek")}), flush=True)
+sys.stdin.read()  # serve until the parent closes our stdin
+"""
+
+
+def _share(deps: list[Any], folder: Path, pairs: int, phase: str) -> dict[str, Any]:
+    from costroute.router import Router
+
+    ledger = SQLiteLedger(folder / f"calls-{phase}.sqlite")
+    appends: list[float] = []
+    append = ledger.append
+
+    def timed(record: CallRecord, append: Any = append, appends: list[float] = appends) -> None:
+        t0 = time.perf_counter_ns()
+        append(record)
+        appends.append((time.perf_counter_ns() - t0) / 1000)
+
+    ledger.append = timed  # type: ignore[method-assign]
+    routers = {"none": Router(deps, ledger=False), "sqlite": Router(deps, ledger=ledger)}
+    times: dict[str, list[float]] = {"none": [], "sqlite": []}
+    for i in range(-20, pairs):  # 20 warm-up pairs (the first imports litellm)
+        order = ("none", "sqlite") if i % 2 else ("sqlite", "none")
+        for name in order:
+            messages = [{"role": "user", "content": f"What is {i} + 17? ({name} {phase})"}]
+            t0 = time.perf_counter_ns()
+            routers[name].chat(messages=messages)
+            if i >= 0:
+                times[name].append((time.perf_counter_ns() - t0) / 1e6)
+    assert len(ledger.records()) == pairs + 20
+    ledger.close()
+    off, on = statistics.median(times["none"]), statistics.median(times["sqlite"])
+    return {
+        "call_median_ms_no_ledger": round(off, 3),
+        "call_median_ms_sqlite_ledger": round(on, 3),
+        "ledger_share_pct": round((on - off) / off * 100, 2),
+        "append_in_call_median_us": round(statistics.median(appends[20:]), 1),
+    }
+
+
 def bench_call_share(folder: Path, pairs: int) -> dict[str, Any]:
     """``Router.chat`` against the simulator without and with a SQLite ledger, interleaved.
 
-    Run twice: as shipped, then with litellm's post-call logging thread switched off (a
-    diagnostic: that thread runs litellm's success handler for ~1 ms of CPU right after each
-    call, and takes the GIL from whatever costroute does then, the ledger append included).
-    ``append_in_call_median_us`` is the append itself, timed inside the calls.
+    Twice: with the simulator in another process (as a provider is: remote), then in this
+    process (its handler threads then compete with the router for the GIL exactly while the
+    ledger's write releases it, which inflates the append). ``append_in_call_median_us`` is the
+    append itself, timed inside the calls.
     """
+    import subprocess
+    import sys
+
+    from pydantic import SecretStr
+
+    from costroute.catalog import default_deployments
     from costroute.cli._demo import sim_deployments
-    from costroute.providers import litellm as load_litellm
-    from costroute.router import Router
     from costroute.sim import Simulator
 
     os.environ.pop("COSTROUTE_LEDGER_URL", None)
-    os.environ["COSTROUTE_LEDGER"] = "off"  # Router(ledger=None): no default ledger either
     out: dict[str, Any] = {"pairs": pairs, "target_share_pct": 5.0}
+    child = subprocess.Popen(
+        [sys.executable, "-c", _SIM_CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None
+        bases = json.loads(child.stdout.readline())
+        key = SecretStr("sk-sim-not-a-real-key")
+        remote = [
+            d.model_copy(update={"api_base": bases[d.provider], "api_key": key})
+            for d in default_deployments()
+        ]
+        out["simulator_in_another_process"] = _share(remote, folder, pairs, "remote")
+    finally:
+        assert child.stdin is not None
+        child.stdin.close()
+        child.wait(timeout=30)
     with Simulator(latency_scale=0, seed=3) as sim:
-        deps = sim_deployments(sim)
-        for phase in ("as_shipped", "litellm_logging_thread_off"):
-            if phase == "litellm_logging_thread_off":
-                import litellm.utils
-
-                litellm.utils.executor.submit = lambda *a, **k: None  # type: ignore[method-assign]
-            load_litellm()
-            ledger = SQLiteLedger(folder / f"calls-{phase}.sqlite")
-            appends: list[float] = []
-            append = ledger.append
-
-            def timed(
-                record: CallRecord, append: Any = append, appends: list[float] = appends
-            ) -> None:
-                t0 = time.perf_counter_ns()
-                append(record)
-                appends.append((time.perf_counter_ns() - t0) / 1000)
-
-            ledger.append = timed  # type: ignore[method-assign]
-            routers = {"none": Router(deps, ledger=None), "sqlite": Router(deps, ledger=ledger)}
-            assert routers["none"].ledger is None
-            times: dict[str, list[float]] = {"none": [], "sqlite": []}
-            for i in range(-20, pairs):  # 20 warm-up pairs (the first imports litellm)
-                order = ("none", "sqlite") if i % 2 else ("sqlite", "none")
-                for name in order:
-                    messages = [{"role": "user", "content": f"What is {i} + 17? ({name} {phase})"}]
-                    t0 = time.perf_counter_ns()
-                    routers[name].chat(messages=messages)
-                    if i >= 0:
-                        times[name].append((time.perf_counter_ns() - t0) / 1e6)
-            assert len(ledger.records()) == pairs + 20
-            ledger.close()
-            off, on = statistics.median(times["none"]), statistics.median(times["sqlite"])
-            out[phase] = {
-                "call_median_ms_no_ledger": round(off, 3),
-                "call_median_ms_sqlite_ledger": round(on, 3),
-                "ledger_share_pct": round((on - off) / off * 100, 2),
-                "append_in_call_median_us": round(statistics.median(appends[20:]), 1),
-            }
+        out["simulator_in_this_process"] = _share(sim_deployments(sim), folder, pairs, "local")
     return out
 
 
