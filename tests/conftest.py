@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import socket
+import subprocess
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import respx
+
+from costroute.testing import FakeClock
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
@@ -73,3 +79,143 @@ def router_factory(keys: dict[str, str], slept: list[float]) -> Any:
         return costroute.Router(**kwargs)
 
     return make
+
+
+# ---- a real Redis for the shared-state tests (COSTROUTE_TEST_REDIS_URL) ------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = os.environ.get("COSTROUTE_TEST_REDIS_URL")
+    if not url:
+        pytest.skip("COSTROUTE_TEST_REDIS_URL is not set (e.g. redis://127.0.0.1:6379/15)")
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=1)
+        client.ping()
+        client.close()
+    except Exception as exc:  # any failure to connect means: skip, and say why
+        pytest.skip(f"Redis at COSTROUTE_TEST_REDIS_URL={url} is unreachable: {exc}")
+    return url
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[tuple[Any, str]]:
+    """A sync client and a unique key prefix; deletes every key under the prefix afterwards."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    prefix = f"costroute-test:{uuid.uuid4().hex[:12]}:"
+    yield client, prefix
+    keys = list(client.scan_iter(match=prefix + "*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+class RoundTrips:
+    """A Redis client whose connections count what they send: one send is one round trip."""
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        counter = self
+
+        class Counting(redis.Connection):
+            def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+                counter.count += 1
+                super().send_packed_command(command, check_health)  # type: ignore[no-untyped-call]
+
+        self.count = 0
+        pool = redis.ConnectionPool.from_url(url, connection_class=Counting)
+        self.client = redis.Redis(connection_pool=pool)
+        self.client.ping()  # connect (HELLO, CLIENT SETINFO) before counting
+        self.count = 0
+
+
+@pytest.fixture
+def round_trips(redis_url: str) -> Iterator[RoundTrips]:
+    counted = RoundTrips(redis_url)
+    yield counted
+    counted.client.close()
+
+
+# ---- a redis-server of the test's own, to kill and restart (failover tests) --------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class OwnRedis:
+    """A redis-server on a free port; ``kill()`` and ``start()`` again on the same port."""
+
+    def __init__(self, tmp: Any) -> None:
+        self.port = free_port()
+        self.dir = tmp
+        self.proc: subprocess.Popen[str] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.dir),
+                "--logfile",
+                "",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:  # blocks until the server says it is ready; no sleeping
+            if "Ready to accept connections" in line:
+                return
+        raise RuntimeError("redis-server exited before it was ready")
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            if self.proc.stdout:
+                self.proc.stdout.close()
+            self.proc = None
+
+
+@pytest.fixture
+def own_redis(tmp_path: Any) -> Iterator[OwnRedis]:
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed (Debian package redis-server)")
+    server = OwnRedis(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    return free_port()

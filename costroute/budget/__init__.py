@@ -9,7 +9,7 @@
     mgr = BudgetManager(budget)
     res = mgr.reserve(Decimal("0.02"), user="alice")   # BudgetExceeded if a hard limit refuses
     mgr.settle(res, Decimal("0.013"))                  # or mgr.release(res) when the call failed
-    print(mgr.status())
+    status = mgr.status()                       # every window: spent, reserved, limit, reset
 
 Windows are per request, per day and per calendar month (in ``Budget.tz``); scopes are global,
 per user, per tenant and per tag value. State lives in a backend: :class:`MemoryBudgetBackend`

@@ -6,7 +6,9 @@ import datetime as dt
 import itertools
 import re
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from costroute.errors import InvalidRequestError
 from costroute.ledger._codec import to_us
@@ -85,3 +87,46 @@ def parse_group(group_by: str | None) -> tuple[str | None, str | None]:
         field="group_by",
         fix=f"use one of: {', '.join(GROUP_KEYS)} (a tag key without double quotes)",
     )
+
+
+def aware_us(at: dt.datetime, name: str) -> int:
+    """``at`` in microseconds since the epoch; a naive datetime is a typed error naming ``name``."""
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise InvalidRequestError(
+            f"{name}={at.isoformat()} has no time zone.",
+            field=name,
+            fix="pass an aware datetime, e.g. datetime(2026, 11, 1, tzinfo=timezone.utc)",
+        )
+    return to_us(at)
+
+
+def spent_filter(
+    since: dt.datetime,
+    until: dt.datetime | None,
+    user: str | None,
+    tenant: str | None,
+    tag: tuple[str, str] | None,
+    *,
+    mark: str,
+    tag_condition: Callable[[str, str], tuple[str, list[Any]]],
+) -> tuple[str, list[Any]]:
+    """The WHERE clause and parameters of ``Ledger.spent`` for one SQL dialect.
+
+    ``mark`` is the dialect's placeholder (``?`` or ``%s``); ``tag_condition(key, value)`` gives
+    its condition on the JSON tags column.
+    """
+    conds = [f"ts >= {mark}"]
+    params: list[Any] = [aware_us(since, "since")]
+    if until is not None:
+        conds.append(f"ts < {mark}")
+        params.append(aware_us(until, "until"))
+    for column, value in (('"user"', user), ("tenant", tenant)):
+        if value is not None:
+            conds.append(f"{column} = {mark}")
+            params.append(value)
+    if tag is not None:
+        _, key = parse_group(f"tag:{tag[0]}")
+        cond, extra = tag_condition(key or "", tag[1])
+        conds.append(cond)
+        params.extend(extra)
+    return " AND ".join(conds), params

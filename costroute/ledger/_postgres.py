@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from costroute.errors import LedgerError
 from costroute.ledger._base import Ledger, assemble
 from costroute.ledger._codec import ATTEMPT_COLUMNS, record_from_rows
-from costroute.ledger._periods import month_period, parse_group
+from costroute.ledger._periods import month_period, parse_group, spent_filter
 from costroute.ledger._pg_conn import Pool, redact, split_url
 from costroute.ledger._pg_query import (
     PG_SELECT_CALLS,
@@ -35,7 +35,7 @@ from costroute.ledger._pg_query import (
 from costroute.ledger._pg_schema import ensure_pg_schema
 from costroute.ledger._record import CallRecord
 from costroute.ledger._report import SavingsReport
-from costroute.ledger._sqlite import _us, _utc_now
+from costroute.ledger._sqlite import _utc_now
 
 if TYPE_CHECKING:
     from psycopg import Connection
@@ -221,20 +221,16 @@ class PostgresLedger(Ledger):
         tag: tuple[str, str] | None = None,
     ) -> Decimal:
         """Settled spend (exact USD) in ``[since, until)``, every status included."""
-        conds: list[str] = ["ts >= %s"]
-        params: list[Any] = [_us(since, "since")]
-        if until is not None:
-            conds.append("ts < %s")
-            params.append(_us(until, "until"))
-        for column, value in (('"user"', user), ("tenant", tenant)):
-            if value is not None:
-                conds.append(f"{column} = %s")
-                params.append(value)
-        if tag is not None:
-            _, key = parse_group(f"tag:{tag[0]}")
-            conds.append("tags ->> %s = %s")
-            params.extend([key, tag[1]])
-        found = self._read(lambda conn: aggregate(conn, [], (" AND ".join(conds), params)))
+        where = spent_filter(
+            since,
+            until,
+            user,
+            tenant,
+            tag,
+            mark="%s",
+            tag_condition=lambda key, value: ("tags ->> %s = %s", [key, value]),
+        )
+        found = self._read(lambda conn: aggregate(conn, [], where))
         return found[()].spend if found else Decimal(0)
 
     def records(self, month: str | None = None, *, tz: str = "UTC") -> list[CallRecord]:

@@ -32,9 +32,8 @@ from costroute.ledger._codec import (
     attempt_rows,
     call_row,
     record_from_rows,
-    to_us,
 )
-from costroute.ledger._periods import month_period, parse_group
+from costroute.ledger._periods import month_period, parse_group, spent_filter
 from costroute.ledger._query import Filter, aggregate, key_sql, latencies
 from costroute.ledger._record import CallRecord
 from costroute.ledger._report import SavingsReport
@@ -228,21 +227,17 @@ class SQLiteLedger(Ledger):
         tag: tuple[str, str] | None = None,
     ) -> Decimal:
         """Settled spend (exact USD) in ``[since, until)``, every status included."""
-        conds: list[str] = ["ts >= ?"]
-        params: list[Any] = [_us(since, "since")]
-        if until is not None:
-            conds.append("ts < ?")
-            params.append(_us(until, "until"))
-        for column, value in (('"user"', user), ("tenant", tenant)):
-            if value is not None:
-                conds.append(f"{column} = ?")
-                params.append(value)
-        if tag is not None:
-            _, key = parse_group(f"tag:{tag[0]}")
-            conds.append("json_extract(tags, ?) = ?")
-            params.extend([f'$."{key}"', tag[1]])
+        where = spent_filter(
+            since,
+            until,
+            user,
+            tenant,
+            tag,
+            mark="?",
+            tag_condition=lambda key, value: ("json_extract(tags, ?) = ?", [f'$."{key}"', value]),
+        )
         with self._reading() as conn:
-            found = aggregate(conn, [], (" AND ".join(conds), params))
+            found = aggregate(conn, [], where)
         return found[()].spend if found else Decimal(0)
 
     def records(self, month: str | None = None, *, tz: str = "UTC") -> list[CallRecord]:
@@ -279,11 +274,3 @@ class SQLiteLedger(Ledger):
                     self._reader = None
 
 
-def _us(at: dt.datetime, name: str) -> int:
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise InvalidRequestError(
-            f"{name}={at.isoformat()} has no time zone.",
-            field=name,
-            fix="pass an aware datetime, e.g. datetime(2026, 11, 1, tzinfo=timezone.utc)",
-        )
-    return to_us(at)

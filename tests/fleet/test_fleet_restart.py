@@ -8,9 +8,6 @@ delay runs on an injected clock.
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -27,55 +24,6 @@ from costroute.store import redis_store
 from costroute.testing import FakeClock
 
 QUESTION = [{"role": "user", "content": "hi!"}]
-
-
-class OwnRedis:
-    """A redis-server without persistence on a free port; ``restart()`` keeps the port."""
-
-    def __init__(self, folder: Path) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = int(s.getsockname()[1])
-        self.folder = folder
-        self.proc: subprocess.Popen[str] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        args = ["--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        self.proc = subprocess.Popen(
-            ["redis-server", *args, "--dir", str(self.folder)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:  # blocks until the server is ready
-            if "Ready to accept connections" in line:
-                return
-        raise RuntimeError("redis-server exited before it was ready")
-
-    def kill(self) -> None:
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait()
-            if self.proc.stdout is not None:
-                self.proc.stdout.close()
-            self.proc = None
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed (Debian package redis-server)")
-    server = OwnRedis(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.kill()
 
 
 @pytest.fixture
@@ -100,7 +48,7 @@ def _spent(router: Any) -> Decimal:
 
 @pytest.mark.redis
 def test_a_restart_seen_as_an_outage_restores_budgets_from_the_ledger(
-    own_redis: OwnRedis, sim: Simulator, tmp_path: Path
+    own_redis: Any, sim: Simulator, tmp_path: Path
 ) -> None:
     clock = FakeClock()
     router = _router(sim, own_redis.url, clock, f"sqlite:///{tmp_path}/ledger.sqlite")
@@ -123,7 +71,7 @@ def test_a_restart_seen_as_an_outage_restores_budgets_from_the_ledger(
 
 @pytest.mark.redis
 def test_a_restart_between_two_calls_restores_budgets_from_the_ledger(
-    own_redis: OwnRedis, sim: Simulator, tmp_path: Path
+    own_redis: Any, sim: Simulator, tmp_path: Path
 ) -> None:
     clock = FakeClock()
     router = _router(sim, own_redis.url, clock, f"sqlite:///{tmp_path}/ledger.sqlite")

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -40,8 +36,8 @@ def test_bad_failure_choice_is_a_config_error() -> None:
     assert err.value.field == "on_store_failure"
 
 
-def test_unreachable_redis_at_start_names_the_url_with_password_masked() -> None:
-    port = _free_port()
+def test_unreachable_redis_at_start_names_the_url_with_password_masked(unused_port: int) -> None:
+    port = unused_port
     with pytest.raises(BackendUnavailable) as err:
         open_store(f"redis://:s3cret-pw@127.0.0.1:{port}/0", connect_timeout_s=0.5)
     assert f"redis://:***@127.0.0.1:{port}/0" in str(err.value)
@@ -53,73 +49,7 @@ def test_mask_url() -> None:
     assert mask_url("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"
 
 
-# ---- a Redis server of the test's own, killed and restarted -------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class OwnRedis:
-    """A redis-server on a free port; ``kill()`` and ``start()`` again on the same port."""
-
-    def __init__(self, tmp: Any) -> None:
-        self.port = _free_port()
-        self.dir = tmp
-        self.proc: subprocess.Popen[str] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.dir),
-                "--logfile",
-                "",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:  # blocks until the server says it is ready; no sleeping
-            if "Ready to accept connections" in line:
-                return
-        raise RuntimeError("redis-server exited before it was ready")
-
-    def kill(self) -> None:
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait()
-            if self.proc.stdout:
-                self.proc.stdout.close()
-            self.proc = None
-
-
-@pytest.fixture
-def own_redis(tmp_path: Any) -> Iterator[OwnRedis]:
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed (Debian package redis-server)")
-    server = OwnRedis(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.kill()
+# ---- a Redis server of the test's own (the own_redis fixture), killed and restarted ------------
 
 
 def _manager(url: str, clock: FakeClock, on_failure: str) -> tuple[BudgetManager, Any]:
@@ -136,7 +66,7 @@ def _manager(url: str, clock: FakeClock, on_failure: str) -> tuple[BudgetManager
 
 
 @pytest.mark.redis
-def test_fail_closed_refuses_while_down_and_replays_settles(own_redis: OwnRedis) -> None:
+def test_fail_closed_refuses_while_down_and_replays_settles(own_redis: Any) -> None:
     clock = FakeClock()
     mgr, store = _manager(own_redis.url, clock, "closed")
     done = mgr.reserve(Decimal("0.10"))
@@ -164,7 +94,7 @@ def test_fail_closed_refuses_while_down_and_replays_settles(own_redis: OwnRedis)
 
 @pytest.mark.redis
 def test_fail_open_serves_locally_then_reconciles(
-    own_redis: OwnRedis, caplog: pytest.LogCaptureFixture
+    own_redis: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     clock = FakeClock()
     mgr, store = _manager(own_redis.url, clock, "open")
