@@ -5,8 +5,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-import pytest
-
 from costroute.breaker import BreakerConfig, Breakers, BreakerState
 from costroute.testing import FakeClock
 
@@ -152,8 +150,6 @@ def test_exactly_one_probe_among_20_threads(make_breakers: Make, clock: FakeCloc
 
 async def test_async_twins(make_breakers: Make, clock: FakeClock) -> None:
     b = make_breakers(STREAK)
-    if getattr(b, "aclient", True) is None:
-        pytest.skip("async twins of the Redis backend are tested in test_breaker_redis.py")
     assert await b.aallow("d")
     for _ in range(3):
         await b.arecord_failure("d")

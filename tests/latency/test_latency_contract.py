@@ -125,8 +125,6 @@ def test_updated_at_is_the_injected_clock(make_stats: Make, clock: FakeClock) ->
 
 async def test_async_twins_match(make_stats: Make) -> None:
     stats = make_stats(min_samples=1)
-    if hasattr(stats, "aclient") and stats.aclient is None:
-        pytest.skip("async twins of the Redis backend are tested in test_latency_redis.py")
     await stats.arecord("d", 300.0, 100.0, 100)
     assert await stats.apredictions([("d", PRIOR)], 50) == {"d": pytest.approx(200.0)}
     snap = await stats.asnapshot("d")
