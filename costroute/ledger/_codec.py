@@ -16,7 +16,9 @@ __all__ = [
     "CALL_COLUMNS",
     "INSERT_ATTEMPT",
     "INSERT_CALL",
+    "INSERT_CALL_WITH_ATTEMPTS",
     "attempt_rows",
+    "attempts_json",
     "call_row",
     "from_us",
     "record_from_rows",
@@ -81,6 +83,11 @@ ATTEMPT_COLUMNS = (
 INSERT_CALL = (
     f"INSERT INTO calls ({', '.join(CALL_COLUMNS)}) VALUES ({', '.join('?' * len(CALL_COLUMNS))})"
 )
+INSERT_CALL_WITH_ATTEMPTS = (
+    f"INSERT INTO calls ({', '.join(CALL_COLUMNS)}, attempts_json)"
+    f" VALUES ({', '.join('?' * (len(CALL_COLUMNS) + 1))})"
+)
+"""One statement for a call and its attempts (schema 3: a trigger expands ``attempts_json``)."""
 INSERT_ATTEMPT = (
     f"INSERT INTO attempts ({', '.join(ATTEMPT_COLUMNS)})"
     f" VALUES ({', '.join('?' * len(ATTEMPT_COLUMNS))})"
@@ -134,6 +141,13 @@ def call_row(rec: CallRecord) -> tuple[Any, ...]:
         to_pico(rec.cost_usd),
         to_pico(rec.baseline_cost_usd),
     )
+
+
+def attempts_json(attempts: Sequence[Attempt]) -> str | None:
+    """The attempts as one JSON array of value arrays (``attempt_rows`` without the keys)."""
+    if not attempts:
+        return None
+    return json.dumps([list(row[2:]) for row in attempt_rows(0, attempts)], separators=(",", ":"))
 
 
 def attempt_rows(call_id: int, attempts: Sequence[Attempt]) -> list[tuple[Any, ...]]:

@@ -93,7 +93,12 @@ def _v1_to_v2(conn: Connection) -> None:
 
 
 # PG_MIGRATIONS[n] takes a schema from version n + 1 to n + 2, like _schema.MIGRATIONS.
-PG_MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1_to_v2,)
+def _v2_to_v3(conn: Connection) -> None:
+    """Nothing to do: version 3 changes how SQLite writes attempts (one INSERT and a trigger);
+    PostgreSQL already writes a call and its attempts in one statement."""
+
+
+PG_MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1_to_v2, _v2_to_v3)
 assert 1 + len(PG_MIGRATIONS) == SCHEMA_VERSION, "both backends share the version numbers"
 
 

@@ -11,6 +11,9 @@ version  change
 1        ``calls`` and ``attempts``; money as exact Decimal text
 2        streaming (``stream``, ``ttft_ms``) and integer picodollar columns (``cost_pusd``,
          ``baseline_pusd``) for exact SQL sums, back-filled from the text columns
+3        ``calls.attempts_json`` and a trigger that expands it into ``attempts`` rows (then
+         clears it): a call and its attempts are written by ONE autocommit INSERT, which costs
+         a third of BEGIN + two INSERTs + COMMIT right after a provider call
 =======  ===================================================================================
 """
 
@@ -96,8 +99,43 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
     )
 
 
+_ATTEMPT_FIELDS = (
+    "deployment",
+    "model",
+    "provider",
+    "status",
+    "status_code",
+    "error",
+    "latency_ms",
+    "ttft_ms",
+    "input_tokens",
+    "cached_input_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+    "cost_usd",
+)
+"""The order of an attempt's values in ``calls.attempts_json`` (one JSON array per attempt)."""
+
+_EXPAND_ATTEMPTS = f"""
+CREATE TRIGGER calls_expand_attempts AFTER INSERT ON calls WHEN NEW.attempts_json IS NOT NULL
+BEGIN
+    INSERT INTO attempts (call_id, idx, {", ".join(_ATTEMPT_FIELDS)})
+    SELECT NEW.id, CAST(j.key AS INTEGER),
+           {", ".join(f"json_extract(j.value, '$[{i}]')" for i in range(len(_ATTEMPT_FIELDS)))}
+    FROM json_each(NEW.attempts_json) AS j;
+    UPDATE calls SET attempts_json = NULL WHERE id = NEW.id;
+END
+"""
+
+
+def _v2_to_v3(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE calls ADD COLUMN attempts_json TEXT")
+    conn.execute(_EXPAND_ATTEMPTS)
+
+
 # MIGRATIONS[n] takes a file from version n + 1 to n + 2 (index 0: v1 -> v2).
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_to_v2,)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_to_v2, _v2_to_v3)
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 
 

@@ -29,7 +29,9 @@ from costroute.ledger._codec import (
     CALL_COLUMNS,
     INSERT_ATTEMPT,
     INSERT_CALL,
+    INSERT_CALL_WITH_ATTEMPTS,
     attempt_rows,
+    attempts_json,
     call_row,
     record_from_rows,
 )
@@ -161,8 +163,33 @@ class SQLiteLedger(Ledger):
     # -- writes --------------------------------------------------------------------------------
 
     def append(self, record: CallRecord) -> None:
-        """Commit one record and its attempts (one transaction) before returning."""
-        self.append_many((record,))
+        """Commit one record and its attempts before returning.
+
+        One autocommit INSERT (its own transaction; the schema's trigger writes the attempts):
+        the cheapest durable write there is, and the one on every call's path.
+        """
+        row = (*call_row(record), attempts_json(record.attempts))
+        with self._wlock:
+            conn = self._live(self._writer)
+            for attempt in range(3):
+                try:
+                    conn.execute(INSERT_CALL_WITH_ATTEMPTS, row)
+                    return
+                except sqlite3.IntegrityError as exc:
+                    raise self._duplicate() from exc
+                except sqlite3.OperationalError as exc:
+                    busy = "locked" in str(exc) or "busy" in str(exc)
+                    if attempt == 2 or not busy:
+                        raise self._error("write to", exc) from exc
+                except sqlite3.Error as exc:
+                    raise self._error("write to", exc) from exc
+
+    def _duplicate(self) -> LedgerError:
+        return LedgerError(
+            f"The ledger {self._where} already holds a record with this request id.",
+            field="request_id",
+            fix="give every call its own request id",
+        )
 
     def append_many(self, records: Iterable[CallRecord]) -> None:
         """Commit several records in one transaction: all or none."""
@@ -183,11 +210,7 @@ class SQLiteLedger(Ledger):
                         conn.execute("ROLLBACK")
                     raise
             except sqlite3.IntegrityError as exc:
-                raise LedgerError(
-                    f"The ledger {self._where} already holds a record with this request id.",
-                    field="request_id",
-                    fix="give every call its own request id",
-                ) from exc
+                raise self._duplicate() from exc
             except sqlite3.Error as exc:
                 raise self._error("write to", exc) from exc
 
@@ -272,5 +295,3 @@ class SQLiteLedger(Ledger):
                 if self._reader is not None:
                     self._reader.close()
                     self._reader = None
-
-

@@ -58,7 +58,7 @@ def test_new_schema_is_at_the_current_version_with_numeric_money(
     pg_run: PgRun, schema: str
 ) -> None:
     PostgresLedger(pg_run.url, schema=schema).close()
-    assert _version(pg_run, schema) == SCHEMA_VERSION == 2
+    assert _version(pg_run, schema) == SCHEMA_VERSION == 3
     types = dict(
         _sql(
             pg_run,
@@ -96,7 +96,7 @@ def test_v1_schema_is_migrated_forward(pg_run: PgRun, schema: str) -> None:
         )
     assert _version(pg_run, schema) == 1
     with PostgresLedger(pg_run.url, schema=schema) as ledger:
-        assert _version(pg_run, schema) == 2
+        assert _version(pg_run, schema) == SCHEMA_VERSION
         (old,) = ledger.records()
         assert (old.request_id, old.stream, old.ttft_ms, old.cost_usd) == (
             "old-0",

@@ -52,14 +52,14 @@ def _version(path: Path) -> int:
 
 def test_new_file_is_at_the_current_version(db_path: Path) -> None:
     SQLiteLedger(db_path).close()
-    assert _version(db_path) == SCHEMA_VERSION == 2
+    assert _version(db_path) == SCHEMA_VERSION == 3
 
 
 def test_v1_file_is_migrated_forward(db_path: Path) -> None:
     _make_v1(db_path)
     assert _version(db_path) == 1
     with SQLiteLedger(db_path) as ledger:
-        assert _version(db_path) == 2
+        assert _version(db_path) == SCHEMA_VERSION
         old = ledger.records()
         assert [r.request_id for r in old] == ["old-0", "old-1"]
         assert (old[0].stream, old[0].ttft_ms, old[0].tags) == (False, None, {"feature": "search"})
@@ -80,7 +80,7 @@ def test_reopening_does_not_migrate_again(db_path: Path) -> None:
     SQLiteLedger(db_path).close()
     with SQLiteLedger(db_path) as ledger:
         assert len(ledger.records()) == 2
-    assert _version(db_path) == 2
+    assert _version(db_path) == SCHEMA_VERSION
 
 
 def test_newer_file_is_refused(db_path: Path) -> None:
@@ -124,3 +124,35 @@ def test_wal_mode_and_synchronous(db_path: Path) -> None:
         writer = ledger._writer
         assert writer is not None
         assert writer.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+
+
+def test_one_insert_writes_the_call_and_its_attempts(db_path: Path) -> None:
+    """Schema 3: the trigger expands attempts_json into attempts rows and clears it."""
+    from costroute.ledger import CallRecord
+    from costroute.types import Attempt, Usage
+
+    tries = (
+        Attempt("a", "m/a", "deepseek", "error", 12.5, error="RateLimitError", status_code=429),
+        Attempt(
+            "a", "m/a", "deepseek", "ok", 80.0, Usage(10, 5), Decimal("0.000009"), ttft_ms=40.0
+        ),
+    )
+    rec = CallRecord(
+        request_id="r1",
+        at=__import__("datetime").datetime(2026, 11, 5, tzinfo=__import__("datetime").UTC),
+        deployment="a",
+        model="m/a",
+        provider="deepseek",
+        policy="p",
+        difficulty=0.1,
+        cost_usd=Decimal("0.000009"),
+        attempts=tries,
+    )
+    with SQLiteLedger(db_path) as ledger:
+        ledger.append(rec)
+        (back,) = ledger.records()
+    assert back.attempts == tries
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT attempts_json FROM calls").fetchall() == [(None,)]
+    assert conn.execute("SELECT COUNT(*) FROM attempts").fetchone() == (2,)
+    conn.close()

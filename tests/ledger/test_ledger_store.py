@@ -185,13 +185,13 @@ async def test_async_twins_run_off_the_loop(
 ) -> None:
     loop_thread = threading.get_ident()
     seen: list[int] = []
-    append_many = ledger.append_many
+    append = ledger.append
 
-    def spy(records: Any) -> None:
+    def spy(rec: Any) -> None:
         seen.append(threading.get_ident())
-        append_many(records)
+        append(rec)
 
-    monkeypatch.setattr(ledger, "append_many", spy)
+    monkeypatch.setattr(ledger, "append", spy)
     await ledger.aappend(record(request_id="a1", cost="0.5"))
     assert seen and seen[0] != loop_thread
     report = await ledger.areport("2026-11", "model")
