@@ -118,8 +118,10 @@ WORKLOAD: tuple[tuple[str, dict[str, Any]], ...] = (
     ("Who wrote Pride and Prejudice?", {}),
     ("Summarise in one line: our Q3 revenue grew 12% on strong renewals.", {"model": "gpt-5.4"}),
     ("Draft a two-sentence status update for a delayed shipment.", {"model": "gpt-5.4-mini"}),
-    ("Prove that every bounded monotone sequence of reals converges, step by step.",
-     {"latency_target_ms": 4000}),
+    (
+        "Prove that every bounded monotone sequence of reals converges, step by step.",
+        {"latency_target_ms": 4000},
+    ),
 )
 
 

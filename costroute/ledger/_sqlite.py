@@ -16,6 +16,7 @@ import datetime as dt
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -105,11 +106,11 @@ class SQLiteLedger(Ledger):
                 self.path, timeout=self._timeout, isolation_level=None, check_same_thread=False
             )
             if not self._memory:
-                conn.execute("PRAGMA journal_mode = WAL").fetchone()
+                _when_free(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone())
             conn.execute(f"PRAGMA synchronous = {self.synchronous.upper()}")
             conn.execute("PRAGMA foreign_keys = ON")
             if write:
-                ensure_schema(conn, self._where)
+                _when_free(lambda: ensure_schema(conn, self._where))
             return conn
         except sqlite3.Error as exc:
             if conn is not None:
@@ -171,18 +172,12 @@ class SQLiteLedger(Ledger):
         row = (*call_row(record), attempts_json(record.attempts))
         with self._wlock:
             conn = self._live(self._writer)
-            for attempt in range(3):
-                try:
-                    conn.execute(INSERT_CALL_WITH_ATTEMPTS, row)
-                    return
-                except sqlite3.IntegrityError as exc:
-                    raise self._duplicate() from exc
-                except sqlite3.OperationalError as exc:
-                    busy = "locked" in str(exc) or "busy" in str(exc)
-                    if attempt == 2 or not busy:
-                        raise self._error("write to", exc) from exc
-                except sqlite3.Error as exc:
-                    raise self._error("write to", exc) from exc
+            try:
+                _when_free(lambda: conn.execute(INSERT_CALL_WITH_ATTEMPTS, row))
+            except sqlite3.IntegrityError as exc:
+                raise self._duplicate() from exc
+            except sqlite3.Error as exc:
+                raise self._error("write to", exc) from exc
 
     def _duplicate(self) -> LedgerError:
         return LedgerError(
@@ -295,3 +290,22 @@ class SQLiteLedger(Ledger):
                 if self._reader is not None:
                     self._reader.close()
                     self._reader = None
+
+
+def _when_free(step: Callable[[], object], tries: int = 8) -> None:
+    """Run ``step``, again after a short pause while SQLite reports the file locked.
+
+    The busy timeout covers waiting for another writer; a few operations report "locked" at
+    once instead (switching a new file to WAL, WAL recovery while several processes open the
+    same new file). Those clear within milliseconds: retry with a growing pause (1, 2, 4 ...
+    ms, about a quarter second in all) before reporting the error.
+    """
+    for attempt in range(tries):
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as exc:
+            text = str(exc)
+            if attempt == tries - 1 or ("locked" not in text and "busy" not in text):
+                raise
+            time.sleep(0.001 * 2**attempt)
