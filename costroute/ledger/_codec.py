@@ -14,10 +14,7 @@ from costroute.types import Attempt, Usage
 __all__ = [
     "ATTEMPT_COLUMNS",
     "CALL_COLUMNS",
-    "INSERT_ATTEMPT",
-    "INSERT_CALL",
     "INSERT_CALL_WITH_ATTEMPTS",
-    "attempt_rows",
     "attempts_json",
     "call_row",
     "from_us",
@@ -80,18 +77,11 @@ ATTEMPT_COLUMNS = (
     "reasoning_tokens",
     "cost_usd",
 )
-INSERT_CALL = (
-    f"INSERT INTO calls ({', '.join(CALL_COLUMNS)}) VALUES ({', '.join('?' * len(CALL_COLUMNS))})"
-)
 INSERT_CALL_WITH_ATTEMPTS = (
     f"INSERT INTO calls ({', '.join(CALL_COLUMNS)}, attempts_json)"
     f" VALUES ({', '.join('?' * (len(CALL_COLUMNS) + 1))})"
 )
-"""One statement for a call and its attempts (schema 3: a trigger expands ``attempts_json``)."""
-INSERT_ATTEMPT = (
-    f"INSERT INTO attempts ({', '.join(ATTEMPT_COLUMNS)})"
-    f" VALUES ({', '.join('?' * len(ATTEMPT_COLUMNS))})"
-)
+"""One statement for a call and its attempts (``attempts_json``; the ``attempts`` view reads it)."""
 
 
 def to_us(at: dt.datetime) -> int:
@@ -107,12 +97,13 @@ def from_us(us: int) -> dt.datetime:
 def call_row(rec: CallRecord) -> tuple[Any, ...]:
     """The ``calls`` row of a record, in :data:`CALL_COLUMNS` order."""
     u = rec.usage
+    cost, baseline = rec.cost_usd, rec.baseline_cost_usd
     return (
-        to_us(rec.at),
+        (rec.at - EPOCH) // _US,
         rec.request_id,
         rec.user,
         rec.tenant,
-        json.dumps(dict(rec.tags), sort_keys=True, ensure_ascii=False),
+        json.dumps(dict(rec.tags), sort_keys=True, ensure_ascii=False) if rec.tags else "{}",
         rec.policy,
         rec.deployment,
         rec.model,
@@ -124,10 +115,10 @@ def call_row(rec: CallRecord) -> tuple[Any, ...]:
         u.cache_write_tokens,
         u.output_tokens,
         u.reasoning_tokens,
-        to_text(rec.cost_usd),
+        to_text(cost),
         rec.baseline_model,
-        to_text(rec.baseline_cost_usd),
-        to_text(rec.saved_usd),
+        to_text(baseline),
+        to_text(baseline - cost),
         float(rec.latency_ms),
         rec.ttft_ms,
         int(rec.cached),
@@ -138,41 +129,40 @@ def call_row(rec: CallRecord) -> tuple[Any, ...]:
         int(rec.stream),
         rec.prompt_hash,
         rec.prompt_text,
-        to_pico(rec.cost_usd),
-        to_pico(rec.baseline_cost_usd),
+        to_pico(cost),
+        to_pico(baseline),
     )
 
 
 def attempts_json(attempts: Sequence[Attempt]) -> str | None:
-    """The attempts as one JSON array of value arrays (``attempt_rows`` without the keys)."""
+    """The attempts as one JSON array of value arrays, in ``ATTEMPT_COLUMNS[2:]`` order: what
+    ``calls.attempts_json`` holds and the ``attempts`` view reads (schema 4)."""
     if not attempts:
         return None
-    return json.dumps([list(row[2:]) for row in attempt_rows(0, attempts)], separators=(",", ":"))
+    return _dumps(
+        [
+            [
+                a.deployment,
+                a.model,
+                a.provider,
+                a.status,
+                a.status_code,
+                a.error,
+                float(a.latency_ms),
+                a.ttft_ms,
+                a.usage.input_tokens,
+                a.usage.cached_input_tokens,
+                a.usage.cache_write_tokens,
+                a.usage.output_tokens,
+                a.usage.reasoning_tokens,
+                to_text(a.cost_usd),
+            ]
+            for a in attempts
+        ]
+    )
 
 
-def attempt_rows(call_id: int, attempts: Sequence[Attempt]) -> list[tuple[Any, ...]]:
-    """The ``attempts`` rows of a call, in :data:`ATTEMPT_COLUMNS` order."""
-    return [
-        (
-            call_id,
-            idx,
-            a.deployment,
-            a.model,
-            a.provider,
-            a.status,
-            a.status_code,
-            a.error,
-            float(a.latency_ms),
-            a.ttft_ms,
-            a.usage.input_tokens,
-            a.usage.cached_input_tokens,
-            a.usage.cache_write_tokens,
-            a.usage.output_tokens,
-            a.usage.reasoning_tokens,
-            to_text(a.cost_usd),
-        )
-        for idx, a in enumerate(attempts)
-    ]
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def _attempt(row: Sequence[Any]) -> Attempt:

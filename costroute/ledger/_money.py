@@ -20,6 +20,7 @@ __all__ = ["PICO", "exact", "from_pico", "from_text", "tidy", "to_pico", "to_tex
 
 PICO = Decimal("1e12")
 _INT64_MAX = 2**63 - 1
+_PICO_INT = 10**12
 
 
 def exact() -> AbstractContextManager[decimal.Context]:
@@ -39,12 +40,11 @@ def from_text(text: str) -> Decimal:
 
 def to_pico(amount: Decimal) -> int | None:
     """Integer picodollars when exact and within int64, else ``None``."""
-    with exact():
-        scaled = amount * PICO
-    if scaled != scaled.to_integral_value():
+    if not amount.is_finite():
         return None
-    value = int(scaled)
-    return value if -_INT64_MAX <= value <= _INT64_MAX else None
+    num, den = amount.as_integer_ratio()  # exact, in lowest terms
+    value, rest = divmod(num * _PICO_INT, den)
+    return value if not rest and -_INT64_MAX <= value <= _INT64_MAX else None
 
 
 def from_pico(value: int) -> Decimal:

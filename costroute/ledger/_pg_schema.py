@@ -98,7 +98,12 @@ def _v2_to_v3(conn: Connection) -> None:
     PostgreSQL already writes a call and its attempts in one statement."""
 
 
-PG_MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1_to_v2, _v2_to_v3)
+def _v3_to_v4(conn: Connection) -> None:
+    """Nothing to do: version 4 makes SQLite's ``attempts`` a view over ``calls.attempts_json``;
+    PostgreSQL keeps its ``attempts`` table (one statement writes both, no trigger)."""
+
+
+PG_MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1_to_v2, _v2_to_v3, _v3_to_v4)
 assert 1 + len(PG_MIGRATIONS) == SCHEMA_VERSION, "both backends share the version numbers"
 
 

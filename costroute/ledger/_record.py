@@ -31,6 +31,8 @@ def hash_prompt(messages: Sequence[Mapping[str, Any]]) -> str:
 
 
 def _utc(at: dt.datetime) -> dt.datetime:
+    if at.tzinfo is dt.UTC:
+        return at
     if at.tzinfo is None or at.utcoffset() is None:
         raise InvalidRequestError(
             f"The record time {at.isoformat()} has no time zone.",
@@ -42,6 +44,8 @@ def _utc(at: dt.datetime) -> dt.datetime:
 
 def _tags(tags: Mapping[str, str]) -> dict[str, str]:
     out: dict[str, str] = {}
+    if not tags:
+        return out
     for key, value in tags.items():
         if not isinstance(key, str) or not isinstance(value, str):
             raise InvalidRequestError(

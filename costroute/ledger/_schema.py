@@ -14,11 +14,15 @@ version  change
 3        ``calls.attempts_json`` and a trigger that expands it into ``attempts`` rows (then
          clears it): a call and its attempts are written by ONE autocommit INSERT, which costs
          a third of BEGIN + two INSERTs + COMMIT right after a provider call
+4        ``calls.attempts_json`` keeps the attempts and ``attempts`` becomes a view over it
+         (one row per attempt, the same columns): no trigger, so an append writes one row and
+         touches two indexes, about 35 µs less right after a provider call
 =======  ===================================================================================
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 
@@ -134,8 +138,33 @@ def _v2_to_v3(conn: sqlite3.Connection) -> None:
     conn.execute(_EXPAND_ATTEMPTS)
 
 
+ATTEMPTS_VIEW = f"""
+CREATE VIEW attempts (call_id, idx, {", ".join(_ATTEMPT_FIELDS)}) AS
+SELECT c.id, j.key,
+       {", ".join(f"json_extract(j.value, '$[{i}]')" for i in range(len(_ATTEMPT_FIELDS)))}
+FROM calls AS c, json_each(c.attempts_json) AS j
+"""
+"""Schema 4: one row per attempt, read from the call's ``attempts_json`` array."""
+
+
+def _v3_to_v4(conn: sqlite3.Connection) -> None:
+    """Fold the ``attempts`` table back into ``calls.attempts_json``; make ``attempts`` a view."""
+    conn.execute("DROP TRIGGER calls_expand_attempts")
+    folded: dict[int, list[list[object]]] = {}
+    for call_id, *values in conn.execute(
+        f"SELECT call_id, {', '.join(_ATTEMPT_FIELDS)} FROM attempts ORDER BY call_id, idx"
+    ):
+        folded.setdefault(call_id, []).append(values)
+    conn.executemany(
+        "UPDATE calls SET attempts_json = ? WHERE id = ?",
+        [(json.dumps(rows, separators=(",", ":")), call_id) for call_id, rows in folded.items()],
+    )
+    conn.execute("DROP TABLE attempts")
+    conn.execute(ATTEMPTS_VIEW)
+
+
 # MIGRATIONS[n] takes a file from version n + 1 to n + 2 (index 0: v1 -> v2).
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_to_v2, _v2_to_v3)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_to_v2, _v2_to_v3, _v3_to_v4)
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 
 

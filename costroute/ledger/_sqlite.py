@@ -28,10 +28,7 @@ from costroute.ledger._base import Ledger, assemble
 from costroute.ledger._codec import (
     ATTEMPT_COLUMNS,
     CALL_COLUMNS,
-    INSERT_ATTEMPT,
-    INSERT_CALL,
     INSERT_CALL_WITH_ATTEMPTS,
-    attempt_rows,
     attempts_json,
     call_row,
     record_from_rows,
@@ -166,8 +163,9 @@ class SQLiteLedger(Ledger):
     def append(self, record: CallRecord) -> None:
         """Commit one record and its attempts before returning.
 
-        One autocommit INSERT (its own transaction; the schema's trigger writes the attempts):
-        the cheapest durable write there is, and the one on every call's path.
+        One autocommit INSERT of one row (its own transaction; the attempts travel in the row's
+        ``attempts_json``, which the ``attempts`` view reads): the cheapest durable write there
+        is, and the one on every call's path.
         """
         row = (*call_row(record), attempts_json(record.attempts))
         with self._wlock:
@@ -188,17 +186,13 @@ class SQLiteLedger(Ledger):
 
     def append_many(self, records: Iterable[CallRecord]) -> None:
         """Commit several records in one transaction: all or none."""
-        rows = [(call_row(r), r.attempts) for r in records]
+        rows = [(*call_row(r), attempts_json(r.attempts)) for r in records]
         with self._wlock:
             conn = self._live(self._writer)
             try:
                 self._begin(conn)
                 try:
-                    for row, attempts in rows:
-                        call_id = conn.execute(INSERT_CALL, row).lastrowid
-                        if attempts:
-                            assert call_id is not None
-                            conn.executemany(INSERT_ATTEMPT, attempt_rows(call_id, attempts))
+                    conn.executemany(INSERT_CALL_WITH_ATTEMPTS, rows)
                     conn.execute("COMMIT")
                 except BaseException:
                     if conn.in_transaction:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import sqlite3
 from decimal import Decimal
@@ -11,8 +12,15 @@ import pytest
 from ledger_data import at, record
 
 from costroute.errors import LedgerError
-from costroute.ledger import SCHEMA_VERSION, SQLiteLedger
-from costroute.ledger._schema import V1_DDL
+from costroute.ledger import SCHEMA_VERSION, CallRecord, SQLiteLedger
+from costroute.ledger._codec import (
+    ATTEMPT_COLUMNS,
+    INSERT_CALL_WITH_ATTEMPTS,
+    attempts_json,
+    call_row,
+)
+from costroute.ledger._schema import MIGRATIONS, V1_DDL
+from costroute.types import Attempt, Usage
 
 D = Decimal
 
@@ -52,7 +60,7 @@ def _version(path: Path) -> int:
 
 def test_new_file_is_at_the_current_version(db_path: Path) -> None:
     SQLiteLedger(db_path).close()
-    assert _version(db_path) == SCHEMA_VERSION == 3
+    assert _version(db_path) == SCHEMA_VERSION == 4
 
 
 def test_v1_file_is_migrated_forward(db_path: Path) -> None:
@@ -126,20 +134,19 @@ def test_wal_mode_and_synchronous(db_path: Path) -> None:
         assert writer.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
 
 
-def test_one_insert_writes_the_call_and_its_attempts(db_path: Path) -> None:
-    """Schema 3: the trigger expands attempts_json into attempts rows and clears it."""
-    from costroute.ledger import CallRecord
-    from costroute.types import Attempt, Usage
-
-    tries = (
+def _two_tries() -> tuple[Attempt, Attempt]:
+    return (
         Attempt("a", "m/a", "deepseek", "error", 12.5, error="RateLimitError", status_code=429),
         Attempt(
             "a", "m/a", "deepseek", "ok", 80.0, Usage(10, 5), Decimal("0.000009"), ttft_ms=40.0
         ),
     )
-    rec = CallRecord(
-        request_id="r1",
-        at=__import__("datetime").datetime(2026, 11, 5, tzinfo=__import__("datetime").UTC),
+
+
+def _record_with(tries: tuple[Attempt, ...], request_id: str = "r1") -> CallRecord:
+    return CallRecord(
+        request_id=request_id,
+        at=dt.datetime(2026, 11, 5, tzinfo=dt.UTC),
         deployment="a",
         model="m/a",
         provider="deepseek",
@@ -148,11 +155,68 @@ def test_one_insert_writes_the_call_and_its_attempts(db_path: Path) -> None:
         cost_usd=Decimal("0.000009"),
         attempts=tries,
     )
+
+
+_VIEW_ROWS = [
+    (1, 0, "a", "m/a", "deepseek", "error", 429, "RateLimitError", 12.5, None, 0, 0, 0, 0, 0, "0"),
+    (1, 1, "a", "m/a", "deepseek", "ok", None, None, 80.0, 40.0, 10, 0, 0, 5, 0, "0.000009"),
+]
+
+
+def test_one_row_holds_the_call_and_attempts_is_a_view_of_it(db_path: Path) -> None:
+    """Schema 4: one INSERT of one row; the attempts view gives one typed row per attempt."""
+    tries = _two_tries()
     with SQLiteLedger(db_path) as ledger:
-        ledger.append(rec)
-        (back,) = ledger.records()
-    assert back.attempts == tries
+        ledger.append(_record_with(tries))
+        ledger.append(_record_with((), request_id="refused"))  # no attempts: no view rows
+        back = ledger.records()
+    assert [r.attempts for r in back] == [tries, ()]
     conn = sqlite3.connect(db_path)
-    assert conn.execute("SELECT attempts_json FROM calls").fetchall() == [(None,)]
-    assert conn.execute("SELECT COUNT(*) FROM attempts").fetchone() == (2,)
+    try:
+        kind = conn.execute("SELECT type FROM sqlite_master WHERE name = 'attempts'").fetchone()
+        assert kind == ("view",)
+        assert conn.execute(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger'"
+        ).fetchone() == (0,)
+        assert (
+            conn.execute(
+                f"SELECT {', '.join(ATTEMPT_COLUMNS)} FROM attempts ORDER BY call_id, idx"
+            ).fetchall()
+            == _VIEW_ROWS
+        )
+    finally:
+        conn.close()
+
+
+def test_v3_file_folds_its_attempts_table_into_the_calls(db_path: Path) -> None:
+    """A schema-3 file (attempts table + trigger) migrates to 4 with every attempt kept."""
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.executescript(V1_DDL)
+    for step in MIGRATIONS[:2]:  # v1 -> v2 -> v3, as costroute 3 left files
+        step(conn)
+    conn.execute("UPDATE schema_version SET version = 3")
+    tries = _two_tries()
+    row = (*call_row(_record_with(tries)), attempts_json(tries))
+    conn.execute(INSERT_CALL_WITH_ATTEMPTS, row)  # the v3 trigger expands it into attempts rows
+    assert conn.execute("SELECT COUNT(*), MAX(attempts_json) FROM attempts, calls").fetchone() == (
+        2,
+        None,
+    )
     conn.close()
+    with SQLiteLedger(db_path) as ledger:
+        (back,) = ledger.records()
+        ledger.append(_record_with(tries, request_id="r2"))
+    assert back.attempts == tries
+    assert _version(db_path) == 4
+    conn = sqlite3.connect(db_path)
+    try:
+        rows = conn.execute(
+            f"SELECT {', '.join(ATTEMPT_COLUMNS)} FROM attempts WHERE call_id = 1 ORDER BY idx"
+        ).fetchall()
+        assert rows == _VIEW_ROWS
+        assert conn.execute("SELECT COUNT(*) FROM attempts").fetchone() == (4,)
+        assert conn.execute(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger'"
+        ).fetchone() == (0,)
+    finally:
+        conn.close()
