@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -110,8 +111,8 @@ def test_write_params_rewrites_the_assignment(tmp_path: Path) -> None:
     )
     write_params(p, {"hard_from": 0.7})
     pf = load_policy_file(p)
-    assert pf.params == {"hard_from": 0.7} and pf.build().hard_from == 0.7  # type: ignore[attr-defined]
-    assert pf.build(hard_from=0.5).hard_from == 0.5  # type: ignore[attr-defined]
+    assert pf.params == {"hard_from": 0.7} and pf.build().hard_from == 0.7
+    assert pf.build(hard_from=0.5).hard_from == 0.5
     with pytest.raises(ConfigError, match="PARAMS"):
         write_params(write(tmp_path, "policy = 1\n"), {})
 
@@ -171,3 +172,46 @@ def test_missing_key_reason_keeps_the_cascade() -> None:
     if not hasattr(costroute.Plan, "cascade"):
         pytest.skip("Plan.cascade not in types.py yet; router rebuilds plans without it")
     assert plan.cascade is not None
+
+
+SHARED = ROOT.parent / "shared" / "data" / "zeroeval"
+
+
+def _load_benchmark(name: str) -> Any:
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (SHARED / "items.csv").exists(), reason="needs ../shared/data/zeroeval")
+def test_zeroeval_table_file_is_the_train_calibration(tmp_path: Path) -> None:
+    """The shipped table and cost weight are what policy_quality.py picks on TRAIN alone."""
+    import json
+
+    from costroute.difficulty import LearnedEstimator
+    from costroute.eval import load_jsonl
+    from costroute.eval import policy_eval as pe
+
+    make_jsonl = _load_benchmark("make_zeroeval_jsonl")
+    assert make_jsonl.main(["--src", str(SHARED), "--out", str(tmp_path)]) == 0
+    bench = _load_benchmark("policy_quality")
+    prices = pe.prices_from_csv(SHARED / "models.csv")
+    pool = bench.POOL
+    records = load_jsonl(tmp_path / "train.jsonl")
+    _, table, _, _, chosen = bench.calibrate_on_train(
+        records, LearnedEstimator.load(), {m: prices[m] for m in pool}, 0.2
+    )
+    shipped = json.loads((ROOT / "policies" / "zeroeval_table.json").read_text("utf-8"))
+    fresh = table.to_json()
+    assert fresh["edges"] == shipped["edges"] and fresh["quality"] == shipped["quality"]
+    pf = load_policy_file(ROOT / "policies" / "zeroeval_table.py")
+    assert chosen.cost_share <= 0.2
+    assert pf.params["cost_weight"] == pytest.approx(chosen.value)
+    assert chosen.value in pf.sweep["cost_weight"]
