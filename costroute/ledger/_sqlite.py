@@ -1,11 +1,14 @@
 """The default ledger: one SQLite file in WAL mode, shared safely by threads and processes.
 
-* Durability: each append is one ``BEGIN IMMEDIATE ... COMMIT`` transaction. With WAL, the
-  commit has written the record to the write-ahead log before ``append`` returns, so a crash of
-  the process (even ``SIGKILL``) cannot lose it. ``synchronous="normal"`` (the default) does
-  not fsync each commit: a power loss or kernel panic may drop the last commits (never corrupt
-  the file). ``synchronous="full"`` fsyncs every commit for power-loss durability, at the cost
-  of one disk flush per call.
+* Durability: an append is one line written to the ledger's inbox (``<path>-inbox``, see
+  ``_inbox.py``), folded into SQLite in batches (every ``fold_every`` appends, after
+  ``fold_after_s`` seconds, before every read, at close and at exit, by any process that opens
+  the file). Once ``append`` returns the kernel holds the record, so a crash of the process
+  (even ``SIGKILL``) cannot lose it, exactly as with a WAL commit under
+  ``synchronous="normal"``; a power loss or kernel panic may drop the last ones (never corrupt
+  the file). ``synchronous="full"`` turns the inbox off and fsyncs each record's own commit,
+  for power-loss durability at one disk flush per call; ``inbox=False`` commits each record
+  directly without the fsync.
 * Concurrency: one writer connection behind a lock, one reader connection behind another (so
   a report never stalls an append in the same process), ``busy_timeout`` for other processes.
 """
@@ -13,10 +16,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -29,10 +34,12 @@ from costroute.ledger._codec import (
     ATTEMPT_COLUMNS,
     CALL_COLUMNS,
     INSERT_CALL_WITH_ATTEMPTS,
+    attempt_values,
     attempts_json,
     call_row,
     record_from_rows,
 )
+from costroute.ledger._inbox import HAS_FLOCK, Inbox
 from costroute.ledger._periods import month_period, parse_group, spent_filter
 from costroute.ledger._query import Filter, aggregate, key_sql, latencies
 from costroute.ledger._record import CallRecord
@@ -40,6 +47,8 @@ from costroute.ledger._report import SavingsReport
 from costroute.ledger._schema import ensure_schema
 
 __all__ = ["SQLiteLedger"]
+
+log = logging.getLogger("costroute.ledger")
 
 Synchronous = Literal["normal", "full"]
 
@@ -52,8 +61,14 @@ class SQLiteLedger(Ledger):
     """A ledger in the SQLite file ``path`` (``":memory:"`` for a throw-away one).
 
     The folder must exist. ``synchronous`` is ``"normal"`` (durable across process crashes) or
-    ``"full"`` (also across power loss); ``busy_timeout_s`` is how long an append waits for
+    ``"full"`` (also across power loss); ``busy_timeout_s`` is how long a write waits for
     other processes holding the write lock; ``clock`` gives "now" for ``report(month=None)``.
+
+    ``inbox`` (default on for files, where ``flock`` exists, with ``synchronous="normal"``)
+    makes an append one line written to ``<path>-inbox``, folded into the SQLite tables after
+    ``fold_every`` appends or ``fold_after_s`` seconds (by the next append), before every read
+    and at close: reads always include every record. A plain SQL client sees a record once it
+    is folded; :meth:`fold` does it at once. ``monotonic`` is the clock of ``fold_after_s``.
     """
 
     def __init__(
@@ -63,6 +78,10 @@ class SQLiteLedger(Ledger):
         synchronous: Synchronous = "normal",
         busy_timeout_s: float = 30.0,
         clock: Callable[[], dt.datetime] = _utc_now,
+        inbox: bool = True,
+        fold_every: int = 1000,
+        fold_after_s: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         if synchronous not in ("normal", "full"):
             raise InvalidRequestError(
@@ -90,9 +109,29 @@ class SQLiteLedger(Ledger):
         self._writer: sqlite3.Connection | None = None
         self._reader: sqlite3.Connection | None = None
         self._writer = self._connect(write=True)
+        self._inbox: Inbox | None = None
+        self._fold_every = max(1, fold_every)
+        self._fold_after_s = fold_after_s
+        self._monotonic = monotonic
+        self._unfolded: set[str] = set()  # request ids this object wrote since its last fold
+        self._last_fold = monotonic()
+        if inbox and HAS_FLOCK and not self._memory and synchronous == "normal":
+            box: Inbox | None = None
+            try:
+                box = Inbox(self.path + "-inbox")
+                box.fold(self._writer)  # what crashed processes left behind
+            except (OSError, sqlite3.Error) as exc:
+                if box is not None:
+                    box.close()
+                self.close()
+                raise self._error("open", exc) from exc
+            self._inbox = box
+            # Fold what is left when the interpreter exits (if this object still lives then).
+            weakref.finalize(self, _fold_at_exit, weakref.ref(self))
 
     def __repr__(self) -> str:
-        return f"<SQLiteLedger {self.path!r} synchronous={self.synchronous}>"
+        inbox = "on" if self._inbox is not None else "off"
+        return f"<SQLiteLedger {self.path!r} synchronous={self.synchronous} inbox={inbox}>"
 
     # -- connections ---------------------------------------------------------------------------
 
@@ -114,7 +153,7 @@ class SQLiteLedger(Ledger):
                 conn.close()
             raise self._error("open", exc) from exc
 
-    def _error(self, doing: str, exc: sqlite3.Error) -> LedgerError:
+    def _error(self, doing: str, exc: sqlite3.Error | OSError) -> LedgerError:
         text = str(exc)
         if isinstance(exc, sqlite3.DatabaseError) and (
             "not a database" in text or "malformed" in text
@@ -141,7 +180,9 @@ class SQLiteLedger(Ledger):
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
-        """A read connection holding one snapshot for the whole block."""
+        """A read connection holding one snapshot for the whole block, the inbox folded first."""
+        if self._inbox is not None:
+            self.fold()
         with self._rlock:
             if self._memory:
                 conn = self._live(self._writer)
@@ -161,21 +202,58 @@ class SQLiteLedger(Ledger):
     # -- writes --------------------------------------------------------------------------------
 
     def append(self, record: CallRecord) -> None:
-        """Commit one record and its attempts before returning.
+        """Make one record and its attempts durable before returning.
 
-        One autocommit INSERT of one row (its own transaction; the attempts travel in the row's
-        ``attempts_json``, which the ``attempts`` view reads): the cheapest durable write there
-        is, and the one on every call's path.
+        With the inbox: one line written to ``<path>-inbox`` (a fold moves it into the tables).
+        Without: one autocommit INSERT of one row (its own transaction; the attempts travel in
+        the row's ``attempts_json``, which the ``attempts`` view reads).
         """
-        row = (*call_row(record), attempts_json(record.attempts))
         with self._wlock:
             conn = self._live(self._writer)
+            inbox = self._inbox
+            if inbox is None:
+                row = (*call_row(record), attempts_json(record.attempts))
+                try:
+                    _when_free(lambda: conn.execute(INSERT_CALL_WITH_ATTEMPTS, row))
+                except sqlite3.IntegrityError as exc:
+                    raise self._duplicate() from exc
+                except sqlite3.Error as exc:
+                    raise self._error("write to", exc) from exc
+                return
+            if record.request_id in self._unfolded:
+                raise self._duplicate()
             try:
-                _when_free(lambda: conn.execute(INSERT_CALL_WITH_ATTEMPTS, row))
-            except sqlite3.IntegrityError as exc:
-                raise self._duplicate() from exc
-            except sqlite3.Error as exc:
+                inbox.write((*call_row(record), attempt_values(record.attempts)))
+            except OSError as exc:
                 raise self._error("write to", exc) from exc
+            self._unfolded.add(record.request_id)
+            if (
+                len(self._unfolded) >= self._fold_every
+                or self._monotonic() - self._last_fold >= self._fold_after_s
+            ):
+                try:
+                    self._fold(conn, inbox)
+                except LedgerError as exc:  # the record is safe in the inbox; fold later
+                    log.warning("costroute: %s The records stay in the inbox.", exc)
+
+    def fold(self) -> int:
+        """Move the inbox's records (of every process) into the SQLite tables now.
+
+        Returns how many were moved; reads and :meth:`close` fold on their own.
+        """
+        with self._wlock:
+            conn = self._live(self._writer)
+            return 0 if self._inbox is None else self._fold(conn, self._inbox)
+
+    def _fold(self, conn: sqlite3.Connection, inbox: Inbox) -> int:
+        """Fold under the write lock; a failure keeps the lines and raises LedgerError."""
+        self._last_fold = self._monotonic()
+        try:
+            moved = inbox.fold(conn)
+        except (OSError, sqlite3.Error) as exc:
+            raise self._error("fold the inbox into", exc) from exc
+        self._unfolded.clear()
+        return moved
 
     def _duplicate(self) -> LedgerError:
         return LedgerError(
@@ -273,8 +351,20 @@ class SQLiteLedger(Ledger):
         return [record_from_rows(row, attempts.get(row[0], ())) for row in calls]
 
     def close(self) -> None:
-        """Close both connections (idempotent)."""
+        """Fold the inbox, then close both connections (idempotent).
+
+        A fold that fails here is logged; its records stay in the inbox for the next opener.
+        """
         with self._wlock:
+            inbox, self._inbox = self._inbox, None
+            if inbox is not None:
+                try:
+                    if not self._closed and self._writer is not None:
+                        self._fold(self._writer, inbox)
+                except LedgerError as exc:
+                    log.warning("costroute: %s The records stay in the inbox.", exc)
+                finally:
+                    inbox.close()
             self._closed = True
             if self._writer is not None:
                 self._writer.close()
@@ -284,6 +374,12 @@ class SQLiteLedger(Ledger):
                 if self._reader is not None:
                     self._reader.close()
                     self._reader = None
+
+
+def _fold_at_exit(ref: weakref.ReferenceType[SQLiteLedger]) -> None:
+    ledger = ref()
+    if ledger is not None:
+        ledger.close()
 
 
 def _when_free(step: Callable[[], object], tries: int = 8) -> None:

@@ -19,7 +19,9 @@ from ledger_data import known_month, record
 
 from costroute.ledger import CallRecord, Ledger, SQLiteLedger
 
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+# "sqlite" appends through the inbox (the default); "sqlite-direct" commits each append
+# (inbox=False, as with synchronous="full").
+BACKENDS = ["sqlite", "sqlite-direct", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(scope="session")
@@ -41,8 +43,8 @@ def pg_run() -> Iterator[PgRun]:
 
 @pytest.fixture(params=BACKENDS)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        yield Store("sqlite", str(tmp_path / "ledger.sqlite"))
+    if request.param.startswith("sqlite"):
+        yield Store(request.param, str(tmp_path / "ledger.sqlite"))
         return
     run: PgRun = request.getfixturevalue("pg_run")
     schema = run.new_schema()

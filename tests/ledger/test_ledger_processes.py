@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import random
@@ -11,27 +12,42 @@ import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from costroute.ledger import SQLiteLedger
 
 PROCESSES, APPENDS = 4, 500
 
+# The write paths: the inbox folded every 1000 appends (the default), the inbox folded every 7
+# appends (folds of four processes racing each other and the appends), and direct commits.
+MODES = {
+    "inbox": {},
+    "inbox-fold-often": {"fold_every": 7},
+    "direct": {"inbox": False},
+}
 
-def _append_worker(path: str, worker: int, count: int) -> None:
+
+def _append_worker(path: str, worker: int, count: int, kw: dict[str, Any] | None = None) -> None:
     """Child process: its own ledger on the shared file, ``count`` appends."""
     sys.path.insert(0, str(Path(__file__).parent))
     from ledger_data import record
 
-    with SQLiteLedger(path) as ledger:
+    with SQLiteLedger(path, **(kw or {})) as ledger:
         for i in range(count):
             ledger.append(record(request_id=f"w{worker}-{i}", cost="0.001"))
 
 
-def test_four_processes_append_to_one_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_four_processes_append_to_one_file(tmp_path: Path, mode: str) -> None:
     path = str(tmp_path / "shared.sqlite")
     SQLiteLedger(path).close()  # created up front; the next test lets the children race
     ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_append_worker, args=(path, w, APPENDS)) for w in range(PROCESSES)]
+    procs = [
+        ctx.Process(target=_append_worker, args=(path, w, APPENDS, MODES[mode]))
+        for w in range(PROCESSES)
+    ]
     for p in procs:
         p.start()
     for p in procs:
@@ -58,12 +74,12 @@ def test_new_file_created_by_racing_processes(tmp_path: Path) -> None:
 
 
 _CHILD = r"""
-import os, sys
+import json, os, sys
 sys.path.insert(0, sys.argv[3])
 from ledger_data import record
 from costroute.ledger import SQLiteLedger
 
-ledger = SQLiteLedger(sys.argv[1])
+ledger = SQLiteLedger(sys.argv[1], **json.loads(sys.argv[4]))
 prefix = sys.argv[2]
 i = 0
 while True:
@@ -74,7 +90,8 @@ while True:
 """
 
 
-def test_sigkill_never_loses_a_returned_append(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_sigkill_never_loses_a_returned_append(tmp_path: Path, mode: str) -> None:
     path = str(tmp_path / "crash.sqlite")
     here = str(Path(__file__).parent)
     rng = random.Random(20261101)
@@ -82,7 +99,7 @@ def test_sigkill_never_loses_a_returned_append(tmp_path: Path) -> None:
     kills = 0
     for round_ in range(20):
         child = subprocess.Popen(
-            [sys.executable, "-c", _CHILD, path, f"k{round_}", here],
+            [sys.executable, "-c", _CHILD, path, f"k{round_}", here, json.dumps(MODES[mode])],
             stdout=subprocess.PIPE,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )

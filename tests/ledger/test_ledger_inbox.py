@@ -1,0 +1,189 @@
+"""The SQLite ledger's inbox: appends as lines, folded into the tables, nothing ever lost."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from ledger_data import record
+
+from costroute.errors import LedgerError
+from costroute.ledger import SQLiteLedger
+from costroute.ledger import _inbox as inbox_module
+
+D = Decimal
+
+
+def _table_ids(path: Path) -> list[str]:
+    """Request ids in the SQLite table, read by a plain SQL client."""
+    conn = sqlite3.connect(path)
+    try:
+        return [r[0] for r in conn.execute("SELECT request_id FROM calls ORDER BY id")]
+    finally:
+        conn.close()
+
+
+def _inbox(path: Path) -> Path:
+    return Path(str(path) + "-inbox")
+
+
+class Ticks:
+    """An injected monotonic clock."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_an_append_is_a_line_until_folded_and_reads_fold_first(db_path: Path) -> None:
+    with SQLiteLedger(db_path, monotonic=Ticks()) as ledger:
+        ledger.append(record(request_id="a", cost="0.25"))
+        assert _table_ids(db_path) == []  # not in the table yet...
+        assert _inbox(db_path).read_bytes().count(b"\n") == 1  # ...but written
+        assert [r.request_id for r in ledger.records()] == ["a"]  # a read folds first
+        assert _table_ids(db_path) == ["a"]
+        assert _inbox(db_path).stat().st_size == 0
+        ledger.append(record(request_id="b", cost="0.5"))
+        assert ledger.report("2026-11").spend_usd == D("0.75")
+        ledger.append(record(request_id="c", cost="1"))
+        assert ledger.fold() == 1 and ledger.fold() == 0
+        assert _table_ids(db_path) == ["a", "b", "c"]
+
+
+def test_folds_after_fold_every_appends_or_fold_after_s(db_path: Path) -> None:
+    ticks = Ticks()
+    with SQLiteLedger(db_path, fold_every=3, fold_after_s=5.0, monotonic=ticks) as ledger:
+        ledger.append(record(request_id="a"))
+        ledger.append(record(request_id="b"))
+        assert _table_ids(db_path) == []
+        ledger.append(record(request_id="c"))  # the third append folds
+        assert _table_ids(db_path) == ["a", "b", "c"]
+        ledger.append(record(request_id="d"))
+        ticks.now = 4.9
+        ledger.append(record(request_id="e"))
+        assert _table_ids(db_path) == ["a", "b", "c"]
+        ticks.now = 5.0  # five seconds after the last fold: the next append folds
+        ledger.append(record(request_id="f"))
+        assert _table_ids(db_path) == ["a", "b", "c", "d", "e", "f"]
+
+
+def test_close_folds_and_another_opener_folds_what_a_crash_left(db_path: Path) -> None:
+    ledger = SQLiteLedger(db_path, monotonic=Ticks())
+    ledger.append(record(request_id="a"))
+    ledger.close()
+    assert _table_ids(db_path) == ["a"] and _inbox(db_path).stat().st_size == 0
+    # A process that died with lines in the inbox: the next opener folds them.
+    other = SQLiteLedger(db_path, monotonic=Ticks())
+    other.append(record(request_id="b"))
+    left = _inbox(db_path).read_bytes()
+    other._inbox = None  # dies without folding (its descriptor is closed at collection)
+    other.close()
+    assert _table_ids(db_path) == ["a"] and left.count(b"\n") == 1
+    SQLiteLedger(db_path).close()
+    assert _table_ids(db_path) == ["a", "b"]
+
+
+def test_a_refold_after_a_crash_between_commit_and_truncate_stores_once(db_path: Path) -> None:
+    with SQLiteLedger(db_path, monotonic=Ticks()) as ledger:
+        ledger.append(record(request_id="a", cost="0.25"))
+        ledger.append(record(request_id="b", cost="0.5"))
+        lines = _inbox(db_path).read_bytes()
+        assert ledger.fold() == 2
+        with open(_inbox(db_path), "ab") as f:  # as if the truncation never happened
+            f.write(lines)
+        assert ledger.fold() == 2  # read again...
+        assert _table_ids(db_path) == ["a", "b"]  # ...stored once
+        assert ledger.report("2026-11").spend_usd == D("0.75")
+
+
+def test_the_same_id_for_a_different_record_is_kept_under_a_new_id(
+    db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with SQLiteLedger(db_path, monotonic=Ticks()) as ledger:
+        ledger.append(record(request_id="x", cost="0.25"))
+        with pytest.raises(LedgerError) as info:  # caught at once within one process
+            ledger.append(record(request_id="x", cost="0.5"))
+        assert info.value.field == "request_id"
+        ledger.fold()
+        # After a fold (or from another process) it is caught when folded: kept, renamed.
+        with caplog.at_level(logging.WARNING, logger="costroute.ledger"):
+            ledger.append(record(request_id="x", cost="0.5"))
+            records = ledger.records()
+        assert sorted(r.request_id for r in records) == ["x", "x#2"]
+        assert sum(r.cost_usd for r in records) == D("0.75")
+        assert "'x#2'" in caplog.text
+
+
+def test_an_unreadable_line_is_moved_aside_and_the_rest_folded(
+    db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with SQLiteLedger(db_path, monotonic=Ticks()) as ledger:
+        ledger.append(record(request_id="a"))
+        with open(_inbox(db_path), "ab") as f:
+            f.write(b'["half a line, the disk was full"\n')
+        ledger.append(record(request_id="b"))
+        with caplog.at_level(logging.ERROR, logger="costroute.ledger"):
+            assert sorted(r.request_id for r in ledger.records()) == ["a", "b"]
+    rejected = Path(str(db_path) + "-inbox.rejected").read_bytes()
+    assert rejected == b'["half a line, the disk was full"\n'
+    assert "inbox.rejected" in caplog.text
+
+
+def test_a_failed_fold_keeps_the_records_and_reads_say_so(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    ticks = Ticks()
+    ledger = SQLiteLedger(db_path, fold_every=2, monotonic=ticks)
+    real_fold = inbox_module.Inbox.fold
+
+    def broken(self: inbox_module.Inbox, conn: sqlite3.Connection) -> int:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(inbox_module.Inbox, "fold", broken)
+    ledger.append(record(request_id="a"))
+    with caplog.at_level(logging.WARNING, logger="costroute.ledger"):
+        ledger.append(record(request_id="b"))  # its fold fails: logged, the append stands
+    assert "disk I/O error" in caplog.text and "stay in the inbox" in caplog.text
+    with pytest.raises(LedgerError, match="disk I/O error"):
+        ledger.report("2026-11")  # a report without them would be wrong
+    monkeypatch.setattr(inbox_module.Inbox, "fold", real_fold)
+    assert sorted(r.request_id for r in ledger.records()) == ["a", "b"]
+    ledger.close()
+
+
+def test_synchronous_full_and_inbox_false_commit_each_append(tmp_path: Path) -> None:
+    for name, kw in (("full", {"synchronous": "full"}), ("direct", {"inbox": False})):
+        path = tmp_path / f"{name}.sqlite"
+        with SQLiteLedger(path, **kw) as ledger:  # type: ignore[arg-type]
+            ledger.append(record(request_id=name))
+            assert _table_ids(path) == [name]
+            assert "inbox=off" in repr(ledger)
+        assert not _inbox(path).exists()
+
+
+def test_the_inbox_file_is_private(db_path: Path) -> None:
+    SQLiteLedger(db_path).close()
+    assert _inbox(db_path).stat().st_mode & 0o077 == 0
+
+
+def test_records_are_folded_at_interpreter_exit_without_close(db_path: Path) -> None:
+    here = str(Path(__file__).parent)
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[2])\n"
+        "from ledger_data import record\n"
+        "from costroute.ledger import SQLiteLedger\n"
+        "ledger = SQLiteLedger(sys.argv[1])\n"
+        "for i in range(5): ledger.append(record(request_id=f'exit-{i}'))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    subprocess.run([sys.executable, "-c", script, str(db_path), here], check=True, env=env)
+    assert _table_ids(db_path) == [f"exit-{i}" for i in range(5)]
+    assert _inbox(db_path).stat().st_size == 0
