@@ -7,9 +7,11 @@ files in the system temp folder (and a throw-away schema in PostgreSQL).
 Targets: SQLite append median <= 100 µs; report over 100,000 calls <= 1 s; the ledger append
 adds <= 5% to a call. That last one times ``Router.chat`` against the local simulator
 (``Simulator(latency_scale=0)``, so the call is costroute + litellm + loopback HTTP only, the
-worst case for the ratio) without a ledger and with a SQLite file ledger, interleaved call by
-call, and compares the medians. The PostgreSQL append median is measured when ``--postgres``
-(or ``$COSTROUTE_TEST_POSTGRES_URL``) names a server.
+worst case for the ratio) without a ledger, with the default SQLite ledger (appends through the
+inbox) and with ``inbox=False`` (a commit per append), interleaved call by call, and compares
+the medians (``--pairs`` rounds; with 300 the medians move by about 1% from run to run on a
+2-core VM, so the default is 1000). The PostgreSQL append median is measured when
+``--postgres`` (or ``$COSTROUTE_TEST_POSTGRES_URL``) names a server.
 """
 
 from __future__ import annotations
@@ -70,10 +72,29 @@ def make_record(i: int, rng: random.Random, start: dt.datetime, span_s: float) -
     )
 
 
-def bench_append(folder: Path, synchronous: str, n: int) -> dict[str, float]:
-    """Median and p95 of ``append`` in µs on a fresh file."""
-    ledger = SQLiteLedger(folder / f"append-{synchronous}.sqlite", synchronous=synchronous)  # type: ignore[arg-type]
+def bench_append(folder: Path, synchronous: str, n: int, *, inbox: bool = True) -> dict[str, float]:
+    """Median and p95 of ``append`` in µs on a fresh file (folds included where they fall)."""
+    ledger = SQLiteLedger(
+        folder / f"append-{synchronous}-{inbox}.sqlite",
+        synchronous=synchronous,  # type: ignore[arg-type]
+        inbox=inbox,
+    )
     return time_appends(ledger, n)
+
+
+def bench_fold(folder: Path, n: int) -> dict[str, float]:
+    """Seconds to fold ``n`` inbox lines into the tables (paid by one append in ``fold_every``)."""
+    rng = random.Random(3)
+    start = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    ledger = SQLiteLedger(folder / "fold.sqlite", fold_every=n + 1, fold_after_s=1e9)
+    for i in range(n):
+        ledger.append(make_record(i, rng, start, 86400 * 29))
+    t0 = time.perf_counter()
+    moved = ledger.fold()
+    took = time.perf_counter() - t0
+    ledger.close()
+    assert moved == n
+    return {"lines": n, "fold_s": round(took, 4), "per_line_us": round(took / n * 1e6, 1)}
 
 
 def bench_pg_append(url: str, n: int) -> dict[str, Any]:
@@ -98,39 +119,49 @@ sys.stdin.read()  # serve until the parent closes our stdin
 def _share(deps: list[Any], folder: Path, pairs: int, phase: str) -> dict[str, Any]:
     from costroute.router import Router
 
-    ledger = SQLiteLedger(folder / f"calls-{phase}.sqlite")
-    appends: list[float] = []
-    append = ledger.append
+    appends: dict[str, list[float]] = {"sqlite": [], "sqlite_direct": []}
+    ledgers = {
+        "sqlite": SQLiteLedger(folder / f"calls-{phase}.sqlite"),
+        "sqlite_direct": SQLiteLedger(folder / f"calls-{phase}-direct.sqlite", inbox=False),
+    }
+    for name, ledger in ledgers.items():
 
-    def timed(record: CallRecord, append: Any = append, appends: list[float] = appends) -> None:
-        t0 = time.perf_counter_ns()
-        append(record)
-        appends.append((time.perf_counter_ns() - t0) / 1000)
+        def timed(
+            record: CallRecord, append: Any = ledger.append, out: Any = appends[name]
+        ) -> None:
+            t0 = time.perf_counter_ns()
+            append(record)
+            out.append((time.perf_counter_ns() - t0) / 1000)
 
-    ledger.append = timed  # type: ignore[method-assign]
-    routers = {"none": Router(deps, ledger=False), "sqlite": Router(deps, ledger=ledger)}
-    times: dict[str, list[float]] = {"none": [], "sqlite": []}
-    for i in range(-20, pairs):  # 20 warm-up pairs (the first imports litellm)
-        order = ("none", "sqlite") if i % 2 else ("sqlite", "none")
-        for name in order:
+        ledger.append = timed  # type: ignore[method-assign]
+    routers = {"none": Router(deps, ledger=False)}
+    routers |= {name: Router(deps, ledger=ledger) for name, ledger in ledgers.items()}
+    times: dict[str, list[float]] = {name: [] for name in routers}
+    names = list(routers)
+    for i in range(-20, pairs):  # 20 warm-up rounds (the first imports litellm)
+        for name in names[i % 3 :] + names[: i % 3]:  # each router first in turn
             messages = [{"role": "user", "content": f"What is {i} + 17? ({name} {phase})"}]
             t0 = time.perf_counter_ns()
             routers[name].chat(messages=messages)
             if i >= 0:
                 times[name].append((time.perf_counter_ns() - t0) / 1e6)
-    assert len(ledger.records()) == pairs + 20
-    ledger.close()
-    off, on = statistics.median(times["none"]), statistics.median(times["sqlite"])
-    return {
-        "call_median_ms_no_ledger": round(off, 3),
-        "call_median_ms_sqlite_ledger": round(on, 3),
-        "ledger_share_pct": round((on - off) / off * 100, 2),
-        "append_in_call_median_us": round(statistics.median(appends[20:]), 1),
-    }
+    for ledger in ledgers.values():
+        assert len(ledger.records()) == pairs + 20
+        ledger.close()
+    off = statistics.median(times["none"])
+    out: dict[str, Any] = {"call_median_ms_no_ledger": round(off, 3)}
+    for name in ledgers:
+        on = statistics.median(times[name])
+        out[name] = {
+            "call_median_ms": round(on, 3),
+            "ledger_share_pct": round((on - off) / off * 100, 2),
+            "append_in_call_median_us": round(statistics.median(appends[name][20:]), 1),
+        }
+    return out
 
 
 def bench_call_share(folder: Path, pairs: int) -> dict[str, Any]:
-    """``Router.chat`` against the simulator without and with a SQLite ledger, interleaved.
+    """``Router.chat`` against the simulator without and with SQLite ledgers, interleaved.
 
     Twice: with the simulator in another process (as a provider is: remote), then in this
     process (its handler threads then compete with the router for the GIL exactly while the
@@ -229,7 +260,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--appends", type=int, default=3000)
     parser.add_argument("--calls", type=int, default=100_000)
-    parser.add_argument("--pairs", type=int, default=300, help="interleaved call pairs")
+    parser.add_argument("--pairs", type=int, default=1000, help="interleaved call rounds")
     parser.add_argument("--postgres", default=os.environ.get("COSTROUTE_TEST_POSTGRES_URL"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="costroute-bench-") as tmp:
@@ -237,8 +268,10 @@ def main() -> None:
         result = {
             "python": platform.python_version(),
             "sqlite": sqlite3.sqlite_version,
-            "append_normal": bench_append(folder, "normal", args.appends),
+            "append_inbox": bench_append(folder, "normal", args.appends),
+            "append_direct_normal": bench_append(folder, "normal", args.appends, inbox=False),
             "append_full": bench_append(folder, "full", args.appends),
+            "fold_1000_lines": bench_fold(folder, 1000),
             "report_chronological": bench_report(folder, args.calls, chronological=True),
             "report_random_order": bench_report(folder, args.calls, chronological=False),
             "append_postgres": bench_pg_append(args.postgres, args.appends)

@@ -112,6 +112,10 @@ class Inbox:
         """Whether the file holds lines not folded yet (one ``fstat``)."""
         return os.fstat(self._live()).st_size > 0
 
+    @property
+    def closed(self) -> bool:
+        return self._fd is None
+
     def close(self) -> None:
         self._fd = None
         self._closer()  # closes the descriptor once

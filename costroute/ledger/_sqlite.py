@@ -79,7 +79,7 @@ class SQLiteLedger(Ledger):
         busy_timeout_s: float = 30.0,
         clock: Callable[[], dt.datetime] = _utc_now,
         inbox: bool = True,
-        fold_every: int = 1000,
+        fold_every: int = 256,
         fold_after_s: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -126,8 +126,11 @@ class SQLiteLedger(Ledger):
                 self.close()
                 raise self._error("open", exc) from exc
             self._inbox = box
-            # Fold what is left when the interpreter exits (if this object still lives then).
-            weakref.finalize(self, _fold_at_exit, weakref.ref(self))
+            # Fold what is left when this object is collected or the interpreter exits, if it
+            # was not closed (the callback holds the write side, never the ledger itself).
+            self._last_fold_on_exit = weakref.finalize(
+                self, _fold_left, self._wlock, self._writer, box
+            )
 
     def __repr__(self) -> str:
         inbox = "on" if self._inbox is not None else "off"
@@ -376,10 +379,22 @@ class SQLiteLedger(Ledger):
                     self._reader = None
 
 
-def _fold_at_exit(ref: weakref.ReferenceType[SQLiteLedger]) -> None:
-    ledger = ref()
-    if ledger is not None:
-        ledger.close()
+def _fold_left(lock: threading.Lock, conn: sqlite3.Connection, inbox: Inbox) -> None:
+    """Fold a ledger's inbox that was never closed, then close the inbox (at most once)."""
+    with lock:
+        if inbox.closed:
+            return
+        try:
+            inbox.fold(conn)
+        except (OSError, sqlite3.Error) as exc:
+            log.warning(
+                "costroute: could not fold the ledger inbox %s (%s); its records stay there for"
+                " the next process that opens the ledger",
+                inbox.path,
+                exc,
+            )
+        finally:
+            inbox.close()
 
 
 def _when_free(step: Callable[[], object], tries: int = 8) -> None:

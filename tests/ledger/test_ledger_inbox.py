@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sqlite3
@@ -75,20 +76,37 @@ def test_folds_after_fold_every_appends_or_fold_after_s(db_path: Path) -> None:
         assert _table_ids(db_path) == ["a", "b", "c", "d", "e", "f"]
 
 
-def test_close_folds_and_another_opener_folds_what_a_crash_left(db_path: Path) -> None:
+def _run_child(db_path: Path, body: str) -> None:
+    """Run ``body`` in a new interpreter with ``ledger`` open on ``db_path``."""
+    script = (
+        "import os, sys; sys.path.insert(0, sys.argv[2])\n"
+        "from ledger_data import record\n"
+        "from costroute.ledger import SQLiteLedger\n"
+        "ledger = SQLiteLedger(sys.argv[1])\n" + body
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    here = str(Path(__file__).parent)
+    subprocess.run([sys.executable, "-c", script, str(db_path), here], check=True, env=env)
+
+
+def test_close_folds_and_the_next_opener_folds_what_a_crash_left(db_path: Path) -> None:
     ledger = SQLiteLedger(db_path, monotonic=Ticks())
     ledger.append(record(request_id="a"))
     ledger.close()
     assert _table_ids(db_path) == ["a"] and _inbox(db_path).stat().st_size == 0
-    # A process that died with lines in the inbox: the next opener folds them.
-    other = SQLiteLedger(db_path, monotonic=Ticks())
-    other.append(record(request_id="b"))
-    left = _inbox(db_path).read_bytes()
-    other._inbox = None  # dies without folding (its descriptor is closed at collection)
-    other.close()
-    assert _table_ids(db_path) == ["a"] and left.count(b"\n") == 1
+    # A process that dies with lines in its inbox (os._exit runs no finalizer, like a crash).
+    _run_child(db_path, "ledger.append(record(request_id='b'))\nos._exit(0)\n")
+    assert _table_ids(db_path) == ["a"] and _inbox(db_path).read_bytes().count(b"\n") == 1
     SQLiteLedger(db_path).close()
     assert _table_ids(db_path) == ["a", "b"]
+
+
+def test_a_ledger_collected_without_close_folds_its_inbox(db_path: Path) -> None:
+    ledger = SQLiteLedger(db_path, monotonic=Ticks())
+    ledger.append(record(request_id="a"))
+    del ledger
+    gc.collect()
+    assert _table_ids(db_path) == ["a"] and _inbox(db_path).stat().st_size == 0
 
 
 def test_a_refold_after_a_crash_between_commit_and_truncate_stores_once(db_path: Path) -> None:
@@ -175,15 +193,6 @@ def test_the_inbox_file_is_private(db_path: Path) -> None:
 
 
 def test_records_are_folded_at_interpreter_exit_without_close(db_path: Path) -> None:
-    here = str(Path(__file__).parent)
-    script = (
-        "import sys; sys.path.insert(0, sys.argv[2])\n"
-        "from ledger_data import record\n"
-        "from costroute.ledger import SQLiteLedger\n"
-        "ledger = SQLiteLedger(sys.argv[1])\n"
-        "for i in range(5): ledger.append(record(request_id=f'exit-{i}'))\n"
-    )
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    subprocess.run([sys.executable, "-c", script, str(db_path), here], check=True, env=env)
+    _run_child(db_path, "for i in range(5): ledger.append(record(request_id=f'exit-{i}'))\n")
     assert _table_ids(db_path) == [f"exit-{i}" for i in range(5)]
     assert _inbox(db_path).stat().st_size == 0
