@@ -64,8 +64,21 @@ class Inbox:
     def __init__(self, path: str) -> None:
         self.path = path
         self.rejected_path = path + ".rejected"
-        self._fd: int | None = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._fd: int | None = None
+        self._closer: weakref.finalize | None = None  # type: ignore[type-arg]
+        self._open()
+        _LIVE.add(self)
+
+    def _open(self) -> None:
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         self._closer = weakref.finalize(self, os.close, self._fd)  # also when never closed
+
+    def _reopen_in_child(self) -> None:
+        """After fork: a descriptor of our own (flock locks belong to the open file, which the
+        child would otherwise share with its parent, so one's unlock would free the other)."""
+        if self._fd is not None and self._closer is not None:
+            self._closer()
+            self._open()
 
     def write(self, row: Sequence[Any]) -> None:
         """Append one record's row as one line: ``call_row`` then ``attempt_values`` (the fold
@@ -118,7 +131,8 @@ class Inbox:
 
     def close(self) -> None:
         self._fd = None
-        self._closer()  # closes the descriptor once
+        if self._closer is not None:
+            self._closer()  # closes the descriptor once
 
     def _live(self) -> int:
         if self._fd is None:
@@ -137,6 +151,18 @@ class Inbox:
             len(lines),
             self.rejected_path,
         )
+
+
+_LIVE: weakref.WeakSet[Inbox] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for inbox in list(_LIVE):
+        inbox._reopen_in_child()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _read_all(fd: int) -> bytes:

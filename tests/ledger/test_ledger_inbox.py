@@ -196,3 +196,26 @@ def test_records_are_folded_at_interpreter_exit_without_close(db_path: Path) -> 
     _run_child(db_path, "for i in range(5): ledger.append(record(request_id=f'exit-{i}'))\n")
     assert _table_ids(db_path) == [f"exit-{i}" for i in range(5)]
     assert _inbox(db_path).stat().st_size == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_gets_an_inbox_descriptor_of_its_own(db_path: Path) -> None:
+    """flock locks belong to the open file: a child sharing its parent's could unlock it."""
+    import fcntl
+
+    with SQLiteLedger(db_path) as ledger:
+        box = ledger._inbox
+        assert box is not None and box._fd is not None
+        fcntl.flock(box._fd, fcntl.LOCK_SH)  # the parent is writing a line
+        pid = os.fork()
+        if pid == 0:  # the child: its exclusive lock must wait for the parent's shared one
+            code = 1
+            try:
+                assert box._fd is not None
+                fcntl.flock(box._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                code = 0
+            os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        fcntl.flock(box._fd, fcntl.LOCK_UN)
+        assert os.waitstatus_to_exitcode(status) == 0
