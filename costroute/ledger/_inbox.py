@@ -18,8 +18,9 @@ Protocol, for any number of threads and processes on one file ``<ledger>-inbox``
   SQLite: the next fold finds each one by request id, identical, and skips it (so appending the
   same record twice stores it once). A record whose request id is already taken by a different
   record is stored under ``<request id>#2`` (``#3`` ...) and logged: never dropped.
-* A line that does not parse (a short write on a full disk) is moved, as it is, to
-  ``<ledger>-inbox.rejected`` and logged: never dropped either.
+* A line that does not parse (a write cut short on a full disk) is moved, as it is, to
+  ``<ledger>-inbox.rejected`` and logged: never dropped either. Every record is written with a
+  newline before and after it, so such a fragment never runs into the next record.
 """
 
 from __future__ import annotations
@@ -83,7 +84,9 @@ class Inbox:
     def write(self, row: Sequence[Any]) -> None:
         """Append one record's row as one line: ``call_row`` then ``attempt_values`` (the fold
         encodes those as ``attempts_json``: one JSON encoding on the call's path, not two)."""
-        line = (_encode(row) + "\n").encode("utf-8")
+        # A newline before and after: a line some failed write cut short (a full disk) is then
+        # ended by the next one, so it never swallows a record written later.
+        line = ("\n" + _encode(row) + "\n").encode("utf-8")
         fd = self._live()
         fcntl.flock(fd, fcntl.LOCK_SH)
         try:
@@ -120,10 +123,6 @@ class Inbox:
             return len(rows)
         finally:
             os.close(fd)  # closing releases the lock
-
-    def pending(self) -> bool:
-        """Whether the file holds lines not folded yet (one ``fstat``)."""
-        return os.fstat(self._live()).st_size > 0
 
     @property
     def closed(self) -> bool:
