@@ -224,3 +224,45 @@ def test_a_forked_child_gets_an_inbox_descriptor_of_its_own(db_path: Path) -> No
         _, status = os.waitpid(pid, 0)
         fcntl.flock(box._fd, fcntl.LOCK_UN)
         assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_threads_and_two_ledgers_on_one_file_lose_nothing(db_path: Path) -> None:
+    """8 threads on two ledger objects of one file, folding every 5 appends, while a reader
+    reports: every record is stored once and the spend is exact."""
+    import threading
+
+    ledgers = [SQLiteLedger(db_path, fold_every=5), SQLiteLedger(db_path, fold_every=5)]
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def writer(k: int) -> None:
+        try:
+            for i in range(200):
+                ledgers[k % 2].append(record(request_id=f"t{k}-{i}", cost="0.001"))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    def reader() -> None:
+        try:
+            while not stop.is_set():
+                ledgers[0].report("2026-11")
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(8)]
+    watcher = threading.Thread(target=reader)
+    watcher.start()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stop.set()
+    watcher.join()
+    assert errors == []
+    for ledger in ledgers:
+        ledger.close()
+    with SQLiteLedger(db_path) as ledger:
+        ids = [r.request_id for r in ledger.records()]
+        assert len(ids) == len(set(ids)) == 1600
+        assert ledger.report("2026-11").spend_usd == D("1.600")
+    assert _inbox(db_path).stat().st_size == 0
