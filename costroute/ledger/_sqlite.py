@@ -115,6 +115,7 @@ class SQLiteLedger(Ledger):
         self._monotonic = monotonic
         self._unfolded: set[str] = set()  # request ids this object wrote since its last fold
         self._last_fold = monotonic()
+        self._since_fold = 0  # appends since the last fold attempt (a failed one counts too)
         if inbox and HAS_FLOCK and not self._memory and synchronous == "normal":
             box: Inbox | None = None
             try:
@@ -230,8 +231,9 @@ class SQLiteLedger(Ledger):
             except OSError as exc:
                 raise self._error("write to", exc) from exc
             self._unfolded.add(record.request_id)
+            self._since_fold += 1
             if (
-                len(self._unfolded) >= self._fold_every
+                self._since_fold >= self._fold_every
                 or self._monotonic() - self._last_fold >= self._fold_after_s
             ):
                 try:
@@ -251,6 +253,7 @@ class SQLiteLedger(Ledger):
     def _fold(self, conn: sqlite3.Connection, inbox: Inbox) -> int:
         """Fold under the write lock; a failure keeps the lines and raises LedgerError."""
         self._last_fold = self._monotonic()
+        self._since_fold = 0
         try:
             moved = inbox.fold(conn)
         except (OSError, sqlite3.Error) as exc:

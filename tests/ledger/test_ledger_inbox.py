@@ -174,11 +174,15 @@ def test_a_failed_fold_keeps_the_records_and_reads_say_so(
     ledger.append(record(request_id="a"))
     with caplog.at_level(logging.WARNING, logger="costroute.ledger"):
         ledger.append(record(request_id="b"))  # its fold fails: logged, the append stands
-    assert "disk I/O error" in caplog.text and "stay in the inbox" in caplog.text
+        assert caplog.text.count("stay in the inbox") == 1 and "disk I/O error" in caplog.text
+        ledger.append(record(request_id="c"))  # no new attempt on every append...
+        assert caplog.text.count("stay in the inbox") == 1
+        ledger.append(record(request_id="d"))  # ...but again after fold_every more
+        assert caplog.text.count("stay in the inbox") == 2
     with pytest.raises(LedgerError, match="disk I/O error"):
         ledger.report("2026-11")  # a report without them would be wrong
     monkeypatch.setattr(inbox_module.Inbox, "fold", real_fold)
-    assert sorted(r.request_id for r in ledger.records()) == ["a", "b"]
+    assert sorted(r.request_id for r in ledger.records()) == ["a", "b", "c", "d"]
     ledger.close()
 
 
