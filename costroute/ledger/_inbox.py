@@ -96,19 +96,26 @@ class Inbox:
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
 
-    def fold(self, conn: sqlite3.Connection) -> int:
+    def fold(self, conn: sqlite3.Connection, *, wait: bool = True) -> int | None:
         """Move every line into SQLite through ``conn`` (autocommit mode); return how many.
 
-        Raises ``sqlite3.Error`` or ``OSError`` with the lines still in the file.
+        ``wait=False`` (a fold on a call's path) gives up at once, returning ``None``, when
+        another fold holds the inbox (it takes our lines too) or another writer holds the
+        database; the lines wait for the next fold. Raises ``sqlite3.Error`` or ``OSError``
+        with the lines still in the file.
         """
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return None
             data = _read_all(fd)
             if not data:
                 return 0
             rows, bad = _parse(data)
-            conn.execute("BEGIN IMMEDIATE")
+            if not _begin(conn, wait):
+                return None
             try:
                 for row in rows:
                     _insert(conn, row)
@@ -162,6 +169,24 @@ def _after_fork_in_child() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _begin(conn: sqlite3.Connection, wait: bool) -> bool:
+    """``BEGIN IMMEDIATE``; without ``wait``, False at once when another writer holds the file."""
+    if wait:
+        conn.execute("BEGIN IMMEDIATE")
+        return True
+    (waited,) = conn.execute("PRAGMA busy_timeout").fetchone()
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        return True
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            return False
+        raise
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(waited)}")
 
 
 def _read_all(fd: int) -> bytes:

@@ -236,8 +236,8 @@ class SQLiteLedger(Ledger):
                 self._since_fold >= self._fold_every
                 or self._monotonic() - self._last_fold >= self._fold_after_s
             ):
-                try:
-                    self._fold(conn, inbox)
+                try:  # never waits: when another fold or writer is busy, fold later
+                    self._fold(conn, inbox, wait=False)
                 except LedgerError as exc:  # the record is safe in the inbox; fold later
                     log.warning("costroute: %s The records stay in the inbox.", exc)
 
@@ -250,14 +250,18 @@ class SQLiteLedger(Ledger):
             conn = self._live(self._writer)
             return 0 if self._inbox is None else self._fold(conn, self._inbox)
 
-    def _fold(self, conn: sqlite3.Connection, inbox: Inbox) -> int:
-        """Fold under the write lock; a failure keeps the lines and raises LedgerError."""
+    def _fold(self, conn: sqlite3.Connection, inbox: Inbox, *, wait: bool = True) -> int:
+        """Fold under the write lock; a failure keeps the lines and raises LedgerError.
+
+        ``wait=False`` returns 0 without folding when another fold or writer is busy."""
         self._last_fold = self._monotonic()
         self._since_fold = 0
         try:
-            moved = inbox.fold(conn)
+            moved = inbox.fold(conn, wait=wait)
         except (OSError, sqlite3.Error) as exc:
             raise self._error("fold the inbox into", exc) from exc
+        if moved is None:
+            return 0
         self._unfolded.clear()
         return moved
 

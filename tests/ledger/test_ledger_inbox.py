@@ -167,7 +167,7 @@ def test_a_failed_fold_keeps_the_records_and_reads_say_so(
     ledger = SQLiteLedger(db_path, fold_every=2, monotonic=ticks)
     real_fold = inbox_module.Inbox.fold
 
-    def broken(self: inbox_module.Inbox, conn: sqlite3.Connection) -> int:
+    def broken(self: inbox_module.Inbox, conn: sqlite3.Connection, wait: bool = True) -> int:
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr(inbox_module.Inbox, "fold", broken)
@@ -270,3 +270,43 @@ def test_threads_and_two_ledgers_on_one_file_lose_nothing(db_path: Path) -> None
         assert len(ids) == len(set(ids)) == 1600
         assert ledger.report("2026-11").spend_usd == D("1.600")
     assert _inbox(db_path).stat().st_size == 0
+
+
+def test_a_fold_on_a_calls_path_never_waits_for_the_inbox(db_path: Path) -> None:
+    """While another process holds the inbox (here: in the middle of writing its own line), an
+    append that is due to fold writes its line and returns without folding."""
+    import fcntl
+    import threading
+
+    with SQLiteLedger(db_path, fold_every=1) as ledger:
+        other = os.open(_inbox(db_path), os.O_WRONLY | os.O_APPEND)
+        fcntl.flock(other, fcntl.LOCK_SH)  # another writer's lock: a fold would wait for it
+        # Only a safety net: should a regression make the fold wait, the lock goes after 10 s
+        # and the assertion below fails instead of the test hanging.
+        release = threading.Timer(10.0, fcntl.flock, (other, fcntl.LOCK_UN))
+        release.start()
+        try:
+            ledger.append(record(request_id="a"))
+            assert _table_ids(db_path) == [] and _lines(db_path) == 1
+        finally:
+            release.cancel()
+            fcntl.flock(other, fcntl.LOCK_UN)
+            os.close(other)
+        assert [r.request_id for r in ledger.records()] == ["a"]  # a read waits, and folds
+
+
+def test_a_fold_on_a_calls_path_never_waits_for_another_writer(
+    db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with SQLiteLedger(db_path, fold_every=1, busy_timeout_s=0.5) as ledger:
+        other = sqlite3.connect(db_path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another process writing (an import, say)
+        with caplog.at_level(logging.WARNING, logger="costroute.ledger"):
+            ledger.append(record(request_id="a"))  # no fold now, and no 0.5 s wait either
+        assert caplog.text == ""  # a fold that had waited would have failed and said so
+        assert _lines(db_path) == 1
+        other.execute("COMMIT")
+        other.close()
+        assert [r.request_id for r in ledger.records()] == ["a"]
+        assert ledger._writer is not None
+        assert ledger._writer.execute("PRAGMA busy_timeout").fetchone() == (500,)
