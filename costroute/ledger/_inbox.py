@@ -1,7 +1,7 @@
 """The SQLite ledger's inbox: on a call's path, an append is one line written to a side file.
 
 Why: right after a provider call (the process has been waiting on the network, its caches are
-cold) an SQLite commit costs about 90-130 µs on a small virtual machine: a table page and two
+cold) an SQLite commit costs about 95-160 µs on a small virtual machine: a table page and two
 index pages framed into the WAL and six lock calls. Writing one line costs about 15 µs. The line
 is exactly as durable as a WAL commit with ``synchronous=NORMAL``: once ``write(2)`` returns the
 kernel holds it, so no crash of the process (``SIGKILL`` included) can lose it; a power loss can
