@@ -18,8 +18,9 @@ Protocol, for any number of threads and processes on one file ``<ledger>-inbox``
   SQLite: the next fold finds each one by request id, identical, and skips it (so appending the
   same record twice stores it once). A record whose request id is already taken by a different
   record is stored under ``<request id>#2`` (``#3`` ...) and logged: never dropped.
-* A line that does not parse (a write cut short on a full disk) is moved, as it is, to
-  ``<ledger>-inbox.rejected`` and logged: never dropped either. Every record is written with a
+* A line that does not parse (a write cut short on a full disk), or parses into no valid record,
+  is moved, as it is, to ``<ledger>-inbox.rejected`` and logged: never dropped either, and never
+  in the way of the other records. Every record is written with a
   newline before and after it, so such a fragment never runs into the next record.
 """
 
@@ -117,8 +118,11 @@ class Inbox:
             if not _begin(conn, wait):
                 return None
             try:
-                for row in rows:
-                    _insert(conn, row)
+                for raw, row in rows:
+                    try:
+                        _insert(conn, row)
+                    except (sqlite3.IntegrityError, sqlite3.InterfaceError):
+                        bad.append(raw)  # parses, yet no valid record: aside, not in the way
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
@@ -152,8 +156,8 @@ class Inbox:
         finally:
             os.close(fd)
         log.error(
-            "costroute: %d unreadable line(s) of the ledger inbox moved to %s (a short write,"
-            " e.g. on a full disk); they are kept there as they were",
+            "costroute: %d line(s) of the ledger inbox hold no valid record (a write cut short,"
+            " e.g. on a full disk, or an edited file): moved to %s, kept there as they were",
             len(lines),
             self.rejected_path,
         )
@@ -198,23 +202,22 @@ def _read_all(fd: int) -> bytes:
     return b"".join(chunks)
 
 
-def _parse(data: bytes) -> tuple[list[list[Any]], list[bytes]]:
-    """The rows of the complete, well-formed lines; the rest as raw bytes."""
-    rows: list[list[Any]] = []
+def _parse(data: bytes) -> tuple[list[tuple[bytes, list[Any]]], list[bytes]]:
+    """Each complete, well-formed line with its row; the other lines as they were."""
+    rows: list[tuple[bytes, list[Any]]] = []
     bad: list[bytes] = []
     for line in data.split(b"\n"):
         if not line:
             continue
         try:
             row = json.loads(line)
-        except ValueError:
+            if not isinstance(row, list) or len(row) != _ROW_COLUMNS:
+                raise ValueError("not a ledger row")
+            row[-1] = encode_attempt_values(row[-1])
+        except (ValueError, TypeError):
             bad.append(line)
             continue
-        if isinstance(row, list) and len(row) == _ROW_COLUMNS:
-            row[-1] = encode_attempt_values(row[-1])
-            rows.append(row)
-        else:
-            bad.append(line)
+        rows.append((line, row))
     return rows, bad
 
 
@@ -223,8 +226,9 @@ def _insert(conn: sqlite3.Connection, row: list[Any]) -> None:
     try:
         conn.execute(INSERT_CALL_WITH_ATTEMPTS, row)
         return
-    except sqlite3.IntegrityError:
-        pass
+    except sqlite3.IntegrityError as exc:
+        if "request_id" not in str(exc):  # NOT NULL, CHECK...: not a clash of ids
+            raise
     request_id = row[_REQUEST_ID]
     found = conn.execute(_SAME_ROW, (request_id,)).fetchone()
     if found is not None and list(found) == row:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import logging
 import os
 import sqlite3
@@ -17,6 +18,7 @@ from ledger_data import record
 from costroute.errors import LedgerError
 from costroute.ledger import SQLiteLedger
 from costroute.ledger import _inbox as inbox_module
+from costroute.ledger._codec import CALL_COLUMNS
 
 D = Decimal
 
@@ -157,7 +159,27 @@ def test_an_unreadable_line_is_moved_aside_and_the_rest_folded(
             assert sorted(r.request_id for r in ledger.records()) == ["a", "b"]
     rejected = Path(str(db_path) + "-inbox.rejected").read_bytes()
     assert rejected == b'["half a line, the disk was full"\n'
-    assert "inbox.rejected" in caplog.text
+    assert "inbox.rejected" in caplog.text and "no valid record" in caplog.text
+
+
+def test_a_line_that_parses_into_no_valid_record_never_blocks_the_others(
+    db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A row with the right shape that SQLite refuses (here: no policy) is moved aside; the
+    fold commits every other record instead of failing on it again and again."""
+    with SQLiteLedger(db_path, monotonic=Ticks()) as ledger:
+        ledger.append(record(request_id="a"))
+        row = json.loads(_inbox(db_path).read_bytes().strip())
+        row[CALL_COLUMNS.index("request_id")] = "poison"
+        row[CALL_COLUMNS.index("policy")] = None  # NOT NULL in the schema
+        poison = json.dumps(row).encode()
+        with open(_inbox(db_path), "ab") as f:
+            f.write(b"\n" + poison + b"\n")
+        ledger.append(record(request_id="b"))
+        with caplog.at_level(logging.ERROR, logger="costroute.ledger"):
+            assert sorted(r.request_id for r in ledger.records()) == ["a", "b"]
+    assert Path(str(db_path) + "-inbox.rejected").read_bytes() == poison + b"\n"
+    assert "no valid record" in caplog.text
 
 
 def test_a_failed_fold_keeps_the_records_and_reads_say_so(
