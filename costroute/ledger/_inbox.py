@@ -98,7 +98,8 @@ class Inbox:
             fcntl.flock(fd, fcntl.LOCK_UN)
 
     def fold(self, conn: sqlite3.Connection, *, wait: bool = True) -> int | None:
-        """Move every line into SQLite through ``conn`` (autocommit mode); return how many.
+        """Move every line into SQLite through ``conn`` (autocommit mode); return how many
+        records are now stored (found already stored after a crash included).
 
         ``wait=False`` (a fold on a call's path) gives up at once, returning ``None``, when
         another fold holds the inbox (it takes our lines too) or another writer holds the
@@ -117,10 +118,12 @@ class Inbox:
             rows, bad = _parse(data)
             if not _begin(conn, wait):
                 return None
+            stored = 0
             try:
                 for raw, row in rows:
                     try:
                         _insert(conn, row)
+                        stored += 1
                     except (sqlite3.IntegrityError, sqlite3.InterfaceError):
                         bad.append(raw)  # parses, yet no valid record: aside, not in the way
                 conn.execute("COMMIT")
@@ -131,7 +134,7 @@ class Inbox:
             if bad:
                 self._reject(bad)
             os.ftruncate(fd, 0)
-            return len(rows)
+            return stored
         finally:
             os.close(fd)  # closing releases the lock
 
