@@ -27,7 +27,6 @@ __all__ = [
     "insert_params",
     "insert_sql",
     "key_sql",
-    "latencies",
 ]
 
 # Every column of SQLite's but the picodollar ones (NUMERIC sums exactly).
@@ -152,16 +151,3 @@ def aggregate(
             retries=int(rt or 0),
         )
     return tallies
-
-
-def latencies(conn: Connection, key: Filter, where: Filter) -> dict[Any, list[float]]:
-    """Latencies of the calls that answered, per group key (unsorted)."""
-    expr, key_params = key
-    cond, cond_params = where
-    out: dict[Any, list[float]] = {}
-    for k, ms in conn.execute(
-        f"SELECT {expr}, latency_ms FROM calls WHERE ({cond}) AND status = 'ok'",
-        [*key_params, *cond_params],
-    ):
-        out.setdefault(k, []).append(ms)
-    return out

@@ -16,13 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from costroute.errors import LedgerError
-from costroute.ledger._base import Ledger, assemble
-from costroute.ledger._codec import ATTEMPT_COLUMNS, record_from_rows
-from costroute.ledger._periods import month_period, parse_group, spent_filter
 from costroute.ledger._pg_conn import Pool, redact, split_url
 from costroute.ledger._pg_query import (
     PG_SELECT_CALLS,
@@ -30,12 +26,11 @@ from costroute.ledger._pg_query import (
     insert_params,
     insert_sql,
     key_sql,
-    latencies,
 )
 from costroute.ledger._pg_schema import ensure_pg_schema
+from costroute.ledger._query import Filter
 from costroute.ledger._record import CallRecord
-from costroute.ledger._report import SavingsReport
-from costroute.ledger._sqlite import _utc_now
+from costroute.ledger._sql import SQLLedger, utc_now
 
 if TYPE_CHECKING:
     from psycopg import Connection
@@ -47,7 +42,7 @@ T = TypeVar("T")
 DEFAULT_SCHEMA = "costroute"
 
 
-class PostgresLedger(Ledger):
+class PostgresLedger(SQLLedger):
     """A ledger in the PostgreSQL database ``url`` names, in the schema ``schema``.
 
     ``url`` is a libpq URL (``postgresql://user:password@host:5432/dbname``, any libpq option
@@ -57,6 +52,16 @@ class PostgresLedger(Ledger):
     with its password masked. ``connect_timeout_s`` bounds each connection attempt.
     """
 
+    _MARK = "%s"
+    _TRUE = "TRUE"
+    _SELECT_CALLS = PG_SELECT_CALLS
+    _key_sql = staticmethod(key_sql)
+    _aggregate = staticmethod(aggregate)
+
+    @staticmethod
+    def _tag_condition(key: str, value: str) -> Filter:
+        return "tags ->> %s = %s", [key, value]
+
     def __init__(
         self,
         url: str,
@@ -64,7 +69,7 @@ class PostgresLedger(Ledger):
         schema: str | None = None,
         pool_size: int = 4,
         connect_timeout_s: float = 10.0,
-        clock: Callable[[], dt.datetime] = _utc_now,
+        clock: Callable[[], dt.datetime] = utc_now,
         field: str = "ledger",
     ) -> None:
         conninfo, url_schema = split_url(url, field)
@@ -193,67 +198,6 @@ class PostgresLedger(Ledger):
                         raise self._error("write to", exc) from exc
                 except psycopg.Error as exc:
                     raise self._error("write to", exc) from exc
-
-    # -- reads ---------------------------------------------------------------------------------
-
-    def report(
-        self, month: str | None = None, group_by: str | None = None, tz: str = "UTC"
-    ) -> SavingsReport:
-        """The savings report of ``month`` in ``tz``, optionally grouped (see :class:`Ledger`)."""
-        kind, tag_key = parse_group(group_by)
-        period = month_period(month, tz, self._clock())
-        where = ("ts >= %s AND ts < %s", [period.start_us, period.end_us])
-        key = key_sql(kind, tag_key, period)
-
-        def work(conn: Connection) -> SavingsReport:
-            cells = aggregate(conn, [key, key_sql("day", None, period)], where)
-            return assemble(period, group_by, cells, latencies(conn, key, where))
-
-        return self._read(work)
-
-    def spent(
-        self,
-        since: dt.datetime,
-        until: dt.datetime | None = None,
-        *,
-        user: str | None = None,
-        tenant: str | None = None,
-        tag: tuple[str, str] | None = None,
-    ) -> Decimal:
-        """Settled spend (exact USD) in ``[since, until)``, every status included."""
-        where = spent_filter(
-            since,
-            until,
-            user,
-            tenant,
-            tag,
-            mark="%s",
-            tag_condition=lambda key, value: ("tags ->> %s = %s", [key, value]),
-        )
-        found = self._read(lambda conn: aggregate(conn, [], where))
-        return found[()].spend if found else Decimal(0)
-
-    def records(self, month: str | None = None, *, tz: str = "UTC") -> list[CallRecord]:
-        """Every record (of ``month`` in ``tz`` if given), oldest first, attempts included."""
-        where, params = "TRUE", []
-        if month is not None:
-            period = month_period(month, tz, self._clock())
-            where, params = "ts >= %s AND ts < %s", [period.start_us, period.end_us]
-
-        def work(conn: Connection) -> list[CallRecord]:
-            calls = conn.execute(
-                f"SELECT {PG_SELECT_CALLS} FROM calls WHERE {where} ORDER BY ts, id", params
-            ).fetchall()
-            attempts: dict[int, list[Any]] = {}
-            for row in conn.execute(
-                f"SELECT {', '.join(ATTEMPT_COLUMNS)} FROM attempts WHERE call_id IN"
-                f" (SELECT id FROM calls WHERE {where}) ORDER BY call_id, idx",
-                params,
-            ):
-                attempts.setdefault(row[0], []).append(row)
-            return [record_from_rows(row, attempts.get(row[0], ())) for row in calls]
-
-        return self._read(work)
 
     def close(self) -> None:
         """Close the pool's connections (idempotent); the ledger refuses calls afterwards."""

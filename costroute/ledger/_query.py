@@ -4,7 +4,7 @@ One grouped query per report (by the group key and the day of the month) gives e
 integer picodollar sum. Amounts without an exact picodollar value (more
 than 12 decimals), and every amount when an ``int64`` sum would overflow (over $9.2M in one
 group), are summed from their Decimal text in Python instead. Latencies are fetched per group
-and their percentiles taken in Python.
+(``_sql.latencies``, shared with PostgreSQL) and their percentiles taken in Python.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from costroute.ledger._money import exact, from_text
 from costroute.ledger._periods import Period
 from costroute.ledger._report import Tally
 
-__all__ = ["Filter", "aggregate", "day_sql", "key_sql", "latencies"]
+__all__ = ["Filter", "aggregate", "day_sql", "key_sql"]
 
 Filter = tuple[str, list[Any]]  # a SQL boolean expression over ``calls`` and its parameters
 
@@ -120,19 +120,6 @@ def aggregate(
     if inexact:
         _add_text_sums(conn, tallies, select, width, params, cond, every_row)
     return tallies
-
-
-def latencies(conn: sqlite3.Connection, key: Filter, where: Filter) -> dict[Any, list[float]]:
-    """Latencies of the calls that answered, per group key (unsorted)."""
-    expr, key_params = key
-    cond, cond_params = where
-    out: dict[Any, list[float]] = {}
-    for k, ms in conn.execute(
-        f"SELECT {expr}, latency_ms FROM calls WHERE ({cond}) AND status = 'ok'",
-        [*key_params, *cond_params],
-    ):
-        out.setdefault(k, []).append(ms)
-    return out
 
 
 def _add_text_sums(

@@ -22,42 +22,34 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from decimal import Decimal
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal, TypeVar
 
 from costroute.errors import InvalidRequestError, LedgerError
-from costroute.ledger._base import Ledger, assemble
 from costroute.ledger._codec import (
-    ATTEMPT_COLUMNS,
     CALL_COLUMNS,
     INSERT_CALL_WITH_ATTEMPTS,
     attempt_values,
     attempts_json,
     call_row,
-    record_from_rows,
 )
 from costroute.ledger._inbox import HAS_FLOCK, Inbox
-from costroute.ledger._periods import month_period, parse_group, spent_filter
-from costroute.ledger._query import Filter, aggregate, key_sql, latencies
+from costroute.ledger._query import Filter, aggregate, key_sql
 from costroute.ledger._record import CallRecord
-from costroute.ledger._report import SavingsReport
 from costroute.ledger._schema import ensure_schema
+from costroute.ledger._sql import SQLLedger, utc_now
 
 __all__ = ["SQLiteLedger"]
+
+T = TypeVar("T")
 
 log = logging.getLogger("costroute.ledger")
 
 Synchronous = Literal["normal", "full"]
 
 
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-class SQLiteLedger(Ledger):
+class SQLiteLedger(SQLLedger):
     """A ledger in the SQLite file ``path`` (``":memory:"`` for a throw-away one).
 
     The folder must exist. ``synchronous`` is ``"normal"`` (durable across process crashes) or
@@ -71,13 +63,23 @@ class SQLiteLedger(Ledger):
     is folded; :meth:`fold` does it at once. ``monotonic`` is the clock of ``fold_after_s``.
     """
 
+    _MARK = "?"
+    _TRUE = "1"
+    _SELECT_CALLS = f"id, {', '.join(CALL_COLUMNS)}"
+    _key_sql = staticmethod(key_sql)
+    _aggregate = staticmethod(aggregate)
+
+    @staticmethod
+    def _tag_condition(key: str, value: str) -> Filter:
+        return "json_extract(tags, ?) = ?", [f'$."{key}"', value]
+
     def __init__(
         self,
         path: str | os.PathLike[str],
         *,
         synchronous: Synchronous = "normal",
         busy_timeout_s: float = 30.0,
-        clock: Callable[[], dt.datetime] = _utc_now,
+        clock: Callable[[], dt.datetime] = utc_now,
         inbox: bool = True,
         fold_every: int = 256,
         fold_after_s: float = 1.0,
@@ -182,9 +184,8 @@ class SQLiteLedger(Ledger):
             )
         return conn
 
-    @contextmanager
-    def _reading(self) -> Iterator[sqlite3.Connection]:
-        """A read connection holding one snapshot for the whole block, the inbox folded first."""
+    def _read(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """``work(conn)`` on the read connection in one snapshot, the inbox folded first."""
         if self._inbox is not None:
             self.fold()
         with self._rlock:
@@ -197,7 +198,7 @@ class SQLiteLedger(Ledger):
             try:
                 conn.execute("BEGIN")
                 try:
-                    yield conn
+                    return work(conn)
                 finally:
                     conn.execute("COMMIT")
             except sqlite3.Error as exc:
@@ -301,64 +302,6 @@ class SQLiteLedger(Ledger):
             except sqlite3.OperationalError as exc:
                 if attempt == 2 or ("locked" not in str(exc) and "busy" not in str(exc)):
                     raise
-
-    # -- reads ---------------------------------------------------------------------------------
-
-    def report(
-        self, month: str | None = None, group_by: str | None = None, tz: str = "UTC"
-    ) -> SavingsReport:
-        """The savings report of ``month`` in ``tz``, optionally grouped (see :class:`Ledger`)."""
-        kind, tag_key = parse_group(group_by)
-        period = month_period(month, tz, self._clock())
-        where: Filter = ("ts >= ? AND ts < ?", [period.start_us, period.end_us])
-        key = key_sql(kind, tag_key, period)
-        with self._reading() as conn:
-            cells = aggregate(conn, [key, key_sql("day", None, period)], where)
-            lat = latencies(conn, key, where)
-        return assemble(period, group_by, cells, lat)
-
-    def spent(
-        self,
-        since: dt.datetime,
-        until: dt.datetime | None = None,
-        *,
-        user: str | None = None,
-        tenant: str | None = None,
-        tag: tuple[str, str] | None = None,
-    ) -> Decimal:
-        """Settled spend (exact USD) in ``[since, until)``, every status included."""
-        where = spent_filter(
-            since,
-            until,
-            user,
-            tenant,
-            tag,
-            mark="?",
-            tag_condition=lambda key, value: ("json_extract(tags, ?) = ?", [f'$."{key}"', value]),
-        )
-        with self._reading() as conn:
-            found = aggregate(conn, [], where)
-        return found[()].spend if found else Decimal(0)
-
-    def records(self, month: str | None = None, *, tz: str = "UTC") -> list[CallRecord]:
-        """Every record (of ``month`` in ``tz`` if given), oldest first, attempts included."""
-        where, params = "1", []
-        if month is not None:
-            period = month_period(month, tz, self._clock())
-            where, params = "ts >= ? AND ts < ?", [period.start_us, period.end_us]
-        with self._reading() as conn:
-            calls = conn.execute(
-                f"SELECT id, {', '.join(CALL_COLUMNS)} FROM calls WHERE {where} ORDER BY ts, id",
-                params,
-            ).fetchall()
-            attempts: dict[int, list[Any]] = {}
-            for row in conn.execute(
-                f"SELECT {', '.join(ATTEMPT_COLUMNS)} FROM attempts WHERE call_id IN"
-                f" (SELECT id FROM calls WHERE {where}) ORDER BY call_id, idx",
-                params,
-            ):
-                attempts.setdefault(row[0], []).append(row)
-        return [record_from_rows(row, attempts.get(row[0], ())) for row in calls]
 
     def close(self) -> None:
         """Fold the inbox, then close both connections (idempotent).

@@ -1,0 +1,135 @@
+"""What the SQL backends share: reports, spend and records as queries over ``calls``/``attempts``.
+
+A backend (SQLite, PostgreSQL) gives its dialect (placeholder, "true" literal, SELECT list of a
+record, how to key a group, how to sum exactly, how to match a tag) and :meth:`SQLLedger._read`,
+which runs ``work(conn)`` inside one read snapshot. Everything else is written once, here.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any, ClassVar, Protocol, TypeVar
+
+from costroute.ledger._base import Ledger, assemble
+from costroute.ledger._codec import ATTEMPT_COLUMNS, record_from_rows
+from costroute.ledger._periods import Period, month_period, parse_group, spent_filter
+from costroute.ledger._query import Filter
+from costroute.ledger._record import CallRecord
+from costroute.ledger._report import SavingsReport, Tally
+
+__all__ = ["SQLLedger", "latencies", "utc_now"]
+
+T = TypeVar("T")
+
+
+class _Executes(Protocol):
+    def execute(self, query: Any, params: Any = ..., /) -> Any: ...
+
+
+class SQLLedger(Ledger):
+    """A :class:`Ledger` whose reads are SQL over the ``calls`` table and ``attempts``."""
+
+    _MARK: ClassVar[str]  # the placeholder: "?" or "%s"
+    _TRUE: ClassVar[str]  # a condition every row meets
+    _SELECT_CALLS: ClassVar[str]  # "id" then CALL_COLUMNS, as record_from_rows reads them
+    _clock: Callable[[], dt.datetime]
+
+    @abc.abstractmethod
+    def _read(self, work: Callable[[Any], T]) -> T:
+        """``work(conn)`` inside one read snapshot (a ``LedgerError`` when it cannot be read)."""
+
+    @staticmethod
+    @abc.abstractmethod
+    def _key_sql(kind: str | None, tag_key: str | None, period: Period | None) -> Filter:
+        """The SQL expression of a group key, and its parameters."""
+
+    @staticmethod
+    @abc.abstractmethod
+    def _aggregate(
+        conn: Any, keys: Sequence[Filter], where: Filter
+    ) -> dict[tuple[Any, ...], Tally]:
+        """Exact sums of the calls matching ``where``, per combination of the ``keys``."""
+
+    @staticmethod
+    @abc.abstractmethod
+    def _tag_condition(key: str, value: str) -> Filter:
+        """The condition "tag ``key`` is ``value``"."""
+
+    def report(
+        self, month: str | None = None, group_by: str | None = None, tz: str = "UTC"
+    ) -> SavingsReport:
+        """The savings report of ``month`` in ``tz``, optionally grouped (see :class:`Ledger`)."""
+        kind, tag_key = parse_group(group_by)
+        period = month_period(month, tz, self._clock())
+        where: Filter = (
+            f"ts >= {self._MARK} AND ts < {self._MARK}",
+            [period.start_us, period.end_us],
+        )
+        key = self._key_sql(kind, tag_key, period)
+        day = self._key_sql("day", None, period)
+
+        def work(conn: Any) -> SavingsReport:
+            cells = self._aggregate(conn, [key, day], where)
+            return assemble(period, group_by, cells, latencies(conn, key, where))
+
+        return self._read(work)
+
+    def spent(
+        self,
+        since: dt.datetime,
+        until: dt.datetime | None = None,
+        *,
+        user: str | None = None,
+        tenant: str | None = None,
+        tag: tuple[str, str] | None = None,
+    ) -> Decimal:
+        """Settled spend (exact USD) in ``[since, until)``, every status included."""
+        where = spent_filter(
+            since, until, user, tenant, tag, mark=self._MARK, tag_condition=self._tag_condition
+        )
+        found = self._read(lambda conn: self._aggregate(conn, [], where))
+        return found[()].spend if found else Decimal(0)
+
+    def records(self, month: str | None = None, *, tz: str = "UTC") -> list[CallRecord]:
+        """Every record (of ``month`` in ``tz`` if given), oldest first, attempts included."""
+        where, params = self._TRUE, []
+        if month is not None:
+            period = month_period(month, tz, self._clock())
+            where = f"ts >= {self._MARK} AND ts < {self._MARK}"
+            params = [period.start_us, period.end_us]
+
+        def work(conn: Any) -> list[CallRecord]:
+            calls = conn.execute(
+                f"SELECT {self._SELECT_CALLS} FROM calls WHERE {where} ORDER BY ts, id", params
+            ).fetchall()
+            attempts: dict[int, list[Any]] = {}
+            for row in conn.execute(
+                f"SELECT {', '.join(ATTEMPT_COLUMNS)} FROM attempts WHERE call_id IN"
+                f" (SELECT id FROM calls WHERE {where}) ORDER BY call_id, idx",
+                params,
+            ):
+                attempts.setdefault(row[0], []).append(row)
+            return [record_from_rows(row, attempts.get(row[0], ())) for row in calls]
+
+        return self._read(work)
+
+
+def utc_now() -> dt.datetime:
+    """The default clock of the SQL ledgers (what ``report(month=None)`` calls "now")."""
+    return dt.datetime.now(dt.UTC)
+
+
+def latencies(conn: _Executes, key: Filter, where: Filter) -> dict[Any, list[float]]:
+    """Latencies of the calls that answered, per group key (unsorted)."""
+    expr, key_params = key
+    cond, cond_params = where
+    out: dict[Any, list[float]] = {}
+    for k, ms in conn.execute(
+        f"SELECT {expr}, latency_ms FROM calls WHERE ({cond}) AND status = 'ok'",
+        [*key_params, *cond_params],
+    ):
+        out.setdefault(k, []).append(ms)
+    return out
