@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from costroute.ledger._money import from_text, to_pico, to_text
 from costroute.ledger._record import CallRecord, Status
+from costroute.ledger._schema import ATTEMPT_FIELDS
 from costroute.types import Attempt, Usage
 
 __all__ = [
@@ -61,24 +62,7 @@ CALL_COLUMNS = (
     "cost_pusd",
     "baseline_pusd",
 )
-ATTEMPT_COLUMNS = (
-    "call_id",
-    "idx",
-    "deployment",
-    "model",
-    "provider",
-    "status",
-    "status_code",
-    "error",
-    "latency_ms",
-    "ttft_ms",
-    "input_tokens",
-    "cached_input_tokens",
-    "cache_write_tokens",
-    "output_tokens",
-    "reasoning_tokens",
-    "cost_usd",
-)
+ATTEMPT_COLUMNS = ("call_id", "idx", *ATTEMPT_FIELDS)
 INSERT_CALL_WITH_ATTEMPTS = (
     f"INSERT INTO calls ({', '.join(CALL_COLUMNS)}, attempts_json)"
     f" VALUES ({', '.join('?' * (len(CALL_COLUMNS) + 1))})"

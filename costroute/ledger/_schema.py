@@ -29,7 +29,7 @@ from collections.abc import Callable
 from costroute.errors import LedgerError
 from costroute.ledger._money import from_text, to_pico
 
-__all__ = ["SCHEMA_VERSION", "V1_DDL", "ensure_schema", "read_version"]
+__all__ = ["ATTEMPT_FIELDS", "SCHEMA_VERSION", "V1_DDL", "ensure_schema", "read_version"]
 
 V1_DDL = """
 CREATE TABLE schema_version (version INTEGER NOT NULL);
@@ -103,7 +103,7 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
     )
 
 
-_ATTEMPT_FIELDS = (
+ATTEMPT_FIELDS = (
     "deployment",
     "model",
     "provider",
@@ -120,13 +120,14 @@ _ATTEMPT_FIELDS = (
     "cost_usd",
 )
 """The order of an attempt's values in ``calls.attempts_json`` (one JSON array per attempt)."""
+_EXTRACT_FIELDS = ", ".join(f"json_extract(j.value, '$[{i}]')" for i in range(len(ATTEMPT_FIELDS)))
 
 _EXPAND_ATTEMPTS = f"""
 CREATE TRIGGER calls_expand_attempts AFTER INSERT ON calls WHEN NEW.attempts_json IS NOT NULL
 BEGIN
-    INSERT INTO attempts (call_id, idx, {", ".join(_ATTEMPT_FIELDS)})
+    INSERT INTO attempts (call_id, idx, {", ".join(ATTEMPT_FIELDS)})
     SELECT NEW.id, CAST(j.key AS INTEGER),
-           {", ".join(f"json_extract(j.value, '$[{i}]')" for i in range(len(_ATTEMPT_FIELDS)))}
+           {_EXTRACT_FIELDS}
     FROM json_each(NEW.attempts_json) AS j;
     UPDATE calls SET attempts_json = NULL WHERE id = NEW.id;
 END
@@ -139,9 +140,9 @@ def _v2_to_v3(conn: sqlite3.Connection) -> None:
 
 
 ATTEMPTS_VIEW = f"""
-CREATE VIEW attempts (call_id, idx, {", ".join(_ATTEMPT_FIELDS)}) AS
+CREATE VIEW attempts (call_id, idx, {", ".join(ATTEMPT_FIELDS)}) AS
 SELECT c.id, j.key,
-       {", ".join(f"json_extract(j.value, '$[{i}]')" for i in range(len(_ATTEMPT_FIELDS)))}
+       {_EXTRACT_FIELDS}
 FROM calls AS c, json_each(c.attempts_json) AS j
 """
 """Schema 4: one row per attempt, read from the call's ``attempts_json`` array."""
@@ -152,7 +153,7 @@ def _v3_to_v4(conn: sqlite3.Connection) -> None:
     conn.execute("DROP TRIGGER calls_expand_attempts")
     folded: dict[int, list[list[object]]] = {}
     for call_id, *values in conn.execute(
-        f"SELECT call_id, {', '.join(_ATTEMPT_FIELDS)} FROM attempts ORDER BY call_id, idx"
+        f"SELECT call_id, {', '.join(ATTEMPT_FIELDS)} FROM attempts ORDER BY call_id, idx"
     ):
         folded.setdefault(call_id, []).append(values)
     conn.executemany(
