@@ -85,7 +85,7 @@ def call_row(rec: CallRecord) -> tuple[Any, ...]:
     u = rec.usage
     cost, baseline = rec.cost_usd, rec.baseline_cost_usd
     return (
-        (rec.at - EPOCH) // _US,
+        to_us(rec.at),
         rec.request_id,
         rec.user,
         rec.tenant,
