@@ -129,8 +129,8 @@ class SQLiteLedger(SQLLedger):
                 self.close()
                 raise self._error("open", exc) from exc
             self._inbox = box
-            # Fold what is left when this object is collected or the interpreter exits, if it
-            # was not closed (the callback holds the write side, never the ledger itself).
+            # The last fold: close() runs it, else collection or the interpreter's exit (the
+            # callback holds the write side, never the ledger itself).
             self._last_fold_on_exit = weakref.finalize(
                 self, _fold_left, self._wlock, self._writer, box
             )
@@ -279,7 +279,7 @@ class SQLiteLedger(SQLLedger):
         with self._wlock:
             conn = self._live(self._writer)
             try:
-                self._begin(conn)
+                _when_free(lambda: conn.execute("BEGIN IMMEDIATE"))
                 try:
                     conn.executemany(INSERT_CALL_WITH_ATTEMPTS, rows)
                     conn.execute("COMMIT")
@@ -292,32 +292,16 @@ class SQLiteLedger(SQLLedger):
             except sqlite3.Error as exc:
                 raise self._error("write to", exc) from exc
 
-    @staticmethod
-    def _begin(conn: sqlite3.Connection) -> None:
-        """Take the write lock now; the busy timeout waits for other processes, then retry."""
-        for attempt in range(3):
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as exc:
-                if attempt == 2 or ("locked" not in str(exc) and "busy" not in str(exc)):
-                    raise
-
     def close(self) -> None:
         """Fold the inbox, then close both connections (idempotent).
 
         A fold that fails here is logged; its records stay in the inbox for the next opener.
         """
         with self._wlock:
-            inbox, self._inbox = self._inbox, None
-            if inbox is not None:
-                try:
-                    if not self._closed and self._writer is not None:
-                        self._fold(self._writer, inbox)
-                except LedgerError as exc:
-                    log.warning("costroute: %s The records stay in the inbox.", exc)
-                finally:
-                    inbox.close()
+            inbox, self._inbox = self._inbox, None  # appends from here on commit directly
+        if inbox is not None:
+            self._last_fold_on_exit()  # the same last fold as at exit: once, under the lock
+        with self._wlock:
             self._closed = True
             if self._writer is not None:
                 self._writer.close()
@@ -330,7 +314,8 @@ class SQLiteLedger(SQLLedger):
 
 
 def _fold_left(lock: threading.Lock, conn: sqlite3.Connection, inbox: Inbox) -> None:
-    """Fold a ledger's inbox that was never closed, then close the inbox (at most once)."""
+    """A ledger's last fold, at ``close()``, when it is collected or at exit (whichever comes
+    first: then the inbox is closed and later calls do nothing)."""
     with lock:
         if inbox.closed:
             return

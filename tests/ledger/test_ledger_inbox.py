@@ -332,3 +332,21 @@ def test_a_fold_on_a_calls_path_never_waits_for_another_writer(
         assert [r.request_id for r in ledger.records()] == ["a"]
         assert ledger._writer is not None
         assert ledger._writer.execute("PRAGMA busy_timeout").fetchone() == (500,)
+
+
+def test_a_close_whose_fold_fails_keeps_the_records_for_the_next_opener(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(self: inbox_module.Inbox, conn: sqlite3.Connection, wait: bool = True) -> int:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    ledger = SQLiteLedger(db_path, monotonic=Ticks())
+    ledger.append(record(request_id="a"))
+    with monkeypatch.context() as patch:
+        patch.setattr(inbox_module.Inbox, "fold", broken)
+        with caplog.at_level(logging.WARNING, logger="costroute.ledger"):
+            ledger.close()  # logged, not raised: the record is safe in the inbox
+    assert "disk I/O error" in caplog.text and "stay there" in caplog.text
+    assert _table_ids(db_path) == [] and _lines(db_path) == 1
+    SQLiteLedger(db_path).close()
+    assert _table_ids(db_path) == ["a"]
