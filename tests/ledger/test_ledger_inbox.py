@@ -201,8 +201,10 @@ def test_a_failed_fold_keeps_the_records_and_reads_say_so(
         assert caplog.text.count("stay in the inbox") == 1
         ledger.append(record(request_id="d"))  # ...but again after fold_every more
         assert caplog.text.count("stay in the inbox") == 2
-    with pytest.raises(LedgerError, match="disk I/O error"):
+    with pytest.raises(LedgerError, match="disk I/O error") as info:
         ledger.report("2026-11")  # a report without them would be wrong
+    assert info.value.field == "ledger" and str(db_path) in str(info.value)
+    assert info.value.fix is not None and "disk space" in info.value.fix
     monkeypatch.setattr(inbox_module.Inbox, "fold", real_fold)
     assert sorted(r.request_id for r in ledger.records()) == ["a", "b", "c", "d"]
     ledger.close()
