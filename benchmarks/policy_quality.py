@@ -12,6 +12,10 @@ Protocol (the issue's target: accuracy >= the best single model at <= 20% of its
    ``--target-cost-share`` (default 0.2) of the best single model's on TRAIN.
 2. TEST split, once: the policy with that value, every single model, the oracle, the sweep.
 3. Decision time: median ``router.explain()`` with the learned estimator and this policy.
+4. Ceilings (``--ceilings``): the same protocol with the learned estimator replaced by an
+   answer-key oracle (see :class:`OracleEstimator`): once knowing only each item's task, once
+   knowing its task and its true hardness. No shippable estimator can know more than that.
+   Plus the best per-task mix of models at the target share, chosen on TEST's own labels.
 
 Costs are ZeroEval's per-item ``est_cost_usd`` (models.csv prices x cl100k tokens).
 """
@@ -19,6 +23,7 @@ Costs are ZeroEval's per-item ``est_cost_usd`` (models.csv prices x cl100k token
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import statistics
 import sys
@@ -28,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from costroute.catalog import Prices
-from costroute.difficulty import Estimator, LearnedEstimator
+from costroute.difficulty import Difficulty, Estimator, LearnedEstimator
 from costroute.eval import Record, load_jsonl
 from costroute.eval import policy_eval as pe
 from costroute.policy import Policy, QualityTable, quality_table
@@ -58,6 +63,87 @@ def _point(p: pe.Point) -> dict[str, Any]:
         "cost_share": round(p.cost_share, 4),
         **({"value": p.value} if p.value is not None else {}),
     }
+
+
+class OracleEstimator:
+    """An estimator that reads the answer key: it bounds what any real estimator can give.
+
+    ``category`` is the item's ZeroEval task. With ``hardness=True``, ``score`` is the share of
+    the in-pool models outside the routed pool that answer the item wrong (the routed models'
+    own results are not used); otherwise every item scores 0.5, so the table has one bucket
+    per task. Never shippable: it needs every model's result on the very question asked.
+    """
+
+    def __init__(self, records: Sequence[Record], pool: Sequence[str], *, hardness: bool) -> None:
+        others = [m for m in pool if m not in POOL]
+        self.name = "oracle(task+hardness)" if hardness else "oracle(task)"
+        self._by_text: dict[str, Difficulty] = {}
+        for r in records:
+            fail = 1.0 - sum(r.scores[m] for m in others) / len(others)
+            key = str(r.messages[-1]["content"])
+            self._by_text[key] = Difficulty(fail if hardness else 0.5, r.task or "?")
+
+    def estimate(self, messages: Any) -> Difficulty:
+        """The answer-key difficulty of the item whose question this is."""
+        return self._by_text[str(messages[-1]["content"])]
+
+
+def ceilings(
+    train_records: Sequence[Record],
+    test_records: Sequence[Record],
+    pool: Sequence[str],
+    prices: Mapping[str, Prices],
+    target_cost_share: float,
+) -> dict[str, Any]:
+    """The protocol run with :class:`OracleEstimator` signals instead of the learned estimator."""
+    out: dict[str, Any] = {}
+    for hard in (False, True):
+        est = OracleEstimator([*train_records, *test_records], pool, hardness=hard)
+        _, _, make, _, chosen = calibrate_on_train(train_records, est, prices, target_cost_share)
+        test = pe.prepare(test_records, POOL, est, prices)
+        te = pe.evaluate_policy(test, make(chosen.value), make=make, values=WEIGHTS)
+        out[est.name] = {
+            "chosen_on_train": {"cost_weight": chosen.value, **_point(chosen)},
+            "test": _point(te.policy),
+            "test_best_at_target_share": _point(
+                max(
+                    (p for p in te.sweep if p.cost_share <= target_cost_share),
+                    key=lambda p: p.accuracy,
+                )
+            ),
+        }
+    out["task_mix_bound_on_test_labels"] = task_mix_bound(test_records, target_cost_share)
+    return out
+
+
+def task_mix_bound(records: Sequence[Record], share: float) -> dict[str, float]:
+    """Best accuracy of any per-task mix of POOL models at ``share`` of gpt-4o's cost.
+
+    Chosen on ``records``' own labels (a bound, not a policy): for each Lagrange multiplier
+    every task takes its best model by accuracy minus multiplier x cost; the bound is the
+    linear mix of the two hull points around the budget (a fractional mix inside one task).
+    """
+    ref = "gpt-4o-2024-08-06"
+    base = sum(r.costs[ref] for r in records)
+    tasks: dict[str | None, list[Record]] = {}
+    for r in records:
+        tasks.setdefault(r.task, []).append(r)
+    totals = [
+        [(sum(r.scores[m] for r in rs), sum(r.costs[m] for r in rs) / base) for m in POOL]
+        for rs in tasks.values()
+    ]
+    points = set()
+    for k in range(4001):
+        lam = len(records) * (k / 400) ** 2  # 0 .. 100 correct answers per share point
+        picks = [max(t, key=lambda ac: ac[0] - lam * ac[1]) for t in totals]
+        points.add((sum(c for _, c in picks), sum(a for a, _ in picks) / len(records)))
+    below = max((p for p in points if p[0] <= share), key=lambda p: p[1])
+    above = [p for p in points if p[0] > share]
+    if not above:
+        return {"accuracy": round(below[1], 4), "cost_share": round(below[0], 4)}
+    hi = min(above)
+    t = (share - below[0]) / (hi[0] - below[0])
+    return {"accuracy": round(below[1] + t * (hi[1] - below[1]), 4), "cost_share": share}
 
 
 def decision_time_us(policy: Any, repeat: int = 3000) -> dict[str, float]:
@@ -115,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--target-cost-share", type=float, default=0.2)
     ap.add_argument("--write-table", type=Path, default=None)
     ap.add_argument("--no-timing", action="store_true")
+    ap.add_argument("--ceilings", action="store_true", help="also run the answer-key oracles")
     args = ap.parse_args(argv)
     if not (args.data / "train.jsonl").exists():
         print(
@@ -148,6 +235,15 @@ def main(argv: list[str] | None = None) -> int:
         },
         "train_sweep": [_point(p) for p in tr.sweep],
     }
+    if args.ceilings:
+        pool = [r["model"] for r in csv.DictReader(args.models_csv.open()) if r["in_pool"] == "1"]
+        report["ceilings"] = ceilings(
+            load_jsonl(args.data / "train.jsonl"),
+            load_jsonl(args.data / "test.jsonl"),
+            pool,
+            prices,
+            args.target_cost_share,
+        )
     if not args.no_timing:
         report["explain_us_median"] = decision_time_us(make(chosen.value))
     print(json.dumps(report, indent=1))

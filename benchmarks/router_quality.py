@@ -15,7 +15,9 @@ Nothing here reads the test split before the weights are written. ``--embed`` ad
 EmbeddingEstimator (needs ``costroute[embed]``; embeddings cached by estimator_embedding.py).
 Also prints the ordering quality on the hand-labelled OOD prompt sets (estimator_ood.py) and
 the "perfect hardness" ranking (test items ordered by how many of the other pool models fail
-them: the ceiling of any pair-agnostic difficulty score).
+them: the ceiling of any pair-agnostic difficulty score) and two task oracles (each test item
+scored by its task's TRAIN mean of the hardness, or of the pair's own strong-minus-weak gap:
+the best any score that only recognises the task can do).
 """
 
 from __future__ import annotations
@@ -98,6 +100,16 @@ def hardness(records: Sequence[Record], pool: Sequence[str], strong: str, weak: 
     """True hardness of each record: share of the pool, less the pair, that fails it."""
     others = [m for m in pool if m not in (strong, weak)]
     return [1.0 - sum(r.scores[m] for m in others) / len(others) for r in records]
+
+
+def task_scores(
+    train_records: Sequence[Record], records: Sequence[Record], label: list[float]
+) -> list[float]:
+    """Each record scored by the TRAIN mean of ``label`` over its task: all a task oracle knows."""
+    sums: dict[str | None, list[float]] = {}
+    for r, y in zip(train_records, label, strict=True):
+        sums.setdefault(r.task, []).append(y)
+    return [statistics.fmean(sums[r.task]) for r in records]
 
 
 def ood_figures(estimators: dict[str, Estimator]) -> dict[str, Any]:
@@ -195,6 +207,16 @@ def main(argv: list[str] | None = None) -> int:
         row["perfect_hardness"] = round(
             evaluate(te, hardness(te, pool, strong, weak), strong, weak).apgr, 4
         )
+        gap = [r_.scores[strong] - r_.scores[weak] for r_ in tr]
+        row["task_oracle"] = {
+            "hardness": round(
+                evaluate(
+                    te, task_scores(tr, te, hardness(tr, pool, strong, weak)), strong, weak
+                ).apgr,
+                4,
+            ),
+            "pair_gap": round(evaluate(te, task_scores(tr, te, gap), strong, weak).apgr, 4),
+        }
         row["strong_quality"] = round(r.strong_quality, 4)
         row["weak_quality"] = round(r.weak_quality, 4)
         row["cost_basis"] = r.cost_basis

@@ -215,3 +215,25 @@ def test_zeroeval_table_file_is_the_train_calibration(tmp_path: Path) -> None:
     assert chosen.cost_share <= 0.2
     assert pf.params["cost_weight"] == pytest.approx(chosen.value)
     assert chosen.value in pf.sweep["cost_weight"]
+
+
+def test_task_mix_bound_matches_a_hand_computed_mix() -> None:
+    """The benchmark's per-task ceiling: a fractional mix on the hull, figures worked by hand."""
+    from costroute.eval import Record
+
+    bench = _load_benchmark("policy_quality")
+    mini, big = "gpt-4o-mini-2024-07-18", "gpt-4o-2024-08-06"
+
+    def rec(i: int, task: str, mini_ok: float) -> Record:
+        scores = {m: 0.0 for m in bench.POOL} | {mini: mini_ok, big: 1.0}
+        costs = {m: 10.0 for m in bench.POOL} | {mini: 0.1, big: 1.0}
+        return Record(
+            f"{task}{i}", ({"role": "user", "content": f"{task}{i}"},), scores, task, costs
+        )
+
+    records = [rec(0, "a", 1.0), rec(1, "a", 1.0), rec(0, "b", 0.0), rec(1, "b", 0.0)]
+    # gpt-4o everywhere costs 4. All mini: accuracy 0.5 at 0.4/4 = 0.1 of it; task b on gpt-4o:
+    # accuracy 1.0 at 2.2/4 = 0.55. At a share of 0.2 the mix is 0.1/0.45 of the way: 0.6111.
+    got = bench.task_mix_bound(records, 0.2)
+    assert got == {"accuracy": pytest.approx(0.5 + 0.5 * 0.1 / 0.45, abs=1e-4), "cost_share": 0.2}
+    assert bench.task_mix_bound(records, 0.6) == {"accuracy": 1.0, "cost_share": 0.55}
