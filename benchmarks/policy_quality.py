@@ -25,9 +25,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import statistics
 import sys
-import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -37,6 +35,9 @@ from costroute.difficulty import Difficulty, Estimator, LearnedEstimator
 from costroute.eval import Record, load_jsonl
 from costroute.eval import policy_eval as pe
 from costroute.policy import Policy, QualityTable, quality_table
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import per_prompt_us
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "zeroeval"
 POOL = (
@@ -152,17 +153,8 @@ def decision_time_us(policy: Any, repeat: int = 3000) -> dict[str, float]:
 
     deps = pe.deployments_for(POOL, pe.prices_from_csv(SHARED / "models.csv"))
     router = Router(deps, policy=policy, estimator=LearnedEstimator.load(None))
-    out = {}
-    for text in ("hi", "What is 17 * 23?", "Janet's ducks lay 16 eggs per day. " * 6):
-        msgs = [{"role": "user", "content": text}]
-        router.explain(msgs)
-        times = []
-        for _ in range(repeat):
-            t = time.perf_counter()
-            router.explain(msgs)
-            times.append(time.perf_counter() - t)
-        out[f"{text[:20]}... ({len(text)} chars)"] = round(statistics.median(times) * 1e6, 1)
-    return out
+    prompts = ("hi", "What is 17 * 23?", "Janet's ducks lay 16 eggs per day. " * 6)
+    return per_prompt_us(router.explain, prompts, repeat)
 
 
 def calibrate_on_train(

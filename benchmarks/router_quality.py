@@ -27,12 +27,13 @@ import csv
 import json
 import statistics
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _timing import per_prompt_us
 
 from costroute import difficulty
 from costroute.difficulty import BlendedEstimator, Estimator, HeuristicEstimator, LearnedEstimator
@@ -79,21 +80,6 @@ def fit_learned(pool: Sequence[str]) -> Any:
 def blend(learned: Estimator) -> Estimator:
     """The heuristic with the learned score mixed in where the learned model saw data."""
     return BlendedEstimator(HeuristicEstimator(), learned, BLEND_WEIGHT, BLEND_CATEGORIES)
-
-
-def median_us(estimator: Estimator, repeat: int = 2000) -> dict[str, float]:
-    """Median microseconds per estimate() for each timing prompt."""
-    out = {}
-    for text in TIMING_PROMPTS:
-        messages = [{"role": "user", "content": text}]
-        estimator.estimate(messages)
-        times = []
-        for _ in range(repeat):
-            t = time.perf_counter()
-            estimator.estimate(messages)
-            times.append(time.perf_counter() - t)
-        out[f"{text[:24]}... ({len(text)} chars)"] = round(statistics.median(times) * 1e6, 2)
-    return out
 
 
 def hardness(records: Sequence[Record], pool: Sequence[str], strong: str, weak: str) -> list[float]:
@@ -230,7 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     report["ood_ordering"] = ood_figures(estimators)
     report["inference_us_median"] = {
-        n: median_us(e) for n, e in estimators.items() if n != "embedding"
+        n: per_prompt_us(e.estimate, TIMING_PROMPTS, 2000, digits=2)
+        for n, e in estimators.items()
+        if n != "embedding"
     }
     print(json.dumps(report, indent=1))
     return 0
