@@ -9,6 +9,8 @@ True
   ``weights/default.json``); pure Python at inference. Train your own with
   :func:`costroute.difficulty.train.train`.
 - :class:`CallableEstimator` / :func:`as_estimator`: any function ``messages -> float``.
+- :func:`load_estimator`: one of those by name (``"default"``, ``"heuristic"``, ``"learned"``)
+  or from a weights file.
 - :class:`BlendedEstimator`: mix two estimators, optionally only in some categories.
 - :class:`EmbeddingEstimator`: the heuristic corrected by a head over all-MiniLM-L6-v2
   sentence embeddings (optional extra ``costroute[embed]``; the encoder loads on first use).
@@ -23,10 +25,12 @@ from costroute.difficulty._default import default_estimator, estimate, score
 from costroute.difficulty._embedding import EmbeddingEstimator
 from costroute.difficulty._heuristic import HeuristicEstimator
 from costroute.difficulty._learned import LearnedEstimator
+from costroute.difficulty._load import ESTIMATOR_NAMES, load_estimator
 from costroute.difficulty._types import CATEGORIES, Difficulty, Estimator, Messages
 
 __all__ = [
     "CATEGORIES",
+    "ESTIMATOR_NAMES",
     "BlendedEstimator",
     "CallableEstimator",
     "Difficulty",
@@ -38,5 +42,6 @@ __all__ = [
     "as_estimator",
     "default_estimator",
     "estimate",
+    "load_estimator",
     "score",
 ]

@@ -157,5 +157,18 @@ class LearnedEstimator:
             raise _config_error(str(p), f"is not valid JSON ({exc.msg})") from exc
         return cls.from_json(obj, source=str(p))
 
+    @property
+    def threshold(self) -> float | None:
+        """The threshold ``costroute router eval --target-...`` calibrated into this file, if any.
+
+        A pair router sends a request to the strong model when its score is at least this value
+        (see :func:`costroute.policy.pair`); ``meta["calibration"]`` says for which pair and
+        target it was chosen.
+        """
+        cal = self.meta.get("calibration")
+        if isinstance(cal, Mapping) and isinstance(cal.get("threshold"), int | float):
+            return float(cal["threshold"])
+        return None
+
     def __repr__(self) -> str:
         return f"<LearnedEstimator name={self.name!r} vocab={len(self.vocab)}>"

@@ -21,6 +21,7 @@ from costroute.policy._loader import (
     validate_policy,
     write_params,
 )
+from costroute.policy._pair import PairPolicy, pair
 from costroute.policy._protocol import Policy
 from costroute.policy._rules_policy import Rules
 from costroute.policy._table import QualityTable, prefer_predicted_quality
@@ -31,6 +32,7 @@ __all__ = [
     "AcceptanceCheck",
     "Cascade",
     "CascadePlan",
+    "PairPolicy",
     "Policy",
     "PolicyFile",
     "QualityTable",
@@ -45,6 +47,7 @@ __all__ = [
     "latency_first",
     "load_policy",
     "load_policy_file",
+    "pair",
     "predicted_latency_ms",
     "presets",
     "quality_first",

@@ -93,6 +93,18 @@ def _pick_baseline(deployments: Mapping[str, Deployment], name: str | None) -> D
     return max(deployments.values(), key=lambda d: (d.tier, d.prices.output, d.prices.input))
 
 
+def _estimator_of(policy: Policy) -> difficulty.Estimator | None:
+    """The estimator a policy was tuned with (its ``estimator`` attribute), if it names one."""
+    own = getattr(policy, "estimator", None)
+    if own is None or isinstance(own, difficulty.Estimator):
+        return own
+    raise ConfigError(
+        f"Policy {policy.name!r} has estimator={own!r}, which is not an Estimator.",
+        field="policy.estimator",
+        fix="set it with costroute.difficulty.load_estimator(...) or leave it None",
+    )
+
+
 class RouterBase:
     """Configuration, planning and settlement; no network."""
 
@@ -124,7 +136,9 @@ class RouterBase:
             )
         self.deployments = _index(default_deployments() if deployments is None else deployments)
         chosen: Any = policy if policy is not None else balanced()
-        if isinstance(chosen, str | os.PathLike):
+        if isinstance(chosen, str) and chosen in policy_presets():
+            chosen = policy_presets()[chosen]()
+        elif isinstance(chosen, str | os.PathLike):
             chosen = load_policy(chosen, self.deployments)
         self.policy: Policy = chosen
         if not isinstance(self.policy, Policy):
@@ -137,10 +151,11 @@ class RouterBase:
         self.baseline = _pick_baseline(
             self.deployments, baseline or getattr(self.policy, "baseline", None)
         )
+        self._own_estimator = estimator is not None
         self.estimator = (
-            difficulty.default_estimator()
-            if estimator is None
-            else difficulty.as_estimator(estimator)
+            difficulty.as_estimator(estimator)
+            if estimator is not None
+            else _estimator_of(self.policy) or difficulty.default_estimator()
         )
         self.timeout = float(timeout)
         self.now = now or (lambda: dt.datetime.now(dt.UTC))
@@ -191,7 +206,11 @@ class RouterBase:
         if not keyed:
             first = next(iter(self.deployments.values()))
             raise MissingAPIKeyError(first.name, first.api_key_env)
-        estimate = self.estimator.estimate(request.messages)
+        policy = self._policy_for(request.policy) if request.policy else self.policy
+        estimator = self.estimator
+        if policy is not self.policy and not self._own_estimator:
+            estimator = _estimator_of(policy) or estimator
+        estimate = estimator.estimate(request.messages)
         pressure, pressure_reason, predicted, open_breakers = self.state.signals(request, keyed)
         signals = Signals(
             deployments=keyed,
@@ -203,7 +222,6 @@ class RouterBase:
             predicted_latency_ms=predicted,
             open_breakers=open_breakers,
         )
-        policy = self._policy_for(request.policy) if request.policy else self.policy
         plan = policy.route(request, signals)
         if pressure_reason and not any(pressure_reason in r for r in plan.reasons):
             plan = _with_reason(plan, pressure_reason)
