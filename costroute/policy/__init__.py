@@ -23,6 +23,7 @@ from costroute.policy._loader import (
 )
 from costroute.policy._pair import PairPolicy, pair
 from costroute.policy._protocol import Policy
+from costroute.policy._reasoning import HIGH_FROM, LOW_BELOW
 from costroute.policy._rules_policy import Rules
 from costroute.policy._table import QualityTable, prefer_predicted_quality
 from costroute.policy._tiered import TieredPolicy, predicted_latency_ms
@@ -64,18 +65,29 @@ def balanced(**overrides: object) -> TieredPolicy:
 
 
 def cheapest_capable(**overrides: object) -> TieredPolicy:
-    """Always the cheapest deployment that can serve the request."""
-    fields = {"name": "cheapest-capable", "easy_below": 1.0, "hard_from": 1.0, **overrides}
+    """Always the cheapest deployment that can serve the request.
+
+    It has no tiers by difficulty, so ``reasoning=True`` takes the thresholds of the
+    ``set_reasoning()`` rule: effort low below 0.35, high from 0.7.
+    """
+    fields = {
+        "name": "cheapest-capable",
+        "easy_below": 1.0,
+        "hard_from": 1.0,
+        "reasoning_low_below": LOW_BELOW,
+        "reasoning_high_from": HIGH_FROM,
+        **overrides,
+    }
     return TieredPolicy(**fields)  # type: ignore[arg-type]
 
 
 def quality_first(**overrides: object) -> TieredPolicy:
-    """The best tier every time; cheaper deployments only as fallbacks."""
+    """The premium tier (strong once a soft budget limit is reached); cheaper ones as fallbacks."""
     return TieredPolicy(**{"name": "quality-first", "prefer": "quality", **overrides})  # type: ignore[arg-type]
 
 
 def latency_first(**overrides: object) -> TieredPolicy:
-    """The deployment predicted to answer fastest."""
+    """The deployment predicted to answer fastest, whatever its tier."""
     return TieredPolicy(**{"name": "latency-first", "prefer": "latency", **overrides})  # type: ignore[arg-type]
 
 

@@ -7,19 +7,35 @@
   caller's) and no ``temperature``/``top_k`` (thinking is skipped, with a reason, when the caller
   set them). The smallest budget Anthropic accepts is 1,024 tokens.
 - DeepSeek: no parameter; the reasoner and the chat deployments are chosen between instead
-  (see :class:`costroute.policy.rules.set_reasoning`).
+  (:func:`deepseek_first`, used by the rule :class:`costroute.policy.rules.set_reasoning` and by
+  the tiered presets' ``reasoning=True``).
 
 Only deployments whose ``capabilities.reasoning`` is true get parameters.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from costroute.catalog import Deployment
 from costroute.types import Request
 
-__all__ = ["MIN_THINKING_BUDGET", "effort_for", "is_deepseek_reasoner", "reasoning_params"]
+__all__ = [
+    "HIGH_FROM",
+    "LOW_BELOW",
+    "MIN_THINKING_BUDGET",
+    "deepseek_first",
+    "effort_for",
+    "is_deepseek_reasoner",
+    "reasoning_params",
+]
+
+LOW_BELOW = 0.35
+"""Default difficulty below which the effort is ``"low"``."""
+
+HIGH_FROM = 0.7
+"""Default difficulty from which the effort is ``"high"`` (a hard request)."""
 
 MIN_THINKING_BUDGET = 1024
 """Anthropic's minimum ``budget_tokens``."""
@@ -43,13 +59,42 @@ def is_deepseek_reasoner(dep: Deployment) -> bool:
     return dep.provider == "deepseek" and ("reasoner" in m or "-r1" in m)
 
 
+def deepseek_first(
+    deployments: Sequence[Deployment], difficulty: float, high_from: float
+) -> tuple[list[Deployment], str | None]:
+    """Re-seat the DeepSeek deployments: a reasoner (R1 / ``deepseek-reasoner``) first for a hard
+    request (``difficulty >= high_from``), a non-reasoner (chat) first otherwise.
+
+    The other deployments keep their places, and so do the seats DeepSeek deployments hold; only
+    who sits in them changes. Returns the new order and, when the first DeepSeek seat changed
+    hands, a reason saying so (None otherwise).
+    """
+    out = list(deployments)
+    seats = [i for i, dep in enumerate(out) if dep.provider == "deepseek"]
+    if len(seats) < 2:
+        return out, None
+    hard = difficulty >= high_from
+    before = out[seats[0]]
+    ordered = sorted((out[i] for i in seats), key=lambda dep: is_deepseek_reasoner(dep) != hard)
+    for i, dep in zip(seats, ordered, strict=True):
+        out[i] = dep
+    after = out[seats[0]]
+    if after is before:
+        return out, None
+    if hard:
+        why = f"difficulty {difficulty:.2f} >= {high_from} -> DeepSeek reasoner {after.name}"
+    else:
+        why = f"difficulty {difficulty:.2f} < {high_from} -> DeepSeek non-reasoner {after.name}"
+    return out, f"{why} before {before.name}"
+
+
 def reasoning_params(
     request: Request,
     dep: Deployment,
     difficulty: float,
     *,
-    low_below: float = 0.35,
-    high_from: float = 0.7,
+    low_below: float = LOW_BELOW,
+    high_from: float = HIGH_FROM,
     thinking_budget: int = 8000,
 ) -> tuple[dict[str, Any], str | None]:
     """Parameters that set ``dep``'s reasoning effort for this request, and a reason (or None)."""

@@ -70,12 +70,16 @@ class Rules:
         self.where = caller_location()
 
     def validate(self, deployments: Iterable[str]) -> None:
-        """ConfigError, naming file and line, if a rule names a deployment not in ``deployments``.
+        """ConfigError, naming file and line, if a rule names a deployment not in ``deployments``
+        or cannot work with them (e.g. a quality table that knows none of them).
 
         (The router checks ``baseline`` itself: it may also be a pinned model.)
         """
+        names = list(deployments)
         refs = [(n, r.where) for r in _rules_of(self.rule) for n in r.names]
-        check_names(refs, deployments, self.name)
+        check_names(refs, names, self.name)
+        for rule in _rules_of(self.rule):
+            rule.validate(names)
 
     def route(self, request: Request, signals: Signals) -> Plan:
         """Apply the rules and build the plan; pure."""

@@ -10,13 +10,14 @@ from __future__ import annotations
 import bisect
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from costroute.errors import ConfigError
 from costroute.policy._context import Context
+from costroute.policy._where import caller_location
 from costroute.policy.rules import Rule
 
 __all__ = ["FORMAT", "QualityTable", "prefer_predicted_quality"]
@@ -145,11 +146,22 @@ def _cells(
     return out
 
 
+def _shared_prefix(pair: tuple[str, str]) -> int:
+    """How many leading characters the two names share (to suggest a plausible mapping)."""
+    a, b = pair
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
+
+
 class prefer_predicted_quality(Rule):
     """Order by ``predicted quality - cost_weight * cost / cost of the priciest candidate``.
 
     ``models`` maps deployment names to the table's model names (identity by default).
-    Deployments the table does not know go last, cheapest first.
+    Deployments the table does not know go last, cheapest first. A router none of whose
+    deployments the table knows is a ConfigError (when the policy is bound to the router, and
+    when routing over such deployments), not a silent "always the cheapest".
     """
 
     def __init__(
@@ -162,10 +174,46 @@ class prefer_predicted_quality(Rule):
                 fix="0 ignores cost; 0.1 pays the priciest model's cost for +0.1 quality",
             )
         self.table, self.cost_weight, self.models = table, cost_weight, dict(models or {})
+        strange = sorted(m for m in self.models.values() if m not in table.models)
+        if strange:
+            raise ConfigError(
+                f"models= maps deployments to {', '.join(map(repr, strange))}, which the quality "
+                f"table does not have (its models: {', '.join(table.models) or 'none'}).",
+                field="models",
+                fix="map each deployment to one of the table's models",
+            )
+        self.names, self.where = tuple(self.models), caller_location()
+
+    def _table_model(self, deployment: str) -> str | None:
+        model = self.models.get(deployment, deployment)
+        return model if model in self.table.models else None
+
+    def _knows_none(self, deployments: Sequence[str]) -> ConfigError | None:
+        if any(self._table_model(name) is not None for name in deployments):
+            return None
+        models = self.table.models
+        pairs = [(d, m) for d in deployments for m in models] or [("my-deployment", "model")]
+        dep, model = max(pairs, key=_shared_prefix)  # the first pair on a tie
+        example = f"{{{dep!r}: {model!r}}}"
+        return ConfigError(
+            f"The quality table knows none of the deployments ({', '.join(deployments)}); its "
+            f"models are {', '.join(models) or 'none'}. It would predict nothing and every "
+            "request would go to the cheapest deployment.",
+            field="models",
+            fix="name the deployments like the table's models, or map them: "
+            f"quality_table(table, models={example}), one entry per deployment to score",
+        )
+
+    def validate(self, deployments: Sequence[str]) -> None:
+        """ConfigError if none of the router's ``deployments`` is a model of the table."""
+        error = self._knows_none(deployments)
+        if error is not None:
+            raise error
 
     def __call__(self, ctx: Context) -> None:
         if not ctx.candidates:
             return
+        self.validate([d.name for d in ctx.signals.deployments])
         predicted = self.table.predict(ctx.signals.category, ctx.signals.difficulty)
         top = max(float(ctx.cost(d)) for d in ctx.candidates) or 1.0
         utility: dict[str, float] = {}
@@ -181,4 +229,9 @@ class prefer_predicted_quality(Rule):
             q = predicted[self.models.get(first.name, first.name)]
             ctx.reasons.append(
                 f"predicted quality {q:.2f} for {first.name} at cost weight {self.cost_weight:g}"
+            )
+        else:
+            ctx.reasons.append(
+                "quality table: no candidate left is one of its models "
+                f"({', '.join(self.table.models)}); ordered by cost"
             )

@@ -2,13 +2,20 @@
 
 A request whose difficulty is below ``easy_below`` (0.35) goes to the cheapest capable tier-1
 deployment; one at or above ``hard_from`` (0.6) to the cheapest capable premium (tier-3) deployment;
-the rest to tier 2. With ``reasoning=True`` each choice also gets its reasoning effort from
-difficulty (see :mod:`costroute.policy._reasoning`). Deployments that cannot serve the request (tools, images, JSON mode, context
-length, max_cost_usd, an open breaker) are never chosen, and the plan says why. A latency target
-drops deployments predicted to miss it. Budget pressure (non-zero once a budget window has
-reached its soft limit) at or above ``downgrade_at`` lowers the tier
-by one. The other capable deployments follow as fallbacks: the same tier first, then higher
-tiers, then lower ones, cheapest first within each.
+the rest to tier 2 (``prefer="quality"`` wants premium whatever the difficulty;
+``prefer="latency"`` ignores tiers and takes the fastest predicted). Deployments that cannot serve
+the request (tools, images, JSON mode, context length, max_cost_usd, an open breaker) are never
+chosen, and the plan says why. A latency target drops deployments predicted to miss it (if none
+meets it, the fastest is kept). Budget pressure (non-zero once a budget window has reached its soft
+limit) at or above ``downgrade_at`` lowers the wanted tier by one. The other capable deployments
+follow as fallbacks: the same tier first, then higher tiers, then lower ones, cheapest first
+within each.
+
+With ``reasoning=True`` each choice also gets its reasoning effort from difficulty (see
+:mod:`costroute.policy._reasoning`): ``"low"`` below ``reasoning_low_below``, ``"high"`` from
+``reasoning_high_from`` (both default to the tier thresholds ``easy_below`` and ``hard_from``),
+and among DeepSeek deployments the reasoner goes first for hard requests, exactly as the rule
+:class:`~costroute.policy.rules.set_reasoning` does.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from typing import Any
 from costroute.catalog import Deployment
 from costroute.errors import ConfigError, NoDeploymentAvailable
 from costroute.policy._capability import cost_capped_output, expected_cost, incapable_reason
-from costroute.policy._reasoning import reasoning_params
+from costroute.policy._reasoning import deepseek_first, reasoning_params
 from costroute.types import Choice, Plan, Request, Signals
 
 __all__ = ["TieredPolicy"]
@@ -48,6 +55,10 @@ class TieredPolicy:
     prefer: str = "cost"  # "cost" | "quality" | "latency"
     baseline: str | None = None
     reasoning: bool = False
+    reasoning_low_below: float | None = None
+    """With ``reasoning=True``: effort ``"low"`` below this difficulty (None: ``easy_below``)."""
+    reasoning_high_from: float | None = None
+    """With ``reasoning=True``: effort ``"high"`` from this difficulty (None: ``hard_from``)."""
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.easy_below <= self.hard_from <= 1.0:
@@ -69,9 +80,30 @@ class TieredPolicy:
                 field="max_fallbacks",
                 fix="use 0 or more",
             )
+        low, high = self.reasoning_thresholds
+        if not 0.0 <= low <= high <= 1.0:
+            raise ConfigError(
+                f"Policy {self.name!r}: reasoning thresholds reasoning_low_below={low} and "
+                f"reasoning_high_from={high} must satisfy 0 <= low <= high <= 1.",
+                field="reasoning_low_below/reasoning_high_from",
+                fix="e.g. reasoning_low_below=0.35, reasoning_high_from=0.7",
+            )
+
+    @property
+    def reasoning_thresholds(self) -> tuple[float, float]:
+        """``(low_below, high_from)`` of the reasoning effort (``reasoning=True``)."""
+        low = self.easy_below if self.reasoning_low_below is None else self.reasoning_low_below
+        high = self.hard_from if self.reasoning_high_from is None else self.reasoning_high_from
+        return low, high
 
     def _wanted_tier(self, signals: Signals, reasons: list[str]) -> int:
         d = signals.difficulty
+        if self.prefer == "latency":  # tiers play no part: neither difficulty nor budget pressure
+            reasons.append(f"latency-first: the fastest predicted of any tier (difficulty {d:.2f})")
+            if signals.difficulty_features:
+                top = ", ".join(f"{n} {v:+.2f}" for n, v in signals.difficulty_features)
+                reasons.append(f"difficulty features: {top}")
+            return 0
         if self.prefer == "quality":
             tier = 3
             reasons.append("quality-first: premium tier")
@@ -115,14 +147,26 @@ class TieredPolicy:
                 "No deployment can serve this request", [f"{n}: {why}" for n, why in rejected]
             )
         tier = self._wanted_tier(signals, reasons)
-        capable = self._within_latency(request, signals, capable, reasons, rejected)
-        costs = {d.name: expected_cost(request, d) for d in capable}
-        ranked = sorted(capable, key=lambda d: self._rank(d, tier, costs[d.name], signals))
+        usable = self._within_latency(request, signals, capable, reasons, rejected)
+        costs = {d.name: expected_cost(request, d) for d in usable}
+        ranked = sorted(usable, key=lambda d: self._rank(d, tier, costs[d.name], signals))
+        by_rank, seated = ranked[0], None
+        if self.reasoning:  # the same DeepSeek re-seating as the set_reasoning rule
+            ranked, seated = deepseek_first(
+                ranked, signals.difficulty, self.reasoning_thresholds[1]
+            )
         chosen = ranked[: 1 + self.max_fallbacks]
         first = chosen[0]
-        if first.tier != tier:
-            reasons.append(f"no capable {_TIER_NAMES[tier]} deployment; using tier {first.tier}")
-        reasons.append(f"{self._why_first()}: {first.name} (est ${costs[first.name]:.6f})")
+        if self.prefer != "latency" and not any(d.tier == tier for d in usable):
+            gone = " within the latency target" if any(d.tier == tier for d in capable) else ""
+            reasons.append(
+                f"no capable {_TIER_NAMES[tier]} deployment{gone}; using tier {first.tier}"
+            )
+        if seated:
+            reasons.append(seated)
+        reasons.append(
+            self._why_first(first, costs[first.name], signals, moved=first is not by_rank)
+        )
         reasons.extend(f"skipped {name}: {why}" for name, why in rejected)
         return Plan(
             choices=tuple(
@@ -151,19 +195,19 @@ class TieredPolicy:
         out = min(request.max_output_tokens or 400, 400)
         predicted = {d.name: predicted_latency_ms(d, signals, out) for d in capable}
         fast = [d for d in capable if predicted[d.name] <= target]
+        if not fast:
+            fastest = min(capable, key=lambda d: predicted[d.name])
+            reasons.append(
+                f"no deployment predicted within {target:.0f} ms; using the fastest, "
+                f"{fastest.name} (~{predicted[fastest.name]:.0f} ms)"
+            )
+            fast = [fastest]
         for d in capable:
-            if predicted[d.name] > target:
+            if d not in fast:
                 rejected.append(
                     (d.name, f"predicted {predicted[d.name]:.0f} ms > target {target:.0f} ms")
                 )
-        if fast:
-            return fast
-        fastest = min(capable, key=lambda d: predicted[d.name])
-        reasons.append(
-            f"no deployment predicted within {target:.0f} ms; using the fastest, "
-            f"{fastest.name} (~{predicted[fastest.name]:.0f} ms)"
-        )
-        return [fastest]
+        return fast
 
     def _rank(
         self, dep: Deployment, tier: int, cost: Decimal, signals: Signals
@@ -172,16 +216,15 @@ class TieredPolicy:
         distance = dep.tier - tier if dep.tier >= tier else 10 + (tier - dep.tier)
         if self.prefer == "latency":
             return (predicted_latency_ms(dep, signals, 400),)
-        if self.prefer == "quality":
-            return (-dep.tier, float(cost))
         return (distance, float(cost))
 
-    def _why_first(self) -> str:
-        return {
-            "cost": "cheapest capable in tier",
-            "quality": "highest tier",
-            "latency": "fastest predicted",
-        }[self.prefer]
+    def _why_first(self, first: Deployment, cost: Decimal, signals: Signals, *, moved: bool) -> str:
+        if moved:  # the DeepSeek re-seating put it first, not the ranking
+            return f"first: {first.name} (tier {first.tier}, est ${cost:.6f})"
+        if self.prefer == "latency":
+            ms = predicted_latency_ms(first, signals, 400)
+            return f"fastest predicted: {first.name} (~{ms:.0f} ms, est ${cost:.6f})"
+        return f"cheapest capable in tier {first.tier}: {first.name} (est ${cost:.6f})"
 
     def _choice(
         self,
@@ -198,8 +241,9 @@ class TieredPolicy:
             if cap is not None and cap != request.max_output_tokens:
                 params["max_tokens"] = cap
         if self.reasoning and "max_tokens" not in params:
+            low, high = self.reasoning_thresholds
             extra, effort = reasoning_params(
-                request, dep, difficulty, low_below=self.easy_below, high_from=self.hard_from
+                request, dep, difficulty, low_below=low, high_from=high
             )
             params.update(extra)
             if effort and index == 0:

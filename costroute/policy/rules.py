@@ -16,6 +16,7 @@ deployment that cannot serve the request.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Sequence
 
 from costroute.catalog import Deployment
@@ -31,7 +32,7 @@ from costroute.policy._conditions import (
     when,
 )
 from costroute.policy._context import Context
-from costroute.policy._reasoning import effort_for, is_deepseek_reasoner, reasoning_params
+from costroute.policy._reasoning import HIGH_FROM, LOW_BELOW, deepseek_first, reasoning_params
 from costroute.policy._tiered import predicted_latency_ms
 from costroute.policy._where import caller_location
 from costroute.policy.acceptance import AcceptanceCheck, default_check
@@ -75,6 +76,13 @@ class Rule:
 
     def __call__(self, ctx: Context) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def validate(self, deployments: Sequence[str]) -> None:
+        """Raise ConfigError if this rule cannot work with a router of these deployments.
+
+        Called once when the policy is bound to a router (before any call); the default accepts
+        any (``names`` are checked by :class:`Rules` itself).
+        """
 
     def __or__(self, other: Rule) -> Chain:
         return Chain(*_flat(self), *_flat(other))
@@ -298,7 +306,10 @@ class set_reasoning(Rule):
     hard requests and the chat model first otherwise."""
 
     def __init__(
-        self, low_below: float = 0.35, high_from: float = 0.7, thinking_budget: int = 8000
+        self,
+        low_below: float = LOW_BELOW,
+        high_from: float = HIGH_FROM,
+        thinking_budget: int = 8000,
     ) -> None:
         if not 0.0 <= low_below <= high_from <= 1.0 or thinking_budget < 1024:
             raise ConfigError(
@@ -311,14 +322,9 @@ class set_reasoning(Rule):
 
     def __call__(self, ctx: Context) -> None:
         d = ctx.signals.difficulty
-        hard = effort_for(d, self.low_below, self.high_from) == "high"
-        seats = [i for i, x in enumerate(ctx.candidates) if x.provider == "deepseek"]
-        if len(seats) > 1:
-            ds = sorted(
-                (ctx.candidates[i] for i in seats), key=lambda x: is_deepseek_reasoner(x) != hard
-            )
-            for i, dep in zip(seats, ds, strict=True):
-                ctx.candidates[i] = dep
+        ctx.candidates, seated = deepseek_first(ctx.candidates, d, self.high_from)
+        if seated:
+            ctx.reasons.append(seated)
         for dep in ctx.candidates:
             params, why = reasoning_params(
                 ctx.request,
@@ -334,6 +340,35 @@ class set_reasoning(Rule):
                 ctx.reasons.append(why)
 
 
+def _check_acceptance(check: object) -> None:
+    """ConfigError unless ``check`` can be called as ``check(request, message)``."""
+    fix = (
+        "pass a function (request, message) -> reason or None, e.g. "
+        "costroute.policy.acceptance.default_check or acceptance.custom(fn)"
+    )
+    if not callable(check):
+        raise ConfigError(
+            f"The cascade's acceptance check is {check!r} ({type(check).__name__}), "
+            "not a function.",
+            field="check",
+            fix=fix,
+        )
+    try:
+        signature = inspect.signature(check)
+    except (TypeError, ValueError):  # some builtins have none: accept them
+        return
+    try:
+        signature.bind(None, {})
+    except TypeError:
+        name = getattr(check, "__name__", repr(check))
+        raise ConfigError(
+            f"The cascade's acceptance check {name}{signature} cannot be called as "
+            "check(request, message).",
+            field="check",
+            fix=fix,
+        ) from None
+
+
 class cascade_to(Rule):
     """Answer with the first candidate; if ``check`` rejects its answer, escalate to the
     deployments of tier >= ``tier`` (or the named ones). Not for streams (the answer would already
@@ -342,8 +377,17 @@ class cascade_to(Rule):
     def __init__(
         self, check: AcceptanceCheck = default_check, *, tier: int = 3, to: Iterable[str] = ()
     ) -> None:
+        _check_acceptance(check)
+        if tier not in (1, 2, 3):
+            raise ConfigError(
+                f"Cascade escalation tier {tier!r} (cascade(to_tier=...), cascade_to(tier=...)): "
+                "tiers are 1, 2 and 3.",
+                field="tier",
+                fix="use 1, 2 or 3, or name the deployments with to=[...]",
+            )
         self.check, self.tier = check, tier
-        self.names, self.where = tuple(to), caller_location()
+        self.names = (to,) if isinstance(to, str) else tuple(to)
+        self.where = caller_location()
 
     def __call__(self, ctx: Context) -> None:
         if not ctx.candidates:

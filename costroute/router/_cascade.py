@@ -4,19 +4,26 @@ The contract (docs/policies.md): the plan's choices answer first; ``plan.cascade
 looks at the answer's message; a reason escalates to ``plan.cascade.escalate_to`` as a plan of
 its own (same retries and fallbacks, the time left before the deadline). Every attempt of both
 stages is billed and recorded. If the escalation fails entirely, the first answer stands and the
-reasons say why. Streams never cascade (their answer is already on its way to the caller).
+reasons say why. If the check itself fails (raises, or returns neither a reason nor None), the
+first answer, already paid for, stands too: the call settles through the normal path (cost in the
+ledger, budget reservation settled), the reasons name the check and its error, and the
+``costroute`` logger warns with the traceback. Streams never cascade (their answer is already on
+its way to the caller).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import Any
 
 from costroute.errors import CostrouteError
 from costroute.executor import Executor, Outcome
-from costroute.types import Plan, Request
+from costroute.types import AcceptanceCheck, Plan, Request
 
 __all__ = ["acascade", "cascade"]
+
+log = logging.getLogger("costroute")
 
 
 def _message(response: Any) -> dict[str, Any]:
@@ -28,11 +35,41 @@ def _message(response: Any) -> dict[str, Any]:
     return dict(dump()) if callable(dump) else dict(message)
 
 
-def _escalation(plan: Plan, request: Request, first: Outcome) -> tuple[Plan, str] | None:
+def _verdict(check: AcceptanceCheck, request: Request, message: dict[str, Any]) -> str | None:
+    """The check's reason to escalate, or None to accept; TypeError for any other answer."""
+    out: object = check(request, message)
+    if isinstance(out, str):
+        return out or None
+    if out is None or out is False:
+        return None
+    if out is True:
+        return f"{getattr(check, '__name__', 'the check')} rejected the answer"
+    raise TypeError(f"returned {out!r}; a check returns a reason (str) or None")
+
+
+def _escalation(plan: Plan, request: Request, first: Outcome) -> tuple[Plan, str] | Outcome | None:
+    """The plan to escalate to and why; None to answer with ``first``; or, when the check
+    failed, ``first`` with a note saying so (it is answered with, checked or not)."""
     intent = getattr(plan, "cascade", None)
     if intent is None or first.response is None:
         return None
-    reason = intent.check(request, _message(first.response))
+    try:
+        reason = _verdict(intent.check, request, _message(first.response))
+    except Exception as exc:
+        name = getattr(intent.check, "__name__", repr(intent.check))
+        log.warning(
+            "costroute: acceptance check %s failed on the answer of %s; kept that answer",
+            name,
+            first.deployment.name,
+            exc_info=exc,
+        )
+        out = dataclasses.replace(first)
+        out.notes = [
+            *first.notes,
+            f"acceptance check {name} failed ({type(exc).__name__}: {exc}); kept the first "
+            "answer, unchecked and not escalated (fix the check)",
+        ]
+        return out
     if reason is None:
         return None
     return dataclasses.replace(plan, choices=intent.escalate_to, cascade=None), reason
@@ -60,6 +97,8 @@ def cascade(ex: Executor, plan: Plan, request: Request, first: Outcome, left: fl
     step = _escalation(plan, request, first)
     if step is None:
         return first
+    if isinstance(step, Outcome):
+        return step
     second_plan, reason = step
     try:
         second = ex.run(second_plan, request, max(left, 0.001))
@@ -75,6 +114,8 @@ async def acascade(
     step = _escalation(plan, request, first)
     if step is None:
         return first
+    if isinstance(step, Outcome):
+        return step
     second_plan, reason = step
     try:
         second = await ex.arun(second_plan, request, max(left, 0.001))
