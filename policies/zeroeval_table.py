@@ -3,6 +3,8 @@
 The table (``zeroeval_table.json``) was fitted on the ZeroEval TRAIN split by
 ``benchmarks/policy_quality.py --write-table``; ``cost_weight`` was chosen on TRAIN as the most
 accurate value costing <= 20% of gpt-4o's. Deployments must be named like the table's models.
+The table was fitted with the learned estimator, so the policy carries it (``estimator=``): a
+router, and ``costroute router eval --policy``, score requests with it unless told otherwise.
 Tune it on your own data: ``costroute router eval --data train.jsonl --policy THIS_FILE
 --target-cost-share 0.2`` rewrites PARAMS below.
 """
@@ -20,4 +22,6 @@ TABLE = Path(__file__).with_name("zeroeval_table.json")
 
 def make_policy(cost_weight: float = 0.825) -> object:
     """The policy at this cost weight (0 = best predicted quality regardless of cost)."""
-    return quality_table(QualityTable.load(TABLE), cost_weight, name="zeroeval-table")
+    return quality_table(
+        QualityTable.load(TABLE), cost_weight, name="zeroeval-table", estimator="learned"
+    )

@@ -10,6 +10,7 @@ method is a policy.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from costroute.policy import acceptance, rules
 from costroute.policy._capability import expected_cost, incapable_reason
@@ -115,10 +116,15 @@ def quality_table(
     models: Mapping[str, str] | None = None,
     name: str = "quality-table",
     baseline: str | None = None,
+    estimator: Any = None,
 ) -> Rules:
-    """Route by a learned per-model quality table (see :class:`QualityTable`)."""
+    """Route by a learned per-model quality table (see :class:`QualityTable`).
+
+    ``estimator`` should be the one the table was fitted with (its ``meta["estimator"]``
+    says which), e.g. ``"learned"``: the router then scores requests with it.
+    """
     chain = rules.prefer_cheap() | prefer_predicted_quality(table, cost_weight, models)
-    return Rules(chain | rules.within_latency(), name=name, baseline=baseline)
+    return Rules(chain | rules.within_latency(), name=name, baseline=baseline, estimator=estimator)
 
 
 def presets() -> dict[str, Callable[[], Policy]]:

@@ -25,7 +25,7 @@ __all__ = ["PolicyFile", "load_policy", "load_policy_file", "validate_policy", "
 
 def _error(path: str, line: int | None, detail: str, fix: str) -> ConfigError:
     where = f"{path}:{line}" if line else path
-    return ConfigError(f"Policy file {where}: {detail}.", field=where, fix=fix)
+    return ConfigError(f"Policy file {where}: {detail.rstrip('.')}.", field=where, fix=fix)
 
 
 def _line_in(exc: BaseException, path: str) -> int | None:

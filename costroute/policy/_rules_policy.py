@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from costroute.catalog import Deployment
+from costroute.difficulty import Estimator, load_estimator
 from costroute.errors import ConfigError, NoDeploymentAvailable
 from costroute.policy._capability import cost_capped_output
 from costroute.policy._context import Context
@@ -45,6 +46,8 @@ class Rules:
 
     The first ``1 + max_fallbacks`` candidates become the plan's choices. Each choice gets the
     parameters rules set for it, and a ``max_tokens`` cap when ``max_cost_usd`` needs one.
+    ``estimator`` (anything :func:`costroute.difficulty.load_estimator` takes) is the estimator
+    the rules were tuned with; a router without an ``estimator=`` of its own scores with it.
     """
 
     def __init__(
@@ -54,6 +57,7 @@ class Rules:
         name: str = "rules",
         max_fallbacks: int = 2,
         baseline: str | None = None,
+        estimator: Any = None,
     ) -> None:
         if max_fallbacks < 0:
             raise ConfigError(
@@ -67,6 +71,7 @@ class Rules:
         self.name = name
         self.max_fallbacks = max_fallbacks
         self.baseline = baseline
+        self.estimator: Estimator | None = None if estimator is None else load_estimator(estimator)
         self.where = caller_location()
 
     def validate(self, deployments: Iterable[str]) -> None:

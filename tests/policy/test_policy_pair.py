@@ -167,3 +167,26 @@ def test_a_policy_whose_estimator_is_not_an_estimator_is_refused() -> None:
     with pytest.raises(ConfigError) as err:
         costroute.Router(DEPS, policy=Odd())  # type: ignore[arg-type]
     assert err.value.field == "policy.estimator"
+
+
+def test_a_quality_table_policy_carries_the_estimator_it_was_fitted_with() -> None:
+    from costroute.catalog import Prices
+    from costroute.eval.policy_eval import deployments_for
+    from costroute.policy import load_policy_file
+
+    root = Path(__file__).resolve().parents[2]
+    policy = load_policy_file(root / "policies" / "zeroeval_table.py").build()
+    assert isinstance(policy.estimator, LearnedEstimator)  # type: ignore[attr-defined]
+    models = ["gpt-4o-mini-2024-07-18", "gpt-4o-2024-08-06"]
+    deps = deployments_for(models, {m: Prices(input=1, output=2) for m in models})
+    router = costroute.Router(deps, policy=policy)
+    assert router.estimator is policy.estimator  # type: ignore[attr-defined]
+    assert router.explain(MSG).difficulty == LearnedEstimator.load().estimate(MSG).score
+
+
+def test_policy_file_errors_end_with_one_full_stop(tmp_path: Path) -> None:
+    f = tmp_path / "p.py"
+    f.write_text("from costroute.policy import rules\nx = rules.escalate_when(None, to_tier=7)\n")
+    with pytest.raises(ConfigError) as err:
+        costroute.load_policy(f)
+    assert ".." not in str(err.value) and err.value.field == f"{f}:2"
