@@ -1,26 +1,33 @@
 """Train, evaluate and calibrate a router on labelled data, then ship it as a policy file.
 
-Run: python examples/train_evaluate_calibrate.py [--data out/zeroeval]
+Run: python examples/train_evaluate_calibrate.py
+     python examples/train_evaluate_calibrate.py --data out/zeroeval \
+         --strong gpt-4o-2024-08-06 --weak gpt-4o-mini-2024-07-18 [--out DIR]
 
-Without --data it makes a small synthetic data set (three models, easy chat and hard maths).
-Thresholds are chosen on the TRAIN split only; the TEST split is read once, at the end.
+Without --data it makes a small synthetic data set (three models, easy chat and hard maths;
+--strong big --weak small). With --data, --strong and --weak are keys of the records' scores.
+Thresholds are chosen on the TRAIN split only; the TEST split is read once, at the end. The
+files it writes (weights, quality table, policy file, plot) go to --out, else to a temporary
+folder removed at the end.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import sys
 import tempfile
 from pathlib import Path
 
 import costroute
-from costroute.difficulty.train import train
-from costroute.eval import Record, calibrate, evaluate, load_jsonl
+from costroute.difficulty.train import pool_models, train
+from costroute.errors import CostrouteError
+from costroute.eval import Record, calibrate, evaluate, load_jsonl, require_models
 from costroute.eval import policy_eval as pe
 from costroute.eval.cv import scores_for
 from costroute.eval.data import dump_jsonl
 from costroute.eval.plot import plot
-from costroute.policy import QualityTable, load_policy_file, write_params
+from costroute.policy import QualityTable, load_policy_file
 
 POLICY_FILE = '''"""My tuned policy: a learned per-model quality table."""
 from pathlib import Path
@@ -62,23 +69,29 @@ def synthetic(folder: Path, seed: int = 0) -> tuple[Path, Path]:
     return folder / "train.jsonl", folder / "test.jsonl"
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--data", type=Path, default=None, help="folder with train.jsonl, test.jsonl")
-    ap.add_argument("--strong", default="big")
-    ap.add_argument("--weak", default="small")
-    args = ap.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="costroute-"))
+def run(args: argparse.Namespace, work: Path) -> None:
+    """Train, evaluate, calibrate and ship, writing files to ``work``."""
     train_path, test_path = (
         (args.data / "train.jsonl", args.data / "test.jsonl") if args.data else synthetic(work)
     )
     tr, te = load_jsonl(train_path), load_jsonl(test_path)
+    strong, weak = (
+        (args.strong, args.weak) if args.data else (args.strong or "big", args.weak or "small")
+    )
+    if not (strong and weak):
+        raise costroute.ConfigError(
+            "--data needs --strong and --weak.",
+            field="--strong/--weak",
+            fix=f"pass two of the models scored on every record: {', '.join(pool_models(tr)[:8])}",
+        )
+    require_models(tr, [strong], field="--strong")
+    require_models(tr, [weak], field="--weak")
 
     # 1. Train a difficulty estimator (two models: weak_fails label) and evaluate it (RouteLLM).
-    est = train(tr, args.strong, args.weak, label="weak_fails")
+    est = train(tr, strong, weak, label="weak_fails")
     est.save(work / "weights.json")
-    cal = calibrate(tr, scores_for(est, tr), args.strong, args.weak, target_quality=0.95)
-    res = evaluate(te, scores_for(est, te), args.strong, args.weak)
+    cal = calibrate(tr, scores_for(est, tr), strong, weak, target_quality=0.95)
+    res = evaluate(te, scores_for(est, te), strong, weak)
     print(
         f"estimator: test APGR {res.apgr:.3f} (random {res.random.apgr:.3f}); "
         f"threshold {cal.threshold:.3f} chosen on train for 95% of strong quality"
@@ -93,16 +106,21 @@ def main() -> None:
     ).save(work / "table.json")
     (work / "policy.py").write_text(POLICY_FILE, encoding="utf-8")
 
-    # 3. Calibrate the policy's cost weight on TRAIN (<= 30% of the best model's cost) and write it.
+    # 3. Calibrate the policy's cost weight on TRAIN (<= 30% of the best model's cost) and write it
+    #    into the file's PARAMS (only that value changes; ConfigError if no swept value fits).
     pf = load_policy_file(work / "policy.py")
     knob, values = next(iter(pf.sweep.items()))
     swept = pe.evaluate_policy(
         prep_tr, pf.build(), make=lambda v: pf.build(**{knob: v}), values=values
     )
     pick = pe.calibrate_sweep(
-        swept.sweep, swept.singles[swept.reference].accuracy, target_cost_share=0.3
+        swept.sweep,
+        swept.singles[swept.reference].accuracy,
+        target_cost_share=0.3,
+        knob=knob,
+        reference=swept.reference,
     )
-    write_params(work / "policy.py", {knob: pick.value})
+    pe.update_params(work / "policy.py", {knob: pick.value})
     print(
         f"calibrated on train: {knob}={pick.value} ({pick.accuracy:.3f} at {pick.cost_share:.0%})"
     )
@@ -116,12 +134,34 @@ def main() -> None:
         print(
             f"  {p.label:24} accuracy {p.accuracy:.3f}  cost {p.cost_share:6.1%} of {result.reference}"
         )
-    print("plot:", plot(result, work / "frontier.html"))
+    print(
+        "plot:",
+        plot(result, work / "frontier.html"),
+        "" if args.out else "(temporary: pass --out DIR to keep it)",
+    )
     router = costroute.Router(
         pe.deployments_for(models, prep_tr.prices), policy=pf.build(), estimator=est
     )
     plan = router.explain([{"role": "user", "content": "Prove that 7 divides 8^n - 1 for all n."}])
     print("live plan:", plan, plan.reasons[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="Train, evaluate and calibrate a router.")
+    ap.add_argument("--data", type=Path, default=None, help="folder with train.jsonl, test.jsonl")
+    ap.add_argument("--strong", default=None, help="strong model key (synthetic data: big)")
+    ap.add_argument("--weak", default=None, help="weak model key (synthetic data: small)")
+    ap.add_argument("--out", type=Path, default=None, help="keep the files written here")
+    args = ap.parse_args()
+    try:
+        if args.out:
+            args.out.mkdir(parents=True, exist_ok=True)
+            run(args, args.out)
+        else:
+            with tempfile.TemporaryDirectory(prefix="costroute-") as tmp:
+                run(args, Path(tmp))
+    except (CostrouteError, OSError) as exc:
+        sys.exit(f"train_evaluate_calibrate: {exc}")
 
 
 if __name__ == "__main__":

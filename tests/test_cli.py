@@ -68,3 +68,75 @@ def test_console_script_entry_point() -> None:
         [sys.executable, "-m", "costroute.cli", "--help"], capture_output=True, text=True
     )
     assert out.returncode == 0 and "demo" in out.stdout
+
+
+def test_demo_refuses_a_negative_latency_scale(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--latency-scale", "-1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("costroute: --latency-scale -1.0") and err.count("\n") == 1
+
+
+EXAMPLE = ROOT / "examples" / "train_evaluate_calibrate.py"
+
+
+def _run_example(monkeypatch: pytest.MonkeyPatch, *argv: str) -> None:
+    monkeypatch.setattr(sys, "argv", [EXAMPLE.name, *argv])
+    runpy.run_path(str(EXAMPLE), run_name="__main__")
+
+
+def test_calibration_example_cleans_up_or_keeps_files_in_out(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("numpy")
+    import tempfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    _run_example(monkeypatch)
+    assert "calibrated on train" in capsys.readouterr().out
+    assert list(scratch.iterdir()) == []  # the temporary folder is gone
+    _run_example(monkeypatch, "--out", str(tmp_path / "kept"))
+    assert "temporary" not in capsys.readouterr().out
+    kept = {p.name for p in (tmp_path / "kept").iterdir()}
+    assert {"weights.json", "table.json", "policy.py", "frontier.html"} <= kept
+    assert 'PARAMS = {"cost_weight": ' in (tmp_path / "kept" / "policy.py").read_text()
+
+
+def test_calibration_example_bad_key_is_a_clean_error(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("numpy")
+    data = tmp_path / "data"
+    data.mkdir()
+    _run_example(monkeypatch, "--out", str(data))  # writes synthetic train/test.jsonl there
+    for argv, expected in (
+        (["--strong", "big", "--weak", "nosuch"], "no score for model 'nosuch'"),
+        ([], "--data needs --strong and --weak"),
+    ):
+        with pytest.raises(SystemExit) as info:
+            _run_example(monkeypatch, "--data", str(data), *argv)
+        message = str(info.value.code)
+        assert message.startswith("train_evaluate_calibrate: ") and expected in message
+        assert "big, mid, small" in message
+
+
+def test_documented_zeroeval_walk_through_uses_keys_of_the_data() -> None:
+    """docs/training.md and the example's docstring pass --strong/--weak keys ZeroEval has."""
+    import re
+
+    from costroute.eval import load_jsonl, require_models
+
+    docs = (ROOT / "docs" / "training.md").read_text()
+    doc = " ".join(docs.split())  # the command is wrapped over lines
+    example_doc = " ".join(EXAMPLE.read_text().split('"""')[1].replace("\\", " ").split())
+    keys = []
+    for text in (doc, example_doc):
+        found = re.search(r"--data out/zeroeval --strong (\S+) --weak (\S+?)`?(?:\s|$)", text)
+        assert found, "the ZeroEval invocation must name --strong and --weak"
+        keys.append(found.groups())
+    assert keys[0] == keys[1]
+    train = ROOT / "out" / "zeroeval" / "train.jsonl"
+    if not train.exists():
+        pytest.skip("out/zeroeval not generated (benchmarks/make_zeroeval_jsonl.py)")
+    require_models(load_jsonl(train), list(keys[0]))

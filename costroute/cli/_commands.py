@@ -11,7 +11,14 @@ __all__ = ["add_commands"]
 
 def _demo(args: argparse.Namespace) -> int:
     from costroute.cli._demo import run_demo
+    from costroute.errors import ConfigError
 
+    if not args.latency_scale >= 0:  # also refuses NaN
+        raise ConfigError(
+            f"--latency-scale {args.latency_scale} is not a number >= 0.",
+            field="--latency-scale",
+            fix="give 0 (no simulated latency), 1 (realistic) or any value in between or above",
+        )
     run_demo(latency_scale=args.latency_scale)
     return 0
 

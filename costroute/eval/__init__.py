@@ -8,8 +8,16 @@
 
 from __future__ import annotations
 
-from costroute.eval._evaluate import Calibration, EvalResult, RouterFigures, calibrate, evaluate
-from costroute.eval.data import Record, costs_of, load_jsonl, scores_of
+from costroute.eval._evaluate import (
+    Calibration,
+    EvalResult,
+    RouterFigures,
+    calibrate,
+    check_targets,
+    evaluate,
+    routing_curves,
+)
+from costroute.eval.data import Record, costs_of, load_jsonl, require_models, scores_of
 
 __all__ = [
     "Calibration",
@@ -17,8 +25,11 @@ __all__ = [
     "Record",
     "RouterFigures",
     "calibrate",
+    "check_targets",
     "costs_of",
     "evaluate",
     "load_jsonl",
+    "require_models",
+    "routing_curves",
     "scores_of",
 ]

@@ -10,7 +10,15 @@ from costroute.errors import ConfigError
 from costroute.eval import metrics
 from costroute.eval.data import Record, scores_of
 
-__all__ = ["Calibration", "EvalResult", "RouterFigures", "calibrate", "evaluate"]
+__all__ = [
+    "Calibration",
+    "EvalResult",
+    "RouterFigures",
+    "calibrate",
+    "check_targets",
+    "evaluate",
+    "routing_curves",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +104,7 @@ def evaluate(
         )
     except ValueError as exc:
         raise ConfigError(
-            f"Cannot evaluate {strong!r} over {weak!r}: {exc}.",
+            f"Cannot evaluate {strong!r} over {weak!r}: {str(exc).rstrip('.')}.",
             field="strong/weak",
             fix="pick a strong model that scores higher than the weak one on these records",
         ) from exc
@@ -114,6 +122,55 @@ def evaluate(
         oracle=oracle,
         cost_basis="calls" if costs is None else "usd",
     )
+
+
+def check_targets(
+    target_quality: float | None, target_cost_share: float | None, *, required: bool = True
+) -> None:
+    """ConfigError unless exactly one calibration target is given (or none, when not
+    ``required``) and it is a fraction in [0, 1]. The one check behind every calibration:
+    :func:`calibrate`, :func:`costroute.eval.policy_eval.calibrate_sweep` and the CLI."""
+    if target_quality is not None and target_cost_share is not None:
+        raise ConfigError(
+            "Calibration takes exactly one target, got both a quality and a cost-share target.",
+            field="target_quality/target_cost_share",
+            fix="give --target-quality (e.g. 0.95) or --target-cost-share (e.g. 0.2), not both",
+        )
+    if target_quality is None and target_cost_share is None:
+        if not required:
+            return
+        raise ConfigError(
+            "Calibration needs exactly one target, got none.",
+            field="target_quality/target_cost_share",
+            fix="give --target-quality (e.g. 0.95) or --target-cost-share (e.g. 0.2)",
+        )
+    quality = target_quality is not None
+    target = target_quality if quality else target_cost_share
+    assert target is not None
+    if not 0.0 <= target <= 1.0:  # also refuses NaN
+        raise ConfigError(
+            f"Calibration target {target} is outside [0, 1].",
+            field="target_quality" if quality else "target_cost_share",
+            fix=(
+                "give the fraction of the strong (or reference) model's quality to keep, e.g. 0.95"
+                if quality
+                else "give the fraction of strong calls (or of the reference's cost) to allow, e.g. 0.2"
+            ),
+        )
+
+
+def routing_curves(
+    records: Sequence[Record], scores: Sequence[float], strong: str, weak: str
+) -> dict[str, metrics.Curve]:
+    """The routing curves (quality against strong-call share) of the router (``scores``), of
+    a random router and of the oracle, for plotting (see :func:`costroute.eval.plot.plot_pair`).
+    """
+    sq, wq = _qualities(records, scores, strong, weak)
+    return {
+        "router": metrics.quality_curve(scores, sq, wq),
+        "random": metrics.quality_curve([0.0] * len(sq), sq, wq),
+        "oracle": metrics.quality_curve(metrics.oracle_scores(sq, wq), sq, wq),
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,20 +201,7 @@ def calibrate(
     strong model's quality (ties in score are kept together, so the share may be higher).
     ``target_cost_share``: the most strong calls not above that share of all calls.
     """
-    if (target_quality is None) == (target_cost_share is None):
-        raise ConfigError(
-            "calibrate() needs exactly one target.",
-            field="target_quality/target_cost_share",
-            fix="pass target_quality=0.95 or target_cost_share=0.3, not both",
-        )
-    target = target_quality if target_quality is not None else target_cost_share
-    assert target is not None
-    if not 0.0 <= target <= 1.0:
-        raise ConfigError(
-            f"Calibration target {target} is outside [0, 1].",
-            field="target_quality" if target_quality is not None else "target_cost_share",
-            fix="give a fraction, e.g. 0.95",
-        )
+    check_targets(target_quality, target_cost_share)
     sq, wq = _qualities(records, scores, strong, weak)
     curve = metrics.quality_curve(scores, sq, wq)
     qs = curve.strong_quality
@@ -167,7 +211,7 @@ def calibrate(
             if curve.quality[i] >= target_quality * qs - 1e-12:
                 pick = i
                 break
-        elif curve.share[i] <= target + 1e-12:
+        elif target_cost_share is not None and curve.share[i] <= target_cost_share + 1e-12:
             pick = i
     threshold = curve.threshold[pick]
     if threshold == float("inf"):

@@ -15,7 +15,7 @@ from typing import Any
 
 from costroute.errors import ConfigError
 
-__all__ = ["Record", "costs_of", "dump_jsonl", "load_jsonl", "scores_of"]
+__all__ = ["Record", "costs_of", "dump_jsonl", "load_jsonl", "require_models", "scores_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +44,10 @@ class Record:
 
 def _bad(path: str, line: int, detail: str) -> ConfigError:
     return ConfigError(
-        f"{path}:{line}: {detail}.",
+        f"{path}:{line}: {detail.rstrip('.')}.",
         field="data",
         fix='each line must be {"id": str, "messages": [{"role", "content"}], '
-        '"scores": {"<model>": 0..1}}',
+        '"scores": {"<model>": quality from 0 to 1}}',
     )
 
 
@@ -99,7 +99,7 @@ def load_jsonl(path: str | Path) -> list[Record]:
         handle = p.open(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(
-            f"Cannot read labelled data {str(p)!r}: {exc.strerror or exc}.",
+            f"Cannot read labelled data {str(p)!r}: {str(exc.strerror or exc).rstrip('.')}.",
             field="data",
             fix="pass the path of a JSON-lines file (see docs/difficulty.md)",
         ) from exc
@@ -132,21 +132,34 @@ def dump_jsonl(records: Iterable[Record], path: str | Path) -> int:
     return n
 
 
-def _require(records: Sequence[Record], models: Sequence[str]) -> None:
-    for r in records:
-        for m in models:
-            if m not in r.scores:
-                known = ", ".join(sorted(r.scores)[:8])
-                raise ConfigError(
-                    f"Record {r.id!r} has no score for model {m!r} (it has: {known}).",
-                    field="strong/weak",
-                    fix="pick model keys present in every record, or filter the records",
-                )
+def require_models(
+    records: Sequence[Record], models: Iterable[str], *, field: str = "strong/weak"
+) -> None:
+    """ConfigError naming every model of ``models`` that some record has no score for, with
+    models that every record scores (the valid choices). ``field`` names the argument."""
+    n = len(records)
+    lacking = {m: sum(m not in r.scores for r in records) for m in dict.fromkeys(models)}
+    bad = [(m, k) for m, k in lacking.items() if k]
+    if not bad:
+        return
+    common = sorted(set.intersection(*(set(r.scores) for r in records))) if records else []
+    shown = ", ".join(common[:8]) + (f" (+{len(common) - 8} more)" if len(common) > 8 else "")
+    detail = "; ".join(
+        f"{m!r} ({'none of the ' + str(n) + ' records has it' if k == n else f'{k} of {n} lack it'})"
+        for m, k in bad
+    )
+    raise ConfigError(
+        f"Some records have no score for model {detail}.",
+        field=field,
+        fix=f"pick models every record scores: {shown}"
+        if common
+        else "no model is scored on every record: filter the records",
+    )
 
 
 def scores_of(records: Sequence[Record], model: str) -> list[float]:
     """The quality of ``model`` on each record (ConfigError if a record lacks it)."""
-    _require(records, [model])
+    require_models(records, [model])
     return [r.scores[model] for r in records]
 
 

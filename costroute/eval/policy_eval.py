@@ -16,17 +16,20 @@ Pareto-optimal points form the policy's cost/quality frontier.
 from __future__ import annotations
 
 import csv
+import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from costroute.catalog import Deployment, Prices
 from costroute.difficulty import Estimator
 from costroute.errors import ConfigError
-from costroute.eval.data import Record
+from costroute.eval._evaluate import check_targets
+from costroute.eval._params import check_params, update_params
+from costroute.eval.data import Record, require_models
 from costroute.policy import Policy
 from costroute.types import Request, Signals
 
@@ -35,13 +38,16 @@ __all__ = [
     "PolicyEvalResult",
     "Prepared",
     "calibrate_sweep",
+    "check_params",
     "deployments_for",
     "evaluate_choices",
     "evaluate_policy",
     "pareto",
     "prepare",
+    "prices_for",
     "prices_from_csv",
     "sweep",
+    "update_params",
 ]
 
 _OUTPUT_TOKENS = 400
@@ -88,18 +94,94 @@ class Prepared:
     prices: Mapping[str, Prices]
 
 
+_PRICE_COLUMNS = (("price_in_usd_per_1M", "price_out_usd_per_1M"), ("input", "output"))
+_PRICES_FIX = (
+    "pass a CSV with a header row: model,price_in_usd_per_1M,price_out_usd_per_1M "
+    "(or model,input,output), USD per 1M tokens"
+)
+
+
+def _price(shown: str, line: int, model: str, column: str, raw: str) -> Decimal:
+    try:
+        value = Decimal(raw.strip())
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite() or value < 0:
+        raise ConfigError(
+            f"Prices {shown}:{line}: {column} of {model!r} is {raw!r}, not a price.",
+            field="prices",
+            fix="give a non-negative number of USD per 1M tokens",
+        )
+    return value
+
+
 def prices_from_csv(path: str | Path) -> dict[str, Prices]:
     """Per-model prices from a CSV with ``model`` and input/output USD per 1M tokens columns
     (``price_in_usd_per_1M``/``price_out_usd_per_1M`` as in ZeroEval's models.csv, or
-    ``input``/``output``)."""
+    ``input``/``output``). Rows with an empty price are skipped.
+
+    Raises :class:`~costroute.errors.ConfigError` when the file cannot be read, lacks those
+    columns, holds a price that is not a non-negative number, or prices no model.
+    """
+    p = Path(path)
+    shown = str(p)
     out: dict[str, Prices] = {}
-    with Path(path).open(encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            i = row.get("price_in_usd_per_1M") or row.get("input")
-            o = row.get("price_out_usd_per_1M") or row.get("output")
-            if row.get("model") and i and o:
-                out[row["model"]] = Prices(input=Decimal(i), output=Decimal(o))
+    try:
+        with p.open(encoding="utf-8", newline="") as f:
+            reader = csv.DictReader(f)
+            columns = list(reader.fieldnames or [])
+            pairs = [(i, o) for i, o in _PRICE_COLUMNS if i in columns and o in columns]
+            if "model" not in columns or not pairs:
+                raise ConfigError(
+                    f"Prices {shown!r} has columns {', '.join(columns) or '(none)'}: it needs "
+                    "model and price_in_usd_per_1M/price_out_usd_per_1M (or input/output).",
+                    field="prices",
+                    fix=_PRICES_FIX,
+                )
+            for row in reader:
+                model = (row.get("model") or "").strip()
+                i_col, o_col = next(
+                    ((i, o) for i, o in pairs if (row.get(i) or "").strip()), pairs[0]
+                )
+                i, o = (row.get(i_col) or "").strip(), (row.get(o_col) or "").strip()
+                if model and i and o:
+                    line = reader.line_num
+                    out[model] = Prices(
+                        input=_price(shown, line, model, i_col, i),
+                        output=_price(shown, line, model, o_col, o),
+                    )
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot read prices {shown!r}: {str(exc.strerror or exc).rstrip('.')}.",
+            field="prices",
+            fix=_PRICES_FIX,
+        ) from exc
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ConfigError(
+            f"Prices {shown!r} is not a UTF-8 CSV ({str(exc).rstrip('.')}).",
+            field="prices",
+            fix=_PRICES_FIX,
+        ) from exc
+    if not out:
+        raise ConfigError(f"Prices {shown!r} prices no model.", field="prices", fix=_PRICES_FIX)
     return out
+
+
+def prices_for(
+    models: Sequence[str], prices: Mapping[str, Prices], source: str = "the prices"
+) -> dict[str, Prices]:
+    """``prices`` restricted to ``models``; ConfigError naming every model without a price."""
+    missing = [m for m in models if m not in prices]
+    if missing:
+        names = ", ".join(repr(m) for m in missing[:10])
+        more = f" (+{len(missing) - 10} more)" if len(missing) > 10 else ""
+        raise ConfigError(
+            f"{source} has no price for {len(missing)} of the {len(models)} models: {names}{more}.",
+            field="prices",
+            fix="add a row per model to the prices CSV, or evaluate priced models only "
+            "(--models a,b,c)",
+        )
+    return {m: prices[m] for m in models}
 
 
 def _mean_cost_prices(records: Sequence[Record], models: Sequence[str]) -> dict[str, Prices]:
@@ -145,13 +227,7 @@ def prepare(
     """Score every record once (difficulty, category, token estimate) for fast evaluation."""
     if not records:
         raise ConfigError("No records to evaluate.", field="data", fix="pass labelled records")
-    missing = [m for m in models if any(m not in r.scores for r in records)]
-    if missing:
-        raise ConfigError(
-            f"Model {missing[0]!r} has no score on some records.",
-            field="models",
-            fix="evaluate models scored on every record",
-        )
+    require_models(records, models, field="models")
     prices = dict(prices or _mean_cost_prices(records, models))
     deps = tuple(deployments or deployments_for(models, prices))
     requests, signals = [], []
@@ -258,26 +334,59 @@ def calibrate_sweep(
     *,
     target_quality: float | None = None,
     target_cost_share: float | None = None,
+    knob: str = "value",
+    reference: str = "the reference",
 ) -> Point:
     """Pick one swept point for exactly one target (on TRAINING data).
 
     ``target_quality``: the cheapest point whose accuracy reaches that fraction of the
     reference's. ``target_cost_share``: the most accurate point whose cost share is at most
-    that. When none qualifies: the most accurate (quality) or the cheapest (cost) point.
+    that. Targets are fractions in [0, 1] (:func:`costroute.eval.check_targets`). When no point
+    meets the target, a :class:`~costroute.errors.ConfigError` names the closest one (the most
+    accurate, or the cheapest) and the target it would meet; ``knob`` and ``reference`` name
+    the swept parameter and the reference model in that message.
     """
-    if (target_quality is None) == (target_cost_share is None) or not points:
+    check_targets(target_quality, target_cost_share)
+    if not points:
         raise ConfigError(
-            "Calibration needs swept points and exactly one target.",
-            field="target_quality/target_cost_share",
-            fix="pass --target-quality 0.95 or --target-cost-share 0.2, not both",
+            "Calibration needs swept points, got none.",
+            field="SWEEP",
+            fix='give the policy file a SWEEP, e.g. SWEEP = {"cost_weight": [0.0, 0.5, 1.0]}',
         )
     if target_quality is not None:
         ok = [x for x in points if x.accuracy >= target_quality * reference_accuracy - 1e-12]
-        if not ok:
-            return max(points, key=lambda x: (x.accuracy, -x.cost_usd))
-        return min(ok, key=lambda x: (x.cost_usd, -x.accuracy))
+        if ok:
+            return min(ok, key=lambda x: (x.cost_usd, -x.accuracy))
+        best = max(points, key=lambda x: (x.accuracy, -x.cost_usd))
+        frac = best.accuracy / reference_accuracy if reference_accuracy > 0 else 0.0
+        raise ConfigError(
+            f"No {knob} in the sweep reaches {target_quality:.1%} of {reference}'s accuracy "
+            f"({target_quality * reference_accuracy:.4f}): the most accurate, {knob}="
+            f"{_shown(best)}, gets {best.accuracy:.4f} ({frac:.1%} of it) at "
+            f"{best.cost_share:.1%} of its cost.",
+            field="target_quality",
+            fix=f"lower the target to at most {math.floor(frac * 1000) / 1000:g}, or add "
+            f"{knob} values that reach it to SWEEP",
+        )
     assert target_cost_share is not None
     ok = [x for x in points if x.cost_share <= target_cost_share + 1e-12]
-    if not ok:
-        return min(points, key=lambda x: x.cost_usd)
-    return max(ok, key=lambda x: (x.accuracy, -x.cost_usd))
+    if ok:
+        return max(ok, key=lambda x: (x.accuracy, -x.cost_usd))
+    cheap = min(points, key=lambda x: (x.cost_usd, -x.accuracy))
+    least = math.ceil(cheap.cost_share * 1000) / 1000
+    raise ConfigError(
+        f"No {knob} in the sweep costs at most {target_cost_share:.1%} of {reference}'s cost: "
+        f"the cheapest, {knob}={_shown(cheap)}, costs {cheap.cost_share:.1%} of it (accuracy "
+        f"{cheap.accuracy:.4f}).",
+        field="target_cost_share",
+        fix=(
+            f"raise the target to at least {least:g}, or add cheaper {knob} values to SWEEP"
+            if least <= 1.0
+            else f"add cheaper {knob} values to SWEEP (every swept value costs more than "
+            f"{reference})"
+        ),
+    )
+
+
+def _shown(p: Point) -> str:
+    return repr(p.value) if p.value is not None else p.label

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import argparse
+import io
 import json
 import random
+import sys
 from pathlib import Path
 
 import pytest
 
-from costroute.cli._router_cmd import Progress, add_router_command
+from costroute.cli import main
+from costroute.cli._router_cmd import Progress
 
 pytest.importorskip("numpy")
 
 
 def run(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="costroute")
-    add_router_command(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(list(argv))
-    return int(args.func(args))
+    """The real entry point: a CostrouteError is one line on stderr and exit code 2."""
+    return main(list(argv))
 
 
 @pytest.fixture
@@ -184,3 +184,304 @@ def test_plain_progress_counter() -> None:
     assert (
         buf.getvalue().splitlines()[-1] == "x: 100/100" and len(buf.getvalue().splitlines()) == 11
     )
+
+
+POLICY = (
+    "from costroute.policy import balanced\n\nPARAMS = {'hard_from': 0.6}\n"
+    "SWEEP = {'hard_from': [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]}\n\n"
+    "def make_policy(hard_from=0.6):\n"
+    "    return balanced(easy_below=min(0.1, hard_from), hard_from=hard_from)\n"
+)
+
+
+@pytest.fixture
+def policy(tmp_path: Path) -> Path:
+    path = tmp_path / "tiered.py"
+    path.write_text(POLICY)
+    return path
+
+
+@pytest.fixture
+def files(tmp_path: Path, data: Path, policy: Path) -> dict[str, str]:
+    """Paths the bad invocations below refer to, by name."""
+    prices = tmp_path / "prices.csv"
+    prices.write_text("model,input,output\nbig,2.5,10\nmid,0.5,2\n")  # no row for small
+    (tmp_path / "bad.csv").write_text("not,a,csv\n1,2,3\n")
+    nosweep = tmp_path / "nosweep.py"
+    nosweep.write_text("from costroute.policy import balanced\n\npolicy = balanced()\n")
+    (tmp_path / "afile").write_text("x")
+    return {
+        "DATA": str(data),
+        "POLICY": str(policy),
+        "PRICES": str(prices),
+        "BADCSV": str(tmp_path / "bad.csv"),
+        "NOCSV": str(tmp_path / "nonexist.csv"),
+        "NOSWEEP": str(nosweep),
+        "UNDERFILE": str(tmp_path / "afile" / "out.jsonl"),
+        "UNDERFILE_HTML": str(tmp_path / "afile" / "plot.html"),
+        "OUT": str(tmp_path / "w.json"),
+    }
+
+
+BAD = [
+    # (argv, text the one-line error must contain)
+    ("eval --data DATA --policy POLICY --prices NOCSV", "Cannot read prices"),
+    ("eval --data DATA --policy POLICY --prices BADCSV", "has columns not, a, csv"),
+    ("eval --data DATA --policy POLICY --prices PRICES", "no price for 1 of the 3 models: 'small'"),
+    ("eval --data DATA --policy POLICY --models nosuch,big --prices PRICES", "'nosuch'"),
+    ("eval --data DATA --policy POLICY --models big,,small", "empty name"),
+    ("eval --data DATA --policy POLICY --scores-out UNDERFILE", "is not a folder"),
+    ("eval --data DATA --policy POLICY --plot UNDERFILE_HTML", "is not a folder"),
+    ("eval --data DATA --policy POLICY --plot frontier.gif", "unknown file type .gif"),
+    ("eval --data DATA --policy POLICY --scores-out DATA", "same file as --data"),
+    ("eval --data DATA --policy POLICY --target-quality 1.5", "outside [0, 1]"),
+    ("eval --data DATA --policy POLICY --target-cost-share -1", "outside [0, 1]"),
+    ("eval --data DATA --policy POLICY --target-cost-share 2", "outside [0, 1]"),
+    ("eval --data DATA --policy POLICY --target-quality nan", "outside [0, 1]"),
+    ("eval --data DATA --policy NOSWEEP --target-quality 0.9", "has no SWEEP"),
+    ("eval --data DATA --policy POLICY --strong big", "not to --policy"),
+    ("eval --data DATA --policy POLICY --weak small", "not to --policy"),
+    ("eval --data DATA --strong big --weak small --target-quality 1.5", "outside [0, 1]"),
+    ("eval --data DATA --strong big --weak small --models big", "--models applies to"),
+    ("eval --data DATA --strong big --weak small --prices PRICES", "--prices applies to"),
+    ("eval --data DATA --strong big --weak small --scores-out UNDERFILE", "is not a folder"),
+    ("eval --data DATA --strong big --weak small --plot curve.txt", "unknown file type .txt"),
+    ("eval --data DATA --strong nosuch --weak small", "no score for model 'nosuch'"),
+    ("eval --data DATA --strong big --weak big", "same model 'big'"),
+    ("eval --data DATA --strong small --weak big", "not above"),
+    ("eval --data DATA", "needs --strong and --weak"),
+    (
+        "eval --data DATA --strong big --weak small --target-quality 0.9 --target-cost-share 0.2",
+        "not both",
+    ),
+    ("train --data DATA --out OUT --strong nosuch --weak small", "no score for model 'nosuch'"),
+    ("train --data DATA --out OUT --strong big --weak nosuch", "no score for model 'nosuch'"),
+    ("train --data DATA --out OUT --vocab-size -5", "--vocab-size -5 is negative"),
+    ("train --data DATA --out OUT --strong big", "--strong needs --weak"),
+    ("train --data DATA --out OUT --label hardness --weak small", "not --strong/--weak"),
+    ("train --data DATA --out OUT --label pair --weak small", "needs --strong and --weak"),
+    ("train --data DATA --out UNDERFILE", "is not a folder"),
+    ("train --data DATA --out DATA", "same file as --data"),
+]
+
+
+@pytest.mark.parametrize("argv,expected", BAD, ids=[a for a, _ in BAD])
+def test_bad_input_is_one_clean_line_before_any_work(
+    argv: str, expected: str, files: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    words = ["router", *(files.get(w, w) for w in argv.split())]
+    before = {p: Path(p).read_bytes() for p in (files["DATA"], files["POLICY"])}
+    assert run(*words) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("costroute: ") and err.count("\n") == 1, err
+    assert expected in err and "Traceback" not in err and "Fix: " in err
+    assert ".." not in err.replace("...", ""), err
+    assert "scoring:" not in err and "sweep:" not in err  # refused before the long work
+    assert {p: Path(p).read_bytes() for p in before} == before  # inputs untouched
+    assert not Path(files["OUT"]).exists()
+
+
+def test_train_names_the_missing_key_and_lists_valid_ones(
+    files: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("router", "train", "--data", files["DATA"], "--out", files["OUT"],
+               "--strong", "nosuch", "--weak", "small") == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert "(field: --strong)" in err and "big, mid, small" in err
+
+
+def test_png_without_matplotlib_is_refused_up_front(
+    files: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails as if not installed
+    for mode in (["--policy", files["POLICY"]], ["--strong", "big", "--weak", "small"]):
+        assert run("router", "eval", "--data", files["DATA"], *mode, "--plot", "x.png") == 2
+        err = capsys.readouterr().err
+        assert "need matplotlib" in err.replace("needs", "need") and "scoring:" not in err
+
+
+def test_missing_output_folders_are_created(
+    tmp_path: Path, data: Path, policy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deep = tmp_path / "new" / "deeper"
+    assert run("router", "eval", "--data", str(data), "--strong", "big", "--weak", "small",
+               "--scores-out", str(deep / "s.jsonl"), "--plot", str(deep / "p.svg")) == 0  # fmt: skip
+    assert len((deep / "s.jsonl").read_text().splitlines()) == 200
+    assert (deep / "p.svg").read_text().startswith("<svg")
+    other = tmp_path / "other" / "x"
+    assert run("router", "eval", "--data", str(data), "--policy", str(policy),
+               "--scores-out", str(other / "s.jsonl"), "--plot", str(other / "p.html")) == 0  # fmt: skip
+    assert (other / "p.html").read_text().startswith("<!doctype html>")
+    capsys.readouterr()
+
+
+def test_pair_mode_plot_shows_router_random_and_oracle(
+    tmp_path: Path, data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = tmp_path / "curve.html"
+    code = run("router", "eval", "--data", str(data), "--strong", "big", "--weak", "small",
+               "--plot", str(page), "--target-quality", "0.95", "--json")  # fmt: skip
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["plot"] == str(page)
+    html = page.read_text()
+    assert html.startswith("<!doctype html>") and html.count("<svg") == 1
+    assert "http" not in html.replace("http://www.w3.org/2000/svg", "")  # self-contained
+    assert f"router (APGR {out['apgr']:.3f})" in html
+    assert "random (APGR 0.500)" in html and "oracle (APGR" in html
+    assert html.count("<polyline") == 5  # router, random, oracle, strong and weak levels
+    assert "calibrated" in html and f"{out['apgr']:.4f}" in html  # point and figures table
+
+
+def test_policy_mode_scores_out_is_the_estimators_score(
+    tmp_path: Path, data: Path, policy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from costroute.difficulty import default_estimator
+    from costroute.eval import load_jsonl
+
+    scores = tmp_path / "scores.jsonl"
+    assert run("router", "eval", "--data", str(data), "--policy", str(policy),
+               "--scores-out", str(scores)) == 0  # fmt: skip
+    rows = [json.loads(x) for x in scores.read_text().splitlines()]
+    records = load_jsonl(data)
+    est = default_estimator()
+    assert [r["id"] for r in rows] == [r.id for r in records]
+    assert [r["score"] for r in rows] == [est.estimate(r.messages).score for r in records]
+    capsys.readouterr()
+
+
+UNREACHABLE = (
+    "from costroute.policy import balanced\n\n"
+    "# the calibrated value goes below\n"
+    "PARAMS = {\n"
+    '    "hard_from": 0.6,  # chosen on train\n'
+    '    "note": "keep me",\n'
+    "}\n"
+    'SWEEP = {"hard_from": [0.9, 0.95, 1.0]}  # only values that rarely call big\n\n\n'
+    'def make_policy(hard_from=0.6, note=""):\n'
+    "    return balanced(easy_below=min(0.1, hard_from), hard_from=hard_from)\n"
+)
+
+
+@pytest.mark.parametrize(
+    "target,closest",
+    [
+        (("--target-quality", "0.95"), "the most accurate, hard_from=0.9"),
+        (("--target-cost-share", "0.01"), "the cheapest, hard_from="),
+    ],
+)
+def test_unreachable_target_refuses_and_leaves_the_file(
+    tmp_path: Path,
+    data: Path,
+    target: tuple[str, str],
+    closest: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = tmp_path / "strict.py"
+    path.write_text(UNREACHABLE)
+    before = path.read_bytes()
+    assert run("router", "eval", "--data", str(data), "--policy", str(path), *target, "--json") == 2
+    out, err = capsys.readouterr()
+    last = err.splitlines()[-1]  # after the progress counters: one line of error
+    assert out == "" and "Traceback" not in err and last.startswith("costroute: No hard_from")
+    assert closest in last and "was not modified" in err
+    assert "lower the target to at most" in err or "raise the target to at least" in err
+    assert path.read_bytes() == before
+
+
+def test_calibration_rewrites_only_the_value(
+    tmp_path: Path, data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "styled.py"
+    path.write_text(UNREACHABLE)
+    before = path.read_text()
+    assert run("router", "eval", "--data", str(data), "--policy", str(path),
+               "--target-cost-share", "0.5", "--json") == 0  # fmt: skip
+    value = json.loads(capsys.readouterr().out)["calibration"]["hard_from"]
+    assert value in (0.9, 0.95, 1.0)
+    after = path.read_text()
+    assert after == before.replace('"hard_from": 0.6,', f'"hard_from": {value!r},')
+    from costroute.policy import load_policy_file
+
+    assert load_policy_file(path).params == {"hard_from": value, "note": "keep me"}
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("mode", ["pair", "policy", "train"])
+def test_json_stdout_is_exactly_json_under_a_terminal(
+    mode: str,
+    tmp_path: Path,
+    data: Path,
+    policy: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytest.importorskip("rich")
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    argv = {
+        "pair": ["eval", "--data", str(data), "--strong", "big", "--weak", "small", "--json"],
+        "policy": ["eval", "--data", str(data), "--policy", str(policy), "--json"],
+        "train": ["train", "--data", str(data), "--out", str(tmp_path / "w.json")],
+    }[mode]
+    assert run("router", *argv) == 0
+    out = capsys.readouterr().out
+    obj = json.loads(out)
+    assert out == (json.dumps(obj) if mode == "train" else json.dumps(obj, indent=2)) + "\n"
+    if mode != "train":
+        assert "scoring" in terminal.getvalue()  # the bar went to stderr
+
+
+def test_rich_bar_writes_to_its_stream_not_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("rich")
+    terminal = _Terminal()
+    with Progress("scoring", terminal) as progress:
+        for i in range(1, 51):
+            progress(i, 50)
+    assert capsys.readouterr().out == ""
+    assert "scoring" in terminal.getvalue()
+    stopped = _Terminal()
+    with Progress("half", stopped) as progress:
+        progress(1, 10)  # left early: the context manager stops the bar
+    assert progress._bar is None and capsys.readouterr().out == ""
+
+
+def test_unwritable_outputs_are_refused_before_scoring(
+    tmp_path: Path,
+    data: Path,
+    policy: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import os
+
+    locked = tmp_path / "locked"
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: Path(p) != locked and real_access(p, mode))
+    locked.mkdir()
+    for mode in (["--policy", str(policy)], ["--strong", "big", "--weak", "small"]):
+        for flag, name in (("--scores-out", "s.jsonl"), ("--plot", "p.html")):
+            argv = ["router", "eval", "--data", str(data), *mode, flag, str(locked / name)]
+            assert run(*argv) == 2
+            err = capsys.readouterr().err
+            assert "permission denied" in err and "scoring:" not in err
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="needs /proc (Linux)")
+def test_output_that_cannot_be_created_is_refused_before_scoring(
+    data: Path, policy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for argv in (
+        ["eval", "--data", str(data), "--strong", "big", "--weak", "small",
+         "--scores-out", "/proc/costroute-none/s.jsonl"],
+        ["eval", "--data", str(data), "--policy", str(policy), "--plot", "/proc/costroute-none/p.svg"],
+        ["train", "--data", str(data), "--out", "/proc/costroute-none/w.json"],
+    ):  # fmt: skip
+        assert run("router", *argv) == 2
+        err = capsys.readouterr().err
+        assert "Cannot write" in err and "scoring:" not in err and "Traceback" not in err
