@@ -1,4 +1,4 @@
-"""Train, evaluate and calibrate a router on labelled data, then ship it as a policy file.
+"""Train, evaluate and calibrate a router on labelled data, then ship it (a policy file, a pair).
 
 Run: python examples/train_evaluate_calibrate.py
      python examples/train_evaluate_calibrate.py --data out/zeroeval \
@@ -27,7 +27,7 @@ from costroute.eval import policy_eval as pe
 from costroute.eval.cv import scores_for
 from costroute.eval.data import dump_jsonl
 from costroute.eval.plot import plot
-from costroute.policy import QualityTable, load_policy_file
+from costroute.policy import QualityTable, load_policy_file, pair
 
 POLICY_FILE = '''"""My tuned policy: a learned per-model quality table."""
 from pathlib import Path
@@ -88,9 +88,12 @@ def run(args: argparse.Namespace, work: Path) -> None:
     require_models(tr, [weak], field="--weak")
 
     # 1. Train a difficulty estimator (two models: weak_fails label) and evaluate it (RouteLLM).
+    #    The threshold chosen on train is written into the weights file (as `costroute router
+    #    eval --estimator FILE --target-quality 0.95` does), where pair() finds it (step 5).
     est = train(tr, strong, weak, label="weak_fails")
-    est.save(work / "weights.json")
     cal = calibrate(tr, scores_for(est, tr), strong, weak, target_quality=0.95)
+    est = est.calibrated(cal.threshold, strong=strong, weak=weak, target_quality=0.95)
+    est.save(work / "weights.json")
     res = evaluate(te, scores_for(est, te), strong, weak)
     print(
         f"estimator: test APGR {res.apgr:.3f} (random {res.random.apgr:.3f}); "
@@ -142,8 +145,23 @@ def run(args: argparse.Namespace, work: Path) -> None:
     router = costroute.Router(
         pe.deployments_for(models, prep_tr.prices), policy=pf.build(), estimator=est
     )
-    plan = router.explain([{"role": "user", "content": "Prove that 7 divides 8^n - 1 for all n."}])
+    hard = [{"role": "user", "content": "Prove that 7 divides 8^n - 1 for all n."}]
+    plan = router.explain(hard)
     print("live plan:", plan, plan.reasons[-1])
+
+    # 5. Or ship the two-model router: pair() reads the calibrated threshold from the weights
+    #    file, and the router scores requests with that file's estimator.
+    pair_router = costroute.Router(
+        pe.deployments_for([strong, weak], prep_tr.prices),
+        policy=pair(strong, weak, estimator=work / "weights.json"),
+    )
+    plan = pair_router.explain(hard)
+    print(
+        "pair plan:",
+        plan.primary.deployment,
+        "|",
+        next(r for r in plan.reasons if "threshold" in r),
+    )
 
 
 def main() -> None:

@@ -97,7 +97,12 @@ def test_calibration_example_cleans_up_or_keeps_files_in_out(
     assert "calibrated on train" in capsys.readouterr().out
     assert list(scratch.iterdir()) == []  # the temporary folder is gone
     _run_example(monkeypatch, "--out", str(tmp_path / "kept"))
-    assert "temporary" not in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "temporary" not in out
+    from costroute.difficulty import LearnedEstimator
+
+    threshold = LearnedEstimator.load(tmp_path / "kept" / "weights.json").threshold
+    assert threshold is not None and f"threshold {threshold:.4g}" in out  # the pair shipped it
     kept = {p.name for p in (tmp_path / "kept").iterdir()}
     assert {"weights.json", "table.json", "policy.py", "frontier.html"} <= kept
     assert 'PARAMS = {"cost_weight": ' in (tmp_path / "kept" / "policy.py").read_text()

@@ -164,10 +164,14 @@ def _require_keys(records: Sequence[Any], args: argparse.Namespace) -> None:
             require_models(records, [key], field=flag)
 
 
-def _estimator(path: str | None) -> Any:
+def _estimator(spec: str | None, policy: Any = None) -> Any:
+    """``--estimator`` (a name or a weights file), else the policy's own, else the default."""
     from costroute import difficulty
 
-    return difficulty.LearnedEstimator.load(path) if path else difficulty.default_estimator()
+    if spec:
+        return difficulty.load_estimator(spec)
+    own = getattr(policy, "estimator", None)
+    return own if own is not None else difficulty.default_estimator()
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -265,6 +269,16 @@ def _pair_eval(args: argparse.Namespace) -> int:
     plot_to = _check_output(str(check_plot_path(args.plot)), "--plot") if args.plot else None
     weights = None
     if _calibrating(args) and args.estimator:
+        from costroute.difficulty import ESTIMATOR_NAMES
+
+        if args.estimator in ESTIMATOR_NAMES:
+            raise _bad_flag(
+                f"--estimator {args.estimator!r} names a built-in estimator; calibration writes "
+                "its threshold into a weights file.",
+                "--estimator",
+                "train a weights file first (costroute router train --data D --strong S --weak W "
+                "--out pair.json) and pass --estimator pair.json",
+            )
         weights = _check_output(args.estimator, "--estimator")
     records = load_jsonl(args.data)
     _require_keys(records, args)
@@ -278,7 +292,7 @@ def _pair_eval(args: argparse.Namespace) -> int:
             scores.append(est.estimate(r.messages).score)
             progress(i + 1, len(records))
     result = evaluate(records, scores, args.strong, args.weak, costs)
-    out = result.to_dict()
+    out = {**result.to_dict(), "estimator": est.name}
     cal = None
     if _calibrating(args):
         cal = calibrate(
@@ -307,26 +321,28 @@ def _pair_eval(args: argparse.Namespace) -> int:
 
 
 def _write_threshold(args: argparse.Namespace, threshold: float) -> str | None:
+    from costroute.difficulty import LearnedEstimator
+
     if not args.estimator:
         return None
     path = Path(args.estimator)
-    obj = json.loads(path.read_text("utf-8"))
-    obj.setdefault("meta", {})["calibration"] = {
-        "strong": args.strong,
-        "weak": args.weak,
-        "threshold": threshold,
-        "target_quality": args.target_quality,
-        "target_cost_share": args.target_cost_share,
-        "data": str(args.data),
-    }
-    _write_text(path, json.dumps(obj, indent=1) + "\n", "--estimator")
+    est = LearnedEstimator.load(path).calibrated(
+        threshold,
+        strong=args.strong,
+        weak=args.weak,
+        target_quality=args.target_quality,
+        target_cost_share=args.target_cost_share,
+        data=str(args.data),
+    )
+    _write_text(path, json.dumps(est.to_json(), indent=1) + "\n", "--estimator")
     return str(path)
 
 
 def _pair_text(out: dict[str, Any]) -> list[str]:
     lines = [
         f"n={out['n']}  strong {out['strong']} quality {out['strong_quality']:.4f}"
-        f"  weak {out['weak']} quality {out['weak_quality']:.4f}  (cost: {out['cost_basis']})",
+        f"  weak {out['weak']} quality {out['weak_quality']:.4f}  (cost: {out['cost_basis']})"
+        f"  estimator: {out['estimator']}",
         f"{'':8}{'APGR':>8}{'CPT(50%)':>10}{'CPT(80%)':>10}{'saved@95%':>11}",
     ]
     for name, f in (("router", out), ("random", out["random"]), ("oracle", out["oracle"])):
@@ -405,7 +421,7 @@ def _policy_eval(args: argparse.Namespace) -> int:
             )
         pe.check_params(args.policy, knob, values)
     deps = pf.namespace.get("deployments")
-    est = _estimator(args.estimator)
+    est = _estimator(args.estimator, pf.build())
     _ready_outputs((scores_out, "--scores-out"), (plot_to, "--plot"))
     with Progress("scoring") as progress:
         prepared = pe.prepare(records, models, est, prices, deps, progress)
@@ -414,7 +430,7 @@ def _policy_eval(args: argparse.Namespace) -> int:
         result = pe.evaluate_policy(
             prepared, pf.build(), make=make, values=values, progress=progress
         )
-    out = result.to_dict()
+    out = {**result.to_dict(), "estimator": est.name}
     pick = None
     if _calibrating(args):
         assert knob is not None
@@ -449,8 +465,12 @@ def _policy_eval(args: argparse.Namespace) -> int:
 
 
 def _policy_text(out: dict[str, Any]) -> list[str]:
-    lines = [f"n={out['n']}  reference (best single model): {out['reference']}"]
-    rows = [out["policy"], out["oracle"], *out["singles"].values()]
+    lines = [
+        f"n={out['n']}  reference (best single model): {out['reference']}  "
+        f"estimator: {out['estimator']}"
+    ]
+    bound = [out["cascade_bound"]] if out.get("cascade_bound") else []
+    rows = [out["policy"], *bound, out["oracle"], *out["singles"].values()]
     lines.append(f"{'router':34}{'accuracy':>10}{'cost $':>10}{'cost share':>12}")
     for p in rows:
         lines.append(
@@ -461,6 +481,7 @@ def _policy_text(out: dict[str, Any]) -> list[str]:
             f"{p['value']}: {p['accuracy']:.3f}@{p['cost_share']:.0%}" for p in out["frontier"]
         )
         lines.append(f"frontier: {front}")
+    lines.extend(f"note: {n}" for n in out.get("notes", ()))
     if "calibration" in out:
         lines.append(f"calibrated and written: {out['calibration']}")
     if "plot" in out:
@@ -497,7 +518,12 @@ def add_router_command(sub: Any) -> None:
 
     p = cmds.add_parser("eval", help="RouteLLM metrics (--strong/--weak) or an N-model --policy")
     p.add_argument("--data", required=True, help="labelled JSON lines")
-    p.add_argument("--estimator", default=None, help="weights file (default estimator if absent)")
+    p.add_argument(
+        "--estimator",
+        default=None,
+        help="default, heuristic, learned, embedding or a weights file (default: the policy's "
+        "own estimator, else the default one)",
+    )
     p.add_argument("--strong", default=None, help="strong model key (two-model metrics)")
     p.add_argument("--weak", default=None, help="weak model key (two-model metrics)")
     p.add_argument("--policy", default=None, help="policy file to evaluate over N models")

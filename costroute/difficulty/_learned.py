@@ -170,5 +170,13 @@ class LearnedEstimator:
             return float(cal["threshold"])
         return None
 
+    def calibrated(self, threshold: float, **info: Any) -> LearnedEstimator:
+        """A copy whose ``meta["calibration"]`` holds ``threshold`` and ``info`` (the pair, the
+        target, the data): what :attr:`threshold` and :func:`costroute.policy.pair` read."""
+        meta = {**self.meta, "calibration": {**info, "threshold": float(threshold)}}
+        return LearnedEstimator(
+            self.weights, self.bias, self.mean, self.std, self.vocab, meta, name=self.name
+        )
+
     def __repr__(self) -> str:
         return f"<LearnedEstimator name={self.name!r} vocab={len(self.vocab)}>"

@@ -77,6 +77,11 @@ class PolicyEvalResult:
     oracle: Point
     sweep: tuple[Point, ...] = ()
     frontier: tuple[Point, ...] = ()
+    cascade_bound: Point | None = None
+    """For a cascade: ``policy`` counts first answers only (a check that never fires); this
+    escalates exactly the answers the labels say are wrong (a perfect check). Real checks
+    (empty answer, refusal, invalid JSON, a callable) land between the two."""
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
@@ -323,9 +328,56 @@ def evaluate_policy(
     reference, singles, oracle, ref_cost = _baselines(p)
     point = evaluate_choices(p, route_all(p, policy), policy.name, ref_cost)
     swept = sweep(p, make, values, ref_cost, progress) if make is not None else []
+    bound = cascade_bound(p, policy, ref_cost)
+    notes = () if bound is None else (CASCADE_NOTE,)
     return PolicyEvalResult(
-        len(p.records), reference, point, singles, oracle, tuple(swept), tuple(pareto(swept))
+        len(p.records),
+        reference,
+        point,
+        singles,
+        oracle,
+        tuple(swept),
+        tuple(pareto(swept)),
+        bound,
+        notes,
     )
+
+
+CASCADE_NOTE = (
+    "cascade: labelled data has no answers to check, so the policy row counts first answers "
+    "only (a check that never fires) and the cascade bound escalates exactly the wrong ones (a "
+    "perfect check); a real check lands between the two"
+)
+
+
+def cascade_bound(p: Prepared, policy: Policy, ref_cost: float) -> Point | None:
+    """The cascade with a perfect check: a first answer scored below 1 escalates to the plan's
+    escalation target, and both are paid. None when no plan of ``policy`` cascades."""
+    acc = cost = 0.0
+    picks: Counter[str] = Counter()
+    cascades = False
+    for i, (r, s) in enumerate(zip(p.requests, p.signals, strict=True)):
+        plan = policy.route(r, s)
+        first = plan.primary.deployment
+        cost += item_cost(p, i, first)
+        score = p.records[i].scores[first]
+        intent = plan.cascade
+        if intent is not None and intent.escalate_to:
+            cascades = True
+            if score < 1.0:
+                second = intent.escalate_to[0].deployment
+                cost += item_cost(p, i, second)
+                score = p.records[i].scores[second]
+                picks[f"{first}>{second}"] += 1
+                acc += score
+                continue
+        picks[first] += 1
+        acc += score
+    if not cascades:
+        return None
+    share = cost / ref_cost if ref_cost > 0 else 0.0
+    label = f"{policy.name} (perfect check)"
+    return Point(label, acc / len(p.records), cost, share, dict(picks))
 
 
 def calibrate_sweep(

@@ -153,7 +153,7 @@ class RouterBase:
         )
         self._own_estimator = estimator is not None
         self.estimator = (
-            difficulty.as_estimator(estimator)
+            difficulty.load_estimator(estimator)
             if estimator is not None
             else _estimator_of(self.policy) or difficulty.default_estimator()
         )

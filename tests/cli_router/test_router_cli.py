@@ -485,3 +485,72 @@ def test_output_that_cannot_be_created_is_refused_before_scoring(
         assert run("router", *argv) == 2
         err = capsys.readouterr().err
         assert "Cannot write" in err and "scoring:" not in err and "Traceback" not in err
+
+
+def test_the_estimator_is_named_and_a_policy_brings_its_own(
+    tmp_path: Path, data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ("router", "eval", "--data", str(data))
+    assert run(*base, "--strong", "big", "--weak", "small", "--estimator", "learned", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["estimator"] == "learned"
+    assert run(*base, "--strong", "big", "--weak", "small", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["estimator"] == "heuristic"  # the default
+    policy = tmp_path / "own.py"
+    policy.write_text(
+        "from costroute.policy import Rules\npolicy = Rules(name='own', estimator='learned')\n"
+    )
+    assert run(*base, "--policy", str(policy), "--json") == 0
+    assert json.loads(capsys.readouterr().out)["estimator"] == "learned"  # the policy's own
+    assert run(*base, "--policy", str(policy), "--estimator", "heuristic") == 0
+    assert "estimator: heuristic" in capsys.readouterr().out  # --estimator wins
+    assert run(*base, "--strong", "big", "--weak", "small", "--estimator", "nope") == 2
+    assert "Unknown estimator 'nope'" in capsys.readouterr().err
+
+
+def test_calibrating_a_built_in_estimator_is_refused(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ("router", "eval", "--data", str(data), "--strong", "big", "--weak", "small")
+    assert run(*argv, "--estimator", "learned", "--target-cost-share", "0.3") == 2
+    err = capsys.readouterr().err
+    assert "names a built-in estimator" in err and "--estimator" in err
+    assert not Path("learned").exists()
+
+
+def test_a_calibrated_weights_file_ships_as_a_pair(
+    tmp_path: Path, data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import costroute
+    from costroute.catalog import Prices
+    from costroute.eval.policy_eval import deployments_for
+    from costroute.policy import pair
+
+    weights = tmp_path / "w.json"
+    train = ("router", "train", "--data", str(data), "--out", str(weights))
+    assert run(*train, "--strong", "big", "--weak", "small") == 0
+    argv = ("router", "eval", "--data", str(data), "--estimator", str(weights), "--json")
+    assert run(*argv, "--strong", "big", "--weak", "small", "--target-cost-share", "0.5") == 0
+    capsys.readouterr()
+    deps = deployments_for(
+        ["big", "small"],
+        {"big": Prices(input=3, output=15), "small": Prices(input=0.1, output=0.4)},
+    )
+    router = costroute.Router(deps, policy=pair("big", "small", estimator=weights))
+    hard = [
+        {"role": "user", "content": "Prove that x^2 + 3 has no integer root mod 4, step by step."}
+    ]
+    assert router.explain(hard).primary.deployment == "big"
+    assert router.explain([{"role": "user", "content": "hello 3"}]).primary.deployment == "small"
+
+
+def test_a_cascade_policy_shows_its_perfect_check_bound(
+    tmp_path: Path, data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = tmp_path / "casc.py"
+    policy.write_text("from costroute.policy import cascade\npolicy = cascade(to=['big'])\n")
+    assert run("router", "eval", "--data", str(data), "--policy", str(policy)) == 0
+    out = capsys.readouterr().out
+    assert "cascade (perfect check)" in out and "note: cascade:" in out
+    assert run("router", "eval", "--data", str(data), "--policy", str(policy), "--json") == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["cascade_bound"]["accuracy"] > doc["policy"]["accuracy"]

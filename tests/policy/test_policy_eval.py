@@ -121,3 +121,31 @@ def test_plots(tmp_path: Path, prepared: pe.Prepared) -> None:
     assert "<svg" in plot(r, tmp_path / "p.svg").read_text()
     with pytest.raises(ConfigError, match=r"\.html"):
         plot(r, tmp_path / "p.gif")
+
+
+def test_a_cascade_is_reported_between_no_check_and_a_perfect_check() -> None:
+    """Four records, hand-computed: small answers first, big when the check rejects."""
+    from costroute.policy import cascade
+
+    rows = [(1.0, 1.0), (0.0, 1.0), (0.0, 0.0), (1.0, 1.0)]  # (small, big) scores
+    recs = [
+        Record(
+            str(i),
+            ({"role": "user", "content": "hi"},),
+            {"small": s, "mid": 0.0, "big": b},
+            costs={"small": 0.001, "mid": 0.002, "big": 0.01},
+        )
+        for i, (s, b) in enumerate(rows)
+    ]
+    p = pe.prepare(recs, MODELS, HeuristicEstimator(), PRICES)
+    r = pe.evaluate_policy(p, cascade(to=["big"]))
+    assert r.policy.picks == {"small": 4} and r.policy.accuracy == 0.5  # the check never fires
+    b = r.cascade_bound
+    assert b is not None and b.label == "cascade (perfect check)"
+    # records 1 and 2 escalate: accuracy (1 + 1 + 0 + 1) / 4, cost 4 x 0.001 + 2 x 0.01
+    assert b.accuracy == 0.75 and b.cost_usd == pytest.approx(0.024)
+    assert b.cost_share == pytest.approx(0.024 / 0.04)
+    assert b.picks == {"small": 2, "small>big": 2}
+    assert r.notes and "perfect check" in r.notes[0]
+    plain = pe.evaluate_policy(p, cheapest_capable())
+    assert plain.cascade_bound is None and plain.notes == ()

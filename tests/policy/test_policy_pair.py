@@ -190,3 +190,11 @@ def test_policy_file_errors_end_with_one_full_stop(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         costroute.load_policy(f)
     assert ".." not in str(err.value) and err.value.field == f"{f}:2"
+
+
+def test_router_takes_an_estimator_by_name_or_weights_path(tmp_path: Path) -> None:
+    assert isinstance(costroute.Router(DEPS, estimator="learned").estimator, LearnedEstimator)
+    router = costroute.Router(DEPS, estimator=calibrated(tmp_path, 0.5))
+    assert router.estimator.threshold == 0.5  # type: ignore[attr-defined]
+    with pytest.raises(ConfigError, match="Unknown estimator"):
+        costroute.Router(DEPS, estimator="nope")
