@@ -28,9 +28,9 @@ from costroute.catalog import Deployment, Prices
 from costroute.difficulty import Estimator
 from costroute.errors import ConfigError
 from costroute.eval._evaluate import check_targets
-from costroute.eval._params import check_params, update_params
 from costroute.eval.data import Record, require_models
 from costroute.policy import Policy
+from costroute.policy._params import check_params, update_params
 from costroute.types import Request, Signals
 
 __all__ = [

@@ -8,7 +8,6 @@ missing or wrong ``policy``, a deployment it names that the router lacks) is a
 
 from __future__ import annotations
 
-import ast
 import os
 import traceback
 import types
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from costroute.errors import ConfigError
+from costroute.policy._params import update_params
 from costroute.policy._protocol import Policy
 
 __all__ = ["PolicyFile", "load_policy", "load_policy_file", "validate_policy", "write_params"]
@@ -167,27 +167,9 @@ def load_policy_file(path: str | os.PathLike[str]) -> PolicyFile:
 
 
 def write_params(path: str | os.PathLike[str], params: dict[str, Any]) -> None:
-    """Rewrite the file's top-level ``PARAMS = {...}`` assignment with ``params`` (literals)."""
-    p = Path(path)
-    source = p.read_text("utf-8")
-    for node in ast.parse(source).body:
-        if (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-            and node.targets[0].id == "PARAMS"
-        ):
-            lines = source.splitlines(keepends=True)
-            start, end = node.lineno - 1, node.end_lineno or node.lineno
-            lines[start:end] = [f"PARAMS = {params!r}\n"]
-            p.write_text("".join(lines), "utf-8")
-            return
-    raise _error(
-        str(p),
-        None,
-        "has no top-level `PARAMS = {...}` to write calibrated values into",
-        'add e.g. PARAMS = {"cost_weight": 0.1} and make_policy(**params)',
-    )
+    """Set ``params`` in the file's top-level ``PARAMS = {...}`` literal, in place: only those
+    values change, every other byte of the file stays (see :func:`update_params`)."""
+    update_params(path, params)
 
 
 def validate_policy(policy: Policy, deployments: Iterable[str]) -> None:
