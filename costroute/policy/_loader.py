@@ -8,6 +8,7 @@ missing or wrong ``policy``, a deployment it names that the router lacks) is a
 
 from __future__ import annotations
 
+import ast
 import os
 import traceback
 import types
@@ -71,11 +72,28 @@ def _guard(shown: str, fn: Callable[[], Any]) -> Any:
         raise _error(shown, line, f"{type(exc).__name__}: {exc}", "fix the policy file") from exc
 
 
+def _defined_at(shown: str) -> int | None:
+    """The line of the file's last top-level ``policy = ...`` or ``def make_policy``."""
+    try:
+        tree = ast.parse(Path(shown).read_text("utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    line = None
+    for node in tree.body:
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == "policy" for t in targets):
+                line = node.lineno
+        elif isinstance(node, ast.FunctionDef) and node.name == "make_policy":
+            line = node.lineno
+    return line
+
+
 def _checked(shown: str, policy: Any) -> Policy:
     if not isinstance(policy, Policy):
         raise _error(
             shown,
-            None,
+            _defined_at(shown),
             f"`policy` is {type(policy).__name__}, not a Policy",
             "give it a `name` and a `route(request, signals) -> Plan` method",
         )

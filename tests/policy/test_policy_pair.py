@@ -198,3 +198,15 @@ def test_router_takes_an_estimator_by_name_or_weights_path(tmp_path: Path) -> No
     assert router.estimator.threshold == 0.5  # type: ignore[attr-defined]
     with pytest.raises(ConfigError, match="Unknown estimator"):
         costroute.Router(DEPS, estimator="nope")
+
+
+def test_a_policy_that_is_not_a_policy_names_the_line_defining_it(tmp_path: Path) -> None:
+    f = tmp_path / "p.py"
+    f.write_text("x = 1\n\npolicy = 3\n")
+    with pytest.raises(ConfigError) as err:
+        costroute.load_policy(f)
+    assert err.value.field == f"{f}:3" and "not a Policy" in str(err.value)
+    f.write_text("import os\n\n\ndef make_policy():\n    return 'no'\n")
+    with pytest.raises(ConfigError) as err:
+        costroute.load_policy(f)
+    assert err.value.field == f"{f}:4"
