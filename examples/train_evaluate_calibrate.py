@@ -123,7 +123,7 @@ def run(args: argparse.Namespace, work: Path) -> None:
         knob=knob,
         reference=swept.reference,
     )
-    pe.update_params(work / "policy.py", {knob: pick.value})
+    pe.write_params(work / "policy.py", {knob: pick.value})
     print(
         f"calibrated on train: {knob}={pick.value} ({pick.accuracy:.3f} at {pick.cost_share:.0%})"
     )

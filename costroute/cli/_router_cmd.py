@@ -451,7 +451,7 @@ def _policy_eval(args: argparse.Namespace) -> int:
         _write_scores(scores_out, prepared.records, [s.difficulty for s in prepared.signals])
     if pick is not None:
         assert knob is not None
-        pe.update_params(args.policy, {knob: pick.value})
+        pe.write_params(args.policy, {knob: pick.value})
         out["calibration"] = {
             knob: pick.value,
             "accuracy": pick.accuracy,

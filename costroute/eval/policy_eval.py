@@ -29,8 +29,7 @@ from costroute.difficulty import Estimator
 from costroute.errors import ConfigError
 from costroute.eval._evaluate import check_targets
 from costroute.eval.data import Record, require_models
-from costroute.policy import Policy
-from costroute.policy._params import check_params, update_params
+from costroute.policy import Policy, check_params, write_params
 from costroute.types import Request, Signals
 
 __all__ = [
@@ -47,7 +46,7 @@ __all__ = [
     "prices_for",
     "prices_from_csv",
     "sweep",
-    "update_params",
+    "write_params",
 ]
 
 _OUTPUT_TOKENS = 400

@@ -17,6 +17,7 @@ from costroute.policy._capability import expected_cost, incapable_reason
 from costroute.policy._cascade import Cascade, CascadePlan
 from costroute.policy._loader import (
     PolicyFile,
+    check_params,
     load_policy,
     load_policy_file,
     validate_policy,
@@ -44,6 +45,7 @@ __all__ = [
     "balanced",
     "cascade",
     "cheapest_capable",
+    "check_params",
     "expected_cost",
     "incapable_reason",
     "latency_first",

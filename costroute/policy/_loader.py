@@ -12,16 +12,23 @@ import ast
 import os
 import traceback
 import types
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from costroute.errors import ConfigError
-from costroute.policy._params import update_params
+from costroute.policy._params import check_params, update_params
 from costroute.policy._protocol import Policy
 
-__all__ = ["PolicyFile", "load_policy", "load_policy_file", "validate_policy", "write_params"]
+__all__ = [
+    "PolicyFile",
+    "check_params",
+    "load_policy",
+    "load_policy_file",
+    "validate_policy",
+    "write_params",
+]
 
 
 def _error(path: str, line: int | None, detail: str, fix: str) -> ConfigError:
@@ -184,10 +191,12 @@ def load_policy_file(path: str | os.PathLike[str]) -> PolicyFile:
     )
 
 
-def write_params(path: str | os.PathLike[str], params: dict[str, Any]) -> None:
-    """Set ``params`` in the file's top-level ``PARAMS = {...}`` literal, in place: only those
-    values change, every other byte of the file stays (see :func:`update_params`)."""
-    update_params(path, params)
+def write_params(path: str | os.PathLike[str], params: Mapping[str, Any]) -> Path:
+    """Set ``params`` in the file's top-level ``PARAMS = {...}`` literal, in place, and return
+    the path: only those values change (keys not yet there are appended inside the braces),
+    every other byte of the file stays. ConfigError if there is no such literal, a value is not
+    a literal, or the file cannot be written; :func:`check_params` checks that beforehand."""
+    return update_params(path, params)
 
 
 def validate_policy(policy: Policy, deployments: Iterable[str]) -> None:

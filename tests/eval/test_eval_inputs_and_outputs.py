@@ -181,12 +181,12 @@ STYLED = (
 )
 
 
-def test_update_params_changes_only_the_value(tmp_path: Path) -> None:
+def test_write_params_changes_only_the_value(tmp_path: Path) -> None:
     path = tmp_path / "p.py"
     path.write_text(STYLED)
-    pe.update_params(path, {"cost_weight": 0.5})
+    pe.write_params(path, {"cost_weight": 0.5})
     assert path.read_text() == STYLED.replace('"cost_weight": 0.1,', '"cost_weight": 0.5,')
-    pe.update_params(path, {"name": "it's", "extra": [1, "a"]})
+    pe.write_params(path, {"name": "it's", "extra": [1, "a"]})
     text = path.read_text()
     assert '"name": "it\'s"' in text and '"name": "tbl", "extra": [1, "a"],' not in text
     assert '"name": "it\'s", "extra": [1, "a"],\n}' in text
@@ -214,10 +214,10 @@ def test_update_params_changes_only_the_value(tmp_path: Path) -> None:
         ("PARAMS = {'é': 1, 'w': 0}\n", "PARAMS = {'é': 1, 'w': 2.5}\n"),
     ],
 )
-def test_update_params_keeps_bytes(tmp_path: Path, source: str, expected: str) -> None:
+def test_write_params_keeps_bytes(tmp_path: Path, source: str, expected: str) -> None:
     path = tmp_path / "p.py"
     path.write_bytes(source.encode())
-    pe.update_params(path, {"w": 2.5})
+    pe.write_params(path, {"w": 2.5})
     assert path.read_bytes() == expected.encode()
 
 
@@ -232,13 +232,13 @@ def test_update_params_keeps_bytes(tmp_path: Path, source: str, expected: str) -
         ("PARAMS = {\n", {"w": 1}, "cannot be parsed"),
     ],
 )
-def test_update_params_errors_leave_the_file(
+def test_write_params_errors_leave_the_file(
     tmp_path: Path, source: str, values: dict[str, Any], match: str
 ) -> None:
     path = tmp_path / "p.py"
     path.write_text(source)
     with pytest.raises(ConfigError, match=match):
-        pe.update_params(path, values)
+        pe.write_params(path, values)
     assert path.read_text() == source
 
 
