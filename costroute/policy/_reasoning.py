@@ -110,12 +110,18 @@ def reasoning_params(
         return {}, f"{dep.name}: thinking skipped ({', '.join(blocked)} set by the caller)"
     cap = dep.capabilities.max_output
     if request.max_output_tokens is not None:
-        budget = min(thinking_budget, request.max_output_tokens - 1)
+        # The caller's max_tokens covers thinking and answer: keep half of it (at most
+        # _ANSWER_ROOM) for the answer, so that thinking cannot crowd it out.
+        room = min(_ANSWER_ROOM, request.max_output_tokens // 2)
+        budget = min(thinking_budget, request.max_output_tokens - room)
         max_tokens = request.max_output_tokens
     else:
         budget = min(thinking_budget, cap - _ANSWER_ROOM)
         max_tokens = min(cap, budget + _ANSWER_ROOM)
     if budget < MIN_THINKING_BUDGET:
-        return {}, f"{dep.name}: thinking skipped (max_tokens leaves < {MIN_THINKING_BUDGET})"
+        return {}, (
+            f"{dep.name}: thinking skipped (max_tokens leaves < {MIN_THINKING_BUDGET} beside "
+            "the answer)"
+        )
     params = {"thinking": {"type": "enabled", "budget_tokens": budget}, "max_tokens": max_tokens}
     return params, f"{dep.name}: thinking budget {budget} tokens"

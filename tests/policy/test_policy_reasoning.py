@@ -32,7 +32,12 @@ def test_anthropic_thinking_only_when_hard_and_max_tokens_above_budget() -> None
     assert params["thinking"] == {"type": "enabled", "budget_tokens": 8000}
     assert params["max_tokens"] > 8000
     params, _ = reasoning_params(req(max_tokens=3000), BY["claude-sonnet-5-5"], 0.9)
-    assert params["thinking"]["budget_tokens"] == 2999 and params["max_tokens"] == 3000
+    # half of the caller's 3000 stays for the answer
+    assert params["thinking"]["budget_tokens"] == 1500 and params["max_tokens"] == 3000
+    params, _ = reasoning_params(req(max_tokens=20000), BY["claude-sonnet-5-5"], 0.9)
+    assert params["thinking"]["budget_tokens"] == 8000  # the budget, with 12000 to answer
+    params, why = reasoning_params(req(max_tokens=2000), BY["claude-sonnet-5-5"], 0.9)
+    assert params == {} and "beside the answer" in (why or "")  # 1000 to think is too few
     params, why = reasoning_params(req(max_tokens=500), BY["claude-sonnet-5-5"], 0.9)
     assert params == {} and "skipped" in (why or "")
     params, why = reasoning_params(req(temperature=0.2), BY["claude-sonnet-5-5"], 0.9)
