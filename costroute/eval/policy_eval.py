@@ -189,10 +189,20 @@ def prices_for(
 
 
 def _mean_cost_prices(records: Sequence[Record], models: Sequence[str]) -> dict[str, Prices]:
+    """A flat price per model from its mean recorded cost (fills records without a cost)."""
+    unpriced = [m for m in models if not any(m in r.costs for r in records)]
+    if unpriced:
+        raise ConfigError(
+            f"No record has a cost for {', '.join(map(repr, unpriced))} and no prices were "
+            "given, so its cost is unknown.",
+            field="prices",
+            fix="pass prices (the CLI's --prices CSV: model, input and output USD per 1M "
+            'tokens) or give the records "costs"',
+        )
     out = {}
     for m in models:
         costs = [r.costs[m] for r in records if m in r.costs]
-        mean = sum(costs) / len(costs) if costs else 1e-6
+        mean = sum(costs) / len(costs)
         out[m] = Prices(
             input=Decimal(0), output=Decimal(str(round(mean * 1e6 / _OUTPUT_TOKENS, 6)))
         )

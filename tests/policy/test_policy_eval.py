@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from costroute.catalog import Prices
-from costroute.difficulty import HeuristicEstimator
+from costroute.difficulty import CallableEstimator, HeuristicEstimator
 from costroute.errors import ConfigError
 from costroute.eval import Record
 from costroute.eval import policy_eval as pe
@@ -149,3 +149,27 @@ def test_a_cascade_is_reported_between_no_check_and_a_perfect_check() -> None:
     assert r.notes and "perfect check" in r.notes[0]
     plain = pe.evaluate_policy(p, cheapest_capable())
     assert plain.cascade_bound is None and plain.notes == ()
+
+
+def test_a_model_without_any_cost_or_price_is_refused_before_scoring() -> None:
+    seen: list[object] = []
+
+    def est(messages: object) -> float:
+        seen.append(messages)
+        return 0.5
+
+    recs = [
+        Record(
+            str(i),
+            ({"role": "user", "content": "hi"},),
+            {"small": 1.0, "big": 1.0},
+            costs={"big": 0.01},
+        )
+        for i in range(3)
+    ]
+    with pytest.raises(ConfigError) as err:
+        pe.prepare(recs, ("small", "big"), CallableEstimator(est))
+    assert err.value.field == "prices" and "'small'" in str(err.value) and not seen
+    priced = {"small": PRICES["small"], "big": PRICES["big"]}
+    p = pe.prepare(recs, ("small", "big"), CallableEstimator(est), priced)
+    assert len(seen) == 3 and pe.item_cost(p, 0, "big") == 0.01
