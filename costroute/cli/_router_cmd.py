@@ -388,6 +388,24 @@ def _models(args: argparse.Namespace, records: Sequence[Any]) -> list[str]:
     return models
 
 
+def _checked_policies(pf: Any, knob: str | None, values: Sequence[Any], names: list[str]) -> Any:
+    """Build the policy and every swept variant, and check each against the deployments
+    (``names``), before any scoring: errors name the file (and line where they can)."""
+    from costroute.policy import validate_policy
+
+    policy = pf.build()
+    for variant in [policy, *(pf.build(**{knob: v}) for v in values if knob is not None)]:
+        try:
+            validate_policy(variant, names)
+        except ConfigError as exc:
+            if exc.field and exc.field.startswith(pf.path):
+                raise
+            raise ConfigError(
+                f"Policy file {pf.path}: {exc.reason.rstrip('.')}.", field=pf.path, fix=exc.fix
+            ) from exc
+    return policy
+
+
 def _policy_eval(args: argparse.Namespace) -> int:
     from costroute.eval import load_jsonl
     from costroute.eval import policy_eval as pe
@@ -421,7 +439,8 @@ def _policy_eval(args: argparse.Namespace) -> int:
             )
         pe.check_params(args.policy, knob, values)
     deps = pf.namespace.get("deployments")
-    est = _estimator(args.estimator, pf.build())
+    policy = _checked_policies(pf, knob, values, [d.name for d in deps] if deps else models)
+    est = _estimator(args.estimator, policy)
     _ready_outputs((scores_out, "--scores-out"), (plot_to, "--plot"))
     with Progress("scoring") as progress:
         prepared = pe.prepare(records, models, est, prices, deps, progress)

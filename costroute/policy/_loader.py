@@ -175,11 +175,16 @@ def load_policy_file(path: str | os.PathLike[str]) -> PolicyFile:
         )
     params = ns.get("PARAMS", {})
     sweep = ns.get("SWEEP", {})
-    if not isinstance(params, dict) or not isinstance(sweep, dict) or len(sweep) > 1:
+    if (
+        not isinstance(params, dict)
+        or not isinstance(sweep, dict)
+        or len(sweep) > 1
+        or any(not isinstance(v, list | tuple) or not v for v in sweep.values())
+    ):
         raise _error(
             shown,
             None,
-            "PARAMS must be a dict and SWEEP a dict of one parameter",
+            "PARAMS must be a dict and SWEEP a dict of one parameter to a non-empty list",
             'e.g. PARAMS = {"cost_weight": 0.1}; SWEEP = {"cost_weight": [0, 0.1, 0.2]}',
         )
     return PolicyFile(

@@ -554,3 +554,39 @@ def test_a_cascade_policy_shows_its_perfect_check_bound(
     assert run("router", "eval", "--data", str(data), "--policy", str(policy), "--json") == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["cascade_bound"]["accuracy"] > doc["policy"]["accuracy"]
+
+
+@pytest.mark.parametrize(
+    ("source", "words"),
+    [
+        (
+            "from costroute.policy import pair\npolicy = pair('gpt-5.4', 'small', threshold=0.5)\n",
+            "refers to deployment 'gpt-5.4'",
+        ),
+        (
+            "from costroute.policy import QualityTable, quality_table\n"
+            "t = QualityTable.fit([(0.5, 'chat', {'other': 1.0})], min_items=1)\n"
+            "policy = quality_table(t)\n",
+            "knows none of the deployments",
+        ),
+        (
+            "from costroute.policy import balanced\nPARAMS = {'x': 1}\nSWEEP = {'x': [1, 2]}\n"
+            "def make_policy(hard_from=0.6):\n    return balanced(hard_from=hard_from)\n",
+            "unexpected keyword argument 'x'",
+        ),
+        (
+            "from costroute.policy import balanced\nPARAMS = {'hard_from': 0.6}\n"
+            "SWEEP = {'hard_from': []}\ndef make_policy(hard_from=0.6):\n"
+            "    return balanced(hard_from=hard_from)\n",
+            "non-empty list",
+        ),
+    ],
+)
+def test_a_policy_that_cannot_run_over_the_models_fails_before_scoring(
+    tmp_path: Path, data: Path, capsys: pytest.CaptureFixture[str], source: str, words: str
+) -> None:
+    policy = tmp_path / "p.py"
+    policy.write_text(source)
+    assert run("router", "eval", "--data", str(data), "--policy", str(policy)) == 2
+    err = capsys.readouterr().err
+    assert words in err and str(policy) in err and "scoring" not in err
