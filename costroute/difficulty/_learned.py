@@ -173,6 +173,19 @@ class LearnedEstimator:
     def calibrated(self, threshold: float, **info: Any) -> LearnedEstimator:
         """A copy whose ``meta["calibration"]`` holds ``threshold`` and ``info`` (the pair, the
         target, the data): what :attr:`threshold` and :func:`costroute.policy.pair` read."""
+        if (
+            isinstance(threshold, bool)
+            or not isinstance(threshold, int | float)
+            or not math.isfinite(threshold)
+            or threshold < 0
+        ):
+            from costroute.errors import ConfigError
+
+            raise ConfigError(
+                f"Calibration threshold {threshold!r} is not a finite score >= 0.",
+                field="threshold",
+                fix="pass the threshold costroute.eval.calibrate() chose",
+            )
         meta = {**self.meta, "calibration": {**info, "threshold": float(threshold)}}
         return LearnedEstimator(
             self.weights, self.bias, self.mean, self.std, self.vocab, meta, name=self.name

@@ -76,6 +76,10 @@ class PairPolicy:
         )
 
 
+def _shown(estimator: object) -> object:
+    return os.fspath(estimator) if isinstance(estimator, str | os.PathLike) else estimator
+
+
 def pair(
     strong: str,
     weak: str,
@@ -89,16 +93,28 @@ def pair(
 
     ``estimator`` is what :func:`costroute.difficulty.load_estimator` takes (a weights file
     path, a name, or an estimator); without ``threshold`` the threshold calibrated into that
-    weights file is used. ``baseline`` defaults to ``strong`` in savings reports.
+    weights file is used, and the pair it was calibrated for must be (``strong``, ``weak``)
+    (a ConfigError otherwise: swapped names would send hard requests to the weak one).
+    ``baseline`` defaults to ``strong`` in savings reports.
     """
     est = load_estimator(estimator) if estimator is not None else None
     where = caller_location()
     if threshold is None:
         threshold = getattr(est, "threshold", None)
-        if threshold is None:
-            shown = os.fspath(estimator) if isinstance(estimator, str | os.PathLike) else est
+        cal = getattr(est, "meta", {}).get("calibration", {})
+        made_for = (cal.get("strong"), cal.get("weak"))
+        if threshold is not None and None not in made_for and made_for != (strong, weak):
             raise ConfigError(
-                f"pair({strong!r}, {weak!r}) has no threshold and estimator {shown!r} carries "
+                f"pair({strong!r}, {weak!r}): the threshold in {_shown(estimator)!r} was "
+                f"calibrated for strong={made_for[0]!r}, weak={made_for[1]!r} ({where}).",
+                field="strong/weak",
+                fix="name the deployments as in the calibration (strong first), calibrate the "
+                "file for this pair, or pass threshold=... to use only its estimator",
+            )
+        if threshold is None:
+            raise ConfigError(
+                f"pair({strong!r}, {weak!r}) has no threshold and estimator "
+                f"{_shown(estimator)!r} carries "
                 f"no calibrated one ({where}).",
                 field="threshold",
                 fix="pass threshold=..., or calibrate the weights file first: costroute router "

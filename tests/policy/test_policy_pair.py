@@ -210,3 +210,21 @@ def test_a_policy_that_is_not_a_policy_names_the_line_defining_it(tmp_path: Path
     with pytest.raises(ConfigError) as err:
         costroute.load_policy(f)
     assert err.value.field == f"{f}:4"
+
+
+def test_a_threshold_calibrated_for_another_pair_is_refused(tmp_path: Path) -> None:
+    path = calibrated(tmp_path, 0.3)  # calibrated for strong=STRONG, weak=WEAK
+    with pytest.raises(ConfigError) as err:
+        pair(WEAK, STRONG, estimator=path)  # swapped: hard requests would go to the weak one
+    assert err.value.field == "strong/weak" and "calibrated for strong='gpt-5.4'" in str(err.value)
+    with pytest.raises(ConfigError):
+        pair("gpt-5.4", "claude-haiku-4-5", estimator=path)
+    assert pair(WEAK, STRONG, estimator=path, threshold=0.3).estimator is not None  # explicit
+
+
+@pytest.mark.parametrize("bad", [math.nan, -0.5, math.inf, True, "0.5"])
+def test_calibrated_refuses_a_threshold_that_is_not_a_score(bad: Any) -> None:
+    with pytest.raises(ConfigError) as err:
+        LearnedEstimator.load().calibrated(bad, strong=STRONG, weak=WEAK)
+    assert err.value.field == "threshold"
+    assert LearnedEstimator.load().calibrated(1.2).threshold == 1.2  # above 1: never strong
