@@ -174,6 +174,18 @@ def _estimator(spec: str | None, policy: Any = None) -> Any:
     return own if own is not None else difficulty.default_estimator()
 
 
+def _described(est: Any, spec: str | None, policy: Any = None) -> str:
+    """What scored the records, as the output names it: the ``--estimator`` given, else the
+    policy's own estimator (its weights file, if any), else the default."""
+    if spec:
+        return spec
+    name: str = est.name
+    source: str | None = getattr(est, "source", None)
+    if getattr(policy, "estimator", None) is est:
+        return f"{source or name} (the policy's own)"
+    return f"{name} (default)"
+
+
 def _train(args: argparse.Namespace) -> int:
     from costroute.difficulty.train import train
     from costroute.eval import load_jsonl
@@ -292,7 +304,7 @@ def _pair_eval(args: argparse.Namespace) -> int:
             scores.append(est.estimate(r.messages).score)
             progress(i + 1, len(records))
     result = evaluate(records, scores, args.strong, args.weak, costs)
-    out = {**result.to_dict(), "estimator": est.name}
+    out = {**result.to_dict(), "estimator": _described(est, args.estimator)}
     cal = None
     if _calibrating(args):
         cal = calibrate(
@@ -449,7 +461,7 @@ def _policy_eval(args: argparse.Namespace) -> int:
         result = pe.evaluate_policy(
             prepared, pf.build(), make=make, values=values, progress=progress
         )
-    out = {**result.to_dict(), "estimator": est.name}
+    out = {**result.to_dict(), "estimator": _described(est, args.estimator, policy)}
     pick = None
     if _calibrating(args):
         assert knob is not None

@@ -49,7 +49,18 @@ class LearnedEstimator:
     ``meta`` keeps what the file says about its training (data, date, CV figures).
     """
 
-    __slots__ = ("_coef", "_offset", "bias", "mean", "meta", "name", "std", "vocab", "weights")
+    __slots__ = (
+        "_coef",
+        "_offset",
+        "bias",
+        "mean",
+        "meta",
+        "name",
+        "source",
+        "std",
+        "vocab",
+        "weights",
+    )
 
     def __init__(
         self,
@@ -71,6 +82,8 @@ class LearnedEstimator:
         self.vocab = dict(vocab or {})
         self.meta = dict(meta or {})
         self.name = name
+        self.source: str | None = None
+        """The weights file it was loaded from (None for the shipped weights or built in code)."""
         self._coef = [w / s for w, s in zip(self.weights, self.std, strict=True)]
         self._offset = self.bias - sum(c * m for c, m in zip(self._coef, self.mean, strict=True))
 
@@ -155,7 +168,9 @@ class LearnedEstimator:
             obj = json.loads(text)
         except json.JSONDecodeError as exc:
             raise _config_error(str(p), f"is not valid JSON ({exc.msg})") from exc
-        return cls.from_json(obj, source=str(p))
+        est = cls.from_json(obj, source=str(p))
+        est.source = None if path is None else str(p)
+        return est
 
     @property
     def threshold(self) -> float | None:

@@ -494,13 +494,21 @@ def test_the_estimator_is_named_and_a_policy_brings_its_own(
     assert run(*base, "--strong", "big", "--weak", "small", "--estimator", "learned", "--json") == 0
     assert json.loads(capsys.readouterr().out)["estimator"] == "learned"
     assert run(*base, "--strong", "big", "--weak", "small", "--json") == 0
-    assert json.loads(capsys.readouterr().out)["estimator"] == "heuristic"  # the default
+    assert json.loads(capsys.readouterr().out)["estimator"] == "heuristic (default)"
     policy = tmp_path / "own.py"
     policy.write_text(
         "from costroute.policy import Rules\npolicy = Rules(name='own', estimator='learned')\n"
     )
     assert run(*base, "--policy", str(policy), "--json") == 0
-    assert json.loads(capsys.readouterr().out)["estimator"] == "learned"  # the policy's own
+    assert json.loads(capsys.readouterr().out)["estimator"] == "learned (the policy's own)"
+    weights = tmp_path / "w.json"
+    assert run("router", "train", "--data", str(data), "--out", str(weights)) == 0
+    capsys.readouterr()
+    policy.write_text(
+        f"from costroute.policy import Rules\npolicy = Rules(name='own', estimator={str(weights)!r})\n"
+    )
+    assert run(*base, "--policy", str(policy), "--json") == 0
+    assert json.loads(capsys.readouterr().out)["estimator"] == f"{weights} (the policy's own)"
     assert run(*base, "--policy", str(policy), "--estimator", "heuristic") == 0
     assert "estimator: heuristic" in capsys.readouterr().out  # --estimator wins
     assert run(*base, "--strong", "big", "--weak", "small", "--estimator", "nope") == 2
