@@ -93,6 +93,16 @@ def _pick_baseline(deployments: Mapping[str, Deployment], name: str | None) -> D
     return max(deployments.values(), key=lambda d: (d.tier, d.prices.output, d.prices.input))
 
 
+def _looks_like_a_name(text: str) -> bool:
+    """A bare word (no folder, no .py) that names no file: meant as a preset name."""
+    return (
+        not text.endswith(".py")
+        and "/" not in text
+        and os.sep not in text
+        and not os.path.exists(text)
+    )
+
+
 def _estimator_of(policy: Policy) -> difficulty.Estimator | None:
     """The estimator a policy was tuned with (its ``estimator`` attribute), if it names one."""
     own = getattr(policy, "estimator", None)
@@ -138,6 +148,15 @@ class RouterBase:
         chosen: Any = policy if policy is not None else balanced()
         if isinstance(chosen, str) and chosen in policy_presets():
             chosen = policy_presets()[chosen]()
+        elif isinstance(chosen, str) and _looks_like_a_name(chosen):
+            near = chosen.replace("_", "-")
+            hint = f"did you mean {near!r}? " if near in policy_presets() else ""
+            raise ConfigError(
+                f"Unknown policy {chosen!r}: not a preset, and not a policy file.",
+                field="policy",
+                fix=f"{hint}use one of {', '.join(sorted(policy_presets()))}, a Policy object, "
+                "or the path of a policy file (.py)",
+            )
         elif isinstance(chosen, str | os.PathLike):
             chosen = load_policy(chosen, self.deployments)
         self.policy: Policy = chosen

@@ -142,8 +142,13 @@ def test_the_same_deployment_twice_and_unknown_deployments_name_the_line(tmp_pat
 
 def test_router_takes_a_preset_name() -> None:
     assert costroute.Router(DEPS, policy="quality-first").policy.name == "quality-first"
-    with pytest.raises(ConfigError, match="cannot be read"):
+    with pytest.raises(ConfigError) as err:
+        costroute.Router(DEPS, policy="quality_first")
+    assert "did you mean 'quality-first'?" in str(err.value) and err.value.field == "policy"
+    with pytest.raises(ConfigError, match="balanced, cascade"):
         costroute.Router(DEPS, policy="no-such-preset")
+    with pytest.raises(ConfigError, match="cannot be read"):
+        costroute.Router(DEPS, policy="no/such/file.py")
 
 
 def test_load_estimator_names_paths_objects_and_functions(tmp_path: Path) -> None:
