@@ -8,6 +8,8 @@ Within a category, longer prompts with more numbers and constraints score higher
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from costroute.difficulty._features import FEATURE_NAMES, compute
 from costroute.difficulty._text import extract
 from costroute.difficulty._types import Difficulty, Messages
@@ -33,8 +35,23 @@ _BASE = {
 }
 
 
-def categorize(v: list[float]) -> str:
-    """The coarse category of a feature vector (see :data:`costroute.difficulty.CATEGORIES`)."""
+_CODE_WORDS = (
+    "python javascript typescript java rust golang kotlin swift ruby php scala haskell sql "
+    "regex html css bash function functions compile compiler debug debugging implement "
+    "algorithm algorithms api recursion recursive program programs script scripts unittest "
+    "pytest docker kubernetes json endpoint lambda pointer pointers refactor dict array arrays "
+    "variable variables exception exceptions runtime code snippet git npm backend frontend"
+)
+CODE_WORDS = frozenset(_CODE_WORDS.split())
+"""Words that mark a programming request even with no code in it. The code-terms feature also
+counts common English words (true, memory, range, print...), so two of these distinct words
+are needed besides it: "Implement quicksort in Rust" is code, "Is it true that stress affects
+memory?" is not."""
+
+
+def categorize(v: list[float], words: Iterable[str] = ()) -> str:
+    """The coarse category of a feature vector (see :data:`costroute.difficulty.CATEGORIES`);
+    ``words`` (the prompt's words, as :func:`compute` lists them) can add code evidence."""
     plain_short = v[_SHORT] and not (v[_NUMBERS] or v[_CODE] or v[_LATEX])
     if plain_short and (v[_TRIVIAL] or not (v[_MATH_T] or v[_CODE_T] or v[_REASON] or v[_KNOW])):
         return "trivial"
@@ -47,7 +64,7 @@ def categorize(v: list[float]) -> str:
         + 0.3 * v[_HOWMANY]
         + 0.3 * v[_MULTI]
     )
-    if code >= 0.6 and code >= 0.7 * math:
+    if (code >= 0.6 or len(CODE_WORDS.intersection(words)) >= 2) and code >= 0.7 * math:
         return "code"
     if math >= 0.55:
         return "math"
@@ -98,8 +115,9 @@ class HeuristicEstimator:
 
     def estimate(self, messages: Messages) -> Difficulty:
         """Score ``messages`` with the hand-written rule."""
-        v = compute(extract(messages)).values
-        category = categorize(v)
+        f = compute(extract(messages))
+        v = f.values
+        category = categorize(v, f.words)
         terms = heuristic_terms(v, category)
         score = min(0.99, max(0.01, sum(c for _, c in terms)))
         return Difficulty(score, category, top_features(terms))

@@ -106,7 +106,7 @@ class LearnedEstimator:
         ]
         if word_part:
             terms.append(("words", word_part))
-        return Difficulty(score, categorize(v), top_features(terms))
+        return Difficulty(score, categorize(v, f.words), top_features(terms))
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form written by :meth:`save`."""

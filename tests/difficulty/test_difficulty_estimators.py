@@ -156,3 +156,22 @@ def test_import_is_pure_python_and_loads_no_weights() -> None:
         "assert 'litellm' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("Implement quicksort in Rust", "code"),
+        ("Write a C++ program to find the nth Fibonacci number using recursion.", "code"),
+        ("Write a Python function that merges two sorted lists, with tests.", "code"),
+        ("Is it true that stress affects memory?", "chat"),
+        ("What is the function of the liver?", "knowledge"),
+        ("How do I sort a list in Python?", "chat"),
+    ],
+)
+def test_programming_requests_without_code_are_code_and_plain_english_is_not(
+    text: str, category: str
+) -> None:
+    messages = [{"role": "user", "content": text}]
+    assert HeuristicEstimator().estimate(messages).category == category
+    assert LearnedEstimator.load().estimate(messages).category == category  # one rule for both
