@@ -2,7 +2,7 @@
 
 Run: python examples/train_evaluate_calibrate.py
      python examples/train_evaluate_calibrate.py --data out/zeroeval \
-         --strong gpt-4o-2024-08-06 --weak gpt-4o-mini-2024-07-18 [--out DIR]
+         --strong gpt-4o-2024-08-06 --weak deepseek-v2.5-0908 [--out DIR]
 
 Without --data it makes a small synthetic data set (three models, easy chat and hard maths;
 --strong big --weak small). With --data, --strong and --weak are keys of the records' scores.
