@@ -199,7 +199,7 @@ def _tip(p: Point) -> str:
 
 def to_svg(result: PolicyEvalResult, title: str = "cost/quality") -> str:
     """The plot as an SVG document (points beyond 2x the reference's cost are clipped)."""
-    pts = [*result.singles.values(), result.oracle, result.policy, *result.sweep]
+    pts = [*result.singles.values(), result.oracle, *_highlights(result)[1:], *result.sweep]
     x_max = max(1.05, min(2.0, max(p.cost_share for p in pts) * 1.05))
     y_lo = max(0.0, min(p.accuracy for p in pts) - 0.05)
     y_hi = min(1.0, max(p.accuracy for p in pts) + 0.03)
@@ -213,19 +213,25 @@ def to_svg(result: PolicyEvalResult, title: str = "cost/quality") -> str:
     ]
     dots += [
         _Dot(p.cost_share, p.accuracy, color, p.label, _tip(p), r=6, dx=8, dy=12)
-        for p, color in ((result.oracle, "#2ca02c"), (result.policy, "#d62728"))
+        for p, color in zip(_highlights(result), ("#2ca02c", "#d62728", "#ff7f0e"), strict=False)
     ]
     axes = (f"cost (share of {result.reference})", "accuracy")
     return _chart(title, axes, (x_max, y_lo, y_hi), lines, dots)
+
+
+def _highlights(result: PolicyEvalResult) -> list[Point]:
+    """The oracle, the policy and, for a cascade, its perfect-check bound."""
+    bound = [result.cascade_bound] if result.cascade_bound is not None else []
+    return [result.oracle, result.policy, *bound]
 
 
 def to_html(result: PolicyEvalResult, title: str = "Policy evaluation") -> str:
     """A self-contained HTML page: the SVG plot and a table of the figures."""
     rows = [
         [p.label, f"{p.accuracy:.4f}", f"${p.cost_usd:.4f}", f"{p.cost_share:.1%}"]
-        for p in (result.policy, result.oracle, *result.singles.values())
+        for p in (*_highlights(result)[1:], result.oracle, *result.singles.values())
     ]
-    intro = f"{result.n} items; reference: {result.reference}"
+    intro = " ".join((f"{result.n} items; reference: {result.reference}.", *result.notes))
     head = ("router", "accuracy", "cost", "cost share")
     return _page(title, intro, to_svg(result, title), head, rows)
 
@@ -250,7 +256,7 @@ def _png(result: PolicyEvalResult, path: Path, title: str) -> None:
     for p in result.singles.values():
         ax.scatter(p.cost_share, p.accuracy, color="grey")
         ax.annotate(p.label, (p.cost_share, p.accuracy), fontsize=7)
-    for p, color in ((result.oracle, "green"), (result.policy, "red")):
+    for p, color in zip(_highlights(result), ("green", "red", "orange"), strict=False):
         ax.scatter(p.cost_share, p.accuracy, color=color, s=50, label=p.label)
     ax.set_xlabel(f"cost (share of {result.reference})")
     ax.set_ylabel("accuracy")

@@ -562,6 +562,12 @@ def test_a_cascade_policy_shows_its_perfect_check_bound(
     assert run("router", "eval", "--data", str(data), "--policy", str(policy), "--json") == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["cascade_bound"]["accuracy"] > doc["policy"]["accuracy"]
+    page = tmp_path / "casc.html"
+    argv = ("router", "eval", "--data", str(data), "--policy", str(policy), "--plot", str(page))
+    assert run(*argv) == 0
+    html = page.read_text()
+    assert html.count("cascade (perfect check)") >= 2  # a dot in the chart and a table row
+    assert "a real check lands between the two" in html
 
 
 @pytest.mark.parametrize(
