@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from costroute.cli import main
-from costroute.cli._router_cmd import Progress
+from costroute.cli._router_io import Progress
 
 pytest.importorskip("numpy")
 
