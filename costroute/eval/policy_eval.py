@@ -15,19 +15,23 @@ Pareto-optimal points form the policy's cost/quality frontier.
 
 from __future__ import annotations
 
-import csv
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
 from costroute.catalog import Deployment, Prices
 from costroute.difficulty import Estimator
 from costroute.errors import ConfigError
 from costroute.eval._evaluate import check_targets
+from costroute.eval._prices import (
+    OUTPUT_TOKENS,
+    deployments_for,
+    mean_cost_prices,
+    prices_for,
+    prices_from_csv,
+)
 from costroute.eval.data import Record, require_models
 from costroute.policy import Policy, check_params, write_params
 from costroute.types import Request, Signals
@@ -49,7 +53,6 @@ __all__ = [
     "write_params",
 ]
 
-_OUTPUT_TOKENS = 400
 Progress = Callable[[int, int], None]
 
 
@@ -98,138 +101,6 @@ class Prepared:
     prices: Mapping[str, Prices]
 
 
-_PRICE_COLUMNS = (("price_in_usd_per_1M", "price_out_usd_per_1M"), ("input", "output"))
-_PRICES_FIX = (
-    "pass a CSV with a header row: model,price_in_usd_per_1M,price_out_usd_per_1M "
-    "(or model,input,output), USD per 1M tokens"
-)
-
-
-def _price(shown: str, line: int, model: str, column: str, raw: str) -> Decimal:
-    try:
-        value = Decimal(raw.strip())
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if not value.is_finite() or value < 0:
-        raise ConfigError(
-            f"Prices {shown}:{line}: {column} of {model!r} is {raw!r}, not a price.",
-            field="prices",
-            fix="give a non-negative number of USD per 1M tokens",
-        )
-    return value
-
-
-def prices_from_csv(path: str | Path) -> dict[str, Prices]:
-    """Per-model prices from a CSV with ``model`` and input/output USD per 1M tokens columns
-    (``price_in_usd_per_1M``/``price_out_usd_per_1M`` as in ZeroEval's models.csv, or
-    ``input``/``output``). Rows with an empty price are skipped.
-
-    Raises :class:`~costroute.errors.ConfigError` when the file cannot be read, lacks those
-    columns, holds a price that is not a non-negative number, or prices no model.
-    """
-    p = Path(path)
-    shown = str(p)
-    out: dict[str, Prices] = {}
-    try:
-        with p.open(encoding="utf-8", newline="") as f:
-            reader = csv.DictReader(f)
-            columns = list(reader.fieldnames or [])
-            pairs = [(i, o) for i, o in _PRICE_COLUMNS if i in columns and o in columns]
-            if "model" not in columns or not pairs:
-                raise ConfigError(
-                    f"Prices {shown!r} has columns {', '.join(columns) or '(none)'}: it needs "
-                    "model and price_in_usd_per_1M/price_out_usd_per_1M (or input/output).",
-                    field="prices",
-                    fix=_PRICES_FIX,
-                )
-            for row in reader:
-                model = (row.get("model") or "").strip()
-                i_col, o_col = next(
-                    ((i, o) for i, o in pairs if (row.get(i) or "").strip()), pairs[0]
-                )
-                i, o = (row.get(i_col) or "").strip(), (row.get(o_col) or "").strip()
-                if model and i and o:
-                    line = reader.line_num
-                    out[model] = Prices(
-                        input=_price(shown, line, model, i_col, i),
-                        output=_price(shown, line, model, o_col, o),
-                    )
-    except OSError as exc:
-        raise ConfigError(
-            f"Cannot read prices {shown!r}: {str(exc.strerror or exc).rstrip('.')}.",
-            field="prices",
-            fix=_PRICES_FIX,
-        ) from exc
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise ConfigError(
-            f"Prices {shown!r} is not a UTF-8 CSV ({str(exc).rstrip('.')}).",
-            field="prices",
-            fix=_PRICES_FIX,
-        ) from exc
-    if not out:
-        raise ConfigError(f"Prices {shown!r} prices no model.", field="prices", fix=_PRICES_FIX)
-    return out
-
-
-def prices_for(
-    models: Sequence[str], prices: Mapping[str, Prices], source: str = "the prices"
-) -> dict[str, Prices]:
-    """``prices`` restricted to ``models``; ConfigError naming every model without a price."""
-    missing = [m for m in models if m not in prices]
-    if missing:
-        names = ", ".join(repr(m) for m in missing[:10])
-        more = f" (+{len(missing) - 10} more)" if len(missing) > 10 else ""
-        raise ConfigError(
-            f"{source} has no price for {len(missing)} of the {len(models)} models: {names}{more}.",
-            field="prices",
-            fix="add a row per model to the prices CSV, or evaluate priced models only "
-            "(--models a,b,c)",
-        )
-    return {m: prices[m] for m in models}
-
-
-def _mean_cost_prices(records: Sequence[Record], models: Sequence[str]) -> dict[str, Prices]:
-    """A flat price per model from its mean recorded cost (fills records without a cost)."""
-    unpriced = [m for m in models if not any(m in r.costs for r in records)]
-    if unpriced:
-        raise ConfigError(
-            f"No record has a cost for {', '.join(map(repr, unpriced))} and no prices were "
-            "given, so its cost is unknown.",
-            field="prices",
-            fix="pass prices (the CLI's --prices CSV: model, input and output USD per 1M "
-            'tokens) or give the records "costs"',
-        )
-    out = {}
-    for m in models:
-        costs = [r.costs[m] for r in records if m in r.costs]
-        mean = sum(costs) / len(costs)
-        out[m] = Prices(
-            input=Decimal(0), output=Decimal(str(round(mean * 1e6 / _OUTPUT_TOKENS, 6)))
-        )
-    return out
-
-
-def deployments_for(
-    models: Sequence[str], prices: Mapping[str, Prices], tiers: Mapping[str, int] | None = None
-) -> list[Deployment]:
-    """A deployment per model, named like it, at ``prices`` (tier from ``tiers``, by price if
-    not given: the cheapest third tier 1, the priciest third tier 3)."""
-    ranked = sorted(models, key=lambda m: prices[m].output + prices[m].input)
-    auto = {m: 1 + (3 * i) // max(1, len(ranked)) for i, m in enumerate(ranked)}
-    tiers = tiers or {}
-    return [
-        Deployment(
-            name=m,
-            model=f"other/{m}",
-            prices=prices[m],
-            tier=tiers.get(m, auto[m]),
-            api_key="-",
-            capabilities={"context_window": 1_000_000, "max_output": 32_768},
-        )
-        for m in models
-    ]
-
-
 def prepare(
     records: Sequence[Record],
     models: Sequence[str],
@@ -242,7 +113,7 @@ def prepare(
     if not records:
         raise ConfigError("No records to evaluate.", field="data", fix="pass labelled records")
     require_models(records, models, field="models")
-    prices = dict(prices or _mean_cost_prices(records, models))
+    prices = dict(prices or mean_cost_prices(records, models))
     deps = tuple(deployments or deployments_for(models, prices))
     requests, signals = [], []
     for i, r in enumerate(records):
@@ -265,7 +136,7 @@ def item_cost(p: Prepared, i: int, model: str) -> float:
         return c
     pr = p.prices[model]
     tokens_in = p.requests[i].input_tokens_estimate
-    return float(tokens_in * pr.input + _OUTPUT_TOKENS * pr.output) / 1e6
+    return float(tokens_in * pr.input + OUTPUT_TOKENS * pr.output) / 1e6
 
 
 def evaluate_choices(p: Prepared, choices: Sequence[str], label: str, ref_cost: float) -> Point:
