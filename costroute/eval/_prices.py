@@ -11,6 +11,7 @@ from pathlib import Path
 from costroute.catalog import Deployment, Prices
 from costroute.errors import ConfigError
 from costroute.eval.data import Record
+from costroute.policy import DEFAULT_OUTPUT_TOKENS
 
 __all__ = [
     "OUTPUT_TOKENS",
@@ -20,8 +21,8 @@ __all__ = [
     "prices_from_csv",
 ]
 
-OUTPUT_TOKENS = 400
-"""Output tokens assumed per answer when a record has no cost and prices x tokens are used."""
+OUTPUT_TOKENS = DEFAULT_OUTPUT_TOKENS
+"""Output tokens assumed per answer when a record has no cost (the router's own assumption)."""
 
 
 _PRICE_COLUMNS = (("price_in_usd_per_1M", "price_out_usd_per_1M"), ("input", "output"))

@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from costroute.policy import acceptance, rules
-from costroute.policy._capability import expected_cost, incapable_reason
+from costroute.policy._capability import DEFAULT_OUTPUT_TOKENS, expected_cost, incapable_reason
 from costroute.policy._cascade import Cascade, CascadePlan
+from costroute.policy._latency import predicted_latency_ms
 from costroute.policy._loader import (
     PolicyFile,
     check_params,
@@ -28,10 +29,11 @@ from costroute.policy._protocol import Policy
 from costroute.policy._reasoning import HIGH_FROM, LOW_BELOW
 from costroute.policy._rules_policy import Rules
 from costroute.policy._table import QualityTable, prefer_predicted_quality
-from costroute.policy._tiered import TieredPolicy, predicted_latency_ms
+from costroute.policy._tiered import TieredPolicy
 from costroute.policy.acceptance import AcceptanceCheck, default_check
 
 __all__ = [
+    "DEFAULT_OUTPUT_TOKENS",
     "AcceptanceCheck",
     "Cascade",
     "CascadePlan",

@@ -13,6 +13,7 @@ __all__ = [
     "MIN_OUTPUT_TOKENS",
     "cost_capped_output",
     "expected_cost",
+    "expected_output_tokens",
     "incapable_reason",
     "output_cap",
 ]
@@ -71,5 +72,9 @@ def cost_capped_output(request: Request, deployment: Deployment) -> int | None:
 def expected_cost(request: Request, deployment: Deployment) -> Decimal:
     """Typical cost of this request on this deployment (peak rates, typical output length)."""
     inp, out, _, _ = deployment.prices.peak
-    output = min(request.max_output_tokens or DEFAULT_OUTPUT_TOKENS, DEFAULT_OUTPUT_TOKENS)
-    return request.input_tokens_estimate * inp + output * out
+    return request.input_tokens_estimate * inp + expected_output_tokens(request) * out
+
+
+def expected_output_tokens(request: Request) -> int:
+    """Typical output length: :data:`DEFAULT_OUTPUT_TOKENS`, or the caller's smaller cap."""
+    return min(request.max_output_tokens or DEFAULT_OUTPUT_TOKENS, DEFAULT_OUTPUT_TOKENS)

@@ -26,21 +26,19 @@ from typing import Any
 
 from costroute.catalog import Deployment
 from costroute.errors import ConfigError, NoDeploymentAvailable
-from costroute.policy._capability import cost_capped_output, expected_cost, incapable_reason
+from costroute.policy._capability import (
+    DEFAULT_OUTPUT_TOKENS,
+    cost_capped_output,
+    expected_cost,
+    incapable_reason,
+)
+from costroute.policy._latency import predicted_latency_ms, split_by_latency
 from costroute.policy._reasoning import deepseek_first, reasoning_params
 from costroute.types import Choice, Plan, Request, Signals
 
 __all__ = ["TieredPolicy"]
 
 _TIER_NAMES = {1: "small", 2: "strong", 3: "premium"}
-
-
-def predicted_latency_ms(deployment: Deployment, signals: Signals, output_tokens: int) -> float:
-    """Time to the full answer: measured when the router has stats, else the catalog prior."""
-    measured = signals.predicted_latency_ms.get(deployment.name)
-    if measured is not None:
-        return measured
-    return deployment.ttft_ms + 1000.0 * output_tokens / deployment.tokens_per_s
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,22 +190,11 @@ class TieredPolicy:
         target = request.latency_target_ms
         if target is None:
             return capable
-        out = min(request.max_output_tokens or 400, 400)
-        predicted = {d.name: predicted_latency_ms(d, signals, out) for d in capable}
-        fast = [d for d in capable if predicted[d.name] <= target]
-        if not fast:
-            fastest = min(capable, key=lambda d: predicted[d.name])
-            reasons.append(
-                f"no deployment predicted within {target:.0f} ms; using the fastest, "
-                f"{fastest.name} (~{predicted[fastest.name]:.0f} ms)"
-            )
-            fast = [fastest]
-        for d in capable:
-            if d not in fast:
-                rejected.append(
-                    (d.name, f"predicted {predicted[d.name]:.0f} ms > target {target:.0f} ms")
-                )
-        return fast
+        kept, dropped, note = split_by_latency(capable, request, signals, target)
+        if note:
+            reasons.append(note)
+        rejected.extend(dropped)
+        return kept
 
     def _rank(
         self, dep: Deployment, tier: int, cost: Decimal, signals: Signals
@@ -215,14 +202,14 @@ class TieredPolicy:
         # Same tier first, then higher tiers (better quality) in order, then lower ones.
         distance = dep.tier - tier if dep.tier >= tier else 10 + (tier - dep.tier)
         if self.prefer == "latency":
-            return (predicted_latency_ms(dep, signals, 400),)
+            return (predicted_latency_ms(dep, signals, DEFAULT_OUTPUT_TOKENS),)
         return (distance, float(cost))
 
     def _why_first(self, first: Deployment, cost: Decimal, signals: Signals, *, moved: bool) -> str:
         if moved:  # the DeepSeek re-seating put it first, not the ranking
             return f"first: {first.name} (tier {first.tier}, est ${cost:.6f})"
         if self.prefer == "latency":
-            ms = predicted_latency_ms(first, signals, 400)
+            ms = predicted_latency_ms(first, signals, DEFAULT_OUTPUT_TOKENS)
             return f"fastest predicted: {first.name} (~{ms:.0f} ms, est ${cost:.6f})"
         return f"cheapest capable in tier {first.tier}: {first.name} (est ${cost:.6f})"
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from costroute.catalog import Deployment
 from costroute.errors import ConfigError, NoDeploymentAvailable
-from costroute.policy._capability import incapable_reason
+from costroute.policy._capability import expected_output_tokens, incapable_reason
 from costroute.policy._conditions import (
     Condition,
     budget_above,
@@ -32,8 +32,8 @@ from costroute.policy._conditions import (
     when,
 )
 from costroute.policy._context import Context
+from costroute.policy._latency import predicted_latency_ms, split_by_latency
 from costroute.policy._reasoning import HIGH_FROM, LOW_BELOW, deepseek_first, reasoning_params
-from costroute.policy._tiered import predicted_latency_ms
 from costroute.policy._where import caller_location
 from costroute.policy.acceptance import AcceptanceCheck, default_check
 
@@ -135,8 +135,10 @@ def prefer_cheap() -> Rule:
 
 def prefer_fast() -> Rule:
     """Order by predicted latency (measured when the router has stats, else the prior)."""
-    out = 400
-    return _Sort("prefer_fast", lambda ctx, d: predicted_latency_ms(d, ctx.signals, out))
+    return _Sort(
+        "prefer_fast",
+        lambda ctx, d: predicted_latency_ms(d, ctx.signals, expected_output_tokens(ctx.request)),
+    )
 
 
 def prefer_quality() -> Rule:
@@ -173,19 +175,13 @@ class within_latency(Rule):
         target = self.target_ms if self.target_ms is not None else ctx.request.latency_target_ms
         if target is None or not ctx.candidates:
             return
-        out = min(ctx.request.max_output_tokens or 400, 400)
-        predicted = {d.name: predicted_latency_ms(d, ctx.signals, out) for d in ctx.candidates}
-        fast = [d for d in ctx.candidates if predicted[d.name] <= target]
-        if not fast:
-            best = min(ctx.candidates, key=lambda d: predicted[d.name])
-            ctx.reasons.append(
-                f"no deployment predicted within {target:.0f} ms; using the fastest, "
-                f"{best.name} (~{predicted[best.name]:.0f} ms)"
-            )
-            fast = [best]
+        kept, dropped, note = split_by_latency(ctx.candidates, ctx.request, ctx.signals, target)
+        if note:
+            ctx.reasons.append(note)
+        why = dict(dropped)
         for d in list(ctx.candidates):
-            if d not in fast:
-                ctx.drop(d, f"predicted {predicted[d.name]:.0f} ms > target {target:.0f} ms")
+            if d not in kept:
+                ctx.drop(d, why[d.name])
 
 
 class tier_by_difficulty(Rule):

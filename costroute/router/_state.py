@@ -18,7 +18,7 @@ from costroute import errors, providers
 from costroute.budget import Budget, BudgetManager, Reservation
 from costroute.catalog import Deployment
 from costroute.errors import ConfigError
-from costroute.policy._capability import DEFAULT_OUTPUT_TOKENS, output_cap
+from costroute.policy._capability import expected_output_tokens, output_cap
 from costroute.pricing import worst_case_cost
 from costroute.store import Store, open_store
 from costroute.types import CallInfo, Plan, Request
@@ -87,7 +87,7 @@ class RouterState:
             if self.has_limits
             else (0.0, None)
         )
-        out = min(request.max_output_tokens or DEFAULT_OUTPUT_TOKENS, DEFAULT_OUTPUT_TOKENS)
+        out = expected_output_tokens(request)
         predicted = (
             self.latency.predictions(((d.name, d) for d in deps), out)
             if request.latency_target_ms is not None
