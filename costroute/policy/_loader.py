@@ -108,23 +108,15 @@ def _checked(shown: str, policy: Any) -> Policy:
 
 
 def load_policy(path: str | os.PathLike[str], deployments: Iterable[str] | None = None) -> Policy:
-    """The policy defined by the Python file at ``path``.
+    """The policy defined by the Python file at ``path``: its ``policy``, else
+    ``make_policy(**PARAMS)`` (so calibrated values are used).
 
     With ``deployments`` (names), the policy's references to deployments are checked too (see
     :func:`validate_policy`).
     """
-    shown, ns = _run_file(path)
-    if "policy" in ns:
-        policy = ns["policy"]
-    elif callable(ns.get("make_policy")):
-        policy = _guard(shown, ns["make_policy"])
-    else:
-        raise _error(
-            shown,
-            None,
-            "defines neither `policy` nor `make_policy()`",
-            "end the file with e.g. `policy = costroute.policy.balanced()`",
-        )
+    pf = load_policy_file(path)
+    shown, ns = pf.path, pf.namespace
+    policy = ns["policy"] if "policy" in ns else pf.build()
     checked = _checked(shown, policy)
     if deployments is not None:
         _guard(shown, lambda: validate_policy(checked, deployments))

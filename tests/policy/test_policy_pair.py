@@ -233,3 +233,18 @@ def test_calibrated_refuses_a_threshold_that_is_not_a_score(bad: Any) -> None:
         LearnedEstimator.load().calibrated(bad, strong=STRONG, weak=WEAK)
     assert err.value.field == "threshold"
     assert LearnedEstimator.load().calibrated(1.2).threshold == 1.2  # above 1: never strong
+
+
+def test_load_policy_builds_with_the_files_calibrated_params(tmp_path: Path) -> None:
+    from costroute.policy import load_policy_file, write_params
+
+    f = tmp_path / "tuned.py"
+    f.write_text(
+        "from costroute.policy import balanced\nPARAMS = {'hard_from': 0.6}\n"
+        "SWEEP = {'hard_from': [0.5, 0.9]}\n\n"
+        "def make_policy(hard_from=0.6):\n    return balanced(hard_from=hard_from)\n"
+    )
+    write_params(f, {"hard_from": 0.9})  # what router eval --target-... does
+    assert costroute.load_policy(f).hard_from == 0.9  # type: ignore[attr-defined]
+    assert costroute.Router(DEPS, policy=f).policy.hard_from == 0.9  # type: ignore[attr-defined]
+    assert load_policy_file(f).build().hard_from == 0.9  # type: ignore[attr-defined]
