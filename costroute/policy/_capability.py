@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from costroute.catalog import Deployment
 from costroute.pricing import worst_case_cost
@@ -16,6 +18,7 @@ __all__ = [
     "expected_output_tokens",
     "incapable_reason",
     "output_cap",
+    "with_cost_cap",
 ]
 
 DEFAULT_OUTPUT_TOKENS = 400
@@ -78,3 +81,22 @@ def expected_cost(request: Request, deployment: Deployment) -> Decimal:
 def expected_output_tokens(request: Request) -> int:
     """Typical output length: :data:`DEFAULT_OUTPUT_TOKENS`, or the caller's smaller cap."""
     return min(request.max_output_tokens or DEFAULT_OUTPUT_TOKENS, DEFAULT_OUTPUT_TOKENS)
+
+
+def with_cost_cap(
+    request: Request, deployment: Deployment, params: Mapping[str, Any]
+) -> tuple[dict[str, Any], str | None]:
+    """``params`` (e.g. reasoning parameters) with the ``max_tokens`` cap ``max_cost_usd`` needs,
+    and a note when the cap leaves no room for a thinking budget, which is then dropped."""
+    out = dict(params)
+    if request.max_cost_usd is None:
+        return out, None
+    cap = cost_capped_output(request, deployment)
+    note = None
+    if cap is not None and cap != request.max_output_tokens:
+        if "thinking" in out and cap <= out["thinking"]["budget_tokens"]:
+            del out["thinking"]
+            out.pop("max_tokens", None)
+            note = f"{deployment.name}: thinking dropped (max_cost_usd leaves {cap} output tokens)"
+        out["max_tokens"] = min(cap, int(out.get("max_tokens", cap)))
+    return out, note

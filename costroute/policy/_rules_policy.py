@@ -8,7 +8,7 @@ from typing import Any
 from costroute.catalog import Deployment
 from costroute.difficulty import Estimator, load_estimator
 from costroute.errors import ConfigError, NoDeploymentAvailable
-from costroute.policy._capability import cost_capped_output
+from costroute.policy._capability import with_cost_cap
 from costroute.policy._context import Context
 from costroute.policy._where import caller_location
 from costroute.policy.rules import Chain, Rule, prefer_cheap, require_capabilities
@@ -133,14 +133,9 @@ def _rules_of(rule: Rule) -> tuple[Rule, ...]:
 
 
 def _choice(request: Request, dep: Deployment, ctx: Context, why: str) -> Choice:
-    params = dict(ctx.params.get(dep.name, {}))
-    if request.max_cost_usd is not None:
-        cap = cost_capped_output(request, dep)
-        if cap is not None and cap != request.max_output_tokens:
-            if "thinking" in params and cap <= params["thinking"]["budget_tokens"]:
-                del params["thinking"]
-                params.pop("max_tokens", None)
-            params["max_tokens"] = min(cap, int(params.get("max_tokens", cap)))
+    params, note = with_cost_cap(request, dep, ctx.params.get(dep.name, {}))
+    if note and why == "primary":
+        ctx.reasons.append(note)
     return Choice(
         deployment=dep.name, params=params, reasons=(why,), estimated_cost_usd=ctx.cost(dep)
     )

@@ -28,9 +28,9 @@ from costroute.catalog import Deployment
 from costroute.errors import ConfigError, NoDeploymentAvailable
 from costroute.policy._capability import (
     DEFAULT_OUTPUT_TOKENS,
-    cost_capped_output,
     expected_cost,
     incapable_reason,
+    with_cost_cap,
 )
 from costroute.policy._latency import predicted_latency_ms, split_by_latency
 from costroute.policy._reasoning import deepseek_first, reasoning_params
@@ -222,19 +222,17 @@ class TieredPolicy:
         difficulty: float,
         reasons: list[str],
     ) -> Choice:
-        params: dict[str, Any] = {}
-        if request.max_cost_usd is not None:
-            cap = cost_capped_output(request, dep)
-            if cap is not None and cap != request.max_output_tokens:
-                params["max_tokens"] = cap
-        if self.reasoning and "max_tokens" not in params:
+        extra: dict[str, Any] = {}
+        if self.reasoning:
             low, high = self.reasoning_thresholds
             extra, effort = reasoning_params(
                 request, dep, difficulty, low_below=low, high_from=high
             )
-            params.update(extra)
             if effort and index == 0:
                 reasons.append(effort)
+        params, note = with_cost_cap(request, dep, extra)
+        if note and index == 0:
+            reasons.append(note)
         return Choice(
             deployment=dep.name,
             params=params,

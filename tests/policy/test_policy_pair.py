@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -248,3 +249,24 @@ def test_load_policy_builds_with_the_files_calibrated_params(tmp_path: Path) -> 
     assert costroute.load_policy(f).hard_from == 0.9  # type: ignore[attr-defined]
     assert costroute.Router(DEPS, policy=f).policy.hard_from == 0.9  # type: ignore[attr-defined]
     assert load_policy_file(f).build().hard_from == 0.9  # type: ignore[attr-defined]
+
+
+def test_a_cost_cap_keeps_reasoning_in_presets_as_in_rules() -> None:
+    from costroute.policy import Rules, quality_first
+    from costroute.policy.rules import prefer_quality, set_reasoning
+
+    request = req(max_cost_usd=Decimal("0.05"))
+    signals = Signals(deployments=DEPS, difficulty=0.9)
+    tiered = quality_first(reasoning=True, max_fallbacks=5).route(request, signals)
+    ruled = Rules(prefer_quality() | set_reasoning(0.35, 0.6), max_fallbacks=5).route(
+        request, signals
+    )
+    for plan in (tiered, ruled):
+        params = {c.deployment: dict(c.params) for c in plan.choices}
+        assert params["gpt-5.4"] == {"reasoning_effort": "high", "max_tokens": 3333}
+        assert params["claude-haiku-4-5"]["thinking"]["budget_tokens"] == 8000
+        # the cap leaves the primary 5000 tokens, under its 8000 thinking budget: dropped, said
+        assert params["claude-sonnet-5-5"] == {"max_tokens": 5000}
+        assert any("thinking dropped (max_cost_usd leaves 5000" in r for r in plan.reasons)
+    same = {c.deployment: dict(c.params) for c in tiered.choices}
+    assert same == {c.deployment: dict(c.params) for c in ruled.choices}
