@@ -14,7 +14,7 @@ from typing import Any
 
 from costroute.policy import acceptance, rules
 from costroute.policy._capability import DEFAULT_OUTPUT_TOKENS, expected_cost, incapable_reason
-from costroute.policy._cascade import Cascade, CascadePlan
+from costroute.policy._cascade import Cascade
 from costroute.policy._latency import predicted_latency_ms
 from costroute.policy._loader import (
     PolicyFile,
@@ -36,7 +36,6 @@ __all__ = [
     "DEFAULT_OUTPUT_TOKENS",
     "AcceptanceCheck",
     "Cascade",
-    "CascadePlan",
     "PairPolicy",
     "Policy",
     "PolicyFile",

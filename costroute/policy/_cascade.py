@@ -3,10 +3,6 @@ answer, escalate. See docs/policies.md for the executor's contract."""
 
 from __future__ import annotations
 
-from costroute.types import Cascade, Plan
+from costroute.types import Cascade
 
-__all__ = ["Cascade", "CascadePlan"]
-
-
-CascadePlan = Plan
-"""Kept for compatibility: every Plan now has ``cascade``."""
+__all__ = ["Cascade"]
