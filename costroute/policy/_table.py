@@ -183,10 +183,11 @@ class prefer_predicted_quality(Rule):
                 fix="map each deployment to one of the table's models",
             )
         self.names, self.where = tuple(self.models), caller_location()
+        self._known = frozenset(table.models)
 
     def _table_model(self, deployment: str) -> str | None:
         model = self.models.get(deployment, deployment)
-        return model if model in self.table.models else None
+        return model if model in self._known else None
 
     def _knows_none(self, deployments: Sequence[str]) -> ConfigError | None:
         if any(self._table_model(name) is not None for name in deployments):
@@ -213,7 +214,6 @@ class prefer_predicted_quality(Rule):
     def __call__(self, ctx: Context) -> None:
         if not ctx.candidates:
             return
-        self.validate([d.name for d in ctx.signals.deployments])
         predicted = self.table.predict(ctx.signals.category, ctx.signals.difficulty)
         top = max(float(ctx.cost(d)) for d in ctx.candidates) or 1.0
         utility: dict[str, float] = {}
@@ -231,6 +231,7 @@ class prefer_predicted_quality(Rule):
                 f"predicted quality {q:.2f} for {first.name} at cost weight {self.cost_weight:g}"
             )
         else:
+            self.validate([d.name for d in ctx.signals.deployments])  # none known: an error
             ctx.reasons.append(
                 "quality table: no candidate left is one of its models "
                 f"({', '.join(self.table.models)}); ordered by cost"
