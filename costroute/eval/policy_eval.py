@@ -18,9 +18,10 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from costroute._request import build_request
 from costroute.catalog import Deployment, Prices
 from costroute.difficulty import Estimator
 from costroute.errors import ConfigError
@@ -34,7 +35,7 @@ from costroute.eval._prices import (
 )
 from costroute.eval.data import Record, require_models
 from costroute.policy import Policy, check_params, write_params
-from costroute.types import Request, Signals
+from costroute.types import Plan, Request, Signals
 
 __all__ = [
     "Point",
@@ -117,8 +118,7 @@ def prepare(
     deps = tuple(deployments or deployments_for(models, prices))
     requests, signals = [], []
     for i, r in enumerate(records):
-        chars = sum(len(str(m.get("content", ""))) for m in r.messages)
-        req = Request(messages=r.messages, params={}, input_tokens_estimate=chars // 4 + 4)
+        req = build_request(list(r.messages), {})  # as the router builds it (token estimate, needs)
         est = estimator.estimate(r.messages)
         requests.append(req)
         signals.append(
@@ -147,11 +147,13 @@ def evaluate_choices(p: Prepared, choices: Sequence[str], label: str, ref_cost: 
     return Point(label, acc, cost, share, dict(Counter(choices)))
 
 
-def route_all(p: Prepared, policy: Policy) -> list[str]:
-    """The first choice of ``policy`` on every record."""
-    return [
-        policy.route(r, s).primary.deployment for r, s in zip(p.requests, p.signals, strict=True)
-    ]
+def route_all(p: Prepared, policy: Policy) -> list[Plan]:
+    """The plan of ``policy`` for every record."""
+    return [policy.route(r, s) for r, s in zip(p.requests, p.signals, strict=True)]
+
+
+def _firsts(plans: Sequence[Plan]) -> list[str]:
+    return [plan.primary.deployment for plan in plans]
 
 
 def _baselines(p: Prepared) -> tuple[str, dict[str, Point], Point, float]:
@@ -159,7 +161,10 @@ def _baselines(p: Prepared) -> tuple[str, dict[str, Point], Point, float]:
     raw = {m: evaluate_choices(p, [m] * n, m, 1.0) for m in p.models}
     reference = max(p.models, key=lambda m: (raw[m].accuracy, -raw[m].cost_usd))
     ref_cost = raw[reference].cost_usd
-    singles = {m: evaluate_choices(p, [m] * n, m, ref_cost) for m in p.models}
+    singles = {
+        m: replace(pt, cost_share=pt.cost_usd / ref_cost if ref_cost > 0 else 0.0)
+        for m, pt in raw.items()
+    }
     oracle = []
     for i, r in enumerate(p.records):
         by_cost = sorted(p.models, key=lambda m: item_cost(p, i, m))
@@ -179,8 +184,8 @@ def sweep(
     vals = list(values)
     out = []
     for k, v in enumerate(vals):
-        pt = evaluate_choices(p, route_all(p, make(v)), f"{v}", ref_cost)
-        out.append(Point(pt.label, pt.accuracy, pt.cost_usd, pt.cost_share, pt.picks, v))
+        pt = evaluate_choices(p, _firsts(route_all(p, make(v))), f"{v}", ref_cost)
+        out.append(replace(pt, value=v))
         if progress is not None:
             progress(k + 1, len(vals))
     return out
@@ -206,9 +211,10 @@ def evaluate_policy(
     """``policy`` on the prepared records, beside singles and oracle; with ``make`` and
     ``values``, also the sweep and its frontier."""
     reference, singles, oracle, ref_cost = _baselines(p)
-    point = evaluate_choices(p, route_all(p, policy), policy.name, ref_cost)
+    plans = route_all(p, policy)
+    point = evaluate_choices(p, _firsts(plans), policy.name, ref_cost)
     swept = sweep(p, make, values, ref_cost, progress) if make is not None else []
-    bound = cascade_bound(p, policy, ref_cost)
+    bound = cascade_bound(p, plans, policy.name, ref_cost)
     notes = () if bound is None else (CASCADE_NOTE,)
     return PolicyEvalResult(
         len(p.records),
@@ -230,14 +236,13 @@ CASCADE_NOTE = (
 )
 
 
-def cascade_bound(p: Prepared, policy: Policy, ref_cost: float) -> Point | None:
+def cascade_bound(p: Prepared, plans: Sequence[Plan], name: str, ref_cost: float) -> Point | None:
     """The cascade with a perfect check: a first answer scored below 1 escalates to the plan's
-    escalation target, and both are paid. None when no plan of ``policy`` cascades."""
+    escalation target, and both are paid. None when none of ``plans`` cascades."""
     acc = cost = 0.0
     picks: Counter[str] = Counter()
     cascades = False
-    for i, (r, s) in enumerate(zip(p.requests, p.signals, strict=True)):
-        plan = policy.route(r, s)
+    for i, plan in enumerate(plans):
         first = plan.primary.deployment
         cost += item_cost(p, i, first)
         score = p.records[i].scores[first]
@@ -256,7 +261,7 @@ def cascade_bound(p: Prepared, policy: Policy, ref_cost: float) -> Point | None:
     if not cascades:
         return None
     share = cost / ref_cost if ref_cost > 0 else 0.0
-    label = f"{policy.name} (perfect check)"
+    label = f"{name} (perfect check)"
     return Point(label, acc / len(p.records), cost, share, dict(picks))
 
 
