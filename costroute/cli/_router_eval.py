@@ -183,24 +183,6 @@ def _models(args: argparse.Namespace, records: Sequence[Any]) -> list[str]:
     return models
 
 
-def _checked_policies(pf: Any, knob: str | None, values: Sequence[Any], names: list[str]) -> Any:
-    """Build the policy and every swept variant, and check each against the deployments
-    (``names``), before any scoring: errors name the file (and line where they can)."""
-    from costroute.policy import validate_policy
-
-    policy = pf.build()
-    for variant in [policy, *(pf.build(**{knob: v}) for v in values if knob is not None)]:
-        try:
-            validate_policy(variant, names)
-        except ConfigError as exc:
-            if exc.field and exc.field.startswith(pf.path):
-                raise
-            raise ConfigError(
-                f"Policy file {pf.path}: {exc.reason.rstrip('.')}.", field=pf.path, fix=exc.fix
-            ) from exc
-    return policy
-
-
 def policy_eval(args: argparse.Namespace) -> int:
     from costroute.eval import load_jsonl
     from costroute.eval import policy_eval as pe
@@ -234,16 +216,17 @@ def policy_eval(args: argparse.Namespace) -> int:
             )
         pe.check_params(args.policy, knob, values)
     deps = pf.namespace.get("deployments")
-    policy = _checked_policies(pf, knob, values, [d.name for d in deps] if deps else models)
+    # Every policy the evaluation runs, built and checked once, before any scoring.
+    names = [d.name for d in deps] if deps else models
+    policy = pf.checked(names)
+    variants = {id(v): pf.checked(names, **{knob: v}) for v in values} if knob else {}
     est = estimator(args.estimator, policy)
     ready_outputs((scores_out, "--scores-out"), (plot_to, "--plot"))
     with Progress("scoring") as progress:
         prepared = pe.prepare(records, models, est, prices, deps, progress)
-    make: Callable[[Any], Any] | None = (lambda v: pf.build(**{knob: v})) if knob else None
+    make: Callable[[Any], Any] | None = (lambda v: variants[id(v)]) if knob else None
     with Progress("sweep") as progress:
-        result = pe.evaluate_policy(
-            prepared, pf.build(), make=make, values=values, progress=progress
-        )
+        result = pe.evaluate_policy(prepared, policy, make=make, values=values, progress=progress)
     out = {**result.to_dict(), "estimator": described(est, args.estimator, policy)}
     pick = None
     if calibrating(args):
@@ -273,7 +256,7 @@ def policy_eval(args: argparse.Namespace) -> int:
             "written_to": str(args.policy),
         }
     if plot_to is not None:
-        out["plot"] = str(plot(result, plot_to, f"{pf.build().name} on {Path(args.data).name}"))
+        out["plot"] = str(plot(result, plot_to, f"{policy.name} on {Path(args.data).name}"))
     emit(args, out, _policy_text)
     return 0
 

@@ -137,6 +137,14 @@ class PolicyFile:
     sweep: dict[str, list[Any]]
     namespace: dict[str, Any]
 
+    def checked(self, deployments: Iterable[str], **overrides: Any) -> Policy:
+        """:meth:`build`, then the policy checked against ``deployments`` (see
+        :func:`validate_policy`); errors name this file (and the line where they can)."""
+        policy = self.build(**overrides)
+        names = list(deployments)
+        _guard(self.path, lambda: validate_policy(policy, names))
+        return policy
+
     def build(self, **overrides: Any) -> Policy:
         """The policy with these parameter values."""
         if self.factory is None:
