@@ -34,11 +34,10 @@ from costroute.policy._capability import (
 )
 from costroute.policy._latency import predicted_latency_ms, split_by_latency
 from costroute.policy._reasoning import deepseek_first, reasoning_params
+from costroute.policy._rule import TIER_NAMES
 from costroute.types import Choice, Plan, Request, Signals
 
 __all__ = ["TieredPolicy"]
-
-_TIER_NAMES = {1: "small", 2: "strong", 3: "premium"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +123,7 @@ class TieredPolicy:
             tier -= 1
             reasons.append(
                 f"budget pressure {pressure:.0%} (a soft limit is reached)"
-                f" -> down to {_TIER_NAMES[tier]} tier"
+                f" -> down to {TIER_NAMES[tier]} tier"
             )
         return tier
 
@@ -158,7 +157,7 @@ class TieredPolicy:
         if self.prefer != "latency" and not any(d.tier == tier for d in usable):
             gone = " within the latency target" if any(d.tier == tier for d in capable) else ""
             reasons.append(
-                f"no capable {_TIER_NAMES[tier]} deployment{gone}; using tier {first.tier}"
+                f"no capable {TIER_NAMES[tier]} deployment{gone}; using tier {first.tier}"
             )
         if seated:
             reasons.append(seated)
