@@ -225,3 +225,15 @@ def test_task_mix_bound_matches_a_hand_computed_mix() -> None:
     got = bench.task_mix_bound(records, 0.2)
     assert got == {"accuracy": pytest.approx(0.5 + 0.5 * 0.1 / 0.45, abs=1e-4), "cost_share": 0.2}
     assert bench.task_mix_bound(records, 0.6) == {"accuracy": 1.0, "cost_share": 0.55}
+
+
+def test_rules_balanced_makes_the_first_choice_balanced_makes() -> None:
+    tiered, ruled = (
+        load_policy(ROOT / "policies" / "balanced.py"),
+        load_policy(ROOT / "policies" / "rules_balanced.py"),
+    )
+    request = Request(messages=({"role": "user", "content": "x"},), params={})
+    for d in (0.0, 0.2, 0.35, 0.45, 0.59, 0.6, 0.9):
+        signals = Signals(deployments=DEPS, difficulty=d)
+        first = tiered.route(request, signals).primary.deployment
+        assert ruled.route(request, signals).primary.deployment == first, d
