@@ -101,7 +101,7 @@ def run(args: argparse.Namespace, work: Path) -> None:
     )
 
     # 2. A per-model quality table over every model, learned on train.
-    models = sorted(set.intersection(*(set(r.scores) for r in tr)))
+    models = pool_models(tr)
     prep_tr = pe.prepare(tr, models, est)
     QualityTable.fit(
         (s.difficulty, s.category, r.scores)

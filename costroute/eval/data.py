@@ -142,7 +142,9 @@ def require_models(
     bad = [(m, k) for m, k in lacking.items() if k]
     if not bad:
         return
-    common = sorted(set.intersection(*(set(r.scores) for r in records))) if records else []
+    from costroute.difficulty.train import pool_models
+
+    common = pool_models(records)
     shown = ", ".join(common[:8]) + (f" (+{len(common) - 8} more)" if len(common) > 8 else "")
     detail = "; ".join(
         f"{m!r} ({'none of the ' + str(n) + ' records has it' if k == n else f'{k} of {n} lack it'})"
