@@ -119,12 +119,11 @@ _LOG2 = math.log(2.0)
 class Features:
     """A feature vector and the word list it came from (for vocabulary models)."""
 
-    __slots__ = ("lower", "values", "words")
+    __slots__ = ("values", "words")
 
-    def __init__(self, values: list[float], words: list[str], lower: str) -> None:
+    def __init__(self, values: list[float], words: list[str]) -> None:
         self.values = values
         self.words = words
-        self.lower = lower
 
 
 def _log(x: float, scale: float) -> float:
@@ -182,4 +181,4 @@ def compute(prompt: PromptText) -> Features:
     ]
     for count in groups[1:]:
         values.append(math.log1p(count) / _LOG2 / 3.0)
-    return Features(values, words, lower)
+    return Features(values, words)

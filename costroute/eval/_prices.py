@@ -134,20 +134,17 @@ def mean_cost_prices(records: Sequence[Record], models: Sequence[str]) -> dict[s
     return out
 
 
-def deployments_for(
-    models: Sequence[str], prices: Mapping[str, Prices], tiers: Mapping[str, int] | None = None
-) -> list[Deployment]:
-    """A deployment per model, named like it, at ``prices`` (tier from ``tiers``, by price if
-    not given: the cheapest third tier 1, the priciest third tier 3)."""
+def deployments_for(models: Sequence[str], prices: Mapping[str, Prices]) -> list[Deployment]:
+    """A deployment per model, named like it, at ``prices``, tiered by price (the cheapest third
+    tier 1, the priciest third tier 3)."""
     ranked = sorted(models, key=lambda m: prices[m].output + prices[m].input)
     auto = {m: 1 + (3 * i) // max(1, len(ranked)) for i, m in enumerate(ranked)}
-    tiers = tiers or {}
     return [
         Deployment(
             name=m,
             model=f"other/{m}",
             prices=prices[m],
-            tier=tiers.get(m, auto[m]),
+            tier=auto[m],
             api_key="-",
             capabilities={"context_window": 1_000_000, "max_output": 32_768},
         )
