@@ -15,6 +15,7 @@ from costroute.difficulty._features import FEATURE_NAMES, compute
 from costroute.difficulty._heuristic import categorize, top_features
 from costroute.difficulty._text import extract
 from costroute.difficulty._types import Difficulty, Messages
+from costroute.errors import ConfigError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -32,8 +33,6 @@ def default_weights_path() -> Path:
 
 
 def _config_error(path: str, detail: str) -> Exception:
-    from costroute.errors import ConfigError
-
     return ConfigError(
         f"Difficulty weights {path!r} {detail}.",
         field="LearnedEstimator.load(path)",
@@ -74,7 +73,12 @@ class LearnedEstimator:
     ) -> None:
         n = len(FEATURE_NAMES)
         if not (len(weights) == len(mean) == len(std) == n):
-            raise ValueError(f"weights, mean and std must each have {n} entries")
+            raise ConfigError(
+                f"LearnedEstimator needs {n} weights, means and stds (one per feature); got "
+                f"{len(weights)}, {len(mean)} and {len(std)}.",
+                field="weights/mean/std",
+                fix="train with costroute.difficulty.train.train(), or load a weights file",
+            )
         self.weights = tuple(float(w) for w in weights)
         self.bias = float(bias)
         self.mean = tuple(float(m) for m in mean)
@@ -150,8 +154,9 @@ class LearnedEstimator:
                 obj.get("meta", {}),
                 name=str(obj.get("meta", {}).get("name", "learned")),
             )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise _config_error(source, f"is corrupt ({exc!r})") from exc
+        except (KeyError, TypeError, ValueError, ConfigError) as exc:
+            detail = exc.reason.rstrip(".") if isinstance(exc, ConfigError) else repr(exc)
+            raise _config_error(source, f"is corrupt ({detail})") from exc
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None) -> LearnedEstimator:
@@ -194,8 +199,6 @@ class LearnedEstimator:
             or not math.isfinite(threshold)
             or threshold < 0
         ):
-            from costroute.errors import ConfigError
-
             raise ConfigError(
                 f"Calibration threshold {threshold!r} is not a finite score >= 0.",
                 field="threshold",

@@ -14,6 +14,7 @@ from typing import Any
 
 from costroute.difficulty._embedding import HEAD_FORMAT
 from costroute.difficulty.train import fit_logistic
+from costroute.errors import ConfigError
 
 __all__ = ["fit_head", "kmeans"]
 
@@ -53,7 +54,12 @@ def fit_head(
     h = np.clip(np.asarray(base_scores, dtype=float), 1e-3, 1 - 1e-3)
     y = np.asarray(targets, dtype=float)
     if not (len(x) == len(h) == len(y)) or len(x) < centroids:
-        raise ValueError("embeddings, base_scores and targets must align, with enough rows")
+        raise ConfigError(
+            f"fit_head got {len(x)} embeddings, {len(h)} base scores and {len(y)} targets "
+            f"(they must align, with at least {centroids} rows).",
+            field="embeddings/base_scores/targets",
+            fix="pass one embedding, base score and target per training record",
+        )
     features = np.hstack([np.ones((len(x), 1)), np.log(h / (1 - h))[:, None], x])
     penalty = np.concatenate([[0.0, 0.0], np.full(x.shape[1], l2)])
     w = fit_logistic(features, y, penalty)

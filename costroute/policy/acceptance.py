@@ -5,7 +5,8 @@
 reason to escalate (the reason goes into the plan's reasons). No I/O, no clock.
 
 - :func:`empty_answer`: no text and no tool call.
-- :func:`refusal`: the answer opens with a refusal phrase (:data:`REFUSAL_PHRASES`).
+- :func:`refusal`: a refusal phrase (:data:`REFUSAL_PHRASES`) in the answer's first 200
+  characters.
 - :func:`invalid_json`: ``response_format`` asks for JSON and the text does not parse, or does
   not match the ``json_schema`` (a minimal validator: ``type``, ``required``, ``properties``,
   ``items``, ``enum``; anything else in the schema is not checked).
@@ -73,7 +74,7 @@ def empty_answer(request: Request, message: Mapping[str, Any]) -> str | None:
 
 
 def refusal(request: Request, message: Mapping[str, Any]) -> str | None:
-    """Escalate when the answer opens with one of :data:`REFUSAL_PHRASES`."""
+    """Escalate when one of :data:`REFUSAL_PHRASES` is in the answer's first 200 characters."""
     head = _text(message)[:200].lower().replace("\u2019", "'")
     for phrase in REFUSAL_PHRASES:
         if phrase in head:

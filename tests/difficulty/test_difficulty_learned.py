@@ -145,3 +145,15 @@ def test_shipped_weights_match_a_fresh_training_run(tmp_path: Path) -> None:
     fresh = train(load_jsonl(tmp_path / "train.jsonl"), label="hardness", pool=shipped.meta["pool"])
     assert fresh.weights == pytest.approx(shipped.weights, abs=1e-5)
     assert fresh.bias == pytest.approx(shipped.bias, abs=1e-5)
+
+
+def test_weights_of_the_wrong_length_are_a_config_error_naming_the_fields() -> None:
+    from costroute.errors import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        LearnedEstimator([1.0], 0.0, [0.0], [1.0])
+    assert err.value.field == "weights/mean/std" and "got 1, 1 and 1" in str(err.value)
+    obj = LearnedEstimator.load().to_json()
+    obj["weights"] = obj["weights"][:3]
+    with pytest.raises(ConfigError, match=r"'x.json' is corrupt \(LearnedEstimator needs"):
+        LearnedEstimator.from_json(obj, source="x.json")
