@@ -7,8 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from costroute.catalog import Deployment
+from costroute.errors import NoDeploymentAvailable
 from costroute.pricing import worst_case_cost
-from costroute.types import Request
+from costroute.types import Request, Signals
 
 __all__ = [
     "DEFAULT_OUTPUT_TOKENS",
@@ -18,6 +19,7 @@ __all__ = [
     "expected_output_tokens",
     "incapable_reason",
     "output_cap",
+    "split_capable",
     "with_cost_cap",
 ]
 
@@ -100,3 +102,25 @@ def with_cost_cap(
             note = f"{deployment.name}: thinking dropped (max_cost_usd leaves {cap} output tokens)"
         out["max_tokens"] = min(cap, int(out.get("max_tokens", cap)))
     return out, note
+
+
+def split_capable(
+    request: Request, signals: Signals
+) -> tuple[list[Deployment], list[tuple[str, str]]]:
+    """``(capable, [(incapable, why)])`` among the signals' deployments (an open breaker counts
+    as incapable); NoDeploymentAvailable, with every reason, when none can serve the request."""
+    capable: list[Deployment] = []
+    rejected: list[tuple[str, str]] = []
+    for dep in signals.deployments:
+        why = incapable_reason(request, dep)
+        if why is None and dep.name in signals.open_breakers:
+            why = "circuit breaker open"
+        if why is None:
+            capable.append(dep)
+        else:
+            rejected.append((dep.name, why))
+    if not capable:
+        raise NoDeploymentAvailable(
+            "No deployment can serve this request", [f"{n}: {w}" for n, w in rejected]
+        )
+    return capable, rejected

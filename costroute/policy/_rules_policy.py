@@ -17,12 +17,17 @@ from costroute.types import Cascade, Choice, Plan, Request, Signals
 __all__ = ["Rules", "check_names", "signal_reasons"]
 
 
+def features_reason(signals: Signals) -> list[str]:
+    """The difficulty features that decided the score, as one reason (none without features)."""
+    if not signals.difficulty_features:
+        return []
+    top = ", ".join(f"{n} {v:+.2f}" for n, v in signals.difficulty_features)
+    return [f"difficulty features: {top}"]
+
+
 def signal_reasons(signals: Signals) -> list[str]:
     """Reasons that say which signals the plan saw: difficulty and its features, budget."""
-    out = [f"difficulty {signals.difficulty:.2f} ({signals.category})"]
-    if signals.difficulty_features:
-        top = ", ".join(f"{n} {v:+.2f}" for n, v in signals.difficulty_features)
-        out.append(f"difficulty features: {top}")
+    out = [f"difficulty {signals.difficulty:.2f} ({signals.category})", *features_reason(signals)]
     if signals.budget_pressure > 0:
         out.append(f"budget pressure {signals.budget_pressure:.0%}")
     return out

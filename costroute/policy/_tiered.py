@@ -25,16 +25,17 @@ from decimal import Decimal
 from typing import Any
 
 from costroute.catalog import Deployment
-from costroute.errors import ConfigError, NoDeploymentAvailable
+from costroute.errors import ConfigError
 from costroute.policy._capability import (
     DEFAULT_OUTPUT_TOKENS,
     expected_cost,
-    incapable_reason,
+    split_capable,
     with_cost_cap,
 )
 from costroute.policy._latency import predicted_latency_ms, split_by_latency
 from costroute.policy._reasoning import deepseek_first, reasoning_params
 from costroute.policy._rule import TIER_NAMES
+from costroute.policy._rules_policy import features_reason
 from costroute.types import Choice, Plan, Request, Signals
 
 __all__ = ["TieredPolicy"]
@@ -97,9 +98,7 @@ class TieredPolicy:
         d = signals.difficulty
         if self.prefer == "latency":  # tiers play no part: neither difficulty nor budget pressure
             reasons.append(f"latency-first: the fastest predicted of any tier (difficulty {d:.2f})")
-            if signals.difficulty_features:
-                top = ", ".join(f"{n} {v:+.2f}" for n, v in signals.difficulty_features)
-                reasons.append(f"difficulty features: {top}")
+            reasons.extend(features_reason(signals))
             return 0
         if self.prefer == "quality":
             tier = 3
@@ -115,9 +114,7 @@ class TieredPolicy:
             reasons.append(
                 f"difficulty {d:.2f} in [{self.easy_below}, {self.hard_from}) -> strong tier"
             )
-        if signals.difficulty_features:
-            top = ", ".join(f"{name} {value:+.2f}" for name, value in signals.difficulty_features)
-            reasons.append(f"difficulty features: {top}")
+        reasons.extend(features_reason(signals))
         pressure = signals.budget_pressure
         if pressure > 0 and pressure >= self.downgrade_at and tier > 1:
             tier -= 1
@@ -129,20 +126,7 @@ class TieredPolicy:
 
     def route(self, request: Request, signals: Signals) -> Plan:
         reasons: list[str] = []
-        rejected: list[tuple[str, str]] = []
-        capable: list[Deployment] = []
-        for dep in signals.deployments:
-            why = incapable_reason(request, dep)
-            if why is None and dep.name in signals.open_breakers:
-                why = "circuit breaker open"
-            if why is None:
-                capable.append(dep)
-            else:
-                rejected.append((dep.name, why))
-        if not capable:
-            raise NoDeploymentAvailable(
-                "No deployment can serve this request", [f"{n}: {why}" for n, why in rejected]
-            )
+        capable, rejected = split_capable(request, signals)
         tier = self._wanted_tier(signals, reasons)
         usable = self._within_latency(request, signals, capable, reasons, rejected)
         costs = {d.name: expected_cost(request, d) for d in usable}

@@ -19,8 +19,8 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterable, Sequence
 
-from costroute.errors import ConfigError, NoDeploymentAvailable
-from costroute.policy._capability import expected_output_tokens, incapable_reason
+from costroute.errors import ConfigError
+from costroute.policy._capability import expected_output_tokens, split_capable
 from costroute.policy._conditions import (
     Condition,
     budget_above,
@@ -88,12 +88,12 @@ class require_capabilities(Rule):
     """
 
     def __call__(self, ctx: Context) -> None:
+        capable, rejected = split_capable(ctx.request, ctx.signals)
+        keep = {d.name for d in capable}
+        why = dict(rejected)
         for dep in list(ctx.candidates):
-            why = incapable_reason(ctx.request, dep)
-            if why is None and dep.name in ctx.signals.open_breakers:
-                why = "circuit breaker open"
-            if why is not None:
-                ctx.drop(dep, why)
+            if dep.name not in keep:
+                ctx.drop(dep, why[dep.name])
         if not ctx.candidates:
             raise NoDeploymentAvailable(
                 "No deployment can serve this request", [f"{n}: {w}" for n, w in ctx.rejected]
