@@ -19,7 +19,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterable, Sequence
 
-from costroute.errors import ConfigError
+from costroute.errors import ConfigError, NoDeploymentAvailable
 from costroute.policy._capability import expected_output_tokens, split_capable
 from costroute.policy._conditions import (
     Condition,
