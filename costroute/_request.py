@@ -8,14 +8,23 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from costroute.errors import InvalidRequestError
 from costroute.types import Request
 
-__all__ = ["ROLES", "bound_tokens", "build_request", "estimate_tokens", "prompt_text"]
+__all__ = [
+    "BILLED_PARAMS",
+    "ROLES",
+    "bound_tokens",
+    "build_request",
+    "chars_to_tokens",
+    "estimate_tokens",
+    "prompt_text",
+    "uncounted_tokens_bound",
+]
 
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 
@@ -159,12 +168,17 @@ def _needs_json(params: Mapping[str, Any]) -> bool:
     return fmt is not None
 
 
+def chars_to_tokens(chars: int) -> int:
+    """A typical token count of ``chars`` characters of text: 4 a token, rounded up."""
+    return -(-chars // _CHARS_PER_TOKEN)
+
+
 def estimate_tokens(chars: int, n_messages: int) -> int:
     """A cheap typical token estimate: 4 characters a token plus per-message framing.
 
     For routing and context-window checks; budgets use :func:`bound_tokens`.
     """
-    return -(-chars // _CHARS_PER_TOKEN) + _TOKENS_PER_MESSAGE * n_messages + 3
+    return chars_to_tokens(chars) + _TOKENS_PER_MESSAGE * n_messages + 3
 
 
 # Per message and per request: above every provider's chat framing (OpenAI adds 3-4 a message).
@@ -174,20 +188,39 @@ _BOUND_PER_REQUEST = 32
 _BOUND_PER_IMAGE = 2500
 
 
+# The request parameters sent with the prompt and billed as input tokens. This is the one list:
+# the byte bound counts them all; a reservation that counts the prompt with the provider's own
+# tokenizer (which sees the messages and ``tools`` only) adds :func:`uncounted_tokens_bound`.
+BILLED_PARAMS = ("tools", "functions", "response_format", "tool_choice", "function_call")
+_TOKENIZER_COUNTS = frozenset({"tools"})
+
+
+def _params_bytes(params: Mapping[str, Any], keys: Iterable[str]) -> int:
+    """The JSON bytes of the parameters ``keys`` (ASCII-escaped, so no fewer than UTF-8's)."""
+    total = 0
+    for key in keys:
+        value = params.get(key)
+        if value is not None:
+            total += len(json.dumps(value, default=str))
+    return total
+
+
+def uncounted_tokens_bound(params: Mapping[str, Any]) -> int:
+    """An upper bound of the billed tokens of the parameters no tokenizer count covers
+    (``functions``, ``response_format``, ``tool_choice``, ``function_call``): their JSON bytes."""
+    return _params_bytes(params, (k for k in BILLED_PARAMS if k not in _TOKENIZER_COUNTS))
+
+
 def bound_tokens(nbytes: int, n_messages: int, images: int, params: Mapping[str, Any]) -> int:
     """An upper bound of the prompt's billed tokens, for budget reservations.
 
     Every BPE token covers at least one UTF-8 byte, so the bytes of the text bound its tokens;
-    tool definitions and a response schema are sent too and count by their JSON bytes.
+    the parameters of :data:`BILLED_PARAMS` (tool definitions, a response schema) are sent and
+    billed too and count by their JSON bytes.
     """
-    extra = 0
-    for key in ("tools", "functions", "response_format", "tool_choice"):
-        value = params.get(key)
-        if value is not None and not isinstance(value, str):
-            extra += len(json.dumps(value, default=str))
     return (
         nbytes
-        + extra
+        + _params_bytes(params, BILLED_PARAMS)
         + _BOUND_PER_IMAGE * images
         + _BOUND_PER_MESSAGE * n_messages
         + _BOUND_PER_REQUEST
@@ -234,6 +267,7 @@ def build_request(messages: Any, kwargs: Mapping[str, Any]) -> Request:
         needs_json=_needs_json(params),
         input_tokens_estimate=estimate_tokens(chars, len(msgs)),
         input_tokens_bound=bound_tokens(nbytes, len(msgs), images, params),
+        uncounted_tokens_bound=uncounted_tokens_bound(params),
     )
 
 

@@ -237,14 +237,15 @@ class InvalidResponseError(ProviderError):
 
 
 class AllDeploymentsFailed(CostrouteError):
-    """Every choice of the plan failed; ``attempts`` holds what was tried, ``last`` the cause."""
+    """Every choice of the plan failed; ``attempts`` holds what was tried, ``last`` the cause,
+    ``notes`` what the run said on the way (fallbacks, and choices skipped and why)."""
 
     def __init__(
-        self, attempts: Sequence[Any], last: BaseException | None, skipped: Sequence[str] = ()
+        self, attempts: Sequence[Any], last: BaseException | None, notes: Sequence[str] = ()
     ) -> None:
         self.attempts = tuple(attempts)
         self.last = last
-        self.skipped = tuple(skipped)
+        self.notes = tuple(notes)
         tried = ", ".join(
             f"{getattr(a, 'deployment', '?')}:{getattr(a, 'error', None) or 'ok'}"
             for a in self.attempts
@@ -252,7 +253,7 @@ class AllDeploymentsFailed(CostrouteError):
         super().__init__(
             f"All deployments failed after {len(self.attempts)} attempt(s) [{tried}]."
             + (f" Last error: {last}" if last else "")
-            + (f" ({'; '.join(self.skipped)})" if self.skipped else ""),
+            + (f" ({'; '.join(self.notes)})" if self.notes else ""),
             fix="check the providers' status and keys; see .attempts for each failure",
         )
 

@@ -77,7 +77,10 @@ class Request:
 
     ``input_tokens_estimate`` is a typical count (routing, context checks);
     ``input_tokens_bound`` an upper bound of the billed prompt tokens (budget reservations and
-    ``max_cost_usd``, which must never be exceeded).
+    ``max_cost_usd``, which must never be exceeded). ``uncounted_tokens_bound`` is the part of
+    that bound a provider tokenizer's count of the messages and tools does not cover (the JSON
+    of ``functions``, ``response_format``, ``tool_choice`` and ``function_call``): a reservation
+    from such a count adds it.
 
     ``params`` holds every litellm keyword that is passed through (temperature, tools, ...);
     the needs (``needs_tools`` ...) are derived from them once, here.
@@ -99,6 +102,7 @@ class Request:
     needs_json: bool = False
     input_tokens_estimate: int = 0
     input_tokens_bound: int = 0
+    uncounted_tokens_bound: int = 0
 
 
 @dataclass(frozen=True, slots=True)

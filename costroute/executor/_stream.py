@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from costroute import providers
+from costroute._request import chars_to_tokens
 from costroute.catalog import Deployment
 from costroute.errors import (
     CostrouteError,
@@ -85,7 +86,9 @@ class _StreamState:
         if not opened and not self.text:
             return Usage()
         chars = sum(len(t) for t in self.text)
-        return Usage(input_tokens=self.request.input_tokens_estimate, output_tokens=-(-chars // 4))
+        return Usage(
+            input_tokens=self.request.input_tokens_estimate, output_tokens=chars_to_tokens(chars)
+        )
 
 
 class _StreamRunBase:
@@ -165,7 +168,7 @@ class _StreamRunBase:
         closed: bool = False,
     ) -> None:
         """Bill and settle a stream that ended (``closed``: the caller stopped reading)."""
-        usage = state.usage or state.partial_usage()
+        usage = state.partial_usage()
         status = "interrupted" if closed else None
         self._ex.record(progress, dep, state.started, usage, None, state.ttft_ms, status)
         text = None if state.tool_calls or closed else "".join(state.text)

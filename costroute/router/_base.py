@@ -144,6 +144,12 @@ class RouterBase:
             raise ConfigError(
                 f"timeout={timeout!r} is invalid.", field="timeout", fix="use seconds > 0"
             )
+        if on_store_failure not in ("closed", "open"):
+            raise ConfigError(
+                f"on_store_failure={on_store_failure!r}.",
+                field="on_store_failure",
+                fix="use 'closed' (refuse calls while Redis is down) or 'open' (serve and warn)",
+            )
         self.deployments = _index(default_deployments() if deployments is None else deployments)
         chosen: Any = policy if policy is not None else balanced()
         if isinstance(chosen, str) and chosen in policy_presets():
@@ -326,19 +332,25 @@ class RouterBase:
 
     # ---- response cache --------------------------------------------------------------------
 
-    def _cache_key(self, request: Request, per_call: Any) -> str | None:
-        """The request's cache key, or None when this call does not use the cache."""
+    def _policy_name(self, request: Request) -> str:
+        """The policy the call routes under (its own ``policy=`` or the router's): part of the
+        cache key, and what a hit under that key reports."""
+        return request.policy or self.policy.name
+
+    def _cache_key(self, request: Request, per_call: Any, policy: str) -> str | None:
+        """The request's cache key under ``policy``, or None when this call does not use the
+        cache."""
         if self.cache is None or per_call is False:
             return None
         if per_call not in (None, True):
             raise InvalidRequestError(
                 f"cache={per_call!r} is invalid.", field="cache", fix="pass cache=False or omit it"
             )
-        policy = request.policy or self.policy.name
         return cache_key(request, request.tenant, policy, request.model)
 
-    def _lookup(self, key: str) -> tuple[dict[str, Any], Deployment, Plan] | None:
-        """A usable entry for ``key``: its deployment still exists here and it is whole."""
+    def _lookup(self, key: str, policy: str) -> tuple[dict[str, Any], Deployment, Plan] | None:
+        """A usable entry for ``key``: its deployment still exists here and it is whole; its
+        plan reports ``policy``, the one the key was made under."""
         assert self.cache is not None
         try:
             entry = self.cache.get(key)
@@ -350,7 +362,7 @@ class RouterBase:
         dep = self.deployments.get(entry.get("deployment", ""))
         if dep is None or "response" not in entry:
             return None
-        return entry, dep, self._hit_plan(dep, self.policy.name)
+        return entry, dep, self._hit_plan(dep, policy)
 
     def _hit_plan(self, dep: Deployment, policy: str) -> Plan:
         plan = self._hit_plans.get((dep.name, policy))

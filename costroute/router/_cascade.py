@@ -50,7 +50,7 @@ def _verdict(check: AcceptanceCheck, request: Request, message: dict[str, Any]) 
 def _escalation(plan: Plan, request: Request, first: Outcome) -> tuple[Plan, str] | Outcome | None:
     """The plan to escalate to and why; None to answer with ``first``; or, when the check
     failed, ``first`` with a note saying so (it is answered with, checked or not)."""
-    intent = getattr(plan, "cascade", None)
+    intent = plan.cascade
     if intent is None or first.response is None:
         return None
     try:
@@ -78,7 +78,7 @@ def _escalation(plan: Plan, request: Request, first: Outcome) -> tuple[Plan, str
 def _merged(first: Outcome, second: Outcome | None, reason: str, error: Any = None) -> Outcome:
     attempts = list(first.attempts)
     if second is not None:
-        attempts += [a for a in second.attempts if a not in first.attempts]
+        attempts += second.attempts  # the second stage's own: a fresh run, none repeated
         out = dataclasses.replace(second, attempts=attempts)
         out.notes = [*first.notes, f"escalated: {reason}", *second.notes]
         return out

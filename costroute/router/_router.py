@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 from costroute import providers
 from costroute._request import build_request, prompt_text
 from costroute.cache import entry_from_response, entry_from_stream
-from costroute.errors import BudgetExceeded, LedgerError
+from costroute.errors import BudgetExceeded, ConfigError, LedgerError
 from costroute.executor import AsyncStreamRun, Outcome, StreamRun
 from costroute.router._base import RouterBase
 from costroute.router._cascade import acascade, cascade
@@ -43,6 +43,12 @@ class Router(RouterBase):
         observer: Any = None,
         **kwargs: Any,
     ) -> None:
+        if on_ledger_error not in ("raise", "warn"):
+            raise ConfigError(
+                f"on_ledger_error={on_ledger_error!r}.",
+                field="on_ledger_error",
+                fix='use "raise" or "warn"',
+            )
         super().__init__(deployments, **kwargs)
         self.ledger = _open_ledger(ledger)
         self.state.restore_from(self.ledger)
@@ -61,8 +67,6 @@ class Router(RouterBase):
     def usage(self) -> Any:
         """The ledger, for reports: ``router.usage.report(month="2026-11")``."""
         if self.ledger is None:
-            from costroute.errors import ConfigError
-
             raise ConfigError(
                 "This router keeps no ledger.",
                 field="ledger",
@@ -137,17 +141,16 @@ class Router(RouterBase):
         """Steps 1-4, no I/O: the request, then a cache hit (already settled) or a plan."""
         started = self.executor.clock()
         request = build_request(messages, kwargs)
-        key = self._cache_key(request, kwargs.get("cache"))
+        policy = self._policy_name(request)
+        key = self._cache_key(request, kwargs.get("cache"), policy)
         if key is not None:
-            found = self._lookup(key)
+            found = self._lookup(key, policy)
             if found is not None:  # settled and recorded like any call, but never stored
                 entry, dep, plan = found
-                outcome = self._hit_outcome(entry, dep, plan)
-                info = self._settle(request, plan, outcome, started, self._new_id())
-                self._record(request, info, None)
                 if self.observer is not None:
                     self.observer.decision(request, plan)
-                    self.observer.complete(request, info, None)
+                finish = self._finisher(request, plan, started, self._new_id())
+                info = finish(self._hit_outcome(entry, dep, plan), None)
                 return _Call(request, plan, None, (entry, info))
         plan = self._plan(request)
         if self.observer is not None:

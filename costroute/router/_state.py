@@ -29,6 +29,9 @@ log = logging.getLogger("costroute")
 
 ZERO = Decimal(0)
 
+# The Router's names of the store options it forwards (the store calls them by the key).
+_ROUTER_NAMES = {"on_failure": "on_store_failure"}
+
 
 class RouterState:
     """Budgets, latency statistics and breakers of one router, over one store."""
@@ -46,10 +49,13 @@ class RouterState:
         if isinstance(store, Store):
             given = sorted(k for k, v in store_options.items() if v is not None)
             if given:
+                ours = ", ".join(f"{_ROUTER_NAMES.get(k, k)}=" for k in given)
+                theirs = ", ".join(f"{k}=..." for k in given)
                 raise ConfigError(
-                    f"{', '.join(given)} cannot apply to a store already built.",
+                    f"Router({ours}) cannot apply to a store already built.",
                     field="store",
-                    fix="pass them to costroute.store.redis_store(...) instead",
+                    fix=f"drop {ours} here, or build the store with "
+                    f"costroute.store.redis_store(url, {theirs})",
                 )
             self.store = store
         else:
@@ -98,9 +104,11 @@ class RouterState:
     # ---- reserve and settle ------------------------------------------------------------------
 
     def input_tokens(self, request: Request, dep: Deployment, counted: dict[str, int]) -> int:
-        """The prompt tokens to reserve for on ``dep``: the provider tokenizer's count (where
-        litellm's is exact) plus a framing margin, else the conservative byte bound; never more
-        than the bound. ``counted`` caches a count per provider within one call."""
+        """The prompt tokens to reserve for on ``dep``: the provider tokenizer's count of the
+        messages and tools (where litellm's is exact) plus a framing margin plus the bound of
+        the billed parameters it does not count (``request.uncounted_tokens_bound``), else the
+        conservative byte bound; never more than the bound. ``counted`` caches a count per
+        provider within one call."""
         bound = request.input_tokens_bound
         if request.needs_vision or dep.provider not in providers.EXACT_PROVIDERS:
             return bound
@@ -108,7 +116,11 @@ class RouterState:
             exact = providers.count_prompt_tokens(
                 dep, request.messages, request.params.get("tools")
             )
-            counted[dep.provider] = bound if exact is None else exact + _margin(request)
+            counted[dep.provider] = (
+                bound
+                if exact is None
+                else exact + _margin(request) + request.uncounted_tokens_bound
+            )
         return min(bound, counted[dep.provider])
 
     def worst_case(self, request: Request, plan: Plan) -> Decimal:
@@ -124,8 +136,7 @@ class RouterState:
                 worst = max(worst, worst_case_cost(tokens, cap, dep.prices))
             return worst
 
-        cascade = getattr(plan, "cascade", None)
-        extra = dearest(cascade.escalate_to) if cascade is not None else ZERO
+        extra = dearest(plan.cascade.escalate_to) if plan.cascade is not None else ZERO
         return dearest(plan.choices) + extra
 
     def reserve(self, request: Request, plan: Plan) -> Reservation | None:
@@ -149,6 +160,8 @@ class RouterState:
         the reservation makes two.
         """
         writes = _health_writes(info)
+        if reservation is None and not writes:  # a cache hit or a refusal: nothing to settle
+            return
         if self.store.kind == "redis" and self.store.health is not None:
             self._settle_pipelined(reservation, info, writes)
             return
