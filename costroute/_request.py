@@ -201,8 +201,25 @@ def _params_bytes(params: Mapping[str, Any], keys: Iterable[str]) -> int:
     for key in keys:
         value = params.get(key)
         if value is not None:
-            total += len(json.dumps(value, default=str))
+            total += _value_bytes(value)
     return total
+
+
+def _value_bytes(value: Any) -> int:
+    """JSON bytes of a billed parameter. A pydantic model class as ``response_format`` is sent
+    as its JSON schema, wrapped (``{"type": "json_schema", "json_schema": {"name", "schema",
+    "strict"}}``) with ``"additionalProperties": false`` added to every object: counted so."""
+    schema = getattr(value, "model_json_schema", None)
+    if isinstance(value, type) and callable(schema):
+        text = json.dumps(schema())
+        return (
+            len(text) + _PER_SCHEMA_OBJECT * text.count('"properties"') + 128 + len(value.__name__)
+        )
+    return len(json.dumps(value, default=str))
+
+
+_PER_SCHEMA_OBJECT = 64
+"""Bytes allowed per object of a model's schema for what the strict conversion adds."""
 
 
 def uncounted_tokens_bound(params: Mapping[str, Any]) -> int:
