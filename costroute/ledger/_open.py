@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 from urllib.parse import parse_qs
 
+from costroute._url import mask_url
 from costroute.errors import ConfigError
 from costroute.ledger._base import Ledger
-from costroute.ledger._pg_conn import redact
 from costroute.ledger._sqlite import SQLiteLedger
 
 __all__ = ["ENV_VAR", "default_ledger_path", "open_ledger"]
@@ -52,7 +52,7 @@ def open_ledger(url: str | None = None) -> Ledger:
         return PostgresLedger(url, field=field)
     if scheme != "sqlite":
         raise ConfigError(
-            f"Unknown ledger URL scheme {scheme!r} in {redact(url)}.",
+            f"Unknown ledger URL scheme {scheme!r} in {mask_url(url)}.",
             field=field,
             fix="use sqlite:///abs/path.sqlite, sqlite:///:memory: or postgresql://...",
         )

@@ -1,4 +1,4 @@
-"""PostgreSQL connections for the ledger: URL handling, password masking and a small pool.
+"""PostgreSQL connections for the ledger: URL handling and a small pool.
 
 The pool is deliberately tiny (``psycopg_pool`` is not a dependency): up to ``size``
 connections, opened on first use, handed out last-in first-out, each to one thread at a time.
@@ -16,31 +16,13 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from costroute._url import mask_url
 from costroute.errors import ConfigError, LedgerError
 
 if TYPE_CHECKING:
     from psycopg import Connection
 
-__all__ = ["Pool", "redact", "split_url"]
-
-
-def redact(url: str) -> str:
-    """The URL with its password (in the user part or as ``?password=``) shown as ``***``."""
-    try:
-        parts = urlsplit(url)
-        password = parts.password
-    except ValueError:  # e.g. a port that is not a number
-        return url.split("://", 1)[0] + "://[unparseable URL hidden]"
-    netloc = parts.netloc
-    if password is not None:
-        user, _, host = netloc.rpartition("@")
-        name = user.split(":", 1)[0]
-        netloc = f"{name}:***@{host}"
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    if any(k == "password" for k, _ in query):
-        masked = [(k, "***" if k == "password" else v) for k, v in query]
-        return urlunsplit(parts._replace(netloc=netloc, query=urlencode(masked, safe="*")))
-    return urlunsplit(parts._replace(netloc=netloc))
+__all__ = ["Pool", "split_url"]
 
 
 def split_url(url: str, field: str) -> tuple[str, str | None]:
@@ -54,7 +36,7 @@ def split_url(url: str, field: str) -> tuple[str, str | None]:
         "postgresql+"
     ):
         raise ConfigError(
-            f"{redact(url)} is not a PostgreSQL URL.",
+            f"{mask_url(url)} is not a PostgreSQL URL.",
             field=field,
             fix="write postgresql://user:password@host:5432/dbname",
         )
@@ -63,7 +45,7 @@ def split_url(url: str, field: str) -> tuple[str, str | None]:
     schemas = [v for k, v in query if k == "schema"]
     if schemas and not schemas[-1]:
         raise ConfigError(
-            f"The ledger URL {redact(url)} has an empty ?schema=.",
+            f"The ledger URL {mask_url(url)} has an empty ?schema=.",
             field=field,
             fix="name the schema, e.g. ?schema=costroute, or leave the option out",
         )

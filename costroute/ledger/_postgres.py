@@ -18,8 +18,9 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from costroute._url import mask_url
 from costroute.errors import LedgerError
-from costroute.ledger._pg_conn import Pool, redact, split_url
+from costroute.ledger._pg_conn import Pool, split_url
 from costroute.ledger._pg_query import (
     PG_SELECT_CALLS,
     aggregate,
@@ -73,7 +74,7 @@ class PostgresLedger(SQLLedger):
         field: str = "ledger",
     ) -> None:
         conninfo, url_schema = split_url(url, field)
-        self.url = redact(url)
+        self.url = mask_url(url)
         self.schema = schema or url_schema or DEFAULT_SCHEMA
         self._conninfo = conninfo
         options = _options(conninfo)

@@ -19,12 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from costroute._url import check_url, mask_url, scheme_of
 from costroute.breaker import BreakerConfig, MemoryBreakers
 from costroute.budget import MemoryBudgetBackend
 from costroute.errors import BackendUnavailable, ConfigError
 from costroute.latency import MemoryLatencyStats
 from costroute.store._failover import FailoverBudget, FailoverProxy, Health, OnFailure
-from costroute.store._url import mask_url, scheme_of
 
 __all__ = ["Store", "mask_url", "memory_store", "open_store", "redis_store"]
 
@@ -72,6 +72,7 @@ def redis_store(
             field="on_store_failure",
             fix="use 'closed' (refuse calls while Redis is down) or 'open' (serve and warn)",
         )
+    check_url(url, "store")
     try:
         import redis
         import redis.asyncio
@@ -156,6 +157,7 @@ def open_store(url: str | None = None, **options: Any) -> Store:
     if url is None or url in ("memory", "memory://"):
         return memory_store(options.get("breakers"))
     if scheme_of(url) in ("redis", "rediss", "unix"):
+        check_url(url, field)
         return redis_store(url, **options)
     raise ConfigError(
         f"Unknown store URL {mask_url(url)!r}.",
