@@ -11,6 +11,7 @@ import logging
 import math
 from typing import Any
 
+from costroute._url import check_url
 from costroute.cache._store import Entry, check_ttl
 from costroute.errors import ConfigError
 
@@ -40,8 +41,13 @@ class RedisResponseCache:
         self.ttl_s = check_ttl(ttl_s)
 
     @classmethod
-    def from_url(cls, url: str, **kwargs: Any) -> RedisResponseCache:
-        """A cache over ``redis.Redis.from_url(url)`` (needs ``pip install costroute[redis]``)."""
+    def from_url(cls, url: str, *, timeout_s: float = 2.0, **kwargs: Any) -> RedisResponseCache:
+        """A cache over ``redis.Redis.from_url(url)`` (needs ``pip install costroute[redis]``).
+
+        ``timeout_s`` bounds each connection attempt and each command (2 s, as for the store),
+        so a Redis that hangs costs a call at most that long, then a miss, instead of blocking it.
+        """
+        check_url(url, "cache")
         try:
             import redis
         except ImportError as exc:  # pragma: no cover - redis is a test dependency here
@@ -50,7 +56,10 @@ class RedisResponseCache:
                 field="cache",
                 fix="pip install 'costroute[redis]'",
             ) from exc
-        return cls(redis.Redis.from_url(url), **kwargs)
+        client = redis.Redis.from_url(
+            url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s
+        )
+        return cls(client, **kwargs)
 
     def get(self, key: str) -> Entry | None:
         try:

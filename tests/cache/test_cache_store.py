@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -53,11 +52,27 @@ def test_memory_is_size_bounded_least_recently_used_first(timer: FakeClock) -> N
 
 @pytest.mark.redis
 def test_redis_entries_expire_on_the_server(redis_cache: RedisResponseCache) -> None:
-    redis_cache.set("k", ENTRY, ttl_s=0.05)
-    ttl_ms = redis_cache.client.pttl(redis_cache.prefix + "k")
-    assert 0 < ttl_ms <= 50
-    time.sleep(0.1)
-    assert redis_cache.get("k") is None
+    # The expiry is Redis's own (SET ... PX): the key carries it; Redis deletes it, not us.
+    redis_cache.set("k", ENTRY, ttl_s=30)
+    assert 0 < redis_cache.client.pttl(redis_cache.prefix + "k") <= 30_000
+    redis_cache.set("default", ENTRY)  # the cache's ttl_s (60 s in the fixture)
+    assert 30_000 < redis_cache.client.pttl(redis_cache.prefix + "default") <= 60_000
+    redis_cache.set("tiny", ENTRY, ttl_s=0.0001)  # rounded up to 1 ms, still an expiry
+    # 1 or 0 ms left, or already gone (-2); never -1, a key without expiry
+    assert redis_cache.client.pttl(redis_cache.prefix + "tiny") in (1, 0, -2)
+
+
+def test_from_url_bounds_connects_and_commands() -> None:
+    # A Redis that hangs must not block a call: the client gives up (a miss) after the timeout.
+    cache = RedisResponseCache.from_url("redis://127.0.0.1:6379/0", prefix="p:")
+    options = cache.client.connection_pool.connection_kwargs
+    assert (options["socket_connect_timeout"], options["socket_timeout"]) == (2.0, 2.0)
+    assert cache.prefix == "p:"
+    quick = RedisResponseCache.from_url("redis://127.0.0.1:6379/0", timeout_s=0.5)
+    options = quick.client.connection_pool.connection_kwargs
+    assert (options["socket_connect_timeout"], options["socket_timeout"]) == (0.5, 0.5)
+    cache.client.close()
+    quick.client.close()
 
 
 @pytest.mark.redis
