@@ -8,7 +8,6 @@ as decimal strings. Amounts are rounded up (a reservation or a spend is never un
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -77,11 +76,15 @@ def _period(window: str, now: float, tz: ZoneInfo) -> Period:
 
 
 class Calendar:
-    """The current day and month windows in ``tz``, recomputed only when the clock leaves them."""
+    """The current day and month windows in ``tz``, recomputed only when the clock leaves them.
+
+    Shared by threads without a lock: each thread checks the window it read against its own
+    ``now``, so a window another thread just replaced is recomputed, never misused; a race
+    only computes the same window twice, and one dict item assignment is atomic.
+    """
 
     def __init__(self, tz: ZoneInfo) -> None:
         self.tz = tz
-        self._lock = threading.Lock()
         self._cached: dict[str, Period] = {}
 
     def period(self, window: str, now: float) -> Period:
@@ -90,6 +93,5 @@ class Calendar:
         if found is not None and found.start <= now < found.end:
             return found
         found = _period(window, now, self.tz)
-        with self._lock:
-            self._cached[window] = found
+        self._cached[window] = found
         return found

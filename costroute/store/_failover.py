@@ -70,10 +70,6 @@ class Health:
             except self.errors as exc:
                 self.failed(exc, "restart check")
 
-    @property
-    def up(self) -> bool:
-        return self.down_since is None
-
     def worth_trying(self) -> bool:
         return self.down_since is None or self.clock() >= self.next_try
 
@@ -285,11 +281,8 @@ class FailoverBudget:
         if not self.health.worth_trying() or self.pending:
             self._keep(slots, lease, actual)  # replayed, in order, by the next reserve
             return
-        queue = getattr(self.primary, "queue_settle", None)
-        if queue is None:
-            self.settle(slots, lease, actual, now)
-            return
-        queue(pipeline, slots, lease, actual, now)
+        # the primary is a RedisBudgetBackend (redis_store builds it), which has queue_settle
+        self.primary.queue_settle(pipeline, slots, lease, actual, now)  # type: ignore[attr-defined]
         with self._lock:
             self._queued.setdefault(id(pipeline), []).append((tuple(slots), lease, actual))
 
@@ -331,10 +324,21 @@ class FailoverProxy:
         return self._local
 
     def __getattr__(self, name: str) -> Any:
+        """The failover wrapper of the twins' method ``name``, built on first use and kept.
+
+        ``__getattr__`` runs only when normal lookup fails: once the wrapper is stored on the
+        instance, later calls find it directly. It reads the health at call time. Attributes
+        that are not methods are read from the primary each time, never kept.
+        """
         primary = getattr(self._primary, name)
         local = getattr(self._local, name)
         if not callable(primary):
             return primary
+        wrapper = self._wrap(name, primary, local)
+        setattr(self, name, wrapper)
+        return wrapper
+
+    def _wrap(self, name: str, primary: Any, local: Any) -> Callable[..., Any]:
         health = self._health
         if inspect.iscoroutinefunction(primary):
 
