@@ -8,12 +8,13 @@ import shutil
 import socket
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import respx
 
+from costroute._url import MASK, mask_url, url_secrets
 from costroute.testing import FakeClock
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -81,23 +82,63 @@ def router_factory(keys: dict[str, str], slept: list[float]) -> Any:
     return make
 
 
-# ---- a real Redis for the shared-state tests (COSTROUTE_TEST_REDIS_URL) ------------------------
+# ---- the configured Redis and PostgreSQL (COSTROUTE_TEST_REDIS_URL, COSTROUTE_TEST_POSTGRES_URL)
+#
+# The one place that decides whether the backend tests run. Variable unset: they skip, saying
+# so. Variable set: the server must answer, or every test that needs it FAILS (with the URL,
+# password masked, and the reason), so that a run with the variables set, as in CI, cannot pass
+# without testing the backends.
+
+REDIS_ENV = "COSTROUTE_TEST_REDIS_URL"
+POSTGRES_ENV = "COSTROUTE_TEST_POSTGRES_URL"
+
+
+def _ping_redis(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
+def _ping_postgres(url: str) -> None:
+    import psycopg
+
+    psycopg.connect(url, connect_timeout=3).close()
+
+
+def service_url(env: str, example: str, ping: Callable[[str], None]) -> str:
+    """The server URL in ``$env``: skip when unset, fail when set and ``ping(url)`` fails."""
+    url = os.environ.get(env)
+    if not url:
+        pytest.skip(f"{env} is not set (e.g. {example}): the tests that need this server skip")
+    try:
+        ping(url)
+    except Exception as exc:  # anything (refused, auth, missing driver): the server is unusable
+        reason = (str(exc).strip().splitlines() or [""])[0]
+        for secret in url_secrets(url):
+            reason = reason.replace(secret, MASK)
+        pytest.fail(
+            f"{env}={mask_url(url)} is set but the server does not answer"
+            f" ({type(exc).__name__}: {reason}). Start it, fix the URL, or unset {env} to skip"
+            " the tests that need it.",
+            pytrace=False,
+        )
+    return url
 
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
-    url = os.environ.get("COSTROUTE_TEST_REDIS_URL")
-    if not url:
-        pytest.skip("COSTROUTE_TEST_REDIS_URL is not set (e.g. redis://127.0.0.1:6379/15)")
-    import redis
+    """``$COSTROUTE_TEST_REDIS_URL`` (see above: skip when unset, fail when down)."""
+    return service_url(REDIS_ENV, "redis://127.0.0.1:6379/15", _ping_redis)
 
-    try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=1)
-        client.ping()
-        client.close()
-    except Exception as exc:  # any failure to connect means: skip, and say why
-        pytest.skip(f"Redis at COSTROUTE_TEST_REDIS_URL={url} is unreachable: {exc}")
-    return url
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """``$COSTROUTE_TEST_POSTGRES_URL`` (see above: skip when unset, fail when down)."""
+    return service_url(POSTGRES_ENV, "postgresql://postgres@127.0.0.1:5432/test", _ping_postgres)
 
 
 @pytest.fixture

@@ -1,13 +1,13 @@
 """Fixtures of the budget tests: a fake clock, and each backend (memory; Redis when reachable).
 
-The Redis variants use COSTROUTE_TEST_REDIS_URL, a fresh random prefix per test, and delete
-their keys afterwards; they skip with the reason when the variable is unset or Redis is down.
+The Redis variants use COSTROUTE_TEST_REDIS_URL (the ``redis_url`` fixture of tests/conftest.py:
+skipped when unset, failed when set and Redis does not answer), a fresh random prefix per test,
+and delete their keys afterwards.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -21,22 +21,6 @@ from costroute.testing import FakeClock
 START = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
 
 
-def redis_url() -> str:
-    """The test Redis URL, or skip the test saying why."""
-    url = os.environ.get("COSTROUTE_TEST_REDIS_URL")
-    if not url:
-        pytest.skip("COSTROUTE_TEST_REDIS_URL is not set (e.g. redis://127.0.0.1:6379/15)")
-    import redis
-
-    try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=1)
-        client.ping()
-        client.close()
-    except redis.RedisError as exc:
-        pytest.skip(f"Redis at {url} is unreachable: {exc}")
-    return url
-
-
 @pytest.fixture
 def clock() -> FakeClock:
     """Epoch seconds that move only when told; starts at START."""
@@ -46,14 +30,17 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def redis_prefix() -> Iterator[tuple[str, str]]:
-    """(url, unique prefix); every key under the prefix is deleted after the test."""
-    url = redis_url()
+def redis_prefix(redis_url: str) -> Iterator[tuple[str, str]]:
+    """(url, unique prefix); every key under the prefix is deleted after the test.
+
+    Unlike tests/conftest.py's ``redis_prefix`` (client, prefix), this one gives the URL: the
+    budget tests build their own clients (sync, async, in other processes).
+    """
     prefix = f"costroute-test:{uuid.uuid4().hex}:"
-    yield url, prefix
+    yield redis_url, prefix
     import redis
 
-    client = redis.Redis.from_url(url)
+    client = redis.Redis.from_url(redis_url)
     keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
     if keys:
         client.delete(*keys)

@@ -1,13 +1,13 @@
 """Fixtures of the cache tests: a fake timer, and each ResponseCache backend.
 
-The Redis runs need ``COSTROUTE_TEST_REDIS_URL`` (e.g. ``redis://127.0.0.1:6379/15``); they use
-a unique key prefix, delete their keys afterwards, carry the ``redis`` marker and are skipped,
-with the reason, when the variable is unset or the server does not answer.
+The Redis runs need ``COSTROUTE_TEST_REDIS_URL`` (e.g. ``redis://127.0.0.1:6379/15``; the
+``redis_url`` fixture of tests/conftest.py: skipped when unset, failed when set and the server
+does not answer); they use a unique key prefix, delete their keys afterwards and carry the
+``redis`` marker.
 """
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -17,31 +17,17 @@ import pytest
 from costroute.cache import MemoryResponseCache, RedisResponseCache
 from costroute.testing import FakeClock
 
-REDIS_ENV = "COSTROUTE_TEST_REDIS_URL"
-
 
 @pytest.fixture
 def timer() -> FakeClock:
     return FakeClock()
 
 
-def _redis_client() -> Any:
-    url = os.environ.get(REDIS_ENV)
-    if not url:
-        pytest.skip(f"{REDIS_ENV} is not set (e.g. redis://127.0.0.1:6379/15)")
+@pytest.fixture
+def redis_cache(redis_url: str) -> Iterator[RedisResponseCache]:
     import redis
 
-    client = redis.Redis.from_url(url, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        pytest.skip(f"Redis at {url} does not answer: {exc}")
-    return client
-
-
-@pytest.fixture
-def redis_cache() -> Iterator[RedisResponseCache]:
-    client = _redis_client()
+    client = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2)
     cache = RedisResponseCache(client, prefix=f"costroute-test:{uuid.uuid4().hex}:", ttl_s=60)
     yield cache
     for key in client.scan_iter(match=cache.prefix + "*"):

@@ -3,12 +3,12 @@
 Snippets whose first line is ``# needs Redis`` run against COSTROUTE_TEST_REDIS_URL, with the
 doc's prefix ``myapp:`` replaced by a fresh one (its keys deleted after), and must print the
 keys the doc's ``text`` block shows (dates are the current windows, so they are compared as
-patterns); they skip, saying why, when Redis is missing. The others need nothing.
+patterns); they skip, saying why, when the variable is unset, and fail when it is set and Redis
+does not answer (the ``redis_url`` fixture of tests/conftest.py). The others need nothing.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
 from pathlib import Path
@@ -43,21 +43,6 @@ def test_in_process_snippets_run(capsys: pytest.CaptureFixture[str]) -> None:
     assert "True" in out
 
 
-def _redis_url() -> str:
-    url = os.environ.get("COSTROUTE_TEST_REDIS_URL")
-    if not url:
-        pytest.skip("COSTROUTE_TEST_REDIS_URL is not set (e.g. redis://127.0.0.1:6379/15)")
-    import redis
-
-    try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=1)
-        client.ping()
-        client.close()
-    except redis.RedisError as exc:
-        pytest.skip(f"Redis at COSTROUTE_TEST_REDIS_URL={url} is unreachable: {exc}")
-    return url
-
-
 def _pattern(line: str) -> re.Pattern[str]:
     """A printed key line as a pattern: any dates in it stand for the current window."""
     escaped = re.escape(line)
@@ -68,9 +53,9 @@ def _pattern(line: str) -> re.Pattern[str]:
 
 @pytest.mark.redis
 def test_redis_snippets_run_and_leave_the_keys_the_doc_lists(
-    capsys: pytest.CaptureFixture[str],
+    redis_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url = _redis_url()
+    url = redis_url
     prefix = f"costroute-fleet-docs:{uuid.uuid4().hex[:12]}:"
     blocks = _blocks(redis=True)
     assert blocks

@@ -12,15 +12,15 @@ are started once for the module (each imports litellm once, about 4 s) and reuse
 * Ledger: several processes append to one PostgreSQL ledger; every call is there once.
 
 Needs ``COSTROUTE_TEST_REDIS_URL`` (e.g. redis://127.0.0.1:6379/15) and, for the ledger,
-``COSTROUTE_TEST_POSTGRES_URL`` (e.g. postgresql://postgres@127.0.0.1:5432/test); each test
-skips with the reason when its server is missing. Keys live under a fresh prefix per test and
-the PostgreSQL schema is dropped after the test.
+``COSTROUTE_TEST_POSTGRES_URL`` (e.g. postgresql://postgres@127.0.0.1:5432/test), through the
+``redis_url`` and ``postgres_url`` fixtures of tests/conftest.py: a test skips, with the reason,
+when its variable is unset, and fails when it is set and the server does not answer. Keys live
+under a fresh prefix per test and the PostgreSQL schema is dropped after the test.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import os
 import sys
 import time
 import uuid
@@ -49,43 +49,8 @@ ADMITS = 133  # the limit is 133 worst cases: a third of 400 calls
 MAX_TOKENS = 64
 QUESTION = [{"role": "user", "content": "What is 17 + 25?"}]
 
-REDIS_ENV = "COSTROUTE_TEST_REDIS_URL"
-PG_ENV = "COSTROUTE_TEST_POSTGRES_URL"
-
 
 # ---- servers and workers ---------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> str:
-    """The test Redis, or a skip that says why there is none."""
-    url = os.environ.get(REDIS_ENV)
-    if not url:
-        pytest.skip(f"{REDIS_ENV} is not set (e.g. redis://127.0.0.1:6379/15)")
-    import redis
-
-    try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=1)
-        client.ping()
-        client.close()
-    except redis.RedisError as exc:
-        pytest.skip(f"Redis at {REDIS_ENV}={url} is unreachable: {exc}")
-    return url
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> str:
-    """The test PostgreSQL, or a skip that says why there is none."""
-    url = os.environ.get(PG_ENV)
-    if not url:
-        pytest.skip(f"{PG_ENV} is not set (e.g. postgresql://postgres@127.0.0.1:5432/test)")
-    import psycopg
-
-    try:
-        psycopg.connect(url, connect_timeout=3).close()
-    except psycopg.Error as exc:
-        pytest.skip(f"PostgreSQL at {PG_ENV} does not answer: {str(exc).splitlines()[0]}")
-    return url
 
 
 class Fleet:
@@ -288,13 +253,13 @@ def test_a_breaker_opened_by_one_process_is_seen_by_another(
 
 
 @pytest.mark.postgres
-def test_processes_append_to_one_postgres_ledger(pg_url: str, fleet: Fleet) -> None:
+def test_processes_append_to_one_postgres_ledger(postgres_url: str, fleet: Fleet) -> None:
     import psycopg
 
     from costroute.ledger import open_ledger
 
     schema = f"fleet_{uuid.uuid4().hex[:12]}"
-    url = f"{pg_url}{'&' if '?' in pg_url else '?'}schema={schema}"
+    url = f"{postgres_url}{'&' if '?' in postgres_url else '?'}schema={schema}"
     per_worker = 15
     try:
         for worker in fleet.workers:  # the schema does not exist yet: the processes race for it
@@ -313,7 +278,7 @@ def test_processes_append_to_one_postgres_ledger(pg_url: str, fleet: Fleet) -> N
         finally:
             ledger.close()
     finally:
-        with psycopg.connect(pg_url, autocommit=True) as conn:
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     sent = [rid for name in ids for rid in ids[name]]
     stored = [r.request_id for r in records]

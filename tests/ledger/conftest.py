@@ -3,18 +3,18 @@
 The contract tests take ``ledger`` (or ``store``, to open several ledgers on one database) and
 run once per backend: SQLite on a temporary file, and PostgreSQL in a schema of its own, dropped
 after the test. The PostgreSQL runs need ``COSTROUTE_TEST_POSTGRES_URL`` (e.g.
-``postgresql://postgres@127.0.0.1:5432/test``) and are skipped, with the reason, when it is
-unset or the server does not answer; they carry the ``postgres`` marker (``-m "not postgres"``).
+``postgresql://postgres@127.0.0.1:5432/test``; the ``postgres_url`` fixture of tests/conftest.py):
+skipped, with the reason, when it is unset, failed when it is set and the server does not
+answer; they carry the ``postgres`` marker (``-m "not postgres"``).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from ledger_backends import PG_ENV, PgRun, Store
+from ledger_backends import PgRun, Store
 from ledger_data import known_month, record
 
 from costroute.ledger import CallRecord, Ledger, SQLiteLedger
@@ -25,18 +25,9 @@ BACKENDS = ["sqlite", "sqlite-direct", pytest.param("postgres", marks=pytest.mar
 
 
 @pytest.fixture(scope="session")
-def pg_run() -> Iterator[PgRun]:
-    """The PostgreSQL server of the tests, or a skip that says why there is none."""
-    url = os.environ.get(PG_ENV)
-    if not url:
-        pytest.skip(f"{PG_ENV} is not set: PostgreSQL ledger tests need a server")
-    try:
-        import psycopg
-
-        psycopg.connect(url, connect_timeout=3).close()
-    except Exception as exc:
-        pytest.skip(f"PostgreSQL at {PG_ENV} does not answer: {str(exc).splitlines()[0]}")
-    run = PgRun(url)
+def pg_run(postgres_url: str) -> Iterator[PgRun]:
+    """This run's schemas on the test PostgreSQL (``postgres_url``, tests/conftest.py)."""
+    run = PgRun(postgres_url)
     yield run
     run.drop()
 

@@ -8,8 +8,6 @@ from typing import Any
 
 from costroute.ledger import Ledger, PostgresLedger, SQLiteLedger
 
-PG_ENV = "COSTROUTE_TEST_POSTGRES_URL"
-
 
 class PgRun:
     """This test run's PostgreSQL schemas: ``ct_<run id>_<n>``, every one dropped at the end."""
