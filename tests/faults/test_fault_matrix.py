@@ -30,7 +30,6 @@ from faultkit import (
     respond,
 )
 
-import costroute
 from costroute.errors import AllDeploymentsFailed, StreamInterrupted
 
 ZERO = Decimal(0)
@@ -154,4 +153,3 @@ def test_every_deployment_failing_is_a_typed_error_with_every_attempt(
 
 def test_matrix_covers_three_providers_four_modes_nine_faults() -> None:
     assert len(PROVIDERS) * len(MODES) * len(FAULTS) == 108
-    assert costroute.RetryConfig(attempts=2).attempts == 2

@@ -11,20 +11,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind, StatusCode
 
 from costroute.errors import AllDeploymentsFailed, ConfigError
 from costroute.observe import Callbacks, Observer
 from costroute.types import Attempt, CallInfo, Choice, Plan, Request, Usage
-
-otel_sdk = pytest.importorskip(
-    "opentelemetry.sdk.trace", reason="opentelemetry-sdk is not installed (costroute[otel])"
-)
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider  # noqa: E402
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import (  # noqa: E402
-    InMemorySpanExporter,
-)
-from opentelemetry.trace import SpanKind, StatusCode  # noqa: E402
 
 D = Decimal
 MS = 1_000_000  # ns

@@ -1,11 +1,7 @@
-"""The router reports to its Observer: one decision and one completion per call, spans per try.
-
-Skipped until ``Router(observer=...)`` exists (the router wiring is the lead's change).
-"""
+"""The router reports to its Observer: one decision and one completion per call, spans per try."""
 
 from __future__ import annotations
 
-import inspect
 import logging
 from pathlib import Path
 from typing import Any
@@ -13,6 +9,12 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
+    InMemorySpanExporter,
+)
+from opentelemetry.trace import SpanKind
 
 import costroute
 from costroute.errors import AllDeploymentsFailed
@@ -27,18 +29,6 @@ from costroute.testing import (
     sse_response,
 )
 
-pytest.importorskip("opentelemetry.sdk.trace", reason="opentelemetry-sdk is not installed")
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
-    InMemorySpanExporter,
-)
-from opentelemetry.trace import SpanKind
-
-pytestmark = pytest.mark.skipif(
-    "observer" not in inspect.signature(costroute.Router.__init__).parameters,
-    reason="Router(observer=...) is not wired yet",
-)
 EASY = [{"role": "user", "content": "hi"}]
 
 

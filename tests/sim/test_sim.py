@@ -5,11 +5,11 @@ Every simulator here runs with ``latency_scale=0`` unless a test is about pacing
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
 import statistics
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -826,7 +826,6 @@ async def test_litellm_async(
         text.startswith(f"[{model.split('/', 1)[1]}] answer:")
         and chunks[-1].usage.prompt_tokens == 14
     )
-    await asyncio.sleep(0)
 
 
 def test_litellm_deepseek_reasoning_and_cache_hits(
@@ -924,35 +923,52 @@ def test_litellm_maps_fault_errors(
 # --------------------------------------------------------------------------- concurrency and shutdown
 
 
-def test_requests_are_served_concurrently(client: httpx.Client) -> None:
-    profile = {
-        "gpt-4o": ModelProfile("openai", ttft_ms=100, tokens_per_s=1_000_000, mean_output_tokens=10)
-    }
+def _on_record(sim: Simulator, monkeypatch: pytest.MonkeyPatch, hook: Any) -> None:
+    """Run ``hook()`` in the handler thread each time the simulator logs a request."""
+    state = sim._state
+    record = state.record
+
+    def recording(*args: Any, **kwargs: Any) -> None:
+        record(*args, **kwargs)
+        hook()
+
+    monkeypatch.setattr(state, "record", recording)
+
+
+def test_requests_are_served_concurrently(
+    client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each handler waits, after logging its request, until all 8 are in flight: served one at a
+    # time, the first would wait alone, the barrier would break and the requests would fail.
+    barrier = threading.Barrier(8, timeout=10)
     body = {"model": "gpt-4o", "messages": HELLO}
-    with Simulator(profiles=profile, latency_scale=1.0) as s, ThreadPoolExecutor(8) as pool:
+    with Simulator(latency_scale=0) as s, ThreadPoolExecutor(8) as pool:
+        _on_record(s, monkeypatch, barrier.wait)
         url = f"{s.api_base('openai')}/chat/completions"
-        started = time.monotonic()
         codes = list(pool.map(lambda _: client.post(url, json=body).status_code, range(8)))
-        elapsed = time.monotonic() - started
-    assert codes == [200] * 8 and elapsed < 0.7  # 8 x 100 ms in parallel; in series >= 0.8 s
+    assert codes == [200] * 8 and not barrier.broken and len(s.requests) == 8
 
 
-def test_stop_wakes_a_handler_that_is_waiting() -> None:
+def test_stop_wakes_a_handler_that_is_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
     sim = Simulator(latency_scale=0).start()
-    sim.inject(Fault.delay(30))
+    sim.inject(Fault.delay(600))
+    handlers: list[threading.Thread] = []
+    arrived = threading.Event()
+    _on_record(
+        sim, monkeypatch, lambda: (handlers.append(threading.current_thread()), arrived.set())
+    )
     url = f"{sim.api_base('openai')}/chat/completions"
     with ThreadPoolExecutor(1) as pool:
         pending = pool.submit(
             httpx.post, url, json={"model": "gpt-4o", "messages": HELLO}, timeout=10
         )
-        deadline = time.monotonic() + 5
-        while not sim.requests and time.monotonic() < deadline:
-            time.sleep(0.005)  # poll until the request has arrived
-        started = time.monotonic()
+        assert arrived.wait(10)  # the handler has the request and waits out the 600 s delay
         sim.stop()
         with pytest.raises(httpx.TransportError):
-            pending.result(timeout=5)
-    assert time.monotonic() - started < 2
+            pending.result(timeout=10)
+    (handler,) = handlers
+    handler.join(timeout=10)  # woken, it ends at once; asleep, it would still be alive
+    assert not handler.is_alive()
 
 
 # --------------------------------------------------------------------------- docs
