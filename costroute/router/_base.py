@@ -34,12 +34,12 @@ from costroute.errors import (
 from costroute.executor import Executor, Outcome, RetryConfig
 from costroute.policy import (
     Policy,
-    balanced,
     incapable_reason,
     load_policy,
     validate_policy,
 )
 from costroute.policy import presets as policy_presets
+from costroute.router._policy import estimator_of, resolve_policy
 from costroute.router._state import RouterState
 from costroute.types import CallInfo, Choice, Plan, Request, Signals, Usage
 
@@ -93,28 +93,6 @@ def _pick_baseline(deployments: Mapping[str, Deployment], name: str | None) -> D
     return max(deployments.values(), key=lambda d: (d.tier, d.prices.output, d.prices.input))
 
 
-def _looks_like_a_name(text: str) -> bool:
-    """A bare word (no folder, no .py) that names no file: meant as a preset name."""
-    return (
-        not text.endswith(".py")
-        and "/" not in text
-        and os.sep not in text
-        and not os.path.exists(text)
-    )
-
-
-def _estimator_of(policy: Policy) -> difficulty.Estimator | None:
-    """The estimator a policy was tuned with (its ``estimator`` attribute), if it names one."""
-    own = getattr(policy, "estimator", None)
-    if own is None or isinstance(own, difficulty.Estimator):
-        return own
-    raise ConfigError(
-        f"Policy {policy.name!r} has estimator={own!r}, which is not an Estimator.",
-        field="policy.estimator",
-        fix="set it with costroute.difficulty.load_estimator(...) or leave it None",
-    )
-
-
 class RouterBase:
     """Configuration, planning and settlement; no network."""
 
@@ -151,27 +129,7 @@ class RouterBase:
                 fix="use 'closed' (refuse calls while Redis is down) or 'open' (serve and warn)",
             )
         self.deployments = _index(default_deployments() if deployments is None else deployments)
-        chosen: Any = policy if policy is not None else balanced()
-        if isinstance(chosen, str) and chosen in policy_presets():
-            chosen = policy_presets()[chosen]()
-        elif isinstance(chosen, str) and _looks_like_a_name(chosen):
-            near = chosen.replace("_", "-")
-            hint = f"did you mean {near!r}? " if near in policy_presets() else ""
-            raise ConfigError(
-                f"Unknown policy {chosen!r}: not a preset, and not a policy file.",
-                field="policy",
-                fix=f"{hint}use one of {', '.join(sorted(policy_presets()))}, a Policy object, "
-                "or the path of a policy file (.py)",
-            )
-        elif isinstance(chosen, str | os.PathLike):
-            chosen = load_policy(chosen, self.deployments)
-        self.policy: Policy = chosen
-        if not isinstance(self.policy, Policy):
-            raise ConfigError(
-                f"policy {self.policy!r} has no name and route(request, signals) method.",
-                field="policy",
-                fix="pass a preset such as costroute.policy.balanced() or a Policy object",
-            )
+        self.policy: Policy = resolve_policy(policy, self.deployments)
         validate_policy(self.policy, self.deployments)
         self.baseline = _pick_baseline(
             self.deployments, baseline or getattr(self.policy, "baseline", None)
@@ -180,7 +138,7 @@ class RouterBase:
         self.estimator = (
             difficulty.load_estimator(estimator)
             if estimator is not None
-            else _estimator_of(self.policy) or difficulty.default_estimator()
+            else estimator_of(self.policy) or difficulty.default_estimator()
         )
         self.timeout = float(timeout)
         self.now = now or (lambda: dt.datetime.now(dt.UTC))
@@ -234,7 +192,7 @@ class RouterBase:
         policy = self._policy_for(request.policy) if request.policy else self.policy
         estimator = self.estimator
         if policy is not self.policy and not self._own_estimator:
-            estimator = _estimator_of(policy) or estimator
+            estimator = estimator_of(policy) or estimator
         estimate = estimator.estimate(request.messages)
         pressure, pressure_reason, predicted, open_breakers = self.state.signals(request, keyed)
         signals = Signals(
