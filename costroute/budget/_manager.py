@@ -18,13 +18,12 @@ and makes reserve atomic over every window of a call.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Protocol
 
+from costroute._ids import new_id
 from costroute.budget._backend import AsyncBudgetBackend, BudgetBackend, Lease, Slot, Usage
 from costroute.budget._calendar import to_pico
 from costroute.budget._config import Budget, scope_key
@@ -98,8 +97,6 @@ class BudgetManager:
         self.lease_s = float(lease_s)
         self.pressure_ttl_s = pressure_ttl_s if getattr(self.backend, "remote", False) else 0.0
         self._rules = Rules(self.budget, self.lease_s)
-        self._ids = itertools.count(1)
-        self._id_base = os.urandom(6).hex() + "-"
         self._seen: dict[str, tuple[Usage, float]] = {}
         if ledger is not None:
             self.load_spent_from(ledger)
@@ -124,7 +121,7 @@ class BudgetManager:
         self._rules.check_request(pico, amount, user, tenant, tag_map)
         now = self.clock()
         resolved = self._rules.resolve(now, user, tenant, tag_map)
-        lease = Lease(f"{self._id_base}{next(self._ids)}", pico, now + self.lease_s)
+        lease = Lease(new_id(), pico, now + self.lease_s)
         res = Reservation(
             id=lease.id,
             amount=amount,

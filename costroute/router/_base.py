@@ -8,17 +8,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import itertools
 import logging
 import os
 import time
-import uuid
 import warnings
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from costroute import difficulty, pricing
+from costroute._ids import new_id
 from costroute._request import build_request, prompt_text
 from costroute.breaker import BreakerConfig
 from costroute.budget import Budget
@@ -48,8 +47,6 @@ __all__ = ["ModelDeprecationWarning", "RouterBase"]
 log = logging.getLogger("costroute")
 
 ZERO = Decimal(0)
-_ID_PREFIX = uuid.uuid4().hex[:20]
-_ID_COUNTER = itertools.count(1)
 
 
 class ModelDeprecationWarning(UserWarning):
@@ -350,11 +347,8 @@ class RouterBase:
 
     @staticmethod
     def _new_id() -> str:
-        """A request id unique across processes: a random per-process prefix and a counter.
-
-        ``uuid4()`` per call reads os.urandom, which costs ~0.6 ms on some virtual machines.
-        """
-        return f"{_ID_PREFIX}{next(_ID_COUNTER):012x}"
+        """A request id unique across threads, processes and forks (see costroute._ids)."""
+        return new_id()
 
     @staticmethod
     def _prompt_hash(request: Request) -> str:
