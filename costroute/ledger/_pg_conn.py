@@ -6,11 +6,18 @@ A connection that breaks (server restart, network cut) or is returned mid-transa
 closed instead of reused; the next call opens a new one. Connections run in autocommit mode:
 one ``INSERT`` statement is its own durable transaction, and multi-statement work uses
 ``with conn.transaction():``.
+
+Fork-safe: in the child of ``os.fork()`` (gunicorn ``--preload``, celery prefork) the pool
+starts empty and opens connections of its own. The ones inherited from the parent are dropped,
+never closed: ``close()`` would end the parent's session on the server, while psycopg frees a
+connection collected in another process than its own without a word to the server.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -69,6 +76,14 @@ class Pool:
         self._lock = threading.Lock()
         self._idle: list[Connection] = []
         self._closed = False
+        self._size = size
+        _LIVE.add(self)
+
+    def _forget_parent(self) -> None:
+        """In a forked child: the parent's connections (idle or in use) are not ours."""
+        self._idle = []
+        self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(self._size)
 
     def seed(self, conn: Connection) -> None:
         """Keep an already open connection (the one that checked the schema) for reuse."""
@@ -120,3 +135,15 @@ class Pool:
             idle, self._idle = self._idle, []
         for conn in idle:
             conn.close()
+
+
+_LIVE: weakref.WeakSet[Pool] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for pool in list(_LIVE):
+        pool._forget_parent()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
