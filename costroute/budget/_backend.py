@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple, Protocol, runtime_checkable
 
+from costroute.errors import InvalidRequestError
+
 __all__ = [
     "AsyncBudgetBackend",
     "BudgetBackend",
@@ -21,6 +23,7 @@ __all__ = [
     "Outcome",
     "Slot",
     "Usage",
+    "duplicate_lease",
 ]
 
 
@@ -43,6 +46,16 @@ class Lease(NamedTuple):
     def member(self) -> str:
         """How the lease is stored: ``"<id>:<amount>"`` (the amount travels with the id)."""
         return f"{self.id}:{self.amount}"
+
+
+def duplicate_lease(lease: Lease) -> InvalidRequestError:
+    """The error of a reserve whose lease id is already held in a window: counted twice and
+    released once, it would stay reserved until it expired, so backends refuse it."""
+    return InvalidRequestError(
+        f"Budget lease {lease.id!r} is already held.",
+        field="lease",
+        fix="give every reservation a new id (BudgetManager does; costroute._ids.new_id())",
+    )
 
 
 class Usage(NamedTuple):
@@ -71,6 +84,7 @@ class BudgetBackend(Protocol):
     def reserve(self, slots: Sequence[Slot], lease: Lease, now: float) -> Outcome:
         """Take ``lease`` in every slot, or in none if any slot would exceed its limit.
 
+        A lease id already held in a slot raises InvalidRequestError (nothing taken).
         A slot fits when ``spent + reserved + lease.amount <= limit``, counting only the
         leases that have not expired at ``now``. Expired leases are dropped on the way.
         """

@@ -68,6 +68,8 @@ local out, refused, worst = {}, -1, nil
 for i = 1, n do
   local h, z = KEYS[2 * i], KEYS[2 * i + 1]
   clean(h, z, now)
+  -- A lease already held would be counted twice and released once: refuse it (-2).
+  if redis.call('ZSCORE', z, member) then return {'-2'} end
   local s, r = get(h)
   out[2 * i], out[2 * i + 1] = s, r
   local total = add(add(P(s), P(r)), amount)

@@ -6,7 +6,7 @@ import math
 import threading
 from collections.abc import Sequence
 
-from costroute.budget._backend import Lease, Outcome, Slot, Usage
+from costroute.budget._backend import Lease, Outcome, Slot, Usage, duplicate_lease
 
 __all__ = ["MemoryBudgetBackend"]
 
@@ -78,6 +78,8 @@ class MemoryBudgetBackend:
         amount = lease.amount
         with self._lock:
             windows = [self._get(slot, now) for slot in slots]
+            if any(lease.id in w.leases for w in windows):
+                raise duplicate_lease(lease)
             refused, worst = -1, 0
             for i, (slot, w) in enumerate(zip(slots, windows, strict=True)):
                 over = w.spent + w.reserved + amount - slot.limit

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from costroute.budget import _lua
-from costroute.budget._backend import Lease, Outcome, Slot, Usage
+from costroute.budget._backend import Lease, Outcome, Slot, Usage, duplicate_lease
 from costroute.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -39,6 +39,13 @@ _RESERVE, _SETTLE, _USAGE, _WINDOWS, _RESTORE = (
 
 def _str(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _outcome(flat: Sequence[Any], lease: Lease) -> Outcome:
+    refused = int(flat[0])
+    if refused == -2:
+        raise duplicate_lease(lease)
+    return Outcome(refused, _usages(flat, 1))
 
 
 def _usages(flat: Sequence[Any], start: int = 0) -> tuple[Usage, ...]:
@@ -129,8 +136,7 @@ class RedisBudgetBackend:
             return client.evalsha(script.sha, len(keys), *keys, *args)
 
     def reserve(self, slots: Sequence[Slot], lease: Lease, now: float) -> Outcome:
-        flat = self._run(_RESERVE, *self._reserve_args(slots, lease, now))
-        return Outcome(int(flat[0]), _usages(flat, 1))
+        return _outcome(self._run(_RESERVE, *self._reserve_args(slots, lease, now)), lease)
 
     def settle(self, slots: Sequence[Slot], lease: Lease, actual: int, now: float) -> None:
         self._run(_SETTLE, *self._settle_args(slots, lease, actual, now))
@@ -181,8 +187,7 @@ class RedisBudgetBackend:
             return await client.evalsha(script.sha, len(keys), *keys, *args)
 
     async def areserve(self, slots: Sequence[Slot], lease: Lease, now: float) -> Outcome:
-        flat = await self._arun(_RESERVE, *self._reserve_args(slots, lease, now))
-        return Outcome(int(flat[0]), _usages(flat, 1))
+        return _outcome(await self._arun(_RESERVE, *self._reserve_args(slots, lease, now)), lease)
 
     async def asettle(self, slots: Sequence[Slot], lease: Lease, actual: int, now: float) -> None:
         await self._arun(_SETTLE, *self._settle_args(slots, lease, actual, now))
