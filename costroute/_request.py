@@ -31,7 +31,7 @@ ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function
 # Keywords that change the answer and go to the provider; anything else the caller passes that
 # is not ours goes through to litellm unchanged.
 _OURS = frozenset(
-    {"max_cost_usd", "latency_target_ms", "user", "tenant", "tags", "policy", "cache"}
+    {"max_cost_usd", "latency_target_ms", "user", "tenant", "tags", "policy", "cache", "timeout"}
 )
 
 _CHARS_PER_TOKEN = 4
@@ -275,6 +275,12 @@ def build_request(messages: Any, kwargs: Mapping[str, Any]) -> Request:
             "give a positive number of milliseconds, e.g. latency_target_ms=2000",
         ),
         max_output_tokens=max_out,
+        timeout_s=_positive(
+            kwargs.get("timeout"),
+            "timeout",
+            "give the seconds the whole call may take (retries and fallbacks included),"
+            " e.g. timeout=30",
+        ),
         user=user,
         tenant=tenant,
         tags=_tags(kwargs.get("tags")),

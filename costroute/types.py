@@ -83,7 +83,9 @@ class Request:
     from such a count adds it.
 
     ``params`` holds every litellm keyword that is passed through (temperature, tools, ...);
-    the needs (``needs_tools`` ...) are derived from them once, here.
+    the needs (``needs_tools`` ...) are derived from them once, here. ``timeout_s`` is the
+    call's own ``timeout=``: it bounds the whole call (retries and fallbacks included) instead
+    of the router's.
     """
 
     messages: tuple[Mapping[str, Any], ...]
@@ -93,6 +95,7 @@ class Request:
     max_cost_usd: Decimal | None = None
     latency_target_ms: float | None = None
     max_output_tokens: int | None = None
+    timeout_s: float | None = None
     user: str | None = None
     tenant: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)

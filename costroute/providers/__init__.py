@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from costroute.providers._call import acomplete, astream, build_kwargs, complete, stream
 from costroute.providers._errors import retry_after_seconds, translate
-from costroute.providers._loader import litellm
+from costroute.providers._loader import litellm, loaded
 from costroute.providers._rebuild import chunks_from_entry, response_from_entry
 from costroute.providers._tokens import EXACT_PROVIDERS, count_prompt_tokens
 from costroute.providers._usage import usage_from
@@ -22,6 +22,7 @@ __all__ = [
     "complete",
     "count_prompt_tokens",
     "litellm",
+    "loaded",
     "response_from_entry",
     "retry_after_seconds",
     "stream",

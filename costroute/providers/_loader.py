@@ -13,7 +13,7 @@ import os
 import threading
 from types import ModuleType
 
-__all__ = ["litellm"]
+__all__ = ["litellm", "loaded"]
 
 _ENV_DEFAULTS = {
     "LITELLM_LOCAL_MODEL_COST_MAP": "True",
@@ -41,3 +41,8 @@ def litellm() -> ModuleType:
             module.drop_params = False
             _module = module
     return _module
+
+
+def loaded() -> bool:
+    """Whether litellm is imported already (then :func:`litellm` returns at once)."""
+    return _module is not None

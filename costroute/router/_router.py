@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from typing import Any, NamedTuple
@@ -137,10 +138,14 @@ class Router(RouterBase):
 
     # ---- one call -----------------------------------------------------------------------------
 
-    def _begin(self, messages: Any, kwargs: dict[str, Any]) -> _Call:
-        """Steps 1-4, no I/O: the request, then a cache hit (already settled) or a plan."""
+    def _begin(self, request: Request, kwargs: dict[str, Any]) -> _Call:
+        """Steps 2-4, no I/O: a cache hit (already settled) or a plan.
+
+        The call's clock starts here, after the provider layer is loaded (the first call of a
+        process imports litellm, about 3 s): that import is neither part of the call's deadline
+        nor of the latency it records.
+        """
         started = self.executor.clock()
-        request = build_request(messages, kwargs)
         policy = self._policy_name(request)
         key = self._cache_key(request, kwargs.get("cache"), policy)
         if key is not None:
@@ -162,7 +167,9 @@ class Router(RouterBase):
 
         ``cache=False`` skips the response cache for this call (no lookup, no store).
         """
-        call = self._begin(messages, kwargs)
+        request = build_request(messages, kwargs)
+        providers.litellm()  # loaded once per process, before the call's clock starts
+        call = self._begin(request, kwargs)
         if call.hit is not None:
             entry, info = call.hit
             if call.request.stream:
@@ -177,8 +184,10 @@ class Router(RouterBase):
             raise
         try:
             if call.request.stream:
-                return StreamRun(self.executor, call.plan, call.request, self.timeout, finish)
-            outcome = self.executor.run(call.plan, call.request, self.timeout, finish)
+                return StreamRun(
+                    self.executor, call.plan, call.request, self._timeout(call), finish
+                )
+            outcome = self.executor.run(call.plan, call.request, self._timeout(call), finish)
             if call.plan.cascade is not None:
                 outcome = cascade(
                     self.executor, call.plan, call.request, outcome, self._time_left(finish)
@@ -190,7 +199,10 @@ class Router(RouterBase):
 
     async def achat(self, messages: Any = None, **kwargs: Any) -> Any:
         """Async twin of :meth:`chat` (``stream=True`` returns an async iterator)."""
-        call = self._begin(messages, kwargs)
+        request = build_request(messages, kwargs)
+        if not providers.loaded():  # the import takes seconds: never on the event loop
+            await asyncio.to_thread(providers.litellm)
+        call = self._begin(request, kwargs)
         if call.hit is not None:
             entry, info = call.hit
             if call.request.stream:
@@ -205,8 +217,10 @@ class Router(RouterBase):
             raise
         try:
             if call.request.stream:
-                return AsyncStreamRun(self.executor, call.plan, call.request, self.timeout, finish)
-            outcome = await self.executor.arun(call.plan, call.request, self.timeout, finish)
+                return AsyncStreamRun(
+                    self.executor, call.plan, call.request, self._timeout(call), finish
+                )
+            outcome = await self.executor.arun(call.plan, call.request, self._timeout(call), finish)
             if call.plan.cascade is not None:
                 outcome = await acascade(
                     self.executor, call.plan, call.request, outcome, self._time_left(finish)
@@ -216,8 +230,13 @@ class Router(RouterBase):
             finish.release()
             raise
 
+    def _timeout(self, call: _Call) -> float:
+        """The seconds the whole call may take: its own ``timeout=``, else the router's."""
+        return call.request.timeout_s or self.timeout
+
     def _time_left(self, finish: _Finisher) -> float:
-        return self.timeout - (self.executor.clock() - finish.started)
+        timeout = finish.request.timeout_s or self.timeout
+        return timeout - (self.executor.clock() - finish.started)
 
 
 class _Call(NamedTuple):
