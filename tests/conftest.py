@@ -82,15 +82,25 @@ def router_factory(keys: dict[str, str], slept: list[float]) -> Any:
     return make
 
 
-# ---- the configured Redis and PostgreSQL (COSTROUTE_TEST_REDIS_URL, COSTROUTE_TEST_POSTGRES_URL)
+# ---- the Redis and PostgreSQL the backend tests use
 #
-# The one place that decides whether the backend tests run. Variable unset: they skip, saying
-# so. Variable set: the server must answer, or every test that needs it FAILS (with the URL,
-# password masked, and the reason), so that a run with the variables set, as in CI, cannot pass
-# without testing the backends.
+# The one place that decides whether the backend tests run:
+# - COSTROUTE_TEST_REDIS_URL / COSTROUTE_TEST_POSTGRES_URL set to a URL (as in CI): that server
+#   must answer, or every test that needs it FAILS (with the URL, password masked, and the
+#   reason), so that such a run cannot pass without testing the backends;
+# - unset: the server at the default local address (DEFAULT_URLS) is used when it answers, so the
+#   README's plain test command tests the backends on a machine that runs them; when nothing
+#   answers there, those tests skip, saying so;
+# - set to "off": they skip.
+# The tests use Redis database 15 under random key prefixes and PostgreSQL schemas of their
+# own, and delete what they made.
 
 REDIS_ENV = "COSTROUTE_TEST_REDIS_URL"
 POSTGRES_ENV = "COSTROUTE_TEST_POSTGRES_URL"
+DEFAULT_URLS = {
+    REDIS_ENV: "redis://127.0.0.1:6379/15",
+    POSTGRES_ENV: "postgresql://postgres@127.0.0.1:5432/test",
+}
 
 
 def _ping_redis(url: str) -> None:
@@ -109,20 +119,35 @@ def _ping_postgres(url: str) -> None:
     psycopg.connect(url, connect_timeout=3).close()
 
 
-def service_url(env: str, example: str, ping: Callable[[str], None]) -> str:
-    """The server URL in ``$env``: skip when unset, fail when set and ``ping(url)`` fails."""
-    url = os.environ.get(env)
+def _reason(exc: Exception, url: str) -> str:
+    reason = (str(exc).strip().splitlines() or [""])[0]
+    for secret in url_secrets(url):
+        reason = reason.replace(secret, MASK)
+    return f"{type(exc).__name__}: {reason}"
+
+
+def service_url(env: str, ping: Callable[[str], None]) -> str:
+    """The server URL for ``$env``: see above (fail when set and down, skip when off or when
+    unset and nothing answers at the default address)."""
+    url = os.environ.get(env, "").strip()
+    if url.lower() == "off":
+        pytest.skip(f"{env}=off: the tests that need this server skip")
     if not url:
-        pytest.skip(f"{env} is not set (e.g. {example}): the tests that need this server skip")
+        default = DEFAULT_URLS[env]
+        try:
+            ping(default)
+        except Exception as exc:  # nothing there: skip, and say how to run them
+            pytest.skip(
+                f"{env} is not set and no server answers at {mask_url(default)}"
+                f" ({_reason(exc, default)}): start one there or set {env} to its URL"
+            )
+        return default
     try:
         ping(url)
     except Exception as exc:  # anything (refused, auth, missing driver): the server is unusable
-        reason = (str(exc).strip().splitlines() or [""])[0]
-        for secret in url_secrets(url):
-            reason = reason.replace(secret, MASK)
         pytest.fail(
             f"{env}={mask_url(url)} is set but the server does not answer"
-            f" ({type(exc).__name__}: {reason}). Start it, fix the URL, or unset {env} to skip"
+            f" ({_reason(exc, url)}). Start it, fix the URL, or set {env}=off to skip"
             " the tests that need it.",
             pytrace=False,
         )
@@ -131,14 +156,14 @@ def service_url(env: str, example: str, ping: Callable[[str], None]) -> str:
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
-    """``$COSTROUTE_TEST_REDIS_URL`` (see above: skip when unset, fail when down)."""
-    return service_url(REDIS_ENV, "redis://127.0.0.1:6379/15", _ping_redis)
+    """Redis for the backend tests (see above)."""
+    return service_url(REDIS_ENV, _ping_redis)
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
-    """``$COSTROUTE_TEST_POSTGRES_URL`` (see above: skip when unset, fail when down)."""
-    return service_url(POSTGRES_ENV, "postgresql://postgres@127.0.0.1:5432/test", _ping_postgres)
+    """PostgreSQL for the backend tests (see above)."""
+    return service_url(POSTGRES_ENV, _ping_postgres)
 
 
 @pytest.fixture
