@@ -5,6 +5,11 @@ a provider imports it once, after setting what DESIGN.md lists: the bundled pric
 download at import), offline mode, the httpx transport for async calls (aiohttp is invisible to
 respx and differs from the sync path), and no debug prints to stdout. A variable the user set
 already is left as it is.
+
+Fork: litellm keeps its HTTP clients (and their keep-alive connections) in a cache. A child of
+``os.fork()`` (gunicorn ``--preload``, celery prefork) would send on its parent's sockets, where
+writes from several processes interleave and one process can read another's answer; so in the
+child that cache is emptied and the child opens connections of its own.
 """
 
 from __future__ import annotations
@@ -46,3 +51,17 @@ def litellm() -> ModuleType:
 def loaded() -> bool:
     """Whether litellm is imported already (then :func:`litellm` returns at once)."""
     return _module is not None
+
+
+def _after_fork_in_child() -> None:
+    """Drop the HTTP clients inherited from the parent (see the module's docstring)."""
+    if _module is None:
+        return
+    cache = getattr(_module, "in_memory_llm_clients_cache", None)
+    flush = getattr(cache, "flush_cache", None)
+    if flush is not None:
+        flush()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

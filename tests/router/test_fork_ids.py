@@ -77,3 +77,33 @@ def test_forked_children_share_one_postgres_ledger(
     finally:
         ledger.drop_schema()
         ledger.close()
+
+
+def test_forked_children_do_not_share_the_parents_http_connections(tmp_path: Any) -> None:
+    """The parent's keep-alive connection to the provider (in litellm's client cache) must not
+    be used by the children: writes from several processes on one socket interleave, and one
+    child could read another's answer. Over the real HTTP path, against the local simulator."""
+    import costroute
+    from costroute.cli._demo import sim_deployments
+    from costroute.sim import Simulator
+
+    with Simulator(latency_scale=0) as sim:
+        router = costroute.Router(sim_deployments(sim), ledger=f"sqlite://{tmp_path}/ledger.sqlite")
+        router.chat(messages=EASY)  # the parent opens a connection and keeps it alive
+        pids = []
+        for _ in range(4):
+            pid = os.fork()
+            if pid == 0:
+                code = 1
+                try:
+                    for _ in range(40):
+                        router.chat(messages=EASY)
+                    code = 0
+                finally:
+                    os._exit(code)
+            pids.append(pid)
+        codes = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in pids]
+        router.chat(messages=EASY)  # and the parent's own connection still works
+        bodies = [r.body for r in sim.requests]
+    assert codes == [0] * 4
+    assert len(bodies) == 2 + 4 * 40 and all(b.get("messages") for b in bodies)
