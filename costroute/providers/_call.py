@@ -36,6 +36,7 @@ def build_kwargs(
         kwargs["api_base"] = deployment.api_base
     kwargs["max_retries"] = 0
     kwargs["num_retries"] = 0
+    kwargs["drop_params"] = False  # per call: the host's litellm.drop_params stays its own
     kwargs["timeout"] = timeout
     if stream:
         kwargs["stream"] = True

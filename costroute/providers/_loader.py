@@ -1,10 +1,13 @@
 """Lazy, configured import of litellm: the one door through which costroute reaches it.
 
 ``import costroute`` never imports litellm (about 4-6 s and 190 MB). The first call that needs
-a provider imports it once, after setting what DESIGN.md lists: the bundled price map (no
-download at import), offline mode, the httpx transport for async calls (aiohttp is invisible to
-respx and differs from the sync path), and no debug prints to stdout. A variable the user set
-already is left as it is.
+a provider imports it once, after setting what DESIGN.md lists as unavoidable before the
+import: the bundled price map (``LITELLM_LOCAL_MODEL_COST_MAP``, no download at import) and
+offline mode (``LITELLM_OFFLINE_MODE``), each only when the user has not set it; and no debug
+prints to stdout. Nothing else of the host's is changed: async calls keep litellm's own
+transport (aiohttp, its fast path; the tests alone set ``DISABLE_AIOHTTP_TRANSPORT`` so respx
+sees them), and settings such as ``drop_params`` go with each call
+(:func:`costroute.providers.build_kwargs`), never into litellm's module globals.
 
 Fork: litellm keeps its HTTP clients (and their keep-alive connections) in a cache. A child of
 ``os.fork()`` (gunicorn ``--preload``, celery prefork) would send on its parent's sockets, where
@@ -23,8 +26,6 @@ __all__ = ["litellm", "loaded"]
 _ENV_DEFAULTS = {
     "LITELLM_LOCAL_MODEL_COST_MAP": "True",
     "LITELLM_OFFLINE_MODE": "true",
-    "DISABLE_AIOHTTP_TRANSPORT": "True",
-    "HF_HUB_OFFLINE": "1",
 }
 
 _lock = threading.Lock()
@@ -43,7 +44,6 @@ def litellm() -> ModuleType:
             import litellm as module
 
             module.suppress_debug_info = True
-            module.drop_params = False
             _module = module
     return _module
 
