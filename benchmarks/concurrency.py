@@ -1,0 +1,246 @@
+"""N concurrent async calls: costroute ``achat`` against ``litellm.acompletion`` in the same run.
+
+A fake OpenAI-format provider runs in its own process on 127.0.0.1 (asyncio, keep-alive, each
+response written in one piece with TCP_NODELAY) and answers every request after ``--delay``
+seconds (200 ms by default). Each scenario runs in a fresh interpreter so that memory and CPU
+figures are its own:
+
+- ``litellm``: ``litellm.acompletion`` N at once (the baseline);
+- ``costroute/<store>/<ledger>``: ``Router.achat`` N at once, routed to one deployment served
+  by the fake provider, with the memory or Redis store (and a budget, so every call reserves
+  and settles), and no ledger, SQLite or PostgreSQL.
+
+Per scenario: errors, wall time, the ratio to litellm's wall time at the same N, CPU time per
+call (process time / N), peak RSS, and the longest event-loop stall (asyncio debug mode with
+``slow_callback_duration=10 ms``: the slowest callback it reports, 0 when none).
+
+    python benchmarks/concurrency.py [--n 100 500 1000] [--redis URL] [--postgres URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from typing import Any
+
+BODY = json.dumps(
+    {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": 1_700_000_000,
+        "model": "deepseek-v4-flash",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": "Canberra."},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": 20, "completion_tokens": 3, "total_tokens": 23},
+    }
+).encode()
+MESSAGES = [{"role": "user", "content": "What is the capital of Australia?"}]
+
+
+# ---- the fake provider (its own process) ---------------------------------------------------
+
+
+async def _serve(port_out: Any, delay: float) -> None:
+    response = (
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+        + f"content-length: {len(BODY)}\r\n\r\n".encode()
+        + BODY
+    )
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                if length:
+                    await reader.readexactly(length)
+                await asyncio.sleep(delay)
+                writer.write(response)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=4096)
+    port_out.write(f"{server.sockets[0].getsockname()[1]}\n")
+    port_out.flush()
+    async with server:
+        await server.serve_forever()
+
+
+def start_provider(delay: float) -> tuple[subprocess.Popen[str], int]:
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--serve", str(delay)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    return proc, int(proc.stdout.readline())
+
+
+# ---- one scenario (its own process) ----------------------------------------------------------
+
+
+class _Stalls(logging.Handler):
+    """Collects the durations asyncio debug mode reports for slow callbacks."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.worst = 0.0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        msg = record.getMessage()
+        if " took " in msg:
+            seconds = float(msg.rsplit(" took ", 1)[1].split(" ")[0])
+            self.worst = max(self.worst, seconds)
+
+
+async def _run(scenario: str, n: int, port: int, args: argparse.Namespace) -> dict[str, Any]:
+    base = f"http://127.0.0.1:{port}"
+    if scenario == "litellm":
+        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+        import litellm
+
+        litellm.suppress_debug_info = True
+
+        async def one() -> Any:
+            return await litellm.acompletion(
+                model="deepseek/deepseek-v4-flash",
+                messages=MESSAGES,
+                api_base=base,
+                api_key="sk-fake",
+                max_retries=0,
+                num_retries=0,
+                timeout=60,
+            )
+
+        warm = one
+    else:
+        import costroute
+        from costroute.catalog import known
+
+        _, store, ledger = scenario.split("/")
+        dep = known("deepseek-v4-flash").model_copy(
+            update={"api_base": base, "api_key": _secret("sk-fake")}
+        )
+        kwargs: dict[str, Any] = {"ledger": False, "timeout": 60}
+        if store == "redis":
+            from costroute.store import redis_store
+
+            kwargs["store"] = redis_store(
+                args.redis, prefix=f"costroute-bench:{uuid.uuid4().hex[:8]}:"
+            )
+        kwargs["budget"] = costroute.Budget([costroute.Limit(usd=1000, window="month")])
+        if ledger == "sqlite":
+            kwargs["ledger"] = f"sqlite:///{tempfile.mkdtemp()}/ledger.sqlite"
+        elif ledger == "postgres":
+            sep = "&" if "?" in args.postgres else "?"
+            kwargs["ledger"] = f"{args.postgres}{sep}schema=concbench_{uuid.uuid4().hex[:8]}"
+        router = costroute.Router([dep], **kwargs)
+
+        async def one() -> Any:
+            return await router.achat(messages=MESSAGES)
+
+        warm = one
+    await warm()  # the first call imports and connects: not measured
+    stalls = _Stalls()
+    logging.getLogger("asyncio").addHandler(stalls)
+    loop = asyncio.get_running_loop()
+    loop.set_debug(True)
+    loop.slow_callback_duration = 0.010
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    results = await asyncio.gather(*(one() for _ in range(n)), return_exceptions=True)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    loop.set_debug(False)
+    errors = [r for r in results if isinstance(r, BaseException)]
+    if scenario != "litellm" and getattr(router, "ledger", None) is not None:
+        if ledger == "postgres":
+            router.ledger.drop_schema()
+    return {
+        "errors": len(errors),
+        "first_error": repr(errors[0])[:200] if errors else None,
+        "wall_s": wall,
+        "cpu_ms_per_call": cpu * 1000 / n,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "worst_stall_ms": stalls.worst * 1000,
+    }
+
+
+def _secret(value: str) -> Any:
+    from pydantic import SecretStr
+
+    return SecretStr(value)
+
+
+def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--serve":
+        asyncio.run(_serve(sys.stdout, float(sys.argv[2])))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, nargs="+", default=[100, 500, 1000])
+    parser.add_argument("--delay", type=float, default=0.2)
+    parser.add_argument("--redis", default=None)
+    parser.add_argument("--postgres", default=None)
+    parser.add_argument("--child", nargs=3, metavar=("SCENARIO", "N", "PORT"))
+    args = parser.parse_args()
+    if args.child:
+        scenario, n, port = args.child
+        print(json.dumps(asyncio.run(_run(scenario, int(n), int(port), args))))
+        return
+    scenarios = ["litellm", "costroute/memory/none", "costroute/memory/sqlite"]
+    if args.redis:
+        scenarios.append("costroute/redis/none")
+    if args.postgres:
+        scenarios.append("costroute/memory/postgres")
+    proc, port = start_provider(args.delay)
+    try:
+        print(f"{'scenario':28} {'N':>5} {'errors':>6} {'wall s':>7} {'x litellm':>9}"
+              f" {'CPU ms/call':>11} {'RSS MB':>7} {'stall ms':>8}")  # fmt: skip
+        for n in args.n:
+            base_wall = None
+            for scenario in scenarios:
+                extra = []
+                if args.redis:
+                    extra += ["--redis", args.redis]
+                if args.postgres:
+                    extra += ["--postgres", args.postgres]
+                out = subprocess.run(
+                    [sys.executable, __file__, "--child", scenario, str(n), str(port), *extra],
+                    capture_output=True, text=True, check=False,
+                )  # fmt: skip
+                if out.returncode != 0:
+                    print(f"{scenario:28} {n:>5} failed: {out.stderr.strip()[-300:]}")
+                    continue
+                r = json.loads(out.stdout.strip().splitlines()[-1])
+                base_wall = r["wall_s"] if scenario == "litellm" else base_wall
+                ratio = r["wall_s"] / base_wall if base_wall else float("nan")
+                print(
+                    f"{scenario:28} {n:>5} {r['errors']:>6} {r['wall_s']:>7.2f} {ratio:>9.2f}"
+                    f" {r['cpu_ms_per_call']:>11.2f} {r['peak_rss_mb']:>7.0f}"
+                    f" {r['worst_stall_ms']:>8.1f}"
+                    + (f"  first error: {r['first_error']}" if r["first_error"] else "")
+                )
+    finally:
+        proc.terminate()
+
+
+if __name__ == "__main__":
+    main()
