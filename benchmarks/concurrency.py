@@ -171,9 +171,8 @@ async def _run(scenario: str, n: int, port: int, args: argparse.Namespace) -> di
     wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     loop.set_debug(False)
     errors = [r for r in results if isinstance(r, BaseException)]
-    if scenario != "litellm" and getattr(router, "ledger", None) is not None:
-        if ledger == "postgres":
-            router.ledger.drop_schema()
+    if scenario != "litellm" and ledger == "postgres":
+        router.ledger.drop_schema()
     return {
         "errors": len(errors),
         "first_error": repr(errors[0])[:200] if errors else None,
