@@ -22,15 +22,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from costroute.catalog._accepts import CHECKED_PARAMS, HINTS, ParamRules
 from costroute.catalog._deployment import Capabilities, Deployment, Prices
 from costroute.catalog._pinned import PINNED
 from costroute.errors import ConfigError
 
 __all__ = [
+    "CHECKED_PARAMS",
     "DEFAULT_BASELINE",
     "DEFAULT_NAMES",
+    "HINTS",
     "Capabilities",
     "Deployment",
+    "ParamRules",
     "Prices",
     "default_deployments",
     "known",
