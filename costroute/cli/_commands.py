@@ -80,9 +80,12 @@ def _router(args: argparse.Namespace) -> Any:
 def _explain(args: argparse.Namespace) -> int:
     from costroute.router import Router
 
-    # explain needs no key: plan as if every provider's key were set.
-    environ = {"DEEPSEEK_API_KEY": "-", "OPENAI_API_KEY": "-", "ANTHROPIC_API_KEY": "-"}
-    plan = Router(environ=environ).explain([{"role": "user", "content": args.prompt}])
+    # The router `costroute chat` builds, with the same keys, so the plan is the one chat would
+    # follow (without any key, explain plans over every deployment and says so); no ledger:
+    # explain records nothing and creates no file.
+    plan = Router(ledger=False).explain(
+        [{"role": "user", "content": args.prompt}], model=args.model
+    )
     if args.json:
         print(
             json.dumps(
@@ -139,8 +142,13 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_models)
 
-    p = sub.add_parser("explain", help="the routing plan for a prompt (no network)")
+    p = sub.add_parser(
+        "explain", help="the routing plan chat would follow for a prompt (no network, no key)"
+    )
     p.add_argument("prompt")
+    p.add_argument(
+        "--model", default="auto", help="a deployment, model id or catalog model (as chat)"
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_explain)
 
@@ -148,7 +156,9 @@ def add_commands(sub: Any) -> None:
         "chat", help="send a prompt through the router (real keys from the environment)"
     )
     p.add_argument("prompt")
-    p.add_argument("--model", default="auto", help="pin a deployment by name")
+    p.add_argument(
+        "--model", default="auto", help="a deployment, model id or catalog model (docs/api.md)"
+    )
     p.add_argument("--max-tokens", type=int, default=None)
     p.set_defaults(func=_chat)
 
