@@ -31,6 +31,15 @@ def test_demo_routes_between_families_and_reports_savings() -> None:
     assert all(i.attempts and i.attempts[-1].status == "ok" for i in infos)
 
 
+def test_demo_with_temperature_answers_every_request(capsys: pytest.CaptureFixture[str]) -> None:
+    # Claude Sonnet 5.5 takes temperature=1 only: the hard requests it answers used to fail.
+    assert main(["demo", "--latency-scale", "0", "--temperature", "0.3"]) == 0
+    out = capsys.readouterr().out
+    assert f"calls: {len(WORKLOAD)} " in out and "failed" not in out
+    assert "claude-sonnet-5-5" in out
+    assert "temperature=0.3 dropped for claude-sonnet-5-5 on" in out
+
+
 def test_models_lists_the_catalog(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["models", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)

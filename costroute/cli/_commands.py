@@ -19,7 +19,8 @@ def _demo(args: argparse.Namespace) -> int:
             field="--latency-scale",
             fix="give 0 (no simulated latency), 1 (realistic) or any value in between or above",
         )
-    run_demo(latency_scale=args.latency_scale)
+    params = {} if args.temperature is None else {"temperature": args.temperature}
+    run_demo(latency_scale=args.latency_scale, params=params)
     return 0
 
 
@@ -134,6 +135,13 @@ def add_commands(sub: Any) -> None:
         type=float,
         default=0.2,
         help="scale of the simulated latencies (1 = realistic, 0 = none)",
+    )
+    p.add_argument(
+        "--temperature",
+        type=float,
+        default=None,
+        help="send this temperature with every request (a deployment that cannot take it"
+        " answers without it)",
     )
     p.set_defaults(func=_demo)
 
