@@ -320,7 +320,10 @@ class RouterBase:
         """The call's baseline: a catalog ``model=`` (rule 4), else the router's."""
         if request.model == "auto":
             return self.baseline
-        catalog = self._resolve(request.model)[1]
+        try:
+            catalog = self._resolve(request.model)[1]
+        except UnknownDeploymentError:  # a cache hit settles without a plan: never raise here
+            return self.baseline
         return catalog if catalog is not None else self.baseline
 
     def _policy_for(self, name: str) -> Policy:

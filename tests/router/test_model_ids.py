@@ -109,3 +109,13 @@ def test_a_router_may_route_unknown_ids(router_factory: Any, mock: respx.MockRou
 def test_model_ids_mode_is_checked(router_factory: Any) -> None:
     with pytest.raises(ConfigError, match="model_ids"):
         router_factory(model_ids="lenient")
+
+
+def test_settling_a_call_never_raises_on_its_model_id(router_factory: Any) -> None:
+    # A response-cache hit (e.g. stored by a model_ids="route" router sharing the cache) is
+    # settled without a plan: its baseline falls back to the router's for an unknown id.
+    from costroute._request import build_request
+
+    router = router_factory()
+    request = build_request(EASY, {"model": "gpt-7"})
+    assert router._baseline_for(request) is router.baseline
