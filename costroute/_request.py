@@ -31,7 +31,17 @@ ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function
 # Keywords that change the answer and go to the provider; anything else the caller passes that
 # is not ours goes through to litellm unchanged.
 _OURS = frozenset(
-    {"max_cost_usd", "latency_target_ms", "user", "tenant", "tags", "policy", "cache", "timeout"}
+    {
+        "max_cost_usd",
+        "latency_target_ms",
+        "user",
+        "tenant",
+        "tags",
+        "policy",
+        "cache",
+        "timeout",
+        "params",
+    }
 )
 
 _CHARS_PER_TOKEN = 4
@@ -260,6 +270,14 @@ def build_request(messages: Any, kwargs: Mapping[str, Any]) -> Request:
     for field, value in (("user", user), ("tenant", tenant), ("policy", kwargs.get("policy"))):
         if value is not None and not isinstance(value, str):
             raise _fail(f"{field} must be a string, got {value!r}.", field, "pass a string id")
+    mode = kwargs.get("params")
+    if mode is not None and mode not in ("drop", "strict"):
+        raise _fail(
+            f"params={mode!r} is invalid.",
+            "params",
+            "use 'drop' (a deployment that cannot take a sampling hint gets the call without it)"
+            " or 'strict' (such a deployment is skipped)",
+        )
     tools = params.get("tools")
     if tools is not None and not isinstance(tools, Sequence):
         raise _fail("tools must be a list of tool definitions.", "tools", "pass tools=[...]")
@@ -285,6 +303,7 @@ def build_request(messages: Any, kwargs: Mapping[str, Any]) -> Request:
         tenant=tenant,
         tags=_tags(kwargs.get("tags")),
         policy=kwargs.get("policy"),
+        params_mode=mode,
         needs_tools=bool(tools) or bool(params.get("functions")),
         needs_vision=images > 0,
         needs_json=_needs_json(params),

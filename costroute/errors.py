@@ -106,15 +106,17 @@ class InvalidRequestError(CostrouteError):
 
 
 class UnknownDeploymentError(InvalidRequestError):
-    """``model=`` pins a deployment this router does not have."""
+    """``model=`` names no deployment, model id or catalog model this router knows."""
 
-    def __init__(self, name: str, known: Sequence[str]) -> None:
+    def __init__(
+        self, name: str, known: Sequence[str], *, message: str | None = None, fix: str | None = None
+    ) -> None:
         self.name = name
         self.known = tuple(known)
         super().__init__(
-            f"No deployment named {name!r}.",
+            message or f"No deployment named {name!r}.",
             field="model",
-            fix=f"use 'auto' or one of: {', '.join(sorted(self.known))}",
+            fix=fix or f"use 'auto' or one of: {', '.join(sorted(self.known))}",
         )
 
 

@@ -85,7 +85,8 @@ class Request:
     ``params`` holds every litellm keyword that is passed through (temperature, tools, ...);
     the needs (``needs_tools`` ...) are derived from them once, here. ``timeout_s`` is the
     call's own ``timeout=``: it bounds the whole call (retries and fallbacks included) instead
-    of the router's.
+    of the router's. ``params_mode`` is the call's own ``params=`` (``"drop"`` or ``"strict"``:
+    what to do with a parameter a deployment does not accept), None for the router's.
     """
 
     messages: tuple[Mapping[str, Any], ...]
@@ -100,6 +101,7 @@ class Request:
     tenant: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     policy: str | None = None
+    params_mode: str | None = None
     needs_tools: bool = False
     needs_vision: bool = False
     needs_json: bool = False
@@ -124,12 +126,17 @@ class Signals:
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    """One deployment to try, with the parameters the policy set for it and why."""
+    """One deployment to try, with the parameters the policy set for it and why.
+
+    ``dropped`` names the caller's parameters this deployment does not accept and is sent
+    without (sampling hints such as ``temperature`` or ``seed``; docs/deployments.md).
+    """
 
     deployment: str
     params: Mapping[str, Any] = field(default_factory=dict)
     reasons: tuple[str, ...] = ()
     estimated_cost_usd: Decimal = ZERO
+    dropped: tuple[str, ...] = ()
 
 
 AcceptanceCheck: TypeAlias = Callable[[Request, Mapping[str, Any]], "str | None"]

@@ -7,6 +7,7 @@ import pathlib
 import runpy
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -30,6 +31,15 @@ def test_demo_routes_between_families_and_reports_savings() -> None:
     assert all(i.attempts and i.attempts[-1].status == "ok" for i in infos)
 
 
+def test_demo_with_temperature_answers_every_request(capsys: pytest.CaptureFixture[str]) -> None:
+    # Claude Sonnet 5.5 takes temperature=1 only: the hard requests it answers used to fail.
+    assert main(["demo", "--latency-scale", "0", "--temperature", "0.3"]) == 0
+    out = capsys.readouterr().out
+    assert f"calls: {len(WORKLOAD)} " in out and "failed" not in out
+    assert "claude-sonnet-5-5" in out
+    assert "temperature=0.3 dropped for claude-sonnet-5-5 on" in out
+
+
 def test_models_lists_the_catalog(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["models", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
@@ -46,6 +56,23 @@ def test_explain_prints_the_plan_without_keys(
     assert main(["explain", "hi there", "--json"]) == 0
     plan = json.loads(capsys.readouterr().out)
     assert plan["choices"][0] == "deepseek-v4-flash" and plan["reasons"]
+
+
+def test_explain_plans_as_chat_would_with_the_keys_at_hand(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, _ledger_dir: Any
+) -> None:
+    # Only OPENAI_API_KEY: chat routes to GPT, so explain must show GPT, not DeepSeek.
+    for var in ("DEEPSEEK_API_KEY", "OPENAI_API_KEY", "ANTHROPIC_API_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-oa-test")
+    assert main(["explain", "hi there", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["choices"] and all(c.startswith("gpt-") for c in plan["choices"])
+    assert any("no API key for" in r and "deepseek-v4-flash" in r for r in plan["reasons"])
+    assert main(["explain", "hi there", "--model", "openai/gpt-5.4"]) == 0
+    assert "plan: gpt-5.4\n" in capsys.readouterr().out
+    # ... and explain opens no ledger: the default ledger file is never created
+    assert not (_ledger_dir / "ledger.sqlite").exists()
 
 
 def test_chat_without_keys_names_the_missing_variable(

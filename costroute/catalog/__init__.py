@@ -22,19 +22,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from costroute.catalog._accepts import CHECKED_PARAMS, HINTS, ParamRules
 from costroute.catalog._deployment import Capabilities, Deployment, Prices
+from costroute.catalog._model_ids import (
+    MODEL_IDS_MODES,
+    ModelId,
+    accepted_model_ids,
+    resolve_model_id,
+)
 from costroute.catalog._pinned import PINNED
 from costroute.errors import ConfigError
 
 __all__ = [
+    "CHECKED_PARAMS",
     "DEFAULT_BASELINE",
     "DEFAULT_NAMES",
+    "HINTS",
+    "MODEL_IDS_MODES",
     "Capabilities",
     "Deployment",
+    "ModelId",
+    "ParamRules",
     "Prices",
+    "accepted_model_ids",
     "default_deployments",
     "known",
     "known_names",
+    "resolve_model_id",
 ]
 
 DEFAULT_NAMES: tuple[str, ...] = (

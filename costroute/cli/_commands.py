@@ -19,7 +19,8 @@ def _demo(args: argparse.Namespace) -> int:
             field="--latency-scale",
             fix="give 0 (no simulated latency), 1 (realistic) or any value in between or above",
         )
-    run_demo(latency_scale=args.latency_scale)
+    params = {} if args.temperature is None else {"temperature": args.temperature}
+    run_demo(latency_scale=args.latency_scale, params=params)
     return 0
 
 
@@ -80,9 +81,12 @@ def _router(args: argparse.Namespace) -> Any:
 def _explain(args: argparse.Namespace) -> int:
     from costroute.router import Router
 
-    # explain needs no key: plan as if every provider's key were set.
-    environ = {"DEEPSEEK_API_KEY": "-", "OPENAI_API_KEY": "-", "ANTHROPIC_API_KEY": "-"}
-    plan = Router(environ=environ).explain([{"role": "user", "content": args.prompt}])
+    # The router `costroute chat` builds, with the same keys, so the plan is the one chat would
+    # follow (without any key, explain plans over every deployment and says so); no ledger:
+    # explain records nothing and creates no file.
+    plan = Router(ledger=False).explain(
+        [{"role": "user", "content": args.prompt}], model=args.model
+    )
     if args.json:
         print(
             json.dumps(
@@ -132,6 +136,13 @@ def add_commands(sub: Any) -> None:
         default=0.2,
         help="scale of the simulated latencies (1 = realistic, 0 = none)",
     )
+    p.add_argument(
+        "--temperature",
+        type=float,
+        default=None,
+        help="send this temperature with every request (a deployment that cannot take it"
+        " answers without it)",
+    )
     p.set_defaults(func=_demo)
 
     p = sub.add_parser("models", help="the catalog with prices and capabilities")
@@ -139,8 +150,13 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_models)
 
-    p = sub.add_parser("explain", help="the routing plan for a prompt (no network)")
+    p = sub.add_parser(
+        "explain", help="the routing plan chat would follow for a prompt (no network, no key)"
+    )
     p.add_argument("prompt")
+    p.add_argument(
+        "--model", default="auto", help="a deployment, model id or catalog model (as chat)"
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_explain)
 
@@ -148,7 +164,9 @@ def add_commands(sub: Any) -> None:
         "chat", help="send a prompt through the router (real keys from the environment)"
     )
     p.add_argument("prompt")
-    p.add_argument("--model", default="auto", help="pin a deployment by name")
+    p.add_argument(
+        "--model", default="auto", help="a deployment, model id or catalog model (docs/api.md)"
+    )
     p.add_argument("--max-tokens", type=int, default=None)
     p.set_defaults(func=_chat)
 

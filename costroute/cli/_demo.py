@@ -8,7 +8,7 @@ spend, baseline and savings. No key, no network, well under a minute.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -153,8 +153,13 @@ def run_demo(
     out: Callable[[str], None] = print,
     latency_scale: float = 0.2,
     workload: Sequence[tuple[str, dict[str, Any]]] = WORKLOAD,
+    params: Mapping[str, Any] | None = None,
 ) -> list[CallInfo]:
-    """Run the demo workload; print each decision and the totals; return the CallInfos."""
+    """Run the demo workload; print each decision and the totals; return the CallInfos.
+
+    ``params`` (e.g. ``{"temperature": 0.3}``) go with every request; the totals say which
+    deployment answered without one it does not accept.
+    """
     from costroute.providers import litellm
 
     loading = time.perf_counter()
@@ -173,7 +178,9 @@ def run_demo(
             f"{'saved':>11}  {'latency':>10}"
         )
         for i, (prompt, kwargs) in enumerate(workload, 1):
-            resp = router.chat(messages=[{"role": "user", "content": prompt}], **kwargs)
+            resp = router.chat(
+                messages=[{"role": "user", "content": prompt}], **{**(params or {}), **kwargs}
+            )
             infos.append(resp.costroute)
             out(_row(i, prompt, resp.costroute))
     spend = sum((i.cost_usd for i in infos), Decimal(0))
@@ -188,8 +195,23 @@ def run_demo(
         f"calls: {len(infos)}   routed: "
         + ", ".join(f"{k} x{v}" for k, v in sorted(by_dep.items()))
     )
+    for note, count in _drops(infos).items():
+        out(f"{note} on {count} call{'s' if count > 1 else ''}")
     out(f"spend:    ${spend:.6f}")
     out(f"baseline: ${baseline:.6f}  (every call on {infos[0].baseline_model if infos else '-'})")
     out(f"saved:    ${saved:.6f}  ({pct:.1f}%)")
     out(f"{len(infos)} calls took {time.perf_counter() - started:.1f} s")
     return infos
+
+
+def _drops(infos: Sequence[CallInfo]) -> dict[str, int]:
+    """``"temperature=0.3 dropped for claude-sonnet-5-5"`` -> calls it was answered so."""
+    counts: dict[str, int] = {}
+    for info in infos:
+        prefix = f"{info.deployment}: "
+        for reason in info.reasons:
+            if reason.startswith(prefix) and " dropped (" in reason:
+                param = reason[len(prefix) :].partition(" dropped (")[0]
+                note = f"{param} dropped for {info.deployment}"
+                counts[note] = counts.get(note, 0) + 1
+    return counts

@@ -28,6 +28,7 @@ from costroute.errors import (
     ProviderError,
     ProviderTimeout,
 )
+from costroute.executor._params import call_params
 from costroute.executor._retry import RetryConfig, Rng, aretry_call, retry_call
 from costroute.pricing import cost
 from costroute.types import Attempt, Choice, Plan, Request, Usage
@@ -250,7 +251,7 @@ class Executor:
         deadline = self.clock() + timeout
         progress = _Progress()
         for choice, dep in self.usable(plan, progress, deadline):
-            params = {**request.params, **choice.params}
+            params = call_params(request, choice)
 
             def once(
                 choice: Choice = choice, dep: Deployment = dep, params: Any = params
@@ -284,7 +285,7 @@ class Executor:
         deadline = self.clock() + timeout
         progress = _Progress()
         for choice, dep in self.usable(plan, progress, deadline):
-            params = {**request.params, **choice.params}
+            params = call_params(request, choice)
 
             async def once(
                 choice: Choice = choice, dep: Deployment = dep, params: Any = params

@@ -28,6 +28,7 @@ from costroute.errors import (
     ProviderError,
     StreamInterrupted,
 )
+from costroute.executor._params import call_params
 from costroute.executor._run import Executor, Outcome, _Progress
 from costroute.types import Choice, Plan, Request, Usage
 
@@ -106,7 +107,7 @@ class _StreamRunBase:
 
     def _begin(self, choice: Choice, deadline: float) -> tuple[dict[str, Any], float, float]:
         timeout = self._ex._timeout_left(deadline)
-        return {**self._request.params, **choice.params}, timeout, self._ex.clock()
+        return call_params(self._request, choice), timeout, self._ex.clock()
 
     def _first_content(self, state: _StreamState, chunk: Any) -> bool:
         if state.take(chunk):

@@ -15,6 +15,13 @@ from typing import Any
 from costroute.policy import acceptance, rules
 from costroute.policy._capability import DEFAULT_OUTPUT_TOKENS, expected_cost, incapable_reason
 from costroute.policy._cascade import Cascade
+from costroute.policy._fit_params import (
+    PARAMS_MODES,
+    checked_params,
+    fit_plan,
+    refuse_unaccepted,
+    screen_params,
+)
 from costroute.policy._latency import predicted_latency_ms
 from costroute.policy._loader import (
     PolicyFile,
@@ -34,6 +41,7 @@ from costroute.policy.acceptance import AcceptanceCheck, default_check
 
 __all__ = [
     "DEFAULT_OUTPUT_TOKENS",
+    "PARAMS_MODES",
     "AcceptanceCheck",
     "Cascade",
     "PairPolicy",
@@ -47,7 +55,9 @@ __all__ = [
     "cascade",
     "cheapest_capable",
     "check_params",
+    "checked_params",
     "expected_cost",
+    "fit_plan",
     "incapable_reason",
     "latency_first",
     "load_policy",
@@ -57,7 +67,9 @@ __all__ = [
     "presets",
     "quality_first",
     "quality_table",
+    "refuse_unaccepted",
     "rules",
+    "screen_params",
     "validate_policy",
     "write_params",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from costroute.providers._call import acomplete, astream, build_kwargs, complete, stream
 from costroute.providers._errors import retry_after_seconds, translate
 from costroute.providers._loader import litellm, loaded
+from costroute.providers._params import param_rules
 from costroute.providers._rebuild import chunks_from_entry, response_from_entry
 from costroute.providers._tokens import EXACT_PROVIDERS, count_prompt_tokens
 from costroute.providers._usage import usage_from
@@ -23,6 +24,7 @@ __all__ = [
     "count_prompt_tokens",
     "litellm",
     "loaded",
+    "param_rules",
     "response_from_entry",
     "retry_after_seconds",
     "stream",

@@ -16,13 +16,24 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from costroute import difficulty, pricing
+from costroute import difficulty, pricing, providers
 from costroute._ids import new_id
 from costroute._request import build_request, prompt_text
 from costroute.breaker import BreakerConfig
 from costroute.budget import Budget
 from costroute.cache import ResponseCache, cache_key, open_cache
-from costroute.catalog import DEFAULT_BASELINE, Deployment, default_deployments, known, known_names
+from costroute.catalog import (
+    DEFAULT_BASELINE,
+    MODEL_IDS_MODES,
+    Deployment,
+    ModelId,
+    ParamRules,
+    accepted_model_ids,
+    default_deployments,
+    known,
+    known_names,
+    resolve_model_id,
+)
 from costroute.errors import (
     ConfigError,
     InvalidRequestError,
@@ -32,9 +43,14 @@ from costroute.errors import (
 )
 from costroute.executor import Executor, Outcome, RetryConfig
 from costroute.policy import (
+    PARAMS_MODES,
     Policy,
+    checked_params,
+    fit_plan,
     incapable_reason,
     load_policy,
+    refuse_unaccepted,
+    screen_params,
     validate_policy,
 )
 from costroute.policy import presets as policy_presets
@@ -114,6 +130,9 @@ class RouterBase:
         on_store_failure: str = "closed",
         breakers: BreakerConfig | None = None,
         wall_clock: Callable[[], float] = time.time,
+        params: str = "drop",
+        model_ids: str = "strict",
+        param_rules: Callable[[Deployment], ParamRules] | None = None,
     ) -> None:
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
             raise ConfigError(
@@ -125,6 +144,25 @@ class RouterBase:
                 field="on_store_failure",
                 fix="use 'closed' (refuse calls while Redis is down) or 'open' (serve and warn)",
             )
+        if params not in PARAMS_MODES:
+            raise ConfigError(
+                f"params={params!r}.",
+                field="params",
+                fix="use 'drop' (a deployment that cannot take a sampling hint such as"
+                " temperature gets the call without it) or 'strict' (it is skipped)",
+            )
+        if model_ids not in MODEL_IDS_MODES:
+            raise ConfigError(
+                f"model_ids={model_ids!r}.",
+                field="model_ids",
+                fix="use 'strict' (an unknown model= raises) or 'route' (it routes as 'auto')",
+            )
+        self.params_mode = params
+        self.model_ids = model_ids
+        # Which OpenAI parameters each deployment accepts; read from litellm (once per model)
+        # only for a request that sets one.
+        self.param_rules: Callable[[Deployment], ParamRules] = param_rules or providers.param_rules
+        self._model_ids: dict[str, tuple[ModelId, Deployment | None]] = {}
         self.deployments = _index(default_deployments() if deployments is None else deployments)
         self.policy: Policy = resolve_policy(policy, self.deployments)
         validate_policy(self.policy, self.deployments)
@@ -174,18 +212,49 @@ class RouterBase:
     def _has_key(self, dep: Deployment) -> bool:
         return dep.has_key(self.environ)
 
-    def _prepare(self, messages: Any, kwargs: Mapping[str, Any]) -> tuple[Request, Plan]:
+    def _prepare(
+        self, messages: Any, kwargs: Mapping[str, Any], *, explaining: bool = False
+    ) -> tuple[Request, Plan]:
         request = build_request(messages, kwargs)
-        return request, self._plan(request)
+        return request, self._plan(request, explaining=explaining)
 
-    def _plan(self, request: Request) -> Plan:
-        """Signals and policy for a valid request (steps 3-4); no I/O."""
-        if request.model != "auto":
-            return self._pinned_plan(request)
-        keyed = tuple(d for d in self.deployments.values() if self._has_key(d))
+    def _plan(self, request: Request, *, explaining: bool = False) -> Plan:
+        """Signals and policy for a valid request (steps 3-4); no I/O.
+
+        ``chat()`` and ``explain()`` plan here alike; only when no deployment has a key does
+        ``explain()`` (``explaining=True``) plan over all of them instead of raising.
+        """
+        resolved, catalog = self._resolve(request.model)
+        if resolved.kind in ("deployment", "model"):
+            return self._pinned_plan(request, resolved, explaining=explaining)
+        notes: list[str] = [] if resolved.kind == "auto" else [resolved.reason]
+        candidates = list(self.deployments.values())
+        if catalog is not None:
+            within = [d for d in candidates if d.tier <= catalog.tier]
+            if within:
+                candidates = within
+            else:
+                notes.append(f"no deployment at or below tier {catalog.tier}: ceiling not applied")
+        keyed = tuple(d for d in candidates if self._has_key(d))
         if not keyed:
-            first = next(iter(self.deployments.values()))
-            raise MissingAPIKeyError(first.name, first.api_key_env)
+            if not explaining:
+                first = candidates[0]
+                raise MissingAPIKeyError(first.name, first.api_key_env)
+            keyed = tuple(candidates)
+            notes.append(
+                "no API key found for any deployment: planned over all of them"
+                " (chat() would raise MissingAPIKeyError)"
+            )
+        skipped: list[tuple[str, str]] = []
+        if checked_params(request):
+            refuse_unaccepted(request, self.deployments.values(), self.param_rules)
+            kept, skipped = screen_params(request, keyed, self.param_rules, self._strict(request))
+            if not kept:
+                raise NoDeploymentAvailable(
+                    "No deployment accepts the request's parameters",
+                    [f"{n}: {w}" for n, w in skipped],
+                )
+            keyed = tuple(kept)
         policy = self._policy_for(request.policy) if request.policy else self.policy
         estimator = self.estimator
         if policy is not self.policy and not self._own_estimator:
@@ -205,11 +274,57 @@ class RouterBase:
         plan = policy.route(request, signals)
         if pressure_reason and not any(pressure_reason in r for r in plan.reasons):
             plan = _with_reason(plan, pressure_reason)
-        if len(keyed) < len(self.deployments):
-            have = {d.name for d in keyed}
-            missing = [name for name in self.deployments if name not in have]
+        if notes:
+            plan = dataclasses.replace(plan, reasons=(*notes, *plan.reasons))
+        if skipped:
+            plan = dataclasses.replace(
+                plan,
+                reasons=(*plan.reasons, *(f"skipped {n}: {w}" for n, w in skipped)),
+                rejected=(*plan.rejected, *skipped),
+            )
+        plan = fit_plan(plan, request, self.deployments, self.param_rules, self._strict(request))
+        if len(keyed) + len(skipped) < len(candidates):
+            have = {d.name for d in keyed} | {n for n, _ in skipped}
+            missing = [d.name for d in candidates if d.name not in have]
             plan = _with_reason(plan, f"no API key for: {', '.join(missing)}")
         return plan
+
+    def _strict(self, request: Request) -> bool:
+        return (request.params_mode or self.params_mode) == "strict"
+
+    def _resolve(self, model: str) -> tuple[ModelId, Deployment | None]:
+        """What ``model=`` means here (docs/api.md, "model ids"), with its catalog model."""
+        found = self._model_ids.get(model)
+        if found is None:
+            resolved = resolve_model_id(model, self.deployments)
+            if resolved.kind == "unknown" and self.model_ids == "strict":
+                raise UnknownDeploymentError(
+                    model,
+                    accepted_model_ids(self.deployments),
+                    message=f"model={model!r} names no deployment, model or catalog model.",
+                    fix=(
+                        f"use one of {', '.join(accepted_model_ids(self.deployments))}, a"
+                        " catalog model (`costroute models --all`), or build the Router with"
+                        " model_ids='route' to route unknown model ids as 'auto'"
+                    ),
+                )
+            catalog = None
+            if resolved.catalog is not None:
+                catalog = known(resolved.catalog.partition("/")[2] or resolved.catalog)
+            found = (resolved, catalog)
+            if len(self._model_ids) < 1024:  # a caller's stream of odd ids cannot grow it
+                self._model_ids[model] = found
+        return found
+
+    def _baseline_for(self, request: Request) -> Deployment:
+        """The call's baseline: a catalog ``model=`` (rule 4), else the router's."""
+        if request.model == "auto":
+            return self.baseline
+        try:
+            catalog = self._resolve(request.model)[1]
+        except UnknownDeploymentError:  # a cache hit settles without a plan: never raise here
+            return self.baseline
+        return catalog if catalog is not None else self.baseline
 
     def _policy_for(self, name: str) -> Policy:
         """A per-call ``policy=``: a preset name or the path of a policy file (loaded once)."""
@@ -229,25 +344,41 @@ class RouterBase:
             self._policies[name] = found
         return found
 
-    def _pinned_plan(self, request: Request) -> Plan:
-        dep = self.deployments.get(request.model)
-        if dep is None:
-            raise UnknownDeploymentError(request.model, list(self.deployments))
-        if not self._has_key(dep):
-            raise MissingAPIKeyError(dep.name, dep.api_key_env)
-        why = incapable_reason(request, dep)
-        if why is not None:
-            raise NoDeploymentAvailable(f"Pinned deployment {dep.name!r} cannot serve this", [why])
-        return Plan(
-            choices=(Choice(deployment=dep.name, reasons=("pinned by model=",)),),
+    def _pinned_plan(self, request: Request, resolved: ModelId, *, explaining: bool) -> Plan:
+        deps = [self.deployments[name] for name in resolved.deployments]
+        reasons = [resolved.reason]
+        keyed = [d for d in deps if self._has_key(d)]
+        if not keyed:
+            if not explaining:
+                raise MissingAPIKeyError(deps[0].name, deps[0].api_key_env)
+            keyed = deps
+            reasons.append(
+                f"no API key for {', '.join(d.name for d in deps)}"
+                " (chat() would raise MissingAPIKeyError)"
+            )
+        whys = [(d, incapable_reason(request, d)) for d in keyed]
+        capable = [d for d, why in whys if why is None]
+        if not capable:
+            raise NoDeploymentAvailable(
+                f"Pinned deployment {deps[0].name!r} cannot serve this",
+                [why if len(whys) == 1 else f"{d.name}: {why}" for d, why in whys if why],
+            )
+        refuse_unaccepted(request, self.deployments.values(), self.param_rules)
+        plan = Plan(
+            choices=tuple(
+                Choice(deployment=d.name, reasons=("pinned by model=",)) for d in capable
+            ),
             policy="pinned",
             difficulty=0.0,
-            reasons=(f"model={dep.name!r} pins the deployment; routing skipped",),
+            reasons=tuple(reasons),
         )
+        return fit_plan(plan, request, self.deployments, self.param_rules, self._strict(request))
 
     def explain(self, messages: Any, **kwargs: Any) -> Plan:
-        """The plan for this request, with its reasons; no network call, nothing recorded."""
-        return self._prepare(messages, kwargs)[1]
+        """The plan ``chat()`` would follow for this request, with its reasons; no network
+        call, nothing recorded, no key needed (without any, it plans over every deployment and
+        a reason says so)."""
+        return self._prepare(messages, kwargs, explaining=True)[1]
 
     # ---- settling --------------------------------------------------------------------------
 
@@ -261,10 +392,11 @@ class RouterBase:
     ) -> CallInfo:
         dep = outcome.deployment
         cost = sum((a.cost_usd for a in outcome.attempts), ZERO)
+        reference = self._baseline_for(request)
         if outcome.baseline_usd is not None:
             baseline = outcome.baseline_usd
         else:
-            baseline = pricing.baseline_cost(outcome.usage, self.baseline.prices, self.now())
+            baseline = pricing.baseline_cost(outcome.usage, reference.prices, self.now())
         ttft = outcome.attempts[-1].ttft_ms if outcome.attempts else None
         return CallInfo(
             request_id=request_id,
@@ -276,7 +408,7 @@ class RouterBase:
             category=plan.category,
             reasons=(*plan.reasons, *outcome.notes) if outcome.notes else plan.reasons,
             cost_usd=cost,
-            baseline_model=self.baseline.name,
+            baseline_model=reference.name,
             baseline_cost_usd=baseline,
             usage=outcome.usage,
             attempts=tuple(outcome.attempts),
