@@ -8,6 +8,7 @@ user's process would, against the local simulator on 127.0.0.1 (no network):
   call, the latency recorded in ``CallInfo``, then a second call for comparison.
 - ``deadline``: ``Router(timeout=1.0)``, first call, the provider hangs (a 30 s delay fault):
   wall time until the call gives up.
+- ``deadline-warm``: the same after one successful call (the provider layer loaded).
 - ``per-call``: ``Router()`` (120 s), warm process, ``chat(..., timeout=0.5)`` against a hung
   provider: wall time until the call gives up.
 - ``async-deadline``: ``achat`` on a cold process with ``Router(timeout=1.0)`` against a hung
@@ -64,6 +65,11 @@ def child(name: str) -> dict[str, Any]:
             router = _router(sim, timeout=1.0)
             _hang(sim)
             return {"wall_s": _fail_time(lambda: router.chat(messages=MESSAGES))}
+        if name == "deadline-warm":
+            router = _router(sim, timeout=1.0)
+            router.chat(messages=MESSAGES)  # warm: litellm imported, connection open
+            _hang(sim)
+            return {"wall_s": _fail_time(lambda: router.chat(messages=MESSAGES))}
         if name == "per-call":
             router = _router(sim)
             router.chat(messages=MESSAGES)  # warm
@@ -114,7 +120,7 @@ def main() -> None:
     if len(sys.argv) == 3 and sys.argv[1] == "--child":
         print(json.dumps(child(sys.argv[2])))
         return
-    for name in ("cold", "deadline", "per-call", "async-deadline"):
+    for name in ("cold", "deadline", "deadline-warm", "per-call", "async-deadline"):
         out = subprocess.run(
             [sys.executable, __file__, "--child", name], capture_output=True, text=True, check=True
         )

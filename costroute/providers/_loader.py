@@ -17,6 +17,8 @@ child that cache is emptied and the child opens connections of its own.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import os
 import threading
 from types import ModuleType
@@ -27,6 +29,13 @@ _ENV_DEFAULTS = {
     "LITELLM_LOCAL_MODEL_COST_MAP": "True",
     "LITELLM_OFFLINE_MODE": "true",
 }
+
+# What litellm 1.110 imports lazily inside its first completion call (about 0.4-0.7 s here):
+# loaded with litellm itself, so that the first call neither records that time as its latency
+# nor, in async code, runs it on the event loop. Best effort: a litellm without one of these
+# loads it in its first call, as it would have anyway.
+_LAZY_MODULES = ("litellm.proxy.openai_files_endpoints.common_utils",)
+_LAZY_ATTRIBUTES = ("encoding",)  # the default tokenizer (tiktoken), read on first completion
 
 _lock = threading.Lock()
 _module: ModuleType | None = None
@@ -44,8 +53,18 @@ def litellm() -> ModuleType:
             import litellm as module
 
             module.suppress_debug_info = True
+            _warm(module)
             _module = module
     return _module
+
+
+def _warm(module: ModuleType) -> None:
+    for name in _LAZY_MODULES:  # another litellm: it imports what it needs on first use
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+    for attribute in _LAZY_ATTRIBUTES:
+        with contextlib.suppress(Exception):
+            getattr(module, attribute)
 
 
 def loaded() -> bool:
