@@ -10,7 +10,10 @@ litellm itself raises when a stream stops after content but before a finish reas
 (``MidStreamFallbackError``, translated to :class:`ProviderConnectionError`); a stream that
 stops before any content, or a 200 whose body is not SSE, comes out of litellm as an empty
 "complete" answer with no usage block, which is why an answer without content must carry usage.
-The provider's usage block arrives in the last chunk (``stream_options.include_usage``).
+The provider's usage block arrives in the last chunk (``stream_options.include_usage``, always
+asked for, to bill); that usage-only chunk (``choices == []``) reaches the caller only when it
+asked for it too, as with the openai client. A stream is read once: iterating it again raises
+:class:`InvalidRequestError` and never sends the request again.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from costroute._request import chars_to_tokens
 from costroute.catalog import Deployment
 from costroute.errors import (
     CostrouteError,
+    InvalidRequestError,
     InvalidResponseError,
     ProviderConnectionError,
     ProviderError,
@@ -102,7 +106,22 @@ class _StreamRunBase:
         self._request = request
         self._timeout = timeout
         self._finish = finish
+        self._show_usage = providers.wants_usage(request.params)
+        self._iterated = False
         self.costroute: Any = None
+
+    def _shows(self, chunk: Any) -> bool:
+        """Whether the caller sees ``chunk``: the usage-only chunk only when it asked for it."""
+        return self._show_usage or bool(getattr(chunk, "choices", None))
+
+    def _once(self) -> None:
+        if self._iterated:
+            raise InvalidRequestError(
+                "This stream was iterated already; a stream is read once (nothing was sent again).",
+                field="stream",
+                fix="keep the chunks while iterating, or call chat(stream=True) again for a new answer",
+            )
+        self._iterated = True
 
     def _begin(self, choice: Choice, deadline: float) -> tuple[dict[str, Any], float, float]:
         timeout = self._ex._timeout_left(deadline)
@@ -202,6 +221,10 @@ class StreamRun(_StreamRunBase):
         return iter(()), buffered, state
 
     def __iter__(self) -> Iterator[Any]:
+        self._once()
+        return self._run()
+
+    def _run(self) -> Iterator[Any]:
         ex = self._ex
         deadline = ex.clock() + self._timeout
         progress = _Progress()
@@ -218,10 +241,11 @@ class StreamRun(_StreamRunBase):
                 ex._learn(self._plan, progress, dep, exc, self._finish)
                 continue
             try:
-                yield from buffered
+                yield from (chunk for chunk in buffered if self._shows(chunk))
                 for chunk in chunks:
                     state.take(chunk)
-                    yield chunk
+                    if self._shows(chunk):
+                        yield chunk
             except CostrouteError as exc:
                 raise self._interrupted(progress, dep, choice, state, exc) from exc
             except GeneratorExit:
@@ -260,6 +284,7 @@ class AsyncStreamRun(_StreamRunBase):
         return None, buffered, state
 
     def __aiter__(self) -> AsyncIterator[Any]:
+        self._once()
         return self._run()
 
     async def _run(self) -> AsyncIterator[Any]:
@@ -280,11 +305,13 @@ class AsyncStreamRun(_StreamRunBase):
                 continue
             try:
                 for chunk in buffered:
-                    yield chunk
+                    if self._shows(chunk):
+                        yield chunk
                 if chunks is not None:
                     async for chunk in chunks:
                         state.take(chunk)
-                        yield chunk
+                        if self._shows(chunk):
+                            yield chunk
             except CostrouteError as exc:
                 raise self._interrupted(progress, dep, choice, state, exc) from exc
             except GeneratorExit:
