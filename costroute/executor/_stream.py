@@ -21,17 +21,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
-from costroute import providers
+from costroute import errors, providers
 from costroute._request import chars_to_tokens
 from costroute.catalog import Deployment
-from costroute.errors import (
-    CostrouteError,
-    InvalidRequestError,
-    InvalidResponseError,
-    ProviderConnectionError,
-    ProviderError,
-    StreamInterrupted,
-)
+from costroute.errors import CostrouteError, InvalidRequestError
 from costroute.executor._run import Executor, Outcome, _Progress
 from costroute.types import Choice, Plan, Request, Usage
 
@@ -136,7 +129,7 @@ class _StreamRunBase:
     def _check_empty(self, dep: Deployment, state: _StreamState) -> None:
         """A stream that ended without content is an answer only if the provider billed it."""
         if state.usage is None:
-            raise InvalidResponseError(
+            raise errors.InvalidResponseError(
                 "the stream ended with neither content nor a usage block",
                 status_code=200,
                 provider=dep.provider,
@@ -148,7 +141,7 @@ class _StreamRunBase:
     ) -> None:
         """Record a try that failed before content; a stream that broke after its 200 had
         started billing the prompt (litellm drops the usage it may have sent)."""
-        opened = isinstance(exc, ProviderConnectionError) and exc.status_code == 200
+        opened = isinstance(exc, errors.ProviderConnectionError) and exc.status_code == 200
         self._ex.record(progress, dep, state.started, state.partial_usage(opened), exc)
 
     def _interrupted(
@@ -158,20 +151,22 @@ class _StreamRunBase:
         choice: Choice,
         state: _StreamState,
         cause: BaseException | None,
-    ) -> StreamInterrupted:
+    ) -> errors.StreamInterrupted:
         """Bill and settle a stream that broke after content; the error to raise."""
         usage = state.partial_usage()
-        error = StreamInterrupted(dep.name, "".join(state.text), cause)
+        error = errors.StreamInterrupted(dep.name, "".join(state.text), cause)
         self._ex.record(progress, dep, state.started, usage, cause, state.ttft_ms, "interrupted")
         outcome = Outcome(None, dep, choice, progress.attempts, usage, state.finish_reason)
         outcome.notes = list(progress.notes)
         self.costroute = self._finish(outcome, error)
         return error
 
-    def _truncated(self, dep: Deployment, state: _StreamState) -> ProviderConnectionError | None:
+    def _truncated(
+        self, dep: Deployment, state: _StreamState
+    ) -> errors.ProviderConnectionError | None:
         if state.finish_reason is not None:
             return None
-        return ProviderConnectionError(
+        return errors.ProviderConnectionError(
             "the stream ended before the provider sent a finish reason",
             provider=dep.provider,
             deployment=dep.name,
@@ -237,7 +232,7 @@ class StreamRun(_StreamRunBase):
 
             try:
                 chunks, buffered, state = ex.retrying(attempt, deadline)
-            except ProviderError as exc:
+            except errors.ProviderError as exc:
                 ex._learn(self._plan, progress, dep, exc, self._finish)
                 continue
             try:
@@ -257,7 +252,7 @@ class StreamRun(_StreamRunBase):
                 raise self._interrupted(progress, dep, choice, state, cut) from cut
             self._completed(progress, dep, choice, state)
             return
-        raise ex.fail(self._plan, progress, ex._failed(progress), self._finish)
+        raise ex.fail(self._plan, progress, ex._failed(self._plan, progress), self._finish)
 
 
 class AsyncStreamRun(_StreamRunBase):
@@ -300,7 +295,7 @@ class AsyncStreamRun(_StreamRunBase):
 
             try:
                 chunks, buffered, state = await ex.aretrying(attempt, deadline)
-            except ProviderError as exc:
+            except errors.ProviderError as exc:
                 ex._learn(self._plan, progress, dep, exc, self._finish)
                 continue
             try:
@@ -323,7 +318,7 @@ class AsyncStreamRun(_StreamRunBase):
                 raise self._interrupted(progress, dep, choice, state, cut) from cut
             self._completed(progress, dep, choice, state)
             return
-        raise ex.fail(self._plan, progress, ex._failed(progress), self._finish)
+        raise ex.fail(self._plan, progress, ex._failed(self._plan, progress), self._finish)
 
 
 def _close(chunks: Any) -> None:

@@ -13,7 +13,11 @@ import respx
 
 import costroute
 from costroute.cache import MemoryResponseCache
-from costroute.errors import AllDeploymentsFailed, InvalidRequestError, StreamInterrupted
+from costroute.errors import (
+    InvalidRequestError,
+    ProviderUnavailableError,
+    StreamInterrupted,
+)
 from costroute.testing import (
     DEEPSEEK_URL,
     FakeClock,
@@ -171,7 +175,7 @@ def test_errors_are_never_cached(make: Any, mock: respx.MockRouter) -> None:
         side_effect=[httpx.Response(503, json={"error": {"message": "down"}}), ok()]
     )
     router = make(retry=costroute.RetryConfig(attempts=1))
-    with pytest.raises(AllDeploymentsFailed):
+    with pytest.raises(ProviderUnavailableError):
         router.chat(messages=Q, model="deepseek-v4-flash")
     assert not router.chat(messages=Q, model="deepseek-v4-flash").costroute.cached
     assert route.call_count == 2
