@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from costroute import difficulty, errors, policy
 from costroute._default import achat, chat, default_router, set_default_router
+from costroute._info import info
 from costroute.breaker import BreakerConfig
 from costroute.budget import Budget, Limit
 from costroute.catalog import Capabilities, Deployment, Prices
@@ -72,6 +73,7 @@ __all__ = [
     "default_router",
     "difficulty",
     "errors",
+    "info",
     "load_policy",
     "policy",
     "set_default_router",
