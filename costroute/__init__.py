@@ -7,32 +7,36 @@ answer it well (DeepSeek, Claude, GPT), keeps the budget, and proves the savings
 >>> resp.costroute                                                      # doctest: +SKIP
 <CallInfo deployment='deepseek-v4-flash' cost=$0.000012 saved=$0.000190 cached=False>
 
-Importing costroute does not import litellm; the first call does.
+Importing costroute imports neither litellm nor openai; the first call does. ``costroute.OpenAI``
+and the provider errors (subclasses of openai's classes) are loaded on first use of their names.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from costroute import difficulty, errors, policy
 from costroute._default import achat, chat, default_router, set_default_router
-from costroute._openai import AsyncOpenAI, OpenAI
+from costroute._info import info
 from costroute.breaker import BreakerConfig
 from costroute.budget import Budget, Limit
 from costroute.catalog import Capabilities, Deployment, Prices
 from costroute.errors import (
-    AllDeploymentsFailed,
     BackendUnavailable,
     BudgetExceeded,
     ConfigError,
     CostrouteError,
     InvalidRequestError,
     NoDeploymentAvailable,
-    ProviderError,
-    StreamInterrupted,
 )
 from costroute.executor import RetryConfig
 from costroute.policy import load_policy
 from costroute.router import ModelDeprecationWarning, Router
 from costroute.types import Attempt, CallInfo, Choice, Plan, Request, Signals, Usage
+
+if TYPE_CHECKING:
+    from costroute._openai import AsyncOpenAI, OpenAI
+    from costroute.errors import AllDeploymentsFailed, ProviderError, StreamInterrupted
 
 __version__ = "0.1.0"
 
@@ -69,7 +73,28 @@ __all__ = [
     "default_router",
     "difficulty",
     "errors",
+    "info",
     "load_policy",
     "policy",
     "set_default_router",
 ]
+
+# Names whose modules import openai (about 0.5 s): loaded on first use, like litellm.
+_LAZY = {
+    "AllDeploymentsFailed": "costroute.errors",
+    "AsyncOpenAI": "costroute._openai",
+    "OpenAI": "costroute._openai",
+    "ProviderError": "costroute.errors",
+    "StreamInterrupted": "costroute.errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,61 +1,369 @@
-"""An OpenAI-SDK-shaped facade, so code written for the ``openai`` package changes one line.
+"""``costroute.OpenAI`` / ``costroute.AsyncOpenAI``: the openai SDK's clients over a Router.
 
-::
+They are ``openai.OpenAI`` / ``openai.AsyncOpenAI`` subclasses whose HTTP layer is costroute (an
+httpx transport, :mod:`costroute._transport`, that answers through the router). So the types,
+exceptions, streams, ``with_raw_response``, ``with_streaming_response``, ``parse()``,
+``with_options``, ``close()`` and the context managers are the SDK's own::
 
     # client = openai.OpenAI()
     client = costroute.OpenAI()
     resp = client.chat.completions.create(model="auto", messages=[...])
+
+Constructor arguments and what they mean here:
+
+- ``router``: the Router to answer with; without it the client builds one from
+  ``**router_kwargs`` (every ``Router`` argument).
+- ``api_key``, ``base_url``, ``organization``, ``project``: applied to the router's
+  OpenAI-provider deployments (their key, ``api_base``, and the ``OpenAI-Organization`` /
+  ``OpenAI-Project`` headers) when the client builds its router; a ConfigError with a ready
+  ``router=``, or when the router has no OpenAI deployment. They never reach the SDK: its own
+  key and base URL are fixed placeholders (``https://costroute.invalid/v1``), sent only to the
+  in-process transport, never to the network.
+- ``timeout``: the deadline of each call, retries and fallbacks included (the router's
+  per-call ``timeout=``); the SDK's read timeout is used. Default: the router's timeout.
+- ``max_retries``: retries per deployment before falling back, ``RetryConfig(attempts=
+  max_retries + 1)`` of the router the client builds (a ConfigError with ``router=`` or
+  ``retry=``). The SDK's own retries are always off: retrying a routed call would re-route it.
+  ``with_options(max_retries=N)`` for N > 0 is refused: retries belong to the router.
+- ``default_headers``: headers of the SDK's requests to the transport (not sent to providers).
+- ``http_client``: only the client's own (what ``copy()`` / ``with_options`` pass); any other
+  would send the requests past the router, and is refused.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
+import httpx
+import openai
+import pydantic
+from openai import NOT_GIVEN, NotGiven
+from pydantic import SecretStr
+
+from costroute import _wire
+from costroute._transport import AsyncCostrouteTransport, CostrouteTransport
+from costroute.catalog import Deployment, default_deployments
+from costroute.errors import ConfigError
+from costroute.executor import RetryConfig
 from costroute.router import Router
 
-__all__ = ["AsyncOpenAI", "OpenAI"]
+__all__ = ["BASE_URL", "AsyncOpenAI", "OpenAI"]
+
+BASE_URL = "https://costroute.invalid/v1"
+"""The SDK's base URL: ``.invalid`` never resolves, and the transport never sends anything."""
+_KEY = "costroute-transport"  # the SDK's api_key: sent to the in-process transport only
+
+# Arguments of the SDK's constructor that copy() passes back: handed to it unchanged.
+_SDK_ARGS = frozenset(
+    {
+        "admin_api_key",
+        "webhook_secret",
+        "websocket_base_url",
+        "default_query",
+        "_enforce_credentials",
+    }
+)
+# Arguments that would send requests elsewhere than the router.
+_ELSEWHERE = frozenset({"workload_identity", "provider", "data_residency"})
 
 
-class _Completions:
-    def __init__(self, router: Router) -> None:
-        self._router = router
+class _FacadeHTTP(httpx.Client):
+    """The facade's httpx client: its transport is the router's."""
 
-    def create(self, *, messages: Any, model: str = "auto", **kwargs: Any) -> Any:
-        """Same as ``router.chat(messages=..., model=..., **kwargs)``."""
-        return self._router.chat(messages, model=model, **kwargs)
+    costroute_transport: CostrouteTransport
 
 
-class _AsyncCompletions:
-    def __init__(self, router: Router) -> None:
-        self._router = router
-
-    async def create(self, *, messages: Any, model: str = "auto", **kwargs: Any) -> Any:
-        """Same as ``await router.achat(messages=..., model=..., **kwargs)``."""
-        return await self._router.achat(messages, model=model, **kwargs)
+class _AsyncFacadeHTTP(httpx.AsyncClient):
+    costroute_transport: AsyncCostrouteTransport
 
 
-class _Chat:
-    def __init__(self, completions: Any) -> None:
-        self.completions = completions
+def _openai_deployments(
+    deployments: Any,
+    *,
+    api_key: str | None,
+    base_url: str | None,
+    organization: str | None,
+    project: str | None,
+) -> list[Deployment]:
+    """The deployments with the OpenAI settings applied to the OpenAI-provider ones."""
+    deps = list(default_deployments() if deployments is None else deployments)
+    targets = [d for d in deps if isinstance(d, Deployment) and d.provider == "openai"]
+    if not targets:
+        raise ConfigError(
+            "api_key/base_url/organization/project apply to OpenAI deployments, and the router "
+            "has none.",
+            field="OpenAI(api_key=...)",
+            fix="add an OpenAI Deployment, or set the key on your deployments",
+        )
+    out: list[Deployment] = []
+    for dep in deps:
+        if dep not in targets:
+            out.append(dep)
+            continue
+        update: dict[str, Any] = {}
+        if api_key is not None:
+            update["api_key"] = SecretStr(api_key)
+        if base_url is not None:
+            update["api_base"] = str(base_url).rstrip("/")
+        params = dict(dep.params)
+        headers = dict(params.get("extra_headers") or {})
+        if organization is not None:
+            headers["OpenAI-Organization"] = organization
+        if project is not None:
+            headers["OpenAI-Project"] = project
+        if headers:
+            params["extra_headers"] = headers
+            update["params"] = params
+        out.append(dep.model_copy(update=update))
+    return out
 
 
-class OpenAI:
-    """``client.chat.completions.create(model="auto", messages=...)`` over a :class:`Router`."""
+def _build_router(
+    router: Router | None,
+    max_retries: int | NotGiven,
+    openai_settings: dict[str, Any],
+    router_kwargs: dict[str, Any],
+) -> Router:
+    given = sorted(k for k, v in openai_settings.items() if v is not None)
+    if not isinstance(max_retries, NotGiven):
+        given.append("max_retries")
+    if router is not None:
+        if given or router_kwargs:
+            names = ", ".join([*given, *sorted(router_kwargs)])
+            raise ConfigError(
+                f"costroute.OpenAI(router=...) takes no {names}: the router is built already.",
+                field=names,
+                fix="configure the router (its deployments, retry=RetryConfig(...)), "
+                "or drop router= and let the client build one",
+            )
+        return router
+    if not isinstance(max_retries, NotGiven):
+        if "retry" in router_kwargs:
+            raise ConfigError(
+                "max_retries= and retry= both set the retries.",
+                field="max_retries",
+                fix="give one of them",
+            )
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ConfigError(
+                f"max_retries={max_retries!r} is invalid.",
+                field="max_retries",
+                fix="use 0 or more",
+            )
+        router_kwargs["retry"] = RetryConfig(attempts=max_retries + 1)
+    if any(v is not None for v in openai_settings.values()):
+        router_kwargs["deployments"] = _openai_deployments(
+            router_kwargs.get("deployments"), **openai_settings
+        )
+    return Router(**router_kwargs)
 
-    def __init__(self, router: Router | None = None, **router_kwargs: Any) -> None:
-        self.router = router if router is not None else Router(**router_kwargs)
-        self.chat = _Chat(_Completions(self.router))
+
+def _copied(
+    transport: Any,
+    router: Router | None,
+    api_key: Any,
+    base_url: Any,
+    max_retries: int | NotGiven,
+    rest: Mapping[str, Any],
+) -> Router:
+    """The router of a ``copy()`` / ``with_options()`` of a facade client: the same one.
+
+    Settings that would re-key or re-route it are refused rather than ignored."""
+    changed = [name for name, value in rest.items() if value is not None]
+    if router is not None and router is not transport.router:
+        changed.append("router")
+    if api_key is not None and api_key != _KEY:
+        changed.append("api_key")
+    if base_url is not None and str(base_url).rstrip("/") != BASE_URL:
+        changed.append("base_url")
+    if isinstance(max_retries, int) and max_retries != 0:
+        changed.append("max_retries")
+    if changed:
+        raise ConfigError(
+            f"with_options()/copy() cannot change {', '.join(changed)} of a costroute client.",
+            field=", ".join(changed),
+            fix="build another costroute.OpenAI(...) for other keys, endpoints or retries",
+        )
+    return cast(Router, transport.router)
+
+
+def _split(kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """(SDK arguments, arguments that would route elsewhere, Router arguments)."""
+    sdk = {k: kwargs.pop(k) for k in list(kwargs) if k in _SDK_ARGS}
+    elsewhere = {k: kwargs.pop(k) for k in list(kwargs) if k in _ELSEWHERE}
+    if any(v is not None for v in elsewhere.values()):
+        names = ", ".join(k for k, v in elsewhere.items() if v is not None)
+        raise ConfigError(
+            f"costroute.OpenAI takes no {names}: its requests are answered by the router.",
+            field=names,
+            fix="configure the router's deployments instead",
+        )
+    return sdk, elsewhere, kwargs
+
+
+class OpenAI(openai.OpenAI):
+    """``openai.OpenAI`` answered by a :class:`~costroute.Router` (see the module docstring)."""
+
+    router: Router
+
+    def __init__(
+        self,
+        router: Router | None = None,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        organization: str | None = None,
+        project: str | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.Client | None = None,
+        **router_kwargs: Any,
+    ) -> None:
+        sdk, _, router_kwargs = _split(router_kwargs)
+        transport = getattr(http_client, "costroute_transport", None)
+        if transport is not None:  # copy() / with_options(): the same router
+            rest = {**router_kwargs}
+            if organization != transport.organization:
+                rest["organization"] = organization
+            if project != transport.project:
+                rest["project"] = project
+            routed = _copied(transport, router, api_key, base_url, max_retries, rest)
+        else:
+            if http_client is not None:
+                raise ConfigError(
+                    "costroute.OpenAI takes no http_client: its HTTP layer is the router.",
+                    field="http_client",
+                    fix="configure provider HTTP on the router's deployments (api_base, params)",
+                )
+            settings = {
+                "api_key": api_key,
+                "base_url": None if base_url is None else str(base_url),
+                "organization": organization,
+                "project": project,
+            }
+            routed = _build_router(router, max_retries, settings, router_kwargs)
+            transport = CostrouteTransport(routed)
+            http_client = _FacadeHTTP(transport=transport)
+            http_client.costroute_transport = transport
+        super().__init__(
+            api_key=_KEY,
+            base_url=BASE_URL,
+            organization=organization,
+            project=project,
+            timeout=routed.timeout if isinstance(timeout, NotGiven) else cast(Any, timeout),
+            max_retries=0,
+            default_headers=default_headers,
+            http_client=cast(Any, http_client),
+            **sdk,
+        )
+        transport.organization = self.organization
+        transport.project = self.project
+        self.router = routed
+
+    def _process_response(self, **kwargs: Any) -> Any:
+        return _with_info(super()._process_response(**kwargs), kwargs.get("response"))
+
+    def _make_status_error(
+        self, err_msg: str, *, body: object, response: Any
+    ) -> openai.APIStatusError:
+        return _raised(response) or super()._make_status_error(
+            err_msg, body=body, response=response
+        )
 
     def __repr__(self) -> str:
         return f"<costroute.OpenAI {self.router!r}>"
 
 
-class AsyncOpenAI:
+class AsyncOpenAI(openai.AsyncOpenAI):
     """Async twin of :class:`OpenAI`: ``await client.chat.completions.create(...)``."""
 
-    def __init__(self, router: Router | None = None, **router_kwargs: Any) -> None:
-        self.router = router if router is not None else Router(**router_kwargs)
-        self.chat = _Chat(_AsyncCompletions(self.router))
+    router: Router
+
+    def __init__(
+        self,
+        router: Router | None = None,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        organization: str | None = None,
+        project: str | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        **router_kwargs: Any,
+    ) -> None:
+        sdk, _, router_kwargs = _split(router_kwargs)
+        transport = getattr(http_client, "costroute_transport", None)
+        if transport is not None:
+            rest = {**router_kwargs}
+            if organization != transport.organization:
+                rest["organization"] = organization
+            if project != transport.project:
+                rest["project"] = project
+            routed = _copied(transport, router, api_key, base_url, max_retries, rest)
+        else:
+            if http_client is not None:
+                raise ConfigError(
+                    "costroute.AsyncOpenAI takes no http_client: its HTTP layer is the router.",
+                    field="http_client",
+                    fix="configure provider HTTP on the router's deployments (api_base, params)",
+                )
+            settings = {
+                "api_key": api_key,
+                "base_url": None if base_url is None else str(base_url),
+                "organization": organization,
+                "project": project,
+            }
+            routed = _build_router(router, max_retries, settings, router_kwargs)
+            transport = AsyncCostrouteTransport(routed)
+            http_client = _AsyncFacadeHTTP(transport=transport)
+            http_client.costroute_transport = transport
+        super().__init__(
+            api_key=_KEY,
+            base_url=BASE_URL,
+            organization=organization,
+            project=project,
+            timeout=routed.timeout if isinstance(timeout, NotGiven) else cast(Any, timeout),
+            max_retries=0,
+            default_headers=default_headers,
+            http_client=cast(Any, http_client),
+            **sdk,
+        )
+        transport.organization = self.organization
+        transport.project = self.project
+        self.router = routed
+
+    async def _process_response(self, **kwargs: Any) -> Any:
+        return _with_info(await super()._process_response(**kwargs), kwargs.get("response"))
+
+    def _make_status_error(
+        self, err_msg: str, *, body: object, response: Any
+    ) -> openai.APIStatusError:
+        return _raised(response) or super()._make_status_error(
+            err_msg, body=body, response=response
+        )
 
     def __repr__(self) -> str:
         return f"<costroute.AsyncOpenAI {self.router!r}>"
+
+
+def _with_info(result: Any, response: Any) -> Any:
+    """``resp.costroute`` on a parsed answer, as on the router's (never a serialised field)."""
+    call = getattr(response, "extensions", {}).get("costroute")
+    if call is not None and isinstance(result, pydantic.BaseModel):
+        object.__setattr__(result, "costroute", call)
+    return result
+
+
+def _raised(response: Any) -> openai.APIStatusError | None:
+    """The costroute error an error response stands for, when it is an openai error too
+    (provider errors, AllDeploymentsFailed): the client raises it, with ``.attempts``,
+    ``.deployment`` and the rest; other errors (a bad argument, a budget refusal) come out as
+    the SDK's own class for their status."""
+    error = getattr(response, "extensions", {}).get(_wire.ERROR_KEY)
+    if isinstance(error, openai.OpenAIError):
+        return cast(openai.APIStatusError, error)
+    return None

@@ -28,13 +28,13 @@ __all__ = [
 
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 
-# Keywords that change the answer and go to the provider; anything else the caller passes that
-# is not ours goes through to litellm unchanged.
+# costroute's own keywords, kept from the provider; anything else the caller passes goes through
+# to litellm unchanged. ``user`` is both: the budget identity, and the end-user id the provider
+# receives (where its API takes one; see costroute.providers._call).
 _OURS = frozenset(
     {
         "max_cost_usd",
         "latency_target_ms",
-        "user",
         "tenant",
         "tags",
         "policy",
@@ -43,6 +43,13 @@ _OURS = frozenset(
         "params",
     }
 )
+# Keywords costroute refuses rather than silently overriding: its retries are per deployment.
+_REFUSED = {
+    "max_retries": "costroute retries each deployment itself and falls back: set "
+    "Router(retry=RetryConfig(attempts=N + 1)), or costroute.OpenAI(max_retries=N)",
+    "num_retries": "costroute retries each deployment itself and falls back: set "
+    "Router(retry=RetryConfig(attempts=N + 1))",
+}
 
 _CHARS_PER_TOKEN = 4
 _TOKENS_PER_MESSAGE = 4
@@ -101,6 +108,16 @@ def _check_content(i: int, role: str, message: Mapping[str, Any]) -> tuple[int, 
     )
 
 
+def _as_dict(message: Any) -> Any:
+    """A message given as a pydantic model (the openai SDK's ``ChatCompletionMessage``, as the
+    tool loop appends ``resp.choices[0].message``) as the dict the provider receives; unset and
+    ``None`` fields are left out, as the openai client sends them."""
+    dump = getattr(message, "model_dump", None)
+    if callable(dump) and not isinstance(message, type):
+        return dump(exclude_none=True)
+    return message
+
+
 def _check_messages(messages: Any) -> tuple[tuple[Mapping[str, Any], ...], int, int, int]:
     """Validate the messages; return (messages, characters, UTF-8 bytes of text, images)."""
     if isinstance(messages, str | bytes) or not isinstance(messages, Sequence):
@@ -111,6 +128,8 @@ def _check_messages(messages: Any) -> tuple[tuple[Mapping[str, Any], ...], int, 
         )
     if not messages:
         raise _fail("messages is empty.", "messages", "give at least one message")
+    if not all(isinstance(m, Mapping) for m in messages):
+        messages = [m if isinstance(m, Mapping) else _as_dict(m) for m in messages]
     chars, nbytes, images = 0, 0, 0
     for i, message in enumerate(messages):
         if not isinstance(message, Mapping):
@@ -257,6 +276,9 @@ def bound_tokens(nbytes: int, n_messages: int, images: int, params: Mapping[str,
 def build_request(messages: Any, kwargs: Mapping[str, Any]) -> Request:
     """Validate the call's arguments and split ours from the ones litellm receives."""
     msgs, chars, nbytes, images = _check_messages(messages)
+    for name, fix in _REFUSED.items():
+        if name in kwargs:
+            raise _fail(f"{name}={kwargs[name]!r} is not a per-call keyword.", name, fix)
     params = {k: v for k, v in kwargs.items() if k not in _OURS}
     model = params.pop("model", None) or "auto"
     if not isinstance(model, str):

@@ -5,6 +5,11 @@ configuration say which field is wrong and how to fix it; errors from a provider
 code, the provider, the deployment and the Retry-After the provider sent. Users catch these,
 never litellm's exceptions: the provider layer translates them at the one place it calls litellm.
 
+Errors about a provider call are also the openai SDK's matching types (right column), so code
+written for the openai client catches them unchanged: ``except openai.RateLimitError`` catches
+costroute's RateLimitError. They are defined in :mod:`costroute._provider_errors`, which imports
+openai (about 0.5 s): reading one of their names here imports it, ``import costroute`` does not.
+
 ::
 
     CostrouteError
@@ -14,26 +19,54 @@ never litellm's exceptions: the provider layer translates them at the one place 
     │   └── UnknownDeploymentError   model= names no deployment of this router
     ├── NoDeploymentAvailable        no deployment can serve the request (capabilities, context)
     ├── BudgetExceeded               a hard budget limit refuses the call before the network
-    ├── ProviderError                the provider answered with an error (or did not answer)
-    │   ├── RateLimitError           429
-    │   ├── ProviderUnavailableError 500, 502, 503, 504, 529 (overloaded)
-    │   ├── ProviderTimeout          408, read/connect timeout
-    │   ├── ProviderConnectionError  connection refused or reset, or a stream cut before its end
-    │   ├── AuthenticationError      401, 403
-    │   ├── ModelNotFoundError       404
-    │   ├── ContextWindowExceeded    400, the prompt does not fit the model's window
-    │   ├── BadRequestError          400 and other 4xx: the request is malformed
-    │   └── InvalidResponseError     a 200 whose body is not a valid completion
-    ├── AllDeploymentsFailed         every choice of the plan failed (carries the attempts)
-    ├── StreamInterrupted            a stream broke after content was sent (carries the text)
+    ├── ProviderError                the provider answered with an error    openai.APIError
+    │   │                            (or did not answer)
+    │   ├── RateLimitError           429                                    openai.RateLimitError
+    │   ├── ProviderUnavailableError 500, 502, 503, 504, 529 (overloaded)   openai.InternalServerError
+    │   ├── ProviderTimeout          408, read/connect timeout              openai.APITimeoutError
+    │   ├── ProviderConnectionError  connection refused or reset, or a      openai.APIConnectionError
+    │   │                            stream cut before its end
+    │   ├── AuthenticationError      401, 403                               openai.AuthenticationError
+    │   │   └── PermissionDeniedError  403                                  openai.PermissionDeniedError
+    │   ├── ModelNotFoundError       404                                    openai.NotFoundError
+    │   ├── ContextWindowExceeded    400, the prompt does not fit the       openai.BadRequestError
+    │   │                            model's window
+    │   ├── BadRequestError          400 and other 4xx, or a parameter      openai.BadRequestError
+    │   │                            litellm refuses for the provider
+    │   └── InvalidResponseError     a 200 whose body is not a completion   openai.APIResponseValidationError
+    ├── AllDeploymentsFailed         every choice of the plan failed        openai.APIStatusError
+    │                                (carries the attempts; status_code: the last failure's)
+    ├── StreamInterrupted            a stream broke after content was sent  openai.APIConnectionError
+    │                                (carries the text)
     ├── LedgerError                  the usage ledger cannot be opened or written
     └── BackendUnavailable           Redis (shared state) is unreachable, and the store fails closed
+
+A plan that tried a single deployment (a pinned ``model=``, or one capable deployment) raises
+that deployment's own error, e.g. a RateLimitError for its 429; AllDeploymentsFailed is for
+plans that fell back across deployments and failed on all of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from costroute._provider_errors import (
+        AllDeploymentsFailed,
+        AuthenticationError,
+        BadRequestError,
+        ContextWindowExceeded,
+        InvalidResponseError,
+        ModelNotFoundError,
+        PermissionDeniedError,
+        ProviderConnectionError,
+        ProviderError,
+        ProviderTimeout,
+        ProviderUnavailableError,
+        RateLimitError,
+        StreamInterrupted,
+    )
 
 __all__ = [
     "AllDeploymentsFailed",
@@ -50,6 +83,7 @@ __all__ = [
     "MissingAPIKeyError",
     "ModelNotFoundError",
     "NoDeploymentAvailable",
+    "PermissionDeniedError",
     "ProviderConnectionError",
     "ProviderError",
     "ProviderTimeout",
@@ -68,6 +102,10 @@ class CostrouteError(Exception):
     """
 
     def __init__(self, message: str, *, field: str | None = None, fix: str | None = None) -> None:
+        super().__init__(self._describe(message, field, fix))
+
+    def _describe(self, message: str, field: str | None, fix: str | None) -> str:
+        """Keep ``reason``, ``field`` and ``fix``; the whole message."""
         self.field = field
         self.fix = fix
         self.reason = message
@@ -76,7 +114,7 @@ class CostrouteError(Exception):
             parts.append(f"(field: {field})")
         if fix:
             parts.append(f"Fix: {fix}")
-        super().__init__(" ".join(parts))
+        return " ".join(parts)
 
 
 class ConfigError(CostrouteError):
@@ -161,119 +199,6 @@ class BudgetExceeded(CostrouteError):
         )
 
 
-class ProviderError(CostrouteError):
-    """The provider answered with an error, or did not answer.
-
-    Keeps ``status_code``, ``provider``, ``deployment`` and ``retry_after`` (seconds, from the
-    provider's Retry-After header when it sent one).
-    """
-
-    retryable: bool = False
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status_code: int | None = None,
-        provider: str | None = None,
-        deployment: str | None = None,
-        retry_after: float | None = None,
-        fix: str | None = None,
-    ) -> None:
-        self.status_code = status_code
-        self.provider = provider
-        self.deployment = deployment
-        self.retry_after = retry_after
-        head = f"{provider or 'provider'}"
-        if deployment:
-            head += f" (deployment {deployment!r})"
-        if status_code is not None:
-            head += f" returned {status_code}"
-        super().__init__(f"{head}: {message}", fix=fix)
-
-
-class RateLimitError(ProviderError):
-    """429: the provider is rate limiting this key."""
-
-    retryable = True
-
-
-class ProviderUnavailableError(ProviderError):
-    """500, 502, 503, 504 or 529: the provider failed or is overloaded."""
-
-    retryable = True
-
-
-class ProviderTimeout(ProviderError):
-    """The provider did not answer in time (408 or a client-side timeout)."""
-
-    retryable = True
-
-
-class ProviderConnectionError(ProviderError):
-    """The connection failed or was reset, or a stream broke (status 200: it had opened)."""
-
-    retryable = True
-
-
-class AuthenticationError(ProviderError):
-    """401 or 403: the key is wrong, revoked, or not allowed to use this model."""
-
-
-class ModelNotFoundError(ProviderError):
-    """404: the provider does not know this model (retired, misspelt, wrong api_base)."""
-
-
-class ContextWindowExceeded(ProviderError):
-    """The prompt does not fit the model's context window."""
-
-
-class BadRequestError(ProviderError):
-    """The provider rejected the request as malformed. Not retried anywhere."""
-
-
-class InvalidResponseError(ProviderError):
-    """The provider answered 200 with a body that is not a valid completion."""
-
-    retryable = True
-
-
-class AllDeploymentsFailed(CostrouteError):
-    """Every choice of the plan failed; ``attempts`` holds what was tried, ``last`` the cause,
-    ``notes`` what the run said on the way (fallbacks, and choices skipped and why)."""
-
-    def __init__(
-        self, attempts: Sequence[Any], last: BaseException | None, notes: Sequence[str] = ()
-    ) -> None:
-        self.attempts = tuple(attempts)
-        self.last = last
-        self.notes = tuple(notes)
-        tried = ", ".join(
-            f"{getattr(a, 'deployment', '?')}:{getattr(a, 'error', None) or 'ok'}"
-            for a in self.attempts
-        )
-        super().__init__(
-            f"All deployments failed after {len(self.attempts)} attempt(s) [{tried}]."
-            + (f" Last error: {last}" if last else "")
-            + (f" ({'; '.join(self.notes)})" if self.notes else ""),
-            fix="check the providers' status and keys; see .attempts for each failure",
-        )
-
-
-class StreamInterrupted(CostrouteError):
-    """A stream broke after content had been sent; ``partial_text`` holds what arrived."""
-
-    def __init__(self, deployment: str, partial_text: str, cause: BaseException | None) -> None:
-        self.deployment = deployment
-        self.partial_text = partial_text
-        self.cause = cause
-        super().__init__(
-            f"The stream from deployment {deployment!r} broke after {len(partial_text)} characters"
-            + (f": {cause}" if cause else "."),
-            fix="retry the request; the partial text is in .partial_text and was billed",
-        )
-
-
 class LedgerError(CostrouteError):
     """The usage ledger cannot be opened or written."""
 
@@ -297,3 +222,34 @@ class BackendUnavailable(CostrouteError):
             fix="start the server or fix the URL; or pass on_store_failure='open' to serve "
             "with in-process state while it is down",
         )
+
+
+_PROVIDER_ERRORS = frozenset(
+    {
+        "AllDeploymentsFailed",
+        "AuthenticationError",
+        "BadRequestError",
+        "ContextWindowExceeded",
+        "InvalidResponseError",
+        "ModelNotFoundError",
+        "PermissionDeniedError",
+        "ProviderConnectionError",
+        "ProviderError",
+        "ProviderTimeout",
+        "ProviderUnavailableError",
+        "RateLimitError",
+        "StreamInterrupted",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    """The provider errors, from :mod:`costroute._provider_errors` on first use (it imports
+    openai); afterwards they are plain attributes of this module."""
+    if name in _PROVIDER_ERRORS:
+        from costroute import _provider_errors
+
+        value = getattr(_provider_errors, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

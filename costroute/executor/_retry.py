@@ -21,7 +21,8 @@ from typing import Any, TypeVar
 import tenacity
 from tenacity import RetryCallState
 
-from costroute.errors import ConfigError, ProviderError
+from costroute import errors
+from costroute.errors import ConfigError
 
 __all__ = ["RetryConfig", "aretry_call", "retry_call", "retry_strategies"]
 
@@ -75,7 +76,7 @@ class RetryConfig:
 
 
 def _retryable(exc: BaseException) -> bool:
-    return isinstance(exc, ProviderError) and exc.retryable
+    return isinstance(exc, errors.ProviderError) and exc.retryable
 
 
 class _FullJitter(tenacity.wait.wait_base):
@@ -139,7 +140,7 @@ def retry_strategies(
     }
 
 
-def _first_failure(exc: ProviderError, config: RetryConfig) -> ProviderError:
+def _first_failure(exc: errors.ProviderError, config: RetryConfig) -> errors.ProviderError:
     """Re-raise ``exc`` unless it is worth a retry on the same deployment."""
     if not exc.retryable or config.attempts < 2:
         raise exc
@@ -160,7 +161,7 @@ def retry_call(
     """
     try:
         return fn()
-    except ProviderError as exc:
+    except errors.ProviderError as exc:
         replay = [_first_failure(exc, config)]
 
     def again() -> T:
@@ -183,7 +184,7 @@ async def aretry_call(
     """Async twin of :func:`retry_call` (``asleep=None`` waits with ``asyncio.sleep``)."""
     try:
         return await fn()
-    except ProviderError as exc:
+    except errors.ProviderError as exc:
         replay = [_first_failure(exc, config)]
 
     async def again() -> T:

@@ -3,6 +3,8 @@
 Fallback rules: a context-window error only falls back to a deployment with a larger window;
 401/403/404 move on to another provider and are logged at warning level; a malformed request
 (400) is not retried anywhere and surfaces at once. One deadline covers every attempt and wait.
+When every choice failed, a plan of one choice raises that deployment's own error, a plan with
+fallbacks raises AllDeploymentsFailed.
 """
 
 from __future__ import annotations
@@ -16,18 +18,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from costroute import providers
+from costroute import errors, providers
 from costroute.catalog import Deployment
-from costroute.errors import (
-    AllDeploymentsFailed,
-    AuthenticationError,
-    BadRequestError,
-    ContextWindowExceeded,
-    CostrouteError,
-    ModelNotFoundError,
-    ProviderError,
-    ProviderTimeout,
-)
+from costroute.errors import CostrouteError
 from costroute.executor._params import call_params
 from costroute.executor._retry import RetryConfig, Rng, aretry_call, retry_call
 from costroute.pricing import cost
@@ -82,17 +75,17 @@ class _Progress:
             return f"context window {dep.capabilities.context_window:,} is not larger"
         return None
 
-    def learn(self, dep: Deployment, exc: ProviderError) -> None:
+    def learn(self, dep: Deployment, exc: errors.ProviderError) -> None:
         """Raise at once what must not fall back; remember what narrows the next choices."""
         self.last = exc
         status = f" {exc.status_code}" if exc.status_code is not None else ""
         failed = f"{dep.name} failed with {type(exc).__name__}{status}"
-        if isinstance(exc, BadRequestError):
+        if isinstance(exc, errors.BadRequestError):
             raise exc
-        if isinstance(exc, ContextWindowExceeded):
+        if isinstance(exc, errors.ContextWindowExceeded):
             self.min_window = max(self.min_window, dep.capabilities.context_window)
             self.notes.append(f"{failed}; falling back only to a larger context window")
-        elif isinstance(exc, AuthenticationError | ModelNotFoundError):
+        elif isinstance(exc, errors.AuthenticationError | errors.ModelNotFoundError):
             self.bad_providers.add(dep.provider)
             self.notes.append(f"{failed}; moving to another provider than {dep.provider}")
             log.warning(
@@ -172,14 +165,19 @@ class Executor:
         """
         left = deadline - self.clock()
         if left <= 0:
-            raise ProviderTimeout(
+            raise errors.ProviderTimeout(
                 "the call's deadline passed before this attempt",
                 fix="raise Router(timeout=...) or make fewer attempts (RetryConfig(attempts=...))",
             )
         return math.ceil(left * 10) / 10
 
-    def _failed(self, progress: _Progress) -> AllDeploymentsFailed:
-        return AllDeploymentsFailed(progress.attempts, progress.last, progress.notes)
+    def _failed(self, plan: Plan, progress: _Progress) -> CostrouteError:
+        """The error of a plan whose every choice failed: a plan of one choice (a pinned model,
+        one capable deployment) raises that deployment's own error (its 429 is a
+        RateLimitError); a plan with fallbacks raises AllDeploymentsFailed."""
+        if len(plan.choices) == 1 and isinstance(progress.last, errors.ProviderError):
+            return progress.last
+        return errors.AllDeploymentsFailed(progress.attempts, progress.last, progress.notes)
 
     def usable(self, plan: Plan, progress: _Progress, deadline: float) -> Iterator[_Candidate]:
         """The plan's choices still worth trying, in order, while time is left."""
@@ -223,13 +221,13 @@ class Executor:
         plan: Plan,
         progress: _Progress,
         dep: Deployment,
-        exc: ProviderError,
+        exc: errors.ProviderError,
         finish: Finish | None,
     ) -> None:
         """Learn from a deployment's last error; a malformed request is settled and raised."""
         try:
             progress.learn(dep, exc)
-        except BadRequestError as bad:
+        except errors.BadRequestError as bad:
             self.fail(plan, progress, bad, finish)
             raise
 
@@ -272,9 +270,9 @@ class Executor:
 
             try:
                 return self._done(self.retrying(once, deadline), progress)
-            except ProviderError as exc:
+            except errors.ProviderError as exc:
                 self._learn(plan, progress, dep, exc, finish)
-        raise self.fail(plan, progress, self._failed(progress), finish)
+        raise self.fail(plan, progress, self._failed(plan, progress), finish)
 
     # ---- async -----------------------------------------------------------------------------
 
@@ -306,6 +304,6 @@ class Executor:
 
             try:
                 return self._done(await self.aretrying(once, deadline), progress)
-            except ProviderError as exc:
+            except errors.ProviderError as exc:
                 self._learn(plan, progress, dep, exc, finish)
-        raise self.fail(plan, progress, self._failed(progress), finish)
+        raise self.fail(plan, progress, self._failed(plan, progress), finish)

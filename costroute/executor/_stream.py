@@ -10,7 +10,10 @@ litellm itself raises when a stream stops after content but before a finish reas
 (``MidStreamFallbackError``, translated to :class:`ProviderConnectionError`); a stream that
 stops before any content, or a 200 whose body is not SSE, comes out of litellm as an empty
 "complete" answer with no usage block, which is why an answer without content must carry usage.
-The provider's usage block arrives in the last chunk (``stream_options.include_usage``).
+The provider's usage block arrives in the last chunk (``stream_options.include_usage``, always
+asked for, to bill); that usage-only chunk (``choices == []``) reaches the caller only when it
+asked for it too, as with the openai client. A stream is read once: iterating it again raises
+:class:`InvalidRequestError` and never sends the request again.
 """
 
 from __future__ import annotations
@@ -18,16 +21,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
-from costroute import providers
+from costroute import errors, providers
 from costroute._request import chars_to_tokens
 from costroute.catalog import Deployment
-from costroute.errors import (
-    CostrouteError,
-    InvalidResponseError,
-    ProviderConnectionError,
-    ProviderError,
-    StreamInterrupted,
-)
+from costroute.errors import CostrouteError, InvalidRequestError
 from costroute.executor._params import call_params
 from costroute.executor._run import Executor, Outcome, _Progress
 from costroute.types import Choice, Plan, Request, Usage
@@ -103,7 +100,22 @@ class _StreamRunBase:
         self._request = request
         self._timeout = timeout
         self._finish = finish
+        self._show_usage = providers.wants_usage(request.params)
+        self._iterated = False
         self.costroute: Any = None
+
+    def _shows(self, chunk: Any) -> bool:
+        """Whether the caller sees ``chunk``: the usage-only chunk only when it asked for it."""
+        return self._show_usage or bool(getattr(chunk, "choices", None))
+
+    def _once(self) -> None:
+        if self._iterated:
+            raise InvalidRequestError(
+                "This stream was iterated already; a stream is read once (nothing was sent again).",
+                field="stream",
+                fix="keep the chunks while iterating, or call chat(stream=True) again for a new answer",
+            )
+        self._iterated = True
 
     def _begin(self, choice: Choice, deadline: float) -> tuple[dict[str, Any], float, float]:
         timeout = self._ex._timeout_left(deadline)
@@ -118,7 +130,7 @@ class _StreamRunBase:
     def _check_empty(self, dep: Deployment, state: _StreamState) -> None:
         """A stream that ended without content is an answer only if the provider billed it."""
         if state.usage is None:
-            raise InvalidResponseError(
+            raise errors.InvalidResponseError(
                 "the stream ended with neither content nor a usage block",
                 status_code=200,
                 provider=dep.provider,
@@ -130,7 +142,7 @@ class _StreamRunBase:
     ) -> None:
         """Record a try that failed before content; a stream that broke after its 200 had
         started billing the prompt (litellm drops the usage it may have sent)."""
-        opened = isinstance(exc, ProviderConnectionError) and exc.status_code == 200
+        opened = isinstance(exc, errors.ProviderConnectionError) and exc.status_code == 200
         self._ex.record(progress, dep, state.started, state.partial_usage(opened), exc)
 
     def _interrupted(
@@ -140,20 +152,22 @@ class _StreamRunBase:
         choice: Choice,
         state: _StreamState,
         cause: BaseException | None,
-    ) -> StreamInterrupted:
+    ) -> errors.StreamInterrupted:
         """Bill and settle a stream that broke after content; the error to raise."""
         usage = state.partial_usage()
-        error = StreamInterrupted(dep.name, "".join(state.text), cause)
+        error = errors.StreamInterrupted(dep.name, "".join(state.text), cause)
         self._ex.record(progress, dep, state.started, usage, cause, state.ttft_ms, "interrupted")
         outcome = Outcome(None, dep, choice, progress.attempts, usage, state.finish_reason)
         outcome.notes = list(progress.notes)
         self.costroute = self._finish(outcome, error)
         return error
 
-    def _truncated(self, dep: Deployment, state: _StreamState) -> ProviderConnectionError | None:
+    def _truncated(
+        self, dep: Deployment, state: _StreamState
+    ) -> errors.ProviderConnectionError | None:
         if state.finish_reason is not None:
             return None
-        return ProviderConnectionError(
+        return errors.ProviderConnectionError(
             "the stream ended before the provider sent a finish reason",
             provider=dep.provider,
             deployment=dep.name,
@@ -203,6 +217,10 @@ class StreamRun(_StreamRunBase):
         return iter(()), buffered, state
 
     def __iter__(self) -> Iterator[Any]:
+        self._once()
+        return self._run()
+
+    def _run(self) -> Iterator[Any]:
         ex = self._ex
         deadline = ex.clock() + self._timeout
         progress = _Progress()
@@ -215,14 +233,15 @@ class StreamRun(_StreamRunBase):
 
             try:
                 chunks, buffered, state = ex.retrying(attempt, deadline)
-            except ProviderError as exc:
+            except errors.ProviderError as exc:
                 ex._learn(self._plan, progress, dep, exc, self._finish)
                 continue
             try:
-                yield from buffered
+                yield from (chunk for chunk in buffered if self._shows(chunk))
                 for chunk in chunks:
                     state.take(chunk)
-                    yield chunk
+                    if self._shows(chunk):
+                        yield chunk
             except CostrouteError as exc:
                 raise self._interrupted(progress, dep, choice, state, exc) from exc
             except GeneratorExit:
@@ -234,7 +253,7 @@ class StreamRun(_StreamRunBase):
                 raise self._interrupted(progress, dep, choice, state, cut) from cut
             self._completed(progress, dep, choice, state)
             return
-        raise ex.fail(self._plan, progress, ex._failed(progress), self._finish)
+        raise ex.fail(self._plan, progress, ex._failed(self._plan, progress), self._finish)
 
 
 class AsyncStreamRun(_StreamRunBase):
@@ -261,6 +280,7 @@ class AsyncStreamRun(_StreamRunBase):
         return None, buffered, state
 
     def __aiter__(self) -> AsyncIterator[Any]:
+        self._once()
         return self._run()
 
     async def _run(self) -> AsyncIterator[Any]:
@@ -276,16 +296,18 @@ class AsyncStreamRun(_StreamRunBase):
 
             try:
                 chunks, buffered, state = await ex.aretrying(attempt, deadline)
-            except ProviderError as exc:
+            except errors.ProviderError as exc:
                 ex._learn(self._plan, progress, dep, exc, self._finish)
                 continue
             try:
                 for chunk in buffered:
-                    yield chunk
+                    if self._shows(chunk):
+                        yield chunk
                 if chunks is not None:
                     async for chunk in chunks:
                         state.take(chunk)
-                        yield chunk
+                        if self._shows(chunk):
+                            yield chunk
             except CostrouteError as exc:
                 raise self._interrupted(progress, dep, choice, state, exc) from exc
             except GeneratorExit:
@@ -297,7 +319,7 @@ class AsyncStreamRun(_StreamRunBase):
                 raise self._interrupted(progress, dep, choice, state, cut) from cut
             self._completed(progress, dep, choice, state)
             return
-        raise ex.fail(self._plan, progress, ex._failed(progress), self._finish)
+        raise ex.fail(self._plan, progress, ex._failed(self._plan, progress), self._finish)
 
 
 def _close(chunks: Any) -> None:

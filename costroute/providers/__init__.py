@@ -1,12 +1,21 @@
 """The provider layer: the only part of costroute that imports litellm (lazily).
 
-It calls one deployment once, translates litellm's errors into costroute's and normalises the
-usage block. Retries, fallbacks and accounting are the executor's business.
+It calls one deployment once, translates litellm's errors into costroute's, answers in the
+openai SDK's types and normalises the usage block. Retries, fallbacks and accounting are the
+executor's business.
 """
 
 from __future__ import annotations
 
-from costroute.providers._call import acomplete, astream, build_kwargs, complete, stream
+from costroute.providers._call import (
+    acomplete,
+    astream,
+    build_kwargs,
+    complete,
+    stream,
+    wants_usage,
+)
+from costroute.providers._convert import chunk_from, completion_from
 from costroute.providers._errors import retry_after_seconds, translate
 from costroute.providers._loader import litellm, loaded
 from costroute.providers._params import param_rules
@@ -19,8 +28,10 @@ __all__ = [
     "acomplete",
     "astream",
     "build_kwargs",
+    "chunk_from",
     "chunks_from_entry",
     "complete",
+    "completion_from",
     "count_prompt_tokens",
     "litellm",
     "loaded",
@@ -30,4 +41,5 @@ __all__ = [
     "stream",
     "translate",
     "usage_from",
+    "wants_usage",
 ]

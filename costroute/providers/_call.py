@@ -3,19 +3,48 @@
 Retries are costroute's (tenacity, in the executor): every call here passes ``max_retries=0``
 (the openai SDK's own two retries) and ``num_retries=0`` (litellm's wait-less loop), and an
 explicit ``timeout``.
+
+Answers come out as the openai SDK's ``ChatCompletion`` and ``ChatCompletionChunk`` (see
+:mod:`costroute.providers._convert`). ``user`` (the caller's end-user id, also costroute's budget
+identity) is sent to the providers whose API takes it, and left out for the others, where
+litellm would refuse the whole call for it.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
 
 from costroute.catalog import Deployment
+from costroute.providers._convert import chunk_from, completion_from
 from costroute.providers._errors import translate
 from costroute.providers._loader import litellm
 from costroute.providers._quiet import quiet_logging
 
-__all__ = ["acomplete", "astream", "build_kwargs", "complete", "stream"]
+__all__ = ["acomplete", "astream", "build_kwargs", "complete", "stream", "wants_usage"]
+
+
+def wants_usage(params: Mapping[str, Any]) -> bool:
+    """Whether the caller asked for the usage chunk (``stream_options={"include_usage": True}``).
+
+    costroute always asks the provider for it, to bill the stream; the caller sees the final
+    usage-only chunk (``choices == []``) only when it asked, as with the openai client.
+    """
+    options = params.get("stream_options")
+    return isinstance(options, Mapping) and bool(options.get("include_usage"))
+
+
+@functools.lru_cache(maxsize=256)
+def _takes_user(model: str) -> bool:
+    """Whether litellm sends ``user`` to this model's provider (it refuses the call otherwise)."""
+    lite = litellm()
+    try:
+        name, provider, _, _ = lite.get_llm_provider(model)
+        supported = lite.get_supported_openai_params(model=name, custom_llm_provider=provider)
+    except Exception:  # an unknown model: do not risk a refusal for an identity field
+        return False
+    return bool(supported) and "user" in supported
 
 
 def build_kwargs(
@@ -29,6 +58,8 @@ def build_kwargs(
 ) -> dict[str, Any]:
     """The keyword arguments of ``litellm.completion`` for this deployment and request."""
     kwargs: dict[str, Any] = {**deployment.params, **params}
+    if "user" in kwargs and not _takes_user(deployment.model):
+        del kwargs["user"]
     kwargs["model"] = deployment.model
     kwargs["messages"] = list(messages)
     kwargs["api_key"] = api_key
@@ -60,9 +91,10 @@ def complete(
     lite = litellm()
     try:
         with quiet_logging(lite):
-            return lite.completion(**kwargs)
+            response = lite.completion(**kwargs)
     except Exception as exc:
         raise translate(exc, deployment, key) from exc
+    return completion_from(response)
 
 
 async def acomplete(
@@ -79,9 +111,10 @@ async def acomplete(
     lite = litellm()
     try:
         with quiet_logging(lite):
-            return await lite.acompletion(**kwargs)
+            response = await lite.acompletion(**kwargs)
     except Exception as exc:
         raise translate(exc, deployment, key) from exc
+    return completion_from(response)
 
 
 def stream(
@@ -97,7 +130,14 @@ def stream(
     kwargs = build_kwargs(deployment, messages, params, api_key=key, timeout=timeout, stream=True)
     try:
         chunks = litellm().completion(**kwargs)
-        yield from chunks
+        try:
+            for chunk in chunks:
+                yield chunk_from(chunk)
+        except GeneratorExit:  # the caller stopped reading: close the provider's stream too
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+            raise
     except Exception as exc:
         raise translate(exc, deployment, key) from exc
 
@@ -116,6 +156,6 @@ async def astream(
     try:
         chunks = await litellm().acompletion(**kwargs)
         async for chunk in chunks:
-            yield chunk
+            yield chunk_from(chunk)
     except Exception as exc:
         raise translate(exc, deployment, key) from exc

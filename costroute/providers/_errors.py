@@ -7,6 +7,8 @@ from every message, whatever the provider echoed back.
 from __future__ import annotations
 
 import email.utils
+import functools
+import re
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -16,29 +18,34 @@ from costroute.catalog import Deployment
 
 __all__ = ["retry_after_seconds", "translate"]
 
-_BY_STATUS: dict[int, type[errors.ProviderError]] = {
-    400: errors.BadRequestError,
-    401: errors.AuthenticationError,
-    403: errors.AuthenticationError,
-    404: errors.ModelNotFoundError,
-    408: errors.ProviderTimeout,
-    413: errors.ContextWindowExceeded,
-    422: errors.BadRequestError,
-    429: errors.RateLimitError,
-    500: errors.ProviderUnavailableError,
-    502: errors.ProviderUnavailableError,
-    503: errors.ProviderUnavailableError,
-    504: errors.ProviderUnavailableError,
-    529: errors.ProviderUnavailableError,
+_FIXES = {
+    "AuthenticationError": "check the deployment's API key and its access to this model",
+    "PermissionDeniedError": "check the deployment's API key and its access to this model",
+    "ModelNotFoundError": "check the deployment's model id and api_base",
+    "ContextWindowExceeded": "shorten the prompt or use a deployment with a larger window",
+    "BadRequestError": "fix the request parameters named in the provider's message",
+    "RateLimitError": "retry later or raise the provider's rate limit",
 }
 
-_FIXES: dict[type[errors.ProviderError], str] = {
-    errors.AuthenticationError: "check the deployment's API key and its access to this model",
-    errors.ModelNotFoundError: "check the deployment's model id and api_base",
-    errors.ContextWindowExceeded: "shorten the prompt or use a deployment with a larger window",
-    errors.BadRequestError: "fix the request parameters named in the provider's message",
-    errors.RateLimitError: "retry later or raise the provider's rate limit",
-}
+
+@functools.cache
+def _by_status() -> dict[int, type[errors.ProviderError]]:
+    """The class of each status (built on first use: the classes are loaded with openai)."""
+    return {
+        400: errors.BadRequestError,
+        401: errors.AuthenticationError,
+        403: errors.PermissionDeniedError,
+        404: errors.ModelNotFoundError,
+        408: errors.ProviderTimeout,
+        413: errors.ContextWindowExceeded,
+        422: errors.BadRequestError,
+        429: errors.RateLimitError,
+        500: errors.ProviderUnavailableError,
+        502: errors.ProviderUnavailableError,
+        503: errors.ProviderUnavailableError,
+        504: errors.ProviderUnavailableError,
+        529: errors.ProviderUnavailableError,
+    }
 
 
 def retry_after_seconds(headers: Any, now: float | None = None) -> float | None:
@@ -124,6 +131,8 @@ def _class_for(
     "500"s; the cause chain tells them apart from a real 500.
     """
     name = type(exc).__name__
+    if name == "UnsupportedParamsError":  # refused by litellm before sending: a 400 like the API's
+        return errors.BadRequestError, 400
     if "ContextWindowExceeded" in name:
         return errors.ContextWindowExceeded, status
     chain = _chain(exc)
@@ -144,13 +153,24 @@ def _class_for(
     if status is not None:
         if 200 <= status < 300:
             return errors.InvalidResponseError, status
-        if status in _BY_STATUS:
-            return _BY_STATUS[status], status
+        by_status = _by_status()
+        if status in by_status:
+            return by_status[status], status
         if status >= 500:
             return errors.ProviderUnavailableError, status
         if status >= 400:
             return errors.BadRequestError, status
     return errors.ProviderError, status
+
+
+# litellm's two phrasings: "does not support parameters: ['seed']" and "does not support top_k=5"
+_REFUSED = re.compile(r"does not support (?:parameters: \[['\"]([^'\"]+)['\"]|(\w+)=)")
+
+
+def _refused_param(message: str) -> str | None:
+    """The first parameter litellm names as unsupported, for the error's ``param``."""
+    found = _REFUSED.search(message)
+    return (found.group(1) or found.group(2)) if found else None
 
 
 def translate(
@@ -169,9 +189,10 @@ def translate(
         headers = getattr(response, "headers", None)
     return cls(
         message,
+        param=_refused_param(message) if cls is errors.BadRequestError else None,
         status_code=status,
         provider=deployment.provider,
         deployment=deployment.name,
         retry_after=retry_after_seconds(headers),
-        fix=_FIXES.get(cls),
+        fix=_FIXES.get(cls.__name__),
     )

@@ -1,8 +1,8 @@
-"""Responses and stream chunks rebuilt from a cache entry, in litellm's own types.
+"""Responses and stream chunks rebuilt from a cache entry, in the openai SDK's types.
 
-A cache hit must look like a fresh answer: a ``ModelResponse`` for ``chat()``, and
-``ModelResponseStream`` chunks for ``chat(stream=True)``. Building a ``ModelResponse`` costs
-about 30 µs, so the first hit on an in-memory entry keeps the built response in the entry
+A cache hit must look like a fresh answer: a ``ChatCompletion`` for ``chat()``, and
+``ChatCompletionChunk`` chunks for ``chat(stream=True)``. Building a response costs about
+10 µs, so the first hit on an in-memory entry keeps the built response in the entry
 (``"_built"``, never serialised) and later hits copy it (about 9 µs): the response, its choice,
 message and usage are copied, so a caller who edits its response cannot change the cache.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from costroute.providers._loader import litellm
+from costroute.providers._convert import chunk_from, completion_from
 
 __all__ = ["chunks_from_entry", "response_from_entry"]
 
@@ -32,10 +32,10 @@ def _copy(template: Any) -> Any:
 
 
 def response_from_entry(entry: dict[str, Any]) -> Any:
-    """A ``litellm.ModelResponse`` equal to the stored one, safe for the caller to modify."""
+    """A ``ChatCompletion`` equal to the stored one, safe for the caller to modify."""
     template = entry.get(_BUILT)
     if template is None:
-        template = litellm().ModelResponse(**entry["response"])
+        template = completion_from(entry["response"])
         entry[_BUILT] = template
     return _copy(template)
 
@@ -55,9 +55,9 @@ def _tool_deltas(calls: Any) -> list[dict[str, Any]] | None:
     ]
 
 
-def chunks_from_entry(entry: Mapping[str, Any]) -> list[Any]:
-    """The stored answer as stream chunks: the content, the finish reason, then the usage."""
-    lite = litellm()
+def chunks_from_entry(entry: Mapping[str, Any], *, include_usage: bool = True) -> list[Any]:
+    """The stored answer as stream chunks: the content, the finish reason, then (when the
+    caller asked for ``stream_options={"include_usage": True}``) the usage."""
     body = entry["response"]
     choice = body["choices"][0]
     message = choice.get("message") or {}
@@ -66,16 +66,11 @@ def chunks_from_entry(entry: Mapping[str, Any]) -> list[Any]:
     tools = _tool_deltas(message.get("tool_calls"))
     if tools:
         delta["tool_calls"] = tools
-    content = lite.ModelResponseStream(
-        **head, choices=[{"index": 0, "delta": delta, "finish_reason": None}]
-    )
-    end = lite.ModelResponseStream(
-        **head, choices=[{"index": 0, "delta": {}, "finish_reason": choice.get("finish_reason")}]
-    )
+    content = chunk_from({**head, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]})
+    finish = choice.get("finish_reason")
+    end = chunk_from({**head, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
     chunks = [content, end]
     usage = body.get("usage")
-    if usage:
-        tail = lite.ModelResponseStream(**head, choices=[])
-        tail.usage = lite.Usage(**usage)
-        chunks.append(tail)
+    if usage and include_usage:
+        chunks.append(chunk_from({**head, "choices": [], "usage": usage}))
     return chunks

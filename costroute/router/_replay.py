@@ -2,6 +2,7 @@
 
 They look like :class:`~costroute.executor.StreamRun` to the caller (iterate once, read
 ``.costroute``), but ``.costroute`` is set at once: the hit was settled when it was served.
+A second iteration raises :class:`~costroute.errors.InvalidRequestError`, as a live stream's does.
 """
 
 from __future__ import annotations
@@ -9,38 +10,51 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+from costroute.errors import InvalidRequestError
 from costroute.types import CallInfo
 
 __all__ = ["AsyncReplayStream", "ReplayStream"]
+
+
+def _take(chunks: list[Any] | None) -> list[Any]:
+    if chunks is None:
+        raise InvalidRequestError(
+            "This stream was iterated already; a stream is read once (nothing was sent again).",
+            field="stream",
+            fix="keep the chunks while iterating, or call chat(stream=True) again for a new answer",
+        )
+    return chunks
 
 
 class ReplayStream:
     """A cached answer as a synchronous stream of chunks."""
 
     def __init__(self, chunks: list[Any], info: CallInfo) -> None:
-        self._chunks = chunks
+        self._chunks: list[Any] | None = chunks
         self.costroute = info
 
     def __iter__(self) -> Iterator[Any]:
-        return iter(self._chunks)
+        chunks, self._chunks = _take(self._chunks), None
+        return iter(chunks)
 
     def __repr__(self) -> str:
-        return f"<ReplayStream {len(self._chunks)} chunks {self.costroute!r}>"
+        return f"<ReplayStream {self.costroute!r}>"
 
 
 class AsyncReplayStream:
     """A cached answer as an async stream of chunks."""
 
     def __init__(self, chunks: list[Any], info: CallInfo) -> None:
-        self._chunks = chunks
+        self._chunks: list[Any] | None = chunks
         self.costroute = info
 
     def __aiter__(self) -> AsyncIterator[Any]:
-        return self._run()
+        chunks, self._chunks = _take(self._chunks), None
+        return self._run(chunks)
 
-    async def _run(self) -> AsyncIterator[Any]:
-        for chunk in self._chunks:
+    async def _run(self, chunks: list[Any]) -> AsyncIterator[Any]:
+        for chunk in chunks:
             yield chunk
 
     def __repr__(self) -> str:
-        return f"<AsyncReplayStream {len(self._chunks)} chunks {self.costroute!r}>"
+        return f"<AsyncReplayStream {self.costroute!r}>"

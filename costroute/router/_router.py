@@ -173,7 +173,7 @@ class Router(RouterBase):
         if call.hit is not None:
             entry, info = call.hit
             if call.request.stream:
-                return ReplayStream(providers.chunks_from_entry(entry), info)
+                return ReplayStream(_replayed(entry, call.request), info)
             return _attach(providers.response_from_entry(entry), info)
         finish = call.finish
         assert finish is not None
@@ -206,7 +206,7 @@ class Router(RouterBase):
         if call.hit is not None:
             entry, info = call.hit
             if call.request.stream:
-                return AsyncReplayStream(providers.chunks_from_entry(entry), info)
+                return AsyncReplayStream(_replayed(entry, call.request), info)
             return _attach(providers.response_from_entry(entry), info)
         finish = call.finish
         assert finish is not None
@@ -273,11 +273,17 @@ def _open_ledger(ledger: Any) -> Any:
         return None
 
 
+def _replayed(entry: dict[str, Any], request: Request) -> list[Any]:
+    """A cached answer's chunks; the usage chunk only when the caller asked for it."""
+    return providers.chunks_from_entry(entry, include_usage=providers.wants_usage(request.params))
+
+
 def _attach(response: Any, info: CallInfo) -> Any:
     """Set ``response.costroute`` without making it a serialised field of the response.
 
-    litellm's ModelResponse is a pydantic model that allows extra fields: a plain setattr would
-    put CallInfo into ``model_dump()`` and break ``model_dump_json()``.
+    The openai SDK's ChatCompletion is a pydantic model that allows extra fields: a plain
+    setattr would put CallInfo into ``model_dump()`` and break ``model_dump_json()``; set on the
+    instance's ``__dict__`` it is an attribute only (tests/router/test_openai_types.py).
     """
     object.__setattr__(response, "costroute", info)
     return response

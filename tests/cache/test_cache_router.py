@@ -13,7 +13,11 @@ import respx
 
 import costroute
 from costroute.cache import MemoryResponseCache
-from costroute.errors import AllDeploymentsFailed, InvalidRequestError, StreamInterrupted
+from costroute.errors import (
+    InvalidRequestError,
+    ProviderUnavailableError,
+    StreamInterrupted,
+)
 from costroute.testing import (
     DEEPSEEK_URL,
     FakeClock,
@@ -159,7 +163,11 @@ def test_whole_answer_is_served_as_a_stream(make: Any, mock: respx.MockRouter) -
     stream = router.chat(messages=Q, stream=True)
     chunks = list(stream)
     assert stream.costroute.cached and stream_text(chunks) == "forty-two"
-    assert chunks[-2].choices[0].finish_reason == "stop" and chunks[-1].usage.total_tokens == 50
+    # no usage-only chunk unless asked for, as with the openai client
+    assert all(c.choices for c in chunks) and chunks[-1].choices[0].finish_reason == "stop"
+    asked = list(router.chat(messages=Q, stream=True, stream_options={"include_usage": True}))
+    assert asked[-2].choices[0].finish_reason == "stop" and asked[-1].usage.total_tokens == 50
+    assert asked[-1].choices == [] and stream_text(asked) == "forty-two"
 
 
 def test_errors_are_never_cached(make: Any, mock: respx.MockRouter) -> None:
@@ -167,7 +175,7 @@ def test_errors_are_never_cached(make: Any, mock: respx.MockRouter) -> None:
         side_effect=[httpx.Response(503, json={"error": {"message": "down"}}), ok()]
     )
     router = make(retry=costroute.RetryConfig(attempts=1))
-    with pytest.raises(AllDeploymentsFailed):
+    with pytest.raises(ProviderUnavailableError):
         router.chat(messages=Q, model="deepseek-v4-flash")
     assert not router.chat(messages=Q, model="deepseek-v4-flash").costroute.cached
     assert route.call_count == 2
