@@ -76,6 +76,8 @@ def redis_store(
 
     ``max_connections`` bounds each of the store's two pools (sync and async client);
     an operation that finds every connection in use waits up to ``pool_timeout_s`` for one.
+    A wait that runs out fails that operation as ``on_failure`` says, without marking Redis
+    down (a fail-closed budget refuses the call with :class:`~costroute.errors.BackendBusy`).
     """
     if on_failure not in ("closed", "open"):
         raise ConfigError(
