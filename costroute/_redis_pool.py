@@ -21,9 +21,10 @@ __all__ = ["DEFAULT_MAX_CONNECTIONS", "DEFAULT_POOL_TIMEOUT_S", "check_pool"]
 DEFAULT_MAX_CONNECTIONS = 20
 # How long a command waits for a free connection. Waits are short while the event loop keeps up;
 # when it does not (a burst of thousands of calls in one process), a connection comes back only
-# when its task runs again, and waits grow with the loop's backlog: 1,000 concurrent calls
-# against the local simulator waited up to 8 s, 3,000 up to 20 s (20 connections). A wait that
-# runs out refuses the call (BackendBusy) when the budget fails closed.
+# when its task runs again, and waits grow with the loop's backlog: with 20 connections on 2
+# cores, 1,000 concurrent calls against the local simulator waited up to 8 to 15 s, 3,000 up to
+# 20 s and, on a busier machine, past 30 s. A wait that runs out refuses the call (BackendBusy)
+# when the budget fails closed.
 DEFAULT_POOL_TIMEOUT_S = 30.0
 
 
