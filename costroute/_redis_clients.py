@@ -80,7 +80,8 @@ class WaitingAsyncPool(redis.asyncio.BlockingConnectionPool):
 def pool_busy_errors() -> tuple[type[BaseException], ...]:
     """The errors that say a pool is exhausted, not that Redis is unreachable."""
     found: list[type[BaseException]] = [PoolTimeout]
-    max_connections_error = getattr(redis.exceptions, "MaxConnectionsError", None)  # redis >= 6
+    # newer redis-py raises it at a non-blocking pool's limit; 5.0 raised a plain ConnectionError
+    max_connections_error = getattr(redis.exceptions, "MaxConnectionsError", None)
     if isinstance(max_connections_error, type) and issubclass(max_connections_error, Exception):
         found.append(max_connections_error)
     return tuple(found)
