@@ -40,6 +40,7 @@ openai (about 0.5 s): reading one of their names here imports it, ``import costr
     │                                (carries the text)
     ├── LedgerError                  the usage ledger cannot be opened or written
     └── BackendUnavailable           Redis (shared state) is unreachable, and the store fails closed
+        └── BackendBusy              Redis answers, but no pooled connection was free in time
 
 A plan that tried a single deployment (a pinned ``model=``, or one capable deployment) raises
 that deployment's own error, e.g. a RateLimitError for its 429; AllDeploymentsFailed is for
@@ -71,6 +72,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AllDeploymentsFailed",
     "AuthenticationError",
+    "BackendBusy",
     "BackendUnavailable",
     "BadRequestError",
     "BudgetExceeded",
@@ -221,6 +223,31 @@ class BackendUnavailable(CostrouteError):
             field="store",
             fix="start the server or fix the URL; or pass on_store_failure='open' to serve "
             "with in-process state while it is down",
+        )
+
+
+class BackendBusy(BackendUnavailable):
+    """Every connection of this process's pool to the store stayed in use for the whole wait.
+
+    Raised on a call when the store fails closed and the budget reservation could not get a
+    Redis connection within ``pool_timeout_s``: the call is refused before any provider is
+    contacted. Redis is not marked down: the next call uses it as usual. It is a
+    :class:`BackendUnavailable`, so code that handles refusals of the store handles it too.
+    """
+
+    def __init__(
+        self, url: str, cause: BaseException | None = None, *, during: str = "start"
+    ) -> None:
+        self.url = url
+        self.cause = cause
+        CostrouteError.__init__(
+            self,
+            f"The store at {url} answers, but no connection of this process's pool was free in "
+            f"time ({during})" + (f": {cause}." if cause else "."),
+            field="max_connections",
+            fix="raise max_connections or pool_timeout_s (redis_store(url, max_connections=..., "
+            "pool_timeout_s=...) or Router(store_max_connections=..., store_pool_timeout_s=...)),"
+            " or send fewer concurrent calls from this process",
         )
 
 

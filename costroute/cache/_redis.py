@@ -1,7 +1,9 @@
 """The shared response cache: entries as JSON in Redis, so processes and hosts share answers.
 
 Keys are ``prefix + sha256``; each entry expires on Redis's side (``SET ... EX``). Any Redis
-error on a lookup is a miss and on a store is logged: the cache never fails a call.
+error on a lookup is a miss and on a store is logged: the cache never fails a call. A cache
+built from a URL waits for a free connection of its pool (``max_connections``,
+``pool_timeout_s``) instead of failing under concurrency; a wait that runs out is a miss too.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import logging
 import math
 from typing import Any
 
+from costroute._redis_pool import DEFAULT_MAX_CONNECTIONS, DEFAULT_POOL_TIMEOUT_S, check_pool
 from costroute._url import check_url
 from costroute.cache._store import Entry, check_ttl
 from costroute.errors import ConfigError
@@ -41,23 +44,45 @@ class RedisResponseCache:
         self.ttl_s = check_ttl(ttl_s)
 
     @classmethod
-    def from_url(cls, url: str, *, timeout_s: float = 2.0, **kwargs: Any) -> RedisResponseCache:
-        """A cache over ``redis.Redis.from_url(url)`` (needs ``pip install costroute[redis]``).
+    def from_url(
+        cls,
+        url: str,
+        *,
+        timeout_s: float = 2.0,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        pool_timeout_s: float = DEFAULT_POOL_TIMEOUT_S,
+        **kwargs: Any,
+    ) -> RedisResponseCache:
+        """A cache over a ``redis.Redis`` client for ``url`` (``pip install costroute[redis]``).
 
         ``timeout_s`` bounds each connection attempt and each command (2 s, as for the store),
         so a Redis that hangs costs a call at most that long, then a miss, instead of blocking it.
+        The client keeps at most ``max_connections`` connections; a lookup or store that finds
+        them all in use waits up to ``pool_timeout_s`` for one, then is a miss (or a logged
+        store failure).
         """
         check_url(url, "cache")
+        check_pool(
+            max_connections,
+            pool_timeout_s,
+            where="RedisResponseCache.from_url(url, max_connections=..., pool_timeout_s=...)",
+        )
         try:
-            import redis
+            import redis  # noqa: F401 - the check that the extra is installed
         except ImportError as exc:  # pragma: no cover - redis is a test dependency here
             raise ConfigError(
                 "The Redis cache needs the redis package.",
                 field="cache",
                 fix="pip install 'costroute[redis]'",
             ) from exc
-        client = redis.Redis.from_url(
-            url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s
+        from costroute._redis_clients import sync_client
+
+        client = sync_client(
+            url,
+            max_connections=max_connections,
+            pool_timeout_s=pool_timeout_s,
+            socket_connect_timeout=timeout_s,
+            socket_timeout=timeout_s,
         )
         return cls(client, **kwargs)
 

@@ -128,6 +128,8 @@ class RouterBase:
         store: Any = None,
         budget: Budget | None = None,
         on_store_failure: str = "closed",
+        store_max_connections: int | None = None,
+        store_pool_timeout_s: float | None = None,
         breakers: BreakerConfig | None = None,
         wall_clock: Callable[[], float] = time.time,
         params: str = "drop",
@@ -189,7 +191,11 @@ class RouterBase:
             rng=rng,
         )
         self.cache: ResponseCache | None = open_cache(cache)
-        options: dict[str, Any] = {"breakers": breakers}
+        options: dict[str, Any] = {
+            "breakers": breakers,
+            "max_connections": store_max_connections,
+            "pool_timeout_s": store_pool_timeout_s,
+        }
         if on_store_failure != "closed":
             options["on_failure"] = on_store_failure
         self.state = RouterState(

@@ -30,7 +30,11 @@ log = logging.getLogger("costroute")
 ZERO = Decimal(0)
 
 # The Router's names of the store options it forwards (the store calls them by the key).
-_ROUTER_NAMES = {"on_failure": "on_store_failure"}
+_ROUTER_NAMES = {
+    "on_failure": "on_store_failure",
+    "max_connections": "store_max_connections",
+    "pool_timeout_s": "store_pool_timeout_s",
+}
 
 
 class RouterState:
@@ -59,7 +63,8 @@ class RouterState:
                 )
             self.store = store
         else:
-            self.store = open_store(store, **store_options)
+            options = {k: v for k, v in store_options.items() if v is not None}
+            self.store = open_store(store, **options)
         self.budget = BudgetManager(budget, backend=self.store.budget, clock=wall_clock)
         self.has_limits = bool(budget is not None and budget.limits)
         self.latency = self.store.latency

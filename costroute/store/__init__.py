@@ -9,6 +9,10 @@ process and host that uses the same URL and prefix.
 A Redis URL that does not answer at start raises :class:`~costroute.errors.BackendUnavailable`
 naming the URL with its password masked. What happens when Redis goes away later is the
 ``on_failure`` choice, see :mod:`costroute.store._failover` and docs/fleet.md.
+
+Each Redis store holds two clients (sync and async), each over a pool of at most
+``max_connections`` connections; an operation that finds them all in use waits up to
+``pool_timeout_s`` for one (costroute/_redis_clients.py), so concurrency waits instead of failing.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from costroute._redis_pool import DEFAULT_MAX_CONNECTIONS, DEFAULT_POOL_TIMEOUT_S, check_pool
 from costroute._url import check_url, mask_url, scheme_of
 from costroute.breaker import BreakerConfig, MemoryBreakers
 from costroute.budget import MemoryBudgetBackend
@@ -64,8 +69,16 @@ def redis_store(
     retry_s: float = 5.0,
     clock: Callable[[], float] = time.time,
     connect_timeout_s: float = 2.0,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    pool_timeout_s: float = DEFAULT_POOL_TIMEOUT_S,
 ) -> Store:
-    """State shared through Redis at ``url``, keys under ``prefix``; checked at start."""
+    """State shared through Redis at ``url``, keys under ``prefix``; checked at start.
+
+    ``max_connections`` bounds each of the store's two pools (sync and async client);
+    an operation that finds every connection in use waits up to ``pool_timeout_s`` for one.
+    A wait that runs out fails that operation as ``on_failure`` says, without marking Redis
+    down (a fail-closed budget refuses the call with :class:`~costroute.errors.BackendBusy`).
+    """
     if on_failure not in ("closed", "open"):
         raise ConfigError(
             f"on_store_failure={on_failure!r}.",
@@ -73,15 +86,21 @@ def redis_store(
             fix="use 'closed' (refuse calls while Redis is down) or 'open' (serve and warn)",
         )
     check_url(url, "store")
+    check_pool(
+        max_connections,
+        pool_timeout_s,
+        where="redis_store(url, max_connections=..., pool_timeout_s=...) or "
+        "Router(store_max_connections=..., store_pool_timeout_s=...)",
+    )
     try:
-        import redis
-        import redis.asyncio
+        import redis  # noqa: F401 - the check that the extra is installed
     except ImportError:  # pragma: no cover - depends on the installed extras
         raise ConfigError(
             "The Redis store needs the redis package.",
             field="store",
             fix="pip install 'costroute[redis]'",
         ) from None
+    from costroute._redis_clients import async_client, sync_client
     from costroute.breaker import RedisBreakers
     from costroute.budget import RedisBudgetBackend
     from costroute.latency import RedisLatencyStats
@@ -90,6 +109,8 @@ def redis_store(
     options: dict[str, Any] = {
         "socket_connect_timeout": connect_timeout_s,
         "socket_timeout": connect_timeout_s,
+        "max_connections": max_connections,
+        "pool_timeout_s": pool_timeout_s,
     }
     health = Health(masked, clock, retry_s)
 
@@ -104,8 +125,8 @@ def redis_store(
     # redis-py replaces a dead pooled connection (and retries a failed command) by itself, so a
     # Redis that restarted empty between two calls never looks down; a new connection is the
     # only trace it leaves. The budget checks the server's run_id after one (see FailoverBudget).
-    client = redis.Redis.from_url(url, redis_connect_func=reconnected, **options)
-    aclient = redis.asyncio.Redis.from_url(url, redis_connect_func=areconnected, **options)
+    client = sync_client(url, redis_connect_func=reconnected, **options)
+    aclient = async_client(url, redis_connect_func=areconnected, **options)
     try:
         run_id = client.info("server").get("run_id")
     except health.errors as exc:

@@ -17,12 +17,20 @@
 
 Redis is retried at most every ``retry_s`` seconds (injected clock), so an outage costs one
 failed connection attempt per ``retry_s``, not one per call.
+
+**A busy pool is not an outage.** The store's clients wait for a free connection of their pool
+(``max_connections``, ``pool_timeout_s``: costroute/_redis_clients.py). A wait that runs out
+(``PoolTimeout``) fails that one operation as above (the budget refuses with
+:class:`~costroute.errors.BackendBusy` when failing closed, or reserves locally when failing
+open; a settle is kept for replay; the other components answer from their twin), but Redis is
+not marked down: the next operation uses it as usual.
 """
 
 from __future__ import annotations
 
 import inspect
 import logging
+import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +38,7 @@ from typing import Any, Literal
 
 from costroute.budget import MemoryBudgetBackend
 from costroute.budget._backend import BudgetBackend, Lease, Outcome, Slot, Usage
-from costroute.errors import BackendUnavailable
+from costroute.errors import BackendBusy, BackendUnavailable
 
 __all__ = ["FailoverBudget", "FailoverProxy", "Health", "OnFailure"]
 
@@ -43,6 +51,12 @@ def _redis_errors() -> tuple[type[BaseException], ...]:
     import redis.exceptions
 
     return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
+
+
+def _busy_errors() -> tuple[type[BaseException], ...]:
+    from costroute._redis_clients import pool_busy_errors
+
+    return pool_busy_errors()
 
 
 @dataclass
@@ -58,6 +72,10 @@ class Health:
     on_recover: list[Callable[[], None]] = field(default_factory=list)
     on_restart: list[Callable[[], None]] = field(default_factory=list)
     reconnected: bool = False  # a new connection was made: Redis may have restarted
+    # errors (among ``errors``) that say this process's pool is exhausted, not that Redis is down
+    busy: tuple[type[BaseException], ...] = field(default_factory=_busy_errors)
+    pool_timeouts: int = 0  # operations that found no free connection in time (not outages)
+    _busy_logged: float = field(default=-math.inf, init=False, repr=False)
 
     def check_restart(self) -> None:
         """After a new connection while believed up: run the restart detector once."""
@@ -68,17 +86,42 @@ class Health:
             try:
                 hook()
             except self.errors as exc:
+                if self.is_busy(exc):
+                    self.reconnected = True  # not checked yet: the next operation tries again
                 self.failed(exc, "restart check")
 
     def worth_trying(self) -> bool:
         return self.down_since is None or self.clock() >= self.next_try
 
+    def is_busy(self, exc: BaseException) -> bool:
+        """True when ``exc`` says the pool had no free connection in time (Redis answers)."""
+        return isinstance(exc, self.busy)
+
     def failed(self, exc: BaseException, what: str) -> None:
+        """An operation on Redis failed with ``exc``: Redis is down from now on, unless the
+        error only says that the pool was busy (then it is counted, and Redis stays up)."""
+        if self.is_busy(exc):
+            self._waited_out(exc, what)
+            return
         now = self.clock()
         if self.down_since is None:
             self.down_since = now
             log.warning("costroute: the store at %s is unreachable (%s): %s", self.url, what, exc)
         self.next_try = now + self.retry_s
+
+    def _waited_out(self, exc: BaseException, what: str) -> None:
+        self.pool_timeouts += 1
+        now = self.clock()
+        if now >= self._busy_logged + self.retry_s:  # at most one line per retry_s
+            self._busy_logged = now
+            log.warning(
+                "costroute: no free connection to the store at %s (%s): %s; Redis is not "
+                "marked down (raise max_connections or pool_timeout_s, or send fewer "
+                "concurrent calls)",
+                self.url,
+                what,
+                exc,
+            )
 
     def recovered(self) -> None:
         if self.down_since is None:
@@ -121,12 +164,9 @@ class FailoverBudget:
             pending, self._pending = self._pending, []
         return pending
 
-    def _put_back(
-        self, pending: list[tuple[tuple[Slot, ...], Lease, int]], exc: BaseException
-    ) -> None:
+    def _put_back(self, pending: list[tuple[tuple[Slot, ...], Lease, int]]) -> None:
         with self._lock:
             self._pending[:0] = pending
-        self.health.failed(exc, "reconciling")
 
     def _keep(self, slots: Sequence[Slot], lease: Lease, actual: int) -> None:
         with self._lock:
@@ -137,8 +177,13 @@ class FailoverBudget:
             self._seen[slot.key] = usage.spent + usage.reserved
         return outcome
 
-    def _reserve_locally(self, slots: Sequence[Slot], lease: Lease, now: float) -> Outcome:
+    def _reserve_locally(
+        self, slots: Sequence[Slot], lease: Lease, now: float, cause: BaseException | None
+    ) -> Outcome:
+        """Redis could not take the reservation (down, or ``cause``): refuse, or fail open."""
         if self.on_failure == "closed":
+            if cause is not None and self.health.is_busy(cause):
+                raise BackendBusy(self.health.url, cause, during="budget reserve; failing closed")
             raise BackendUnavailable(self.health.url, during="budget reserve; failing closed")
         for slot in slots:  # fail open: start from what Redis last said
             self.local.restore(slot, self._seen.get(slot.key, 0), now)
@@ -159,8 +204,9 @@ class FailoverBudget:
             self._keep(slots, Lease(lease.id, 0, lease.expires), actual)
         return True
 
-    def _reconcile(self, now: float) -> bool:
-        """Replay kept settles into Redis; True when Redis is usable now."""
+    def _replay(self, now: float) -> bool:
+        """Replay kept settles into Redis, in order; True when Redis is usable now, False while
+        it is believed down. A replay that fails keeps what it did not send, and raises."""
         self.health.check_restart()
         if not self.health.worth_trying():
             return False
@@ -170,13 +216,13 @@ class FailoverBudget:
                 slots, lease, actual = pending[0]
                 self.primary.settle(slots, lease, actual, now)
                 pending.pop(0)
-        except self.health.errors as exc:
-            self._put_back(pending, exc)
-            return False
+        except self.health.errors:
+            self._put_back(pending)
+            raise
         self.health.recovered()
         return True
 
-    async def _areconcile(self, now: float) -> bool:
+    async def _areplay(self, now: float) -> bool:
         self.health.check_restart()
         if not self.health.worth_trying():
             return False
@@ -186,21 +232,38 @@ class FailoverBudget:
                 slots, lease, actual = pending[0]
                 await self.primary.asettle(slots, lease, actual, now)  # type: ignore[attr-defined]
                 pending.pop(0)
-        except self.health.errors as exc:
-            self._put_back(pending, exc)
-            return False
+        except self.health.errors:
+            self._put_back(pending)
+            raise
         self.health.recovered()
         return True
+
+    def _reconcile(self, now: float) -> bool:
+        """:meth:`_replay`, with a failure recorded in the health instead of raised."""
+        try:
+            return self._replay(now)
+        except self.health.errors as exc:
+            self.health.failed(exc, "reconciling")
+            return False
+
+    async def _areconcile(self, now: float) -> bool:
+        try:
+            return await self._areplay(now)
+        except self.health.errors as exc:
+            self.health.failed(exc, "reconciling")
+            return False
 
     # ---- BudgetBackend -----------------------------------------------------------------------
 
     def reserve(self, slots: Sequence[Slot], lease: Lease, now: float) -> Outcome:
-        if self._reconcile(now):
-            try:
+        cause: BaseException | None = None
+        try:
+            if self._replay(now):
                 return self._seen_in_redis(slots, self.primary.reserve(slots, lease, now))
-            except self.health.errors as exc:
-                self.health.failed(exc, "reserve")
-        return self._reserve_locally(slots, lease, now)
+        except self.health.errors as exc:
+            self.health.failed(exc, "reserve")
+            cause = exc
+        return self._reserve_locally(slots, lease, now, cause)
 
     def settle(self, slots: Sequence[Slot], lease: Lease, actual: int, now: float) -> None:
         if self._settled_locally(slots, lease, actual, now):
@@ -242,13 +305,15 @@ class FailoverBudget:
     # ---- AsyncBudgetBackend ------------------------------------------------------------------
 
     async def areserve(self, slots: Sequence[Slot], lease: Lease, now: float) -> Outcome:
-        if await self._areconcile(now):
-            try:
+        cause: BaseException | None = None
+        try:
+            if await self._areplay(now):
                 outcome = await self.primary.areserve(slots, lease, now)  # type: ignore[attr-defined]
                 return self._seen_in_redis(slots, outcome)
-            except self.health.errors as exc:
-                self.health.failed(exc, "reserve")
-        return self._reserve_locally(slots, lease, now)
+        except self.health.errors as exc:
+            self.health.failed(exc, "reserve")
+            cause = exc
+        return self._reserve_locally(slots, lease, now, cause)
 
     async def asettle(self, slots: Sequence[Slot], lease: Lease, actual: int, now: float) -> None:
         if self._settled_locally(slots, lease, actual, now):
