@@ -147,6 +147,19 @@ class FailoverBudget:
             self._local_leases.add(lease.id)
         return outcome
 
+    def _extend_locally(
+        self, slots: Sequence[Slot], lease: Lease, grown: Lease, now: float
+    ) -> Outcome:
+        """Grow a Redis lease while Redis is out of reach: refused when failing closed; when
+        failing open, the lease moves here at its new amount (against the last figures seen,
+        which still count the old amount: cautious) and its release in Redis is kept for replay."""
+        if self.on_failure == "closed":
+            raise BackendUnavailable(self.health.url, during="budget extend; failing closed")
+        outcome = self._reserve_locally(slots, grown, now)
+        if outcome.refused < 0:
+            self._keep(slots, lease, 0)
+        return outcome
+
     def _settled_locally(
         self, slots: Sequence[Slot], lease: Lease, actual: int, now: float
     ) -> bool:
@@ -202,6 +215,16 @@ class FailoverBudget:
                 self.health.failed(exc, "reserve")
         return self._reserve_locally(slots, lease, now)
 
+    def extend(self, slots: Sequence[Slot], lease: Lease, grown: Lease, now: float) -> Outcome:
+        if lease.id in self._local_leases:
+            return self.local.extend(slots, lease, grown, now)
+        if self._reconcile(now):
+            try:
+                return self._seen_in_redis(slots, self.primary.extend(slots, lease, grown, now))
+            except self.health.errors as exc:
+                self.health.failed(exc, "extend")
+        return self._extend_locally(slots, lease, grown, now)
+
     def settle(self, slots: Sequence[Slot], lease: Lease, actual: int, now: float) -> None:
         if self._settled_locally(slots, lease, actual, now):
             self._reconcile(now)
@@ -249,6 +272,19 @@ class FailoverBudget:
             except self.health.errors as exc:
                 self.health.failed(exc, "reserve")
         return self._reserve_locally(slots, lease, now)
+
+    async def aextend(
+        self, slots: Sequence[Slot], lease: Lease, grown: Lease, now: float
+    ) -> Outcome:
+        if lease.id in self._local_leases:
+            return self.local.extend(slots, lease, grown, now)
+        if await self._areconcile(now):
+            try:
+                outcome = await self.primary.aextend(slots, lease, grown, now)  # type: ignore[attr-defined]
+                return self._seen_in_redis(slots, outcome)
+            except self.health.errors as exc:
+                self.health.failed(exc, "extend")
+        return self._extend_locally(slots, lease, grown, now)
 
     async def asettle(self, slots: Sequence[Slot], lease: Lease, actual: int, now: float) -> None:
         if self._settled_locally(slots, lease, actual, now):
