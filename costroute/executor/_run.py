@@ -28,6 +28,7 @@ from costroute.errors import (
     ProviderError,
     ProviderTimeout,
 )
+from costroute.executor._cover import Cover, Uncovered, acover_next, cover_next, refused
 from costroute.executor._retry import RetryConfig, Rng, aretry_call, retry_call
 from costroute.pricing import cost
 from costroute.types import Attempt, Choice, Plan, Request, Usage
@@ -39,6 +40,7 @@ log = logging.getLogger("costroute")
 Sleep = Callable[[float], None]
 ASleep = Callable[[float], Awaitable[None]]
 T = TypeVar("T")
+E = TypeVar("E", bound=BaseException)
 _Candidate = tuple[Choice, Deployment]
 Finish = Callable[["Outcome", BaseException | None], Any]
 
@@ -194,9 +196,7 @@ class Executor:
             else:
                 yield choice, dep
 
-    def fail(
-        self, plan: Plan, progress: _Progress, error: CostrouteError, finish: Finish | None
-    ) -> CostrouteError:
+    def fail(self, plan: Plan, progress: _Progress, error: E, finish: Finish | None) -> E:
         """Settle a failed call (its attempts may have been billed) and return the error."""
         if finish is not None and plan.choices:
             name = (
@@ -244,11 +244,21 @@ class Executor:
     # ---- sync ------------------------------------------------------------------------------
 
     def run(
-        self, plan: Plan, request: Request, timeout: float, finish: Finish | None = None
+        self,
+        plan: Plan,
+        request: Request,
+        timeout: float,
+        finish: Finish | None = None,
+        cover: Cover | None = None,
     ) -> Outcome:
-        """Answer ``request`` following ``plan``, synchronously."""
+        """Answer ``request`` following ``plan``, synchronously.
+
+        ``cover`` (the call's budget reservation) is asked before every attempt; when it
+        cannot cover one, the call stops with its error and what was billed is settled.
+        """
         deadline = self.clock() + timeout
         progress = _Progress()
+        stopped: BaseException | None = None
         for choice, dep in self.usable(plan, progress, deadline):
             params = {**request.params, **choice.params}
 
@@ -256,6 +266,7 @@ class Executor:
                 choice: Choice = choice, dep: Deployment = dep, params: Any = params
             ) -> Outcome:
                 timeout = self._timeout_left(deadline)
+                cover_next(cover, progress.attempts, choice, dep)
                 started = self.clock()
                 try:
                     resp = providers.complete(
@@ -273,16 +284,25 @@ class Executor:
                 return self._done(self.retrying(once, deadline), progress)
             except ProviderError as exc:
                 self._learn(plan, progress, dep, exc, finish)
-        raise self.fail(plan, progress, self._failed(progress), finish)
+            except Uncovered as stop:
+                stopped = refused(stop, progress.attempts)
+                break
+        raise self.fail(plan, progress, stopped or self._failed(progress), finish)
 
     # ---- async -----------------------------------------------------------------------------
 
     async def arun(
-        self, plan: Plan, request: Request, timeout: float, finish: Finish | None = None
+        self,
+        plan: Plan,
+        request: Request,
+        timeout: float,
+        finish: Finish | None = None,
+        cover: Cover | None = None,
     ) -> Outcome:
         """Async twin of :meth:`run`."""
         deadline = self.clock() + timeout
         progress = _Progress()
+        stopped: BaseException | None = None
         for choice, dep in self.usable(plan, progress, deadline):
             params = {**request.params, **choice.params}
 
@@ -290,6 +310,7 @@ class Executor:
                 choice: Choice = choice, dep: Deployment = dep, params: Any = params
             ) -> Outcome:
                 timeout = self._timeout_left(deadline)
+                await acover_next(cover, progress.attempts, choice, dep)
                 started = self.clock()
                 try:
                     resp = await providers.acomplete(
@@ -307,4 +328,7 @@ class Executor:
                 return self._done(await self.aretrying(once, deadline), progress)
             except ProviderError as exc:
                 self._learn(plan, progress, dep, exc, finish)
-        raise self.fail(plan, progress, self._failed(progress), finish)
+            except Uncovered as stop:
+                stopped = refused(stop, progress.attempts)
+                break
+        raise self.fail(plan, progress, stopped or self._failed(progress), finish)

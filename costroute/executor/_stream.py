@@ -28,6 +28,7 @@ from costroute.errors import (
     ProviderError,
     StreamInterrupted,
 )
+from costroute.executor._cover import Cover, Uncovered, acover_next, cover_next, refused
 from costroute.executor._run import Executor, Outcome, _Progress
 from costroute.types import Choice, Plan, Request, Usage
 
@@ -49,11 +50,18 @@ def _delta_of(chunk: Any) -> tuple[str, bool, str | None]:
 
 
 class _StreamState:
-    """Text, usage and finish reason gathered from the chunks of one attempt."""
+    """Text, usage and finish reason gathered from the chunks of one attempt.
 
-    def __init__(self, request: Request, started: float) -> None:
+    ``bounds``: the (input, output) tokens the call's budget reserved for this attempt, when it
+    has a reservation (see :meth:`partial_usage`).
+    """
+
+    def __init__(
+        self, request: Request, started: float, bounds: tuple[int, int] | None = None
+    ) -> None:
         self.request = request
         self.started = started
+        self.bounds = bounds
         self.text: list[str] = []
         self.usage: Usage | None = None
         self.ttft_ms: float | None = None
@@ -85,28 +93,44 @@ class _StreamState:
             return self.usage
         if not opened and not self.text:
             return Usage()
-        chars = sum(len(t) for t in self.text)
-        return Usage(
-            input_tokens=self.request.input_tokens_estimate, output_tokens=chars_to_tokens(chars)
-        )
+        prompt = self.request.input_tokens_estimate
+        output = chars_to_tokens(sum(len(t) for t in self.text))
+        if self.bounds is not None:
+            # The estimate can exceed what the reservation counted for this attempt: for OpenAI
+            # and DeepSeek the reservation counts the prompt with the provider's own tokenizer
+            # (plus margins), and repetitive text packs more than 4 characters in a token
+            # ("word " * 4000 is 4,000 tokens, estimated at 5,000); long output tokens likewise
+            # push the text's estimate past max_tokens. The provider cannot bill more than those
+            # counts, and the budget must not settle more than it reserved for the attempt, so
+            # the estimate is bounded by them.
+            prompt, output = min(prompt, self.bounds[0]), min(output, self.bounds[1])
+        return Usage(input_tokens=prompt, output_tokens=output)
 
 
 class _StreamRunBase:
     """What the sync and async streams share: opening checks and settling."""
 
     def __init__(
-        self, executor: Executor, plan: Plan, request: Request, timeout: float, finish: Finish
+        self,
+        executor: Executor,
+        plan: Plan,
+        request: Request,
+        timeout: float,
+        finish: Finish,
+        cover: Cover | None = None,
     ) -> None:
         self._ex = executor
         self._plan = plan
         self._request = request
         self._timeout = timeout
         self._finish = finish
+        self._cover = cover  # the call's reservation, asked before every attempt
         self.costroute: Any = None
 
-    def _begin(self, choice: Choice, deadline: float) -> tuple[dict[str, Any], float, float]:
-        timeout = self._ex._timeout_left(deadline)
-        return {**self._request.params, **choice.params}, timeout, self._ex.clock()
+    def _state(self, choice: Choice, dep: Deployment) -> _StreamState:
+        """A new attempt's state, started now (after its budget cover was checked)."""
+        bounds = self._cover.bounds(choice, dep) if self._cover is not None else None
+        return _StreamState(self._request, self._ex.clock(), bounds)
 
     def _first_content(self, state: _StreamState, chunk: Any) -> bool:
         if state.take(chunk):
@@ -184,8 +208,10 @@ class StreamRun(_StreamRunBase):
         self, dep: Deployment, choice: Choice, deadline: float, progress: _Progress
     ) -> tuple[Iterator[Any], list[Any], _StreamState]:
         """Open a stream and read up to its first content chunk (buffered)."""
-        params, timeout, started = self._begin(choice, deadline)
-        state = _StreamState(self._request, started)
+        timeout = self._ex._timeout_left(deadline)
+        cover_next(self._cover, progress.attempts, choice, dep)
+        params = {**self._request.params, **choice.params}
+        state = self._state(choice, dep)
         buffered: list[Any] = []
         try:
             chunks = providers.stream(
@@ -205,6 +231,7 @@ class StreamRun(_StreamRunBase):
         ex = self._ex
         deadline = ex.clock() + self._timeout
         progress = _Progress()
+        stopped: BaseException | None = None
         for choice, dep in ex.usable(self._plan, progress, deadline):
 
             def attempt(
@@ -217,6 +244,9 @@ class StreamRun(_StreamRunBase):
             except ProviderError as exc:
                 ex._learn(self._plan, progress, dep, exc, self._finish)
                 continue
+            except Uncovered as stop:
+                stopped = refused(stop, progress.attempts)
+                break
             try:
                 yield from buffered
                 for chunk in chunks:
@@ -233,7 +263,7 @@ class StreamRun(_StreamRunBase):
                 raise self._interrupted(progress, dep, choice, state, cut) from cut
             self._completed(progress, dep, choice, state)
             return
-        raise ex.fail(self._plan, progress, ex._failed(progress), self._finish)
+        raise ex.fail(self._plan, progress, stopped or ex._failed(progress), self._finish)
 
 
 class AsyncStreamRun(_StreamRunBase):
@@ -242,8 +272,10 @@ class AsyncStreamRun(_StreamRunBase):
     async def _open(
         self, dep: Deployment, choice: Choice, deadline: float, progress: _Progress
     ) -> tuple[AsyncIterator[Any] | None, list[Any], _StreamState]:
-        params, timeout, started = self._begin(choice, deadline)
-        state = _StreamState(self._request, started)
+        timeout = self._ex._timeout_left(deadline)
+        await acover_next(self._cover, progress.attempts, choice, dep)
+        params = {**self._request.params, **choice.params}
+        state = self._state(choice, dep)
         buffered: list[Any] = []
         try:
             chunks = providers.astream(
@@ -266,6 +298,7 @@ class AsyncStreamRun(_StreamRunBase):
         ex = self._ex
         deadline = ex.clock() + self._timeout
         progress = _Progress()
+        stopped: BaseException | None = None
         for choice, dep in ex.usable(self._plan, progress, deadline):
 
             async def attempt(
@@ -278,6 +311,9 @@ class AsyncStreamRun(_StreamRunBase):
             except ProviderError as exc:
                 ex._learn(self._plan, progress, dep, exc, self._finish)
                 continue
+            except Uncovered as stop:
+                stopped = refused(stop, progress.attempts)
+                break
             try:
                 for chunk in buffered:
                     yield chunk
@@ -296,7 +332,7 @@ class AsyncStreamRun(_StreamRunBase):
                 raise self._interrupted(progress, dep, choice, state, cut) from cut
             self._completed(progress, dep, choice, state)
             return
-        raise ex.fail(self._plan, progress, ex._failed(progress), self._finish)
+        raise ex.fail(self._plan, progress, stopped or ex._failed(progress), self._finish)
 
 
 def _close(chunks: Any) -> None:

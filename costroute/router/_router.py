@@ -8,11 +8,13 @@ from typing import Any, NamedTuple
 
 from costroute import providers
 from costroute._request import build_request, prompt_text
+from costroute.budget import Reservation
 from costroute.cache import entry_from_response, entry_from_stream
 from costroute.errors import BudgetExceeded, ConfigError, LedgerError
 from costroute.executor import AsyncStreamRun, Outcome, StreamRun
 from costroute.router._base import RouterBase
 from costroute.router._cascade import acascade, cascade
+from costroute.router._cover import BudgetCover
 from costroute.router._replay import AsyncReplayStream, ReplayStream
 from costroute.types import CallInfo, Plan, Request, Usage
 
@@ -170,19 +172,22 @@ class Router(RouterBase):
             return _attach(providers.response_from_entry(entry), info)
         finish = call.finish
         assert finish is not None
+        counted: dict[str, int] = {}
         try:
-            finish.reservation = self.state.reserve(call.request, call.plan)
+            finish.reservation = self.state.reserve(call.request, call.plan, counted)
         except BudgetExceeded as exc:
             finish.refused(exc)
             raise
+        cover = self._cover(call.request, finish.reservation, counted)
         try:
             if call.request.stream:
-                return StreamRun(self.executor, call.plan, call.request, self.timeout, finish)
-            outcome = self.executor.run(call.plan, call.request, self.timeout, finish)
-            if call.plan.cascade is not None:
-                outcome = cascade(
-                    self.executor, call.plan, call.request, outcome, self._time_left(finish)
+                return StreamRun(
+                    self.executor, call.plan, call.request, self.timeout, finish, cover
                 )
+            outcome = self.executor.run(call.plan, call.request, self.timeout, finish, cover)
+            if call.plan.cascade is not None:
+                left = self._time_left(finish)
+                outcome = cascade(self.executor, call.plan, call.request, outcome, left, cover)
             return _attach(outcome.response, finish(outcome, None))
         except BaseException:
             finish.release()  # a no-op when the failure was already settled
@@ -198,18 +203,23 @@ class Router(RouterBase):
             return _attach(providers.response_from_entry(entry), info)
         finish = call.finish
         assert finish is not None
+        counted: dict[str, int] = {}
         try:
-            finish.reservation = await self.state.areserve(call.request, call.plan)
+            finish.reservation = await self.state.areserve(call.request, call.plan, counted)
         except BudgetExceeded as exc:
             finish.refused(exc)
             raise
+        cover = self._cover(call.request, finish.reservation, counted)
         try:
             if call.request.stream:
-                return AsyncStreamRun(self.executor, call.plan, call.request, self.timeout, finish)
-            outcome = await self.executor.arun(call.plan, call.request, self.timeout, finish)
+                return AsyncStreamRun(
+                    self.executor, call.plan, call.request, self.timeout, finish, cover
+                )
+            outcome = await self.executor.arun(call.plan, call.request, self.timeout, finish, cover)
             if call.plan.cascade is not None:
+                left = self._time_left(finish)
                 outcome = await acascade(
-                    self.executor, call.plan, call.request, outcome, self._time_left(finish)
+                    self.executor, call.plan, call.request, outcome, left, cover
                 )
             return _attach(outcome.response, finish(outcome, None))
         except BaseException:
@@ -218,6 +228,14 @@ class Router(RouterBase):
 
     def _time_left(self, finish: _Finisher) -> float:
         return self.timeout - (self.executor.clock() - finish.started)
+
+    def _cover(
+        self, request: Request, reservation: Reservation | None, counted: dict[str, int]
+    ) -> BudgetCover | None:
+        """The call's budget cover, asked before every attempt (None: no budget limits)."""
+        if reservation is None:
+            return None
+        return BudgetCover(self.state, request, reservation, counted)
 
 
 class _Call(NamedTuple):

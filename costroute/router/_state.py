@@ -21,7 +21,7 @@ from costroute.errors import ConfigError
 from costroute.policy._capability import expected_output_tokens, output_cap
 from costroute.pricing import worst_case_cost
 from costroute.store import Store, open_store
-from costroute.types import CallInfo, Plan, Request
+from costroute.types import CallInfo, Choice, Plan, Request
 
 __all__ = ["RouterState"]
 
@@ -123,33 +123,52 @@ class RouterState:
             )
         return min(bound, counted[dep.provider])
 
-    def worst_case(self, request: Request, plan: Plan) -> Decimal:
-        """The most the plan can cost: its dearest choice, plus the dearest escalation."""
-        counted: dict[str, int] = {}
+    def attempt_bounds(
+        self, request: Request, choice: Choice, counted: dict[str, int]
+    ) -> tuple[int, int]:
+        """(input tokens, output tokens) reserved for one attempt of ``choice``."""
+        dep = self.deployments[choice.deployment]
+        cap = choice.params.get("max_tokens") or output_cap(request, dep)
+        return self.input_tokens(request, dep, counted), cap
 
-        def dearest(choices: Iterable[Any]) -> Decimal:
-            worst = ZERO
-            for choice in choices:
-                dep = self.deployments[choice.deployment]
-                cap = choice.params.get("max_tokens") or output_cap(request, dep)
-                tokens = self.input_tokens(request, dep, counted)
-                worst = max(worst, worst_case_cost(tokens, cap, dep.prices))
-            return worst
+    def attempt_worst_case(
+        self, request: Request, choice: Choice, counted: dict[str, int]
+    ) -> Decimal:
+        """The most one attempt of ``choice`` can cost: its bounds at the peak prices."""
+        tokens, cap = self.attempt_bounds(request, choice, counted)
+        return worst_case_cost(tokens, cap, self.deployments[choice.deployment].prices)
+
+    def worst_case(
+        self, request: Request, plan: Plan, counted: dict[str, int] | None = None
+    ) -> Decimal:
+        """The most the plan can cost if one attempt is billed: its dearest choice, plus the
+        dearest escalation. (Each further billed attempt is covered as it comes: see
+        :class:`~costroute.router._cover.BudgetCover`.) ``counted``: see :meth:`input_tokens`."""
+        counted = {} if counted is None else counted
+
+        def dearest(choices: Iterable[Choice]) -> Decimal:
+            return max(
+                (self.attempt_worst_case(request, c, counted) for c in choices), default=ZERO
+            )
 
         extra = dearest(plan.cascade.escalate_to) if plan.cascade is not None else ZERO
         return dearest(plan.choices) + extra
 
-    def reserve(self, request: Request, plan: Plan) -> Reservation | None:
+    def reserve(
+        self, request: Request, plan: Plan, counted: dict[str, int] | None = None
+    ) -> Reservation | None:
         """Reserve the worst case; raises BudgetExceeded (before any network call)."""
         if not self.has_limits:
             return None
-        amount = self.worst_case(request, plan)
+        amount = self.worst_case(request, plan, counted)
         return self.budget.reserve(amount, request.user, request.tenant, request.tags)
 
-    async def areserve(self, request: Request, plan: Plan) -> Reservation | None:
+    async def areserve(
+        self, request: Request, plan: Plan, counted: dict[str, int] | None = None
+    ) -> Reservation | None:
         if not self.has_limits:
             return None
-        amount = self.worst_case(request, plan)
+        amount = self.worst_case(request, plan, counted)
         return await self.budget.areserve(amount, request.user, request.tenant, request.tags)
 
     def settle(self, reservation: Reservation | None, info: CallInfo | None) -> None:
