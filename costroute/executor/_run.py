@@ -209,6 +209,15 @@ class Executor:
             finish(outcome, error)
         return error
 
+    def abandon(
+        self, plan: Plan, progress: _Progress, error: BaseException, finish: Finish | None
+    ) -> None:
+        """An exception the run does not handle (a cancellation, an interrupt) ends the call:
+        settle its billed attempts through ``finish``. (The router's fallback for an escaping
+        exception is a release, which would record nothing of what the provider billed.)"""
+        if any(a.cost_usd for a in progress.attempts):
+            self.fail(plan, progress, error, finish)
+
     def retrying(self, fn: Callable[[], T], deadline: float) -> T:
         """``fn()`` with this executor's retry settings, sleep and randomness."""
         return retry_call(fn, self.retry, deadline, self.clock, self.sleep, self.rng)
@@ -287,6 +296,9 @@ class Executor:
             except Uncovered as stop:
                 stopped = refused(stop, progress.attempts)
                 break
+            except BaseException as exc:
+                self.abandon(plan, progress, exc, finish)
+                raise
         raise self.fail(plan, progress, stopped or self._failed(progress), finish)
 
     # ---- async -----------------------------------------------------------------------------
@@ -331,4 +343,7 @@ class Executor:
             except Uncovered as stop:
                 stopped = refused(stop, progress.attempts)
                 break
+            except BaseException as exc:
+                self.abandon(plan, progress, exc, finish)
+                raise
         raise self.fail(plan, progress, stopped or self._failed(progress), finish)

@@ -247,6 +247,9 @@ class StreamRun(_StreamRunBase):
             except Uncovered as stop:
                 stopped = refused(stop, progress.attempts)
                 break
+            except BaseException as exc:
+                ex.abandon(self._plan, progress, exc, self._finish)
+                raise
             try:
                 yield from buffered
                 for chunk in chunks:
@@ -314,6 +317,9 @@ class AsyncStreamRun(_StreamRunBase):
             except Uncovered as stop:
                 stopped = refused(stop, progress.attempts)
                 break
+            except BaseException as exc:
+                ex.abandon(self._plan, progress, exc, self._finish)
+                raise
             try:
                 for chunk in buffered:
                     yield chunk

@@ -134,6 +134,36 @@ def test_a_limit_with_no_room_stops_the_call_and_settles_what_it_was_billed(
     assert record.cost_usd == cut.cost_usd and record.attempts == (cut,)
 
 
+class Interrupted(BaseException):
+    """Stands for KeyboardInterrupt in the sync driver."""
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_call_abandoned_between_retries_settles_its_billed_attempt(
+    harness_factory: Callable[..., Harness], mock: respx.MockRouter, mode: str
+) -> None:
+    """Cancelled (or interrupted) while waiting to retry after a billed cut: the cut is settled
+    and recorded, not released as if nothing had been billed."""
+    primary, _ = _routes(mock)
+    h = harness_factory([PRIMARY, FALLBACK], budget=Budget([Limit(usd=1, window="month")]))
+
+    def interrupt(seconds: float) -> None:
+        raise Interrupted
+
+    async def cancel(seconds: float) -> None:
+        raise asyncio.CancelledError
+
+    h.router.executor.sleep, h.router.executor.asleep = interrupt, cancel
+    with pytest.raises(Interrupted if mode == "stream" else asyncio.CancelledError):
+        _call(h.router, mode)
+    assert primary.call_count == 1
+    (record,) = h.ledger.records
+    (cut,) = record.attempts
+    assert cut.cost_usd > 0 and record.cost_usd == cut.cost_usd and record.status == "error"
+    window = _window(h.router)
+    assert (window.spent, window.reserved) == (cut.cost_usd, ZERO)
+
+
 def test_the_executor_asks_the_cover_before_every_attempt_of_a_plain_call(
     mock: respx.MockRouter, keys: dict[str, str]
 ) -> None:
