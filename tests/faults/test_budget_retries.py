@@ -63,8 +63,10 @@ def _worst(router: costroute.Router) -> Decimal:
 
 
 def _attempt_worst(router: costroute.Router, deployment: str) -> Decimal:
+    """What the router reserves for one attempt on ``deployment`` (a plan of that one)."""
     request, _ = router._prepare(LONG, {"max_tokens": MAX_TOKENS})
-    return router.state.attempt_worst_case(request, Choice(deployment=deployment), {})
+    only = Plan(choices=(Choice(deployment=deployment),), policy="one", difficulty=0.0)
+    return router.state.worst_case(request, only)
 
 
 def _window(router: costroute.Router) -> Any:
@@ -263,7 +265,7 @@ def _outcome(exc: BaseException | None) -> str:
     if exc is None:
         return "ok"
     assert isinstance(exc, BudgetExceeded), exc
-    return "stopped" if exc.further else "refused"
+    return "stopped" if getattr(exc, "further", False) else "refused"
 
 
 def _threads(h: Harness) -> list[str]:

@@ -270,7 +270,7 @@ def task_budget_streams(
             async for _ in stream:
                 pass
         except BudgetExceeded as exc:
-            if exc.further:
+            if getattr(exc, "further", False):  # stopped mid-way: its billed attempts
                 stopped.append(str(sum(a.cost_usd for a in exc.attempts)))
             else:
                 refused.append(exc.window)
