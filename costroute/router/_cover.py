@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from costroute.budget import Reservation
 from costroute.catalog import Deployment
-from costroute.router._state import RouterState
+from costroute.router._state import Counts, RouterState
 from costroute.types import Attempt, Choice, Request
 
 __all__ = ["BudgetCover"]
@@ -28,25 +28,24 @@ ZERO = Decimal(0)
 class BudgetCover:
     """Implements :class:`costroute.executor._cover.Cover` over one call's reservation.
 
-    ``counted`` is the token-count cache of the reservation (so a check never counts again);
-    ``offset`` is what earlier stages of the call billed (a cascade's first answer).
+    ``counts`` is what the reservation computed (token counts, each choice's worst case), so a
+    check is a dictionary lookup and a sum; ``offset`` is what earlier stages of the call billed
+    (a cascade's first answer).
     """
 
-    __slots__ = ("_bounds", "_counted", "_request", "_state", "_worst", "offset", "reservation")
+    __slots__ = ("_counts", "_request", "_state", "offset", "reservation")
 
     def __init__(
         self,
         state: RouterState,
         request: Request,
         reservation: Reservation,
-        counted: dict[str, int],
+        counts: Counts,
         offset: Decimal = ZERO,
     ) -> None:
         self._state = state
         self._request = request
-        self._counted = counted
-        self._bounds: dict[tuple[str, object], tuple[int, int]] = {}
-        self._worst: dict[tuple[str, object], Decimal] = {}
+        self._counts = counts
         self.reservation = reservation
         self.offset = offset
 
@@ -56,34 +55,16 @@ class BudgetCover:
     def after(self, attempts: Iterable[Attempt]) -> BudgetCover:
         """The same reservation, for a later stage of the call: ``attempts`` were billed first."""
         billed = sum((a.cost_usd for a in attempts), ZERO)
-        later = BudgetCover(
-            self._state, self._request, self.reservation, self._counted, self.offset + billed
+        return BudgetCover(
+            self._state, self._request, self.reservation, self._counts, self.offset + billed
         )
-        later._bounds, later._worst = self._bounds, self._worst
-        return later
-
-    @staticmethod
-    def _key(choice: Choice) -> tuple[str, object]:
-        return choice.deployment, choice.params.get("max_tokens")
-
-    def bounds(self, choice: Choice, dep: Deployment) -> tuple[int, int]:
-        key = self._key(choice)
-        found = self._bounds.get(key)
-        if found is None:
-            found = self._bounds[key] = self._state.attempt_bounds(
-                self._request, choice, self._counted
-            )
-        return found
 
     def worst(self, choice: Choice) -> Decimal:
-        """One attempt's worst case, as the reservation computed it (cached per choice)."""
-        key = self._key(choice)
-        found = self._worst.get(key)
-        if found is None:
-            found = self._worst[key] = self._state.attempt_worst_case(
-                self._request, choice, self._counted
-            )
-        return found
+        """One attempt's worst case, as the reservation computed it."""
+        return self._state.attempt_worst_case(self._request, choice, self._counts)
+
+    def bounds(self, choice: Choice, dep: Deployment) -> tuple[int, int]:
+        return self._state.attempt_bounds(self._request, choice, self._counts)
 
     def shortfall(self, choice: Choice, dep: Deployment, billed: Decimal) -> Decimal | None:
         needed = self.offset + billed + self.worst(choice)

@@ -16,6 +16,7 @@ from costroute.router._base import RouterBase
 from costroute.router._cascade import acascade, cascade
 from costroute.router._cover import BudgetCover
 from costroute.router._replay import AsyncReplayStream, ReplayStream
+from costroute.router._state import Counts
 from costroute.types import CallInfo, Plan, Request, Usage
 
 __all__ = ["Router"]
@@ -172,13 +173,13 @@ class Router(RouterBase):
             return _attach(providers.response_from_entry(entry), info)
         finish = call.finish
         assert finish is not None
-        counted: dict[str, int] = {}
+        counts = Counts()
         try:
-            finish.reservation = self.state.reserve(call.request, call.plan, counted)
+            finish.reservation = self.state.reserve(call.request, call.plan, counts)
         except BudgetExceeded as exc:
             finish.refused(exc)
             raise
-        cover = self._cover(call.request, finish.reservation, counted)
+        cover = self._cover(call.request, finish.reservation, counts)
         try:
             if call.request.stream:
                 return StreamRun(
@@ -203,13 +204,13 @@ class Router(RouterBase):
             return _attach(providers.response_from_entry(entry), info)
         finish = call.finish
         assert finish is not None
-        counted: dict[str, int] = {}
+        counts = Counts()
         try:
-            finish.reservation = await self.state.areserve(call.request, call.plan, counted)
+            finish.reservation = await self.state.areserve(call.request, call.plan, counts)
         except BudgetExceeded as exc:
             finish.refused(exc)
             raise
-        cover = self._cover(call.request, finish.reservation, counted)
+        cover = self._cover(call.request, finish.reservation, counts)
         try:
             if call.request.stream:
                 return AsyncStreamRun(
@@ -230,12 +231,12 @@ class Router(RouterBase):
         return self.timeout - (self.executor.clock() - finish.started)
 
     def _cover(
-        self, request: Request, reservation: Reservation | None, counted: dict[str, int]
+        self, request: Request, reservation: Reservation | None, counts: Counts
     ) -> BudgetCover | None:
         """The call's budget cover, asked before every attempt (None: no budget limits)."""
         if reservation is None:
             return None
-        return BudgetCover(self.state, request, reservation, counted)
+        return BudgetCover(self.state, request, reservation, counts)
 
 
 class _Call(NamedTuple):

@@ -18,6 +18,7 @@ from costroute.budget import Budget, Limit
 from costroute.catalog import known
 from costroute.policy import cascade
 from costroute.router._cover import BudgetCover
+from costroute.router._state import Counts
 from costroute.testing import DEEPSEEK_URL, deepseek_body, openai_sse, sse_response
 from costroute.types import Attempt, Usage
 
@@ -44,9 +45,9 @@ def _counting_extends(router: Any) -> list[Decimal]:
 def test_the_cover_of_each_choice_is_the_reservations_arithmetic(router_factory: Any) -> None:
     router = router_factory(budget=Budget([Limit(usd=10, window="month")]), ledger=False)
     request, plan = router._prepare(EASY, {"max_tokens": 300})
-    counted: dict[str, int] = {}
-    res = router.state.reserve(request, plan, counted)
-    cover = BudgetCover(router.state, request, res, counted)
+    counts = Counts()
+    res = router.state.reserve(request, plan, counts)
+    cover = BudgetCover(router.state, request, res, counts)
     worst = [cover.worst(c) for c in plan.choices]
     assert res.amount == router.state.worst_case(request, plan) == max(worst)
     for choice in plan.choices:  # a first attempt on any choice is covered
@@ -69,9 +70,9 @@ def test_a_cascades_escalation_is_covered_after_what_the_first_answer_billed(
     )
     request, plan = router._prepare(EASY, {"max_tokens": 300})
     assert plan.cascade is not None
-    counted: dict[str, int] = {}
-    res = router.state.reserve(request, plan, counted)
-    cover = BudgetCover(router.state, request, res, counted)
+    counts = Counts()
+    res = router.state.reserve(request, plan, counts)
+    cover = BudgetCover(router.state, request, res, counts)
     first, (up,) = plan.choices[0], plan.cascade.escalate_to
     dep = router.deployments[up.deployment]
     assert res.amount == cover.worst(first) + cover.worst(up)
