@@ -18,7 +18,7 @@ openai (about 0.5 s): reading one of their names here imports it, ``import costr
     ├── InvalidRequestError          a bad argument to chat()/explain(), raised before any network
     │   └── UnknownDeploymentError   model= names no deployment of this router
     ├── NoDeploymentAvailable        no deployment can serve the request (capabilities, context)
-    ├── BudgetExceeded               a hard budget limit refuses the call before the network
+    ├── BudgetExceeded               a hard budget limit refuses the call (or a further attempt)
     ├── ProviderError                the provider answered with an error    openai.APIError
     │   │                            (or did not answer)
     │   ├── RateLimitError           429                                    openai.RateLimitError
@@ -173,7 +173,13 @@ class NoDeploymentAvailable(CostrouteError):
 
 
 class BudgetExceeded(CostrouteError):
-    """A hard budget limit refuses the call. Raised before any network call."""
+    """A hard budget limit refuses the call.
+
+    Raised before any network call; or, with ``further=True``, in the middle of a call, before
+    a retry or a fallback that its reservation cannot cover and the limit cannot make room for.
+    The call then stops: ``needed_usd`` is what that attempt would have added, and the attempts
+    already billed (listed in ``attempts``) are settled in the budget and recorded in the ledger.
+    """
 
     def __init__(
         self,
@@ -185,6 +191,8 @@ class BudgetExceeded(CostrouteError):
         limit_usd: Any,
         needed_usd: Any,
         resets_at: str | None,
+        further: bool = False,
+        attempts: Sequence[Any] = (),
     ) -> None:
         self.window = window
         self.scope = scope
@@ -193,9 +201,12 @@ class BudgetExceeded(CostrouteError):
         self.limit_usd = limit_usd
         self.needed_usd = needed_usd
         self.resets_at = resets_at
+        self.further = further
+        self.attempts = tuple(attempts)
+        what = "a further attempt of this call" if further else "this call"
         super().__init__(
             f"Budget {window} for {scope} exceeded: spent ${spent_usd} + reserved ${reserved_usd}"
-            f" + this call up to ${needed_usd} > limit ${limit_usd}"
+            f" + {what} up to ${needed_usd} > limit ${limit_usd}"
             + (f" (resets {resets_at})" if resets_at else ""),
             fix="raise the limit, lower max_tokens, or wait for the window to reset",
         )

@@ -70,6 +70,16 @@ def test_nothing_imports_the_router_but_the_face_cli_and_examples() -> None:
         )
 
 
+def test_the_executor_imports_no_budget_code() -> None:
+    """It keeps a call's reservation ahead of its attempts through the router's cover hook."""
+    for path in (PACKAGE / "executor").rglob("*.py"):
+        imported = _imports(path)
+        assert not any(
+            m.startswith(("costroute.budget", "costroute.store", "costroute.router"))
+            for m in imported
+        ), path
+
+
 def test_reprs_are_helpful() -> None:
     plan_repr = repr(
         costroute.Router(environ={"DEEPSEEK_API_KEY": "k"}).explain(

@@ -79,7 +79,7 @@ class Outcome(NamedTuple):
 
 @runtime_checkable
 class BudgetBackend(Protocol):
-    """Atomic reserve/settle over several window keys (blocking calls)."""
+    """Atomic reserve/extend/settle over several window keys (blocking calls)."""
 
     def reserve(self, slots: Sequence[Slot], lease: Lease, now: float) -> Outcome:
         """Take ``lease`` in every slot, or in none if any slot would exceed its limit.
@@ -87,6 +87,14 @@ class BudgetBackend(Protocol):
         A lease id already held in a slot raises InvalidRequestError (nothing taken).
         A slot fits when ``spent + reserved + lease.amount <= limit``, counting only the
         leases that have not expired at ``now``. Expired leases are dropped on the way.
+        """
+        ...
+
+    def extend(self, slots: Sequence[Slot], lease: Lease, grown: Lease, now: float) -> Outcome:
+        """Replace ``lease`` by ``grown`` (same id, a larger amount) in every slot, or in none.
+
+        A slot fits when ``spent + reserved - held + grown.amount <= limit``, where ``held`` is
+        what the slot still holds for ``lease`` (0 if it expired). Same answer as :meth:`reserve`.
         """
         ...
 
@@ -112,6 +120,10 @@ class AsyncBudgetBackend(Protocol):
     """The asyncio twin of :class:`BudgetBackend`, for the router's ``achat``."""
 
     async def areserve(self, slots: Sequence[Slot], lease: Lease, now: float) -> Outcome: ...
+
+    async def aextend(
+        self, slots: Sequence[Slot], lease: Lease, grown: Lease, now: float
+    ) -> Outcome: ...
 
     async def asettle(
         self, slots: Sequence[Slot], lease: Lease, actual: int, now: float

@@ -13,7 +13,7 @@ an injected clock works here too; key lifetimes are relative (EXPIRE seconds).
 
 from __future__ import annotations
 
-__all__ = ["RESERVE", "RESTORE", "SETTLE", "USAGE", "WINDOWS"]
+__all__ = ["EXTEND", "RESERVE", "RESTORE", "SETTLE", "USAGE", "WINDOWS"]
 
 _LIB = r"""
 local B = 1000000000
@@ -85,6 +85,54 @@ for i = 1, n do
   local h, z = KEYS[2 * i], KEYS[2 * i + 1]
   local ttl, name = ARGV[3 + 3 * i], ARGV[4 + 3 * i]
   local r = S(add(P(out[2 * i + 1]), amount))
+  out[2 * i + 1] = r
+  redis.call('HSET', h, 'r', r)
+  redis.call('ZADD', z, expires, member)
+  redis.call('EXPIRE', h, ttl)
+  redis.call('EXPIRE', z, ttl)
+  redis.call('ZADD', KEYS[1], 'GT', tonumber(now) + tonumber(ttl), name)
+end
+return out
+"""
+)
+
+EXTEND = (
+    _LIB
+    + r"""
+-- KEYS: index, then (hash, leases) per window
+-- ARGV: now, old member, new amount, new member, expires, then (limit, ttl, name) per window
+-- The lease "<id>:<old>" becomes "<id>:<new>" in every window, or in none. A window that no
+-- longer holds the old member (it expired) takes the new amount whole.
+local now, old, amount, member, expires = ARGV[1], ARGV[2], P(ARGV[3]), ARGV[4], ARGV[5]
+local was = P(string.match(old, ':(%d+)$'))
+local n = (#KEYS - 1) / 2
+local out, held, refused, worst = {}, {}, -1, nil
+for i = 1, n do
+  local h, z = KEYS[2 * i], KEYS[2 * i + 1]
+  clean(h, z, now)
+  local s, r = get(h)
+  out[2 * i], out[2 * i + 1] = s, r
+  held[i] = redis.call('ZSCORE', z, old) ~= false
+  local total = add(P(s), P(r))
+  if held[i] then total = sub(total, was) end
+  total = add(total, amount)
+  local limit = P(ARGV[3 + 3 * i])
+  if cmp(total, limit) > 0 then
+    local over = sub(total, limit)
+    if refused < 0 or cmp(over, worst) > 0 then refused, worst = i - 1, over end
+  end
+end
+out[1] = tostring(refused)
+if refused >= 0 then return out end
+for i = 1, n do
+  local h, z = KEYS[2 * i], KEYS[2 * i + 1]
+  local ttl, name = ARGV[4 + 3 * i], ARGV[5 + 3 * i]
+  local r = P(out[2 * i + 1])
+  if held[i] then
+    redis.call('ZREM', z, old)
+    r = sub(r, was)
+  end
+  r = S(add(r, amount))
   out[2 * i + 1] = r
   redis.call('HSET', h, 'r', r)
   redis.call('ZADD', z, expires, member)

@@ -11,8 +11,11 @@
         raise
     mgr.settle(res, cost)
 
+A call that may cost more than its worst case (a retry after an attempt that was billed) grows
+its reservation before that attempt, under the same limits: ``mgr.extend(res, Decimal("0.03"))``.
+
 The manager resolves limits, scopes and calendar windows (no I/O); the backend holds the state
-and makes reserve atomic over every window of a call.
+and makes reserve and extend atomic over every window of a call.
 """
 
 from __future__ import annotations
@@ -24,7 +27,14 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from costroute._ids import new_id
-from costroute.budget._backend import AsyncBudgetBackend, BudgetBackend, Lease, Slot, Usage
+from costroute.budget._backend import (
+    AsyncBudgetBackend,
+    BudgetBackend,
+    Lease,
+    Outcome,
+    Slot,
+    Usage,
+)
 from costroute.budget._calendar import to_pico
 from costroute.budget._config import Budget, scope_key
 from costroute.budget._memory import MemoryBudgetBackend
@@ -129,8 +139,38 @@ class BudgetManager:
             windows=tuple(s.key for s in resolved.slots),
             lease=lease,
             slots=tuple(resolved.slots),
+            identity=(user, tenant, tag_map),
+            resolved=resolved,
         )
         return resolved, res, now
+
+    def _growing(self, res: Reservation, amount: Decimal) -> tuple[Lease, float] | None:
+        """The lease ``res`` must grow to for ``amount``; None when it already holds that much.
+        Checks the per-request limits, like :meth:`_begin`."""
+        if not isinstance(res, Reservation) or res.state != "held":
+            raise InvalidRequestError(
+                f"{res!r} is not a held reservation.",
+                field="reservation",
+                fix="extend the reservation of a call in flight, before settle() or release()",
+            )
+        pico = to_pico(amount)
+        if pico <= res.lease.amount:
+            return None
+        user, tenant, tags = res.identity
+        self._rules.check_request(pico, amount, user, tenant, tags)
+        now = self.clock()
+        return Lease(res.id, pico, now + self.lease_s), now
+
+    def _grown(
+        self, res: Reservation, amount: Decimal, grown: Lease, outcome: Outcome, now: float
+    ) -> None:
+        """Apply the backend's answer to an extend: refuse, or make ``res`` hold ``amount``."""
+        if outcome.refused >= 0:  # res.resolved: set by reserve(), which made res.slots
+            raise self._rules.refusal(
+                res.resolved, outcome.refused, outcome.usage, amount - res.amount, further=True
+            )
+        self._remember(res.slots, outcome.usage, now)
+        res.amount, res.lease, res.expires_at = amount, grown, grown.expires
 
     def _remember(self, slots: Sequence[Slot], usage: Sequence[Usage], now: float) -> None:
         if self.pressure_ttl_s:
@@ -226,6 +266,23 @@ class BudgetManager:
             self._remember(resolved.slots, outcome.usage, now)
         return res
 
+    def extend(self, res: Reservation, amount: Decimal) -> None:
+        """Grow a held reservation to ``amount`` (USD): room for a further attempt of its call.
+
+        Atomic with the limit check, like :meth:`reserve`: the reservation grows in every
+        window or in none, and a no-op when it already holds ``amount``. Raises
+        :class:`~costroute.errors.BudgetExceeded` (``further=True``) naming the window that
+        refused; the reservation is then unchanged, to be settled with what the call cost.
+        """
+        step = self._growing(res, amount)
+        if step is None:
+            return
+        grown, now = step
+        outcome = Outcome(-1, ())
+        if res.slots:
+            outcome = self.backend.extend(res.slots, res.lease, grown, now)
+        self._grown(res, amount, grown, outcome, now)
+
     def settle(self, res: Reservation, actual: Decimal, *, pipeline: Any = None) -> None:
         """Record the call's actual cost (even above the reservation) and drop the reservation.
 
@@ -281,6 +338,17 @@ class BudgetManager:
                 raise self._rules.refusal(resolved, outcome.refused, outcome.usage, amount)
             self._remember(resolved.slots, outcome.usage, now)
         return res
+
+    async def aextend(self, res: Reservation, amount: Decimal) -> None:
+        """:meth:`extend` without blocking the event loop."""
+        step = self._growing(res, amount)
+        if step is None:
+            return
+        grown, now = step
+        outcome = Outcome(-1, ())
+        if res.slots:
+            outcome = await self._async().aextend(res.slots, res.lease, grown, now)
+        self._grown(res, amount, grown, outcome, now)
 
     async def asettle(self, res: Reservation, actual: Decimal) -> None:
         """:meth:`settle` without blocking the event loop."""

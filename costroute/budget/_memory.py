@@ -94,6 +94,25 @@ class MemoryBudgetBackend:
                     w.next_expiry = lease.expires
             return Outcome(-1, tuple(Usage(w.spent, w.reserved) for w in windows))
 
+    def extend(self, slots: Sequence[Slot], lease: Lease, grown: Lease, now: float) -> Outcome:
+        with self._lock:
+            windows = [self._get(slot, now) for slot in slots]
+            refused, worst = -1, 0
+            for i, (slot, w) in enumerate(zip(slots, windows, strict=True)):
+                held = w.leases.get(lease.id, (0, 0.0))[0]  # 0 once the lease expired
+                over = w.spent + w.reserved - held + grown.amount - slot.limit
+                if over > 0 and (refused < 0 or over > worst):
+                    refused, worst = i, over
+            if refused >= 0:
+                return Outcome(refused, tuple(Usage(w.spent, w.reserved) for w in windows))
+            for w in windows:
+                held = w.leases.pop(lease.id, (0, 0.0))[0]
+                w.leases[grown.id] = (grown.amount, grown.expires)
+                w.reserved += grown.amount - held
+                if grown.expires < w.next_expiry:
+                    w.next_expiry = grown.expires
+            return Outcome(-1, tuple(Usage(w.spent, w.reserved) for w in windows))
+
     def settle(self, slots: Sequence[Slot], lease: Lease, actual: int, now: float) -> None:
         with self._lock:
             for slot in slots:
@@ -129,6 +148,11 @@ class MemoryBudgetBackend:
 
     async def areserve(self, slots: Sequence[Slot], lease: Lease, now: float) -> Outcome:
         return self.reserve(slots, lease, now)
+
+    async def aextend(
+        self, slots: Sequence[Slot], lease: Lease, grown: Lease, now: float
+    ) -> Outcome:
+        return self.extend(slots, lease, grown, now)
 
     async def asettle(self, slots: Sequence[Slot], lease: Lease, actual: int, now: float) -> None:
         self.settle(slots, lease, actual, now)

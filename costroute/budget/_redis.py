@@ -1,10 +1,11 @@
 """Budget state in Redis, shared by every process and host: atomic reserve/settle in Lua.
 
 Each operation is one script call (one round trip): reserve checks every window and takes the
-lease in all of them or none; settle adds the spend and drops the lease; expired leases are
-removed inside the scripts; window keys expire after their window (plus a margin). Scripts run
-by EVALSHA and are loaded on first NOSCRIPT. ``queue_settle`` puts a settle on the caller's
-pipeline, so a router can send it in the same round trip as its latency stats.
+lease in all of them or none; extend grows a lease the same way (all windows or none); settle
+adds the spend and drops the lease; expired leases are removed inside the scripts; window keys
+expire after their window (plus a margin). Scripts run by EVALSHA and are loaded on first
+NOSCRIPT. ``queue_settle`` puts a settle on the caller's pipeline, so a router can send it in
+the same round trip as its latency stats.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ class _Script:
         self.sha = hashlib.sha1(text.encode()).hexdigest()
 
 
-_RESERVE, _SETTLE, _USAGE, _WINDOWS, _RESTORE = (
-    _Script(t) for t in (_lua.RESERVE, _lua.SETTLE, _lua.USAGE, _lua.WINDOWS, _lua.RESTORE)
+_RESERVE, _EXTEND, _SETTLE, _USAGE, _WINDOWS, _RESTORE = (
+    _Script(t)
+    for t in (_lua.RESERVE, _lua.EXTEND, _lua.SETTLE, _lua.USAGE, _lua.WINDOWS, _lua.RESTORE)
 )
 
 
@@ -110,6 +112,15 @@ class RedisBudgetBackend:
             args += (str(s.limit), str(s.ttl), s.key)
         return keys, args
 
+    def _extend_args(
+        self, slots: Sequence[Slot], lease: Lease, grown: Lease, now: float
+    ) -> tuple[list[str], list[str]]:
+        keys = [self._index, *self._pairs([s.key for s in slots])]
+        args = [repr(now), lease.member, str(grown.amount), grown.member, repr(grown.expires)]
+        for s in slots:
+            args += (str(s.limit), str(s.ttl), s.key)
+        return keys, args
+
     def _settle_args(
         self, slots: Sequence[Slot], lease: Lease, actual: int, now: float
     ) -> tuple[list[str], list[str]]:
@@ -137,6 +148,10 @@ class RedisBudgetBackend:
 
     def reserve(self, slots: Sequence[Slot], lease: Lease, now: float) -> Outcome:
         return _outcome(self._run(_RESERVE, *self._reserve_args(slots, lease, now)), lease)
+
+    def extend(self, slots: Sequence[Slot], lease: Lease, grown: Lease, now: float) -> Outcome:
+        flat = self._run(_EXTEND, *self._extend_args(slots, lease, grown, now))
+        return Outcome(int(flat[0]), _usages(flat, 1))
 
     def settle(self, slots: Sequence[Slot], lease: Lease, actual: int, now: float) -> None:
         self._run(_SETTLE, *self._settle_args(slots, lease, actual, now))
@@ -188,6 +203,12 @@ class RedisBudgetBackend:
 
     async def areserve(self, slots: Sequence[Slot], lease: Lease, now: float) -> Outcome:
         return _outcome(await self._arun(_RESERVE, *self._reserve_args(slots, lease, now)), lease)
+
+    async def aextend(
+        self, slots: Sequence[Slot], lease: Lease, grown: Lease, now: float
+    ) -> Outcome:
+        flat = await self._arun(_EXTEND, *self._extend_args(slots, lease, grown, now))
+        return Outcome(int(flat[0]), _usages(flat, 1))
 
     async def asettle(self, slots: Sequence[Slot], lease: Lease, actual: int, now: float) -> None:
         await self._arun(_SETTLE, *self._settle_args(slots, lease, actual, now))

@@ -130,9 +130,16 @@ class Rules:
         return Resolved(slots, rules, periods)
 
     def refusal(
-        self, resolved: Resolved, index: int, usage: Sequence[Usage], amount: object
+        self,
+        resolved: Resolved,
+        index: int,
+        usage: Sequence[Usage],
+        amount: object,
+        *,
+        further: bool = False,
     ) -> BudgetExceeded:
-        """The error naming the window that refused (its tightest limit)."""
+        """The error naming the window that refused (its tightest limit); ``further``: the
+        refused amount is the growth of a reservation for a further attempt."""
         slot = resolved.slots[index]
         rule = min(resolved.rules[index], key=lambda r: r.pico)
         return BudgetExceeded(
@@ -143,6 +150,7 @@ class Rules:
             limit_usd=rule.limit.limit_usd,
             needed_usd=amount,
             resets_at=resolved.periods[index].resets_at.isoformat(),
+            further=further,
         )
 
     @staticmethod

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from types import MappingProxyType
+from typing import Any, Literal
 
 from costroute.budget._backend import Lease, Slot
 
@@ -18,7 +20,8 @@ class Reservation:
 
     ``expires_at`` is epoch seconds on the manager's clock: a reservation its process never
     settles (a crash) stops counting then. ``state`` moves from ``"held"`` to ``"settled"`` or
-    ``"released"`` once.
+    ``"released"`` once. ``amount`` grows (and ``expires_at`` moves on) when
+    :meth:`~costroute.budget.BudgetManager.extend` makes room for a further attempt.
     """
 
     id: str
@@ -28,6 +31,12 @@ class Reservation:
     state: Literal["held", "settled", "released"] = "held"
     lease: Lease = field(repr=False, default=Lease("", 0, 0.0))
     slots: tuple[Slot, ...] = field(repr=False, default=())
+    # What extend() needs to check a larger amount the way reserve() checked this one: the
+    # call's identity (per-request limits) and its resolved windows (the refusal's figures).
+    identity: tuple[str | None, str | None, Mapping[str, str]] = field(
+        repr=False, default=(None, None, MappingProxyType({}))
+    )
+    resolved: Any = field(repr=False, default=None)
 
     def __repr__(self) -> str:
         return f"<Reservation {self.id} ${self.amount} {self.state} windows={len(self.windows)}>"

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from costroute import errors, providers
 from costroute.catalog import Deployment
 from costroute.errors import CostrouteError
+from costroute.executor._cover import Cover, Uncovered, acover_next, cover_next, refused
 from costroute.executor._params import call_params
 from costroute.executor._retry import RetryConfig, Rng, aretry_call, retry_call
 from costroute.pricing import cost
@@ -33,6 +34,7 @@ log = logging.getLogger("costroute")
 Sleep = Callable[[float], None]
 ASleep = Callable[[float], Awaitable[None]]
 T = TypeVar("T")
+E = TypeVar("E", bound=BaseException)
 _Candidate = tuple[Choice, Deployment]
 Finish = Callable[["Outcome", BaseException | None], Any]
 
@@ -193,9 +195,7 @@ class Executor:
             else:
                 yield choice, dep
 
-    def fail(
-        self, plan: Plan, progress: _Progress, error: CostrouteError, finish: Finish | None
-    ) -> CostrouteError:
+    def fail(self, plan: Plan, progress: _Progress, error: E, finish: Finish | None) -> E:
         """Settle a failed call (its attempts may have been billed) and return the error."""
         if finish is not None and plan.choices:
             name = (
@@ -207,6 +207,15 @@ class Executor:
             outcome.notes = list(progress.notes)
             finish(outcome, error)
         return error
+
+    def abandon(
+        self, plan: Plan, progress: _Progress, error: BaseException, finish: Finish | None
+    ) -> None:
+        """An exception the run does not handle (a cancellation, an interrupt) ends the call:
+        settle its billed attempts through ``finish``. (The router's fallback for an escaping
+        exception is a release, which would record nothing of what the provider billed.)"""
+        if any(a.cost_usd for a in progress.attempts):
+            self.fail(plan, progress, error, finish)
 
     def retrying(self, fn: Callable[[], T], deadline: float) -> T:
         """``fn()`` with this executor's retry settings, sleep and randomness."""
@@ -243,11 +252,21 @@ class Executor:
     # ---- sync ------------------------------------------------------------------------------
 
     def run(
-        self, plan: Plan, request: Request, timeout: float, finish: Finish | None = None
+        self,
+        plan: Plan,
+        request: Request,
+        timeout: float,
+        finish: Finish | None = None,
+        cover: Cover | None = None,
     ) -> Outcome:
-        """Answer ``request`` following ``plan``, synchronously."""
+        """Answer ``request`` following ``plan``, synchronously.
+
+        ``cover`` (the call's budget reservation) is asked before every attempt; when it
+        cannot cover one, the call stops with its error and what was billed is settled.
+        """
         deadline = self.clock() + timeout
         progress = _Progress()
+        stopped: BaseException | None = None
         for choice, dep in self.usable(plan, progress, deadline):
             params = call_params(request, choice)
 
@@ -255,6 +274,7 @@ class Executor:
                 choice: Choice = choice, dep: Deployment = dep, params: Any = params
             ) -> Outcome:
                 timeout = self._timeout_left(deadline)
+                cover_next(cover, progress.attempts, choice, dep)
                 started = self.clock()
                 try:
                     resp = providers.complete(
@@ -272,16 +292,28 @@ class Executor:
                 return self._done(self.retrying(once, deadline), progress)
             except errors.ProviderError as exc:
                 self._learn(plan, progress, dep, exc, finish)
-        raise self.fail(plan, progress, self._failed(plan, progress), finish)
+            except Uncovered as stop:
+                stopped = refused(stop, progress.attempts)
+                break
+            except BaseException as exc:
+                self.abandon(plan, progress, exc, finish)
+                raise
+        raise self.fail(plan, progress, stopped or self._failed(plan, progress), finish)
 
     # ---- async -----------------------------------------------------------------------------
 
     async def arun(
-        self, plan: Plan, request: Request, timeout: float, finish: Finish | None = None
+        self,
+        plan: Plan,
+        request: Request,
+        timeout: float,
+        finish: Finish | None = None,
+        cover: Cover | None = None,
     ) -> Outcome:
         """Async twin of :meth:`run`."""
         deadline = self.clock() + timeout
         progress = _Progress()
+        stopped: BaseException | None = None
         for choice, dep in self.usable(plan, progress, deadline):
             params = call_params(request, choice)
 
@@ -289,6 +321,7 @@ class Executor:
                 choice: Choice = choice, dep: Deployment = dep, params: Any = params
             ) -> Outcome:
                 timeout = self._timeout_left(deadline)
+                await acover_next(cover, progress.attempts, choice, dep)
                 started = self.clock()
                 try:
                     resp = await providers.acomplete(
@@ -306,4 +339,10 @@ class Executor:
                 return self._done(await self.aretrying(once, deadline), progress)
             except errors.ProviderError as exc:
                 self._learn(plan, progress, dep, exc, finish)
-        raise self.fail(plan, progress, self._failed(plan, progress), finish)
+            except Uncovered as stop:
+                stopped = refused(stop, progress.attempts)
+                break
+            except BaseException as exc:
+                self.abandon(plan, progress, exc, finish)
+                raise
+        raise self.fail(plan, progress, stopped or self._failed(plan, progress), finish)

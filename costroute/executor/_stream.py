@@ -25,6 +25,7 @@ from costroute import errors, providers
 from costroute._request import chars_to_tokens
 from costroute.catalog import Deployment
 from costroute.errors import CostrouteError, InvalidRequestError
+from costroute.executor._cover import Cover, Uncovered, acover_next, cover_next, refused
 from costroute.executor._params import call_params
 from costroute.executor._run import Executor, Outcome, _Progress
 from costroute.types import Choice, Plan, Request, Usage
@@ -47,11 +48,18 @@ def _delta_of(chunk: Any) -> tuple[str, bool, str | None]:
 
 
 class _StreamState:
-    """Text, usage and finish reason gathered from the chunks of one attempt."""
+    """Text, usage and finish reason gathered from the chunks of one attempt.
 
-    def __init__(self, request: Request, started: float) -> None:
+    ``bounds``: the (input, output) tokens the call's budget reserved for this attempt, when it
+    has a reservation (see :meth:`partial_usage`).
+    """
+
+    def __init__(
+        self, request: Request, started: float, bounds: tuple[int, int] | None = None
+    ) -> None:
         self.request = request
         self.started = started
+        self.bounds = bounds
         self.text: list[str] = []
         self.usage: Usage | None = None
         self.ttft_ms: float | None = None
@@ -83,23 +91,38 @@ class _StreamState:
             return self.usage
         if not opened and not self.text:
             return Usage()
-        chars = sum(len(t) for t in self.text)
-        return Usage(
-            input_tokens=self.request.input_tokens_estimate, output_tokens=chars_to_tokens(chars)
-        )
+        prompt = self.request.input_tokens_estimate
+        output = chars_to_tokens(sum(len(t) for t in self.text))
+        if self.bounds is not None:
+            # The estimate can exceed what the reservation counted for this attempt: for OpenAI
+            # and DeepSeek the reservation counts the prompt with the provider's own tokenizer
+            # (plus margins), and repetitive text packs more than 4 characters in a token
+            # ("word " * 4000 is 4,000 tokens, estimated at 5,000); long output tokens likewise
+            # push the text's estimate past max_tokens. The provider cannot bill more than those
+            # counts, and the budget must not settle more than it reserved for the attempt, so
+            # the estimate is bounded by them.
+            prompt, output = min(prompt, self.bounds[0]), min(output, self.bounds[1])
+        return Usage(input_tokens=prompt, output_tokens=output)
 
 
 class _StreamRunBase:
     """What the sync and async streams share: opening checks and settling."""
 
     def __init__(
-        self, executor: Executor, plan: Plan, request: Request, timeout: float, finish: Finish
+        self,
+        executor: Executor,
+        plan: Plan,
+        request: Request,
+        timeout: float,
+        finish: Finish,
+        cover: Cover | None = None,
     ) -> None:
         self._ex = executor
         self._plan = plan
         self._request = request
         self._timeout = timeout
         self._finish = finish
+        self._cover = cover  # the call's reservation, asked before every attempt
         self._show_usage = providers.wants_usage(request.params)
         self._iterated = False
         self.costroute: Any = None
@@ -117,9 +140,10 @@ class _StreamRunBase:
             )
         self._iterated = True
 
-    def _begin(self, choice: Choice, deadline: float) -> tuple[dict[str, Any], float, float]:
-        timeout = self._ex._timeout_left(deadline)
-        return call_params(self._request, choice), timeout, self._ex.clock()
+    def _state(self, choice: Choice, dep: Deployment) -> _StreamState:
+        """A new attempt's state, started now (after its budget cover was checked)."""
+        bounds = self._cover.bounds(choice, dep) if self._cover is not None else None
+        return _StreamState(self._request, self._ex.clock(), bounds)
 
     def _first_content(self, state: _StreamState, chunk: Any) -> bool:
         if state.take(chunk):
@@ -199,8 +223,10 @@ class StreamRun(_StreamRunBase):
         self, dep: Deployment, choice: Choice, deadline: float, progress: _Progress
     ) -> tuple[Iterator[Any], list[Any], _StreamState]:
         """Open a stream and read up to its first content chunk (buffered)."""
-        params, timeout, started = self._begin(choice, deadline)
-        state = _StreamState(self._request, started)
+        timeout = self._ex._timeout_left(deadline)
+        cover_next(self._cover, progress.attempts, choice, dep)
+        params = call_params(self._request, choice)
+        state = self._state(choice, dep)
         buffered: list[Any] = []
         try:
             chunks = providers.stream(
@@ -224,6 +250,7 @@ class StreamRun(_StreamRunBase):
         ex = self._ex
         deadline = ex.clock() + self._timeout
         progress = _Progress()
+        stopped: BaseException | None = None
         for choice, dep in ex.usable(self._plan, progress, deadline):
 
             def attempt(
@@ -236,6 +263,12 @@ class StreamRun(_StreamRunBase):
             except errors.ProviderError as exc:
                 ex._learn(self._plan, progress, dep, exc, self._finish)
                 continue
+            except Uncovered as stop:
+                stopped = refused(stop, progress.attempts)
+                break
+            except BaseException as exc:
+                ex.abandon(self._plan, progress, exc, self._finish)
+                raise
             try:
                 yield from (chunk for chunk in buffered if self._shows(chunk))
                 for chunk in chunks:
@@ -253,7 +286,9 @@ class StreamRun(_StreamRunBase):
                 raise self._interrupted(progress, dep, choice, state, cut) from cut
             self._completed(progress, dep, choice, state)
             return
-        raise ex.fail(self._plan, progress, ex._failed(self._plan, progress), self._finish)
+        raise ex.fail(
+            self._plan, progress, stopped or ex._failed(self._plan, progress), self._finish
+        )
 
 
 class AsyncStreamRun(_StreamRunBase):
@@ -262,8 +297,10 @@ class AsyncStreamRun(_StreamRunBase):
     async def _open(
         self, dep: Deployment, choice: Choice, deadline: float, progress: _Progress
     ) -> tuple[AsyncIterator[Any] | None, list[Any], _StreamState]:
-        params, timeout, started = self._begin(choice, deadline)
-        state = _StreamState(self._request, started)
+        timeout = self._ex._timeout_left(deadline)
+        await acover_next(self._cover, progress.attempts, choice, dep)
+        params = call_params(self._request, choice)
+        state = self._state(choice, dep)
         buffered: list[Any] = []
         try:
             chunks = providers.astream(
@@ -287,6 +324,7 @@ class AsyncStreamRun(_StreamRunBase):
         ex = self._ex
         deadline = ex.clock() + self._timeout
         progress = _Progress()
+        stopped: BaseException | None = None
         for choice, dep in ex.usable(self._plan, progress, deadline):
 
             async def attempt(
@@ -299,6 +337,12 @@ class AsyncStreamRun(_StreamRunBase):
             except errors.ProviderError as exc:
                 ex._learn(self._plan, progress, dep, exc, self._finish)
                 continue
+            except Uncovered as stop:
+                stopped = refused(stop, progress.attempts)
+                break
+            except BaseException as exc:
+                ex.abandon(self._plan, progress, exc, self._finish)
+                raise
             try:
                 for chunk in buffered:
                     if self._shows(chunk):
@@ -319,7 +363,9 @@ class AsyncStreamRun(_StreamRunBase):
                 raise self._interrupted(progress, dep, choice, state, cut) from cut
             self._completed(progress, dep, choice, state)
             return
-        raise ex.fail(self._plan, progress, ex._failed(self._plan, progress), self._finish)
+        raise ex.fail(
+            self._plan, progress, stopped or ex._failed(self._plan, progress), self._finish
+        )
 
 
 def _close(chunks: Any) -> None:

@@ -63,7 +63,8 @@ class CallRecord:
 
     ``at`` is an aware UTC datetime. ``status`` is ``"ok"`` (answered), ``"error"`` (every
     attempt failed; billed attempts still cost money) or ``"refused"`` (a budget refused the
-    call before the network). ``attempts`` keeps every try, billed or not.
+    call before the network, or before a further attempt: then the attempts billed before it
+    cost money). ``attempts`` keeps every try, billed or not.
     """
 
     request_id: str

@@ -8,7 +8,9 @@ reasons say why. If the check itself fails (raises, or returns neither a reason 
 first answer, already paid for, stands too: the call settles through the normal path (cost in the
 ledger, budget reservation settled), the reasons name the check and its error, and the
 ``costroute`` logger warns with the traceback. Streams never cascade (their answer is already on
-its way to the caller).
+its way to the caller). The escalation's attempts are covered by the call's reservation, counted
+after what the first stage billed; if the budget cannot cover one, the escalation stops there
+(BudgetExceeded, kept as the reason) and the first answer stands.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 from costroute.errors import CostrouteError
 from costroute.executor import Executor, Outcome
+from costroute.router._cover import BudgetCover
 from costroute.types import AcceptanceCheck, Plan, Request
 
 __all__ = ["acascade", "cascade"]
@@ -92,8 +95,16 @@ def _merged(first: Outcome, second: Outcome | None, reason: str, error: Any = No
     return out
 
 
-def cascade(ex: Executor, plan: Plan, request: Request, first: Outcome, left: float) -> Outcome:
-    """The final outcome of a plan whose first stage answered ``first``."""
+def cascade(
+    ex: Executor,
+    plan: Plan,
+    request: Request,
+    first: Outcome,
+    left: float,
+    cover: BudgetCover | None = None,
+) -> Outcome:
+    """The final outcome of a plan whose first stage answered ``first``; ``cover`` (the call's
+    reservation) counts what the first stage billed when it covers the escalation's attempts."""
     step = _escalation(plan, request, first)
     if step is None:
         return first
@@ -101,14 +112,20 @@ def cascade(ex: Executor, plan: Plan, request: Request, first: Outcome, left: fl
         return step
     second_plan, reason = step
     try:
-        second = ex.run(second_plan, request, max(left, 0.001))
+        later = cover.after(first.attempts) if cover is not None else None
+        second = ex.run(second_plan, request, max(left, 0.001), cover=later)
     except CostrouteError as exc:
         return _merged(first, None, reason, exc)
     return _merged(first, second, reason)
 
 
 async def acascade(
-    ex: Executor, plan: Plan, request: Request, first: Outcome, left: float
+    ex: Executor,
+    plan: Plan,
+    request: Request,
+    first: Outcome,
+    left: float,
+    cover: BudgetCover | None = None,
 ) -> Outcome:
     """Async twin of :func:`cascade`."""
     step = _escalation(plan, request, first)
@@ -118,7 +135,8 @@ async def acascade(
         return step
     second_plan, reason = step
     try:
-        second = await ex.arun(second_plan, request, max(left, 0.001))
+        later = cover.after(first.attempts) if cover is not None else None
+        second = await ex.arun(second_plan, request, max(left, 0.001), cover=later)
     except CostrouteError as exc:
         return _merged(first, None, reason, exc)
     return _merged(first, second, reason)

@@ -9,12 +9,15 @@ from typing import Any, NamedTuple
 
 from costroute import providers
 from costroute._request import build_request, prompt_text
+from costroute.budget import Reservation
 from costroute.cache import entry_from_response, entry_from_stream
 from costroute.errors import BudgetExceeded, ConfigError, LedgerError
 from costroute.executor import AsyncStreamRun, Outcome, StreamRun
 from costroute.router._base import RouterBase
 from costroute.router._cascade import acascade, cascade
+from costroute.router._cover import BudgetCover
 from costroute.router._replay import AsyncReplayStream, ReplayStream
+from costroute.router._state import Counts
 from costroute.types import CallInfo, Plan, Request, Usage
 
 __all__ = ["Router"]
@@ -177,21 +180,22 @@ class Router(RouterBase):
             return _attach(providers.response_from_entry(entry), info)
         finish = call.finish
         assert finish is not None
+        counts = Counts()
         try:
-            finish.reservation = self.state.reserve(call.request, call.plan)
+            finish.reservation = self.state.reserve(call.request, call.plan, counts)
         except BudgetExceeded as exc:
             finish.refused(exc)
             raise
+        cover = self._cover(call.request, finish.reservation, counts)
         try:
             if call.request.stream:
                 return StreamRun(
-                    self.executor, call.plan, call.request, self._timeout(call), finish
+                    self.executor, call.plan, call.request, self._timeout(call), finish, cover
                 )
-            outcome = self.executor.run(call.plan, call.request, self._timeout(call), finish)
+            outcome = self.executor.run(call.plan, call.request, self._timeout(call), finish, cover)
             if call.plan.cascade is not None:
-                outcome = cascade(
-                    self.executor, call.plan, call.request, outcome, self._time_left(finish)
-                )
+                left = self._time_left(finish)
+                outcome = cascade(self.executor, call.plan, call.request, outcome, left, cover)
             return _attach(outcome.response, finish(outcome, None))
         except BaseException:
             finish.release()  # a no-op when the failure was already settled
@@ -210,20 +214,25 @@ class Router(RouterBase):
             return _attach(providers.response_from_entry(entry), info)
         finish = call.finish
         assert finish is not None
+        counts = Counts()
         try:
-            finish.reservation = await self.state.areserve(call.request, call.plan)
+            finish.reservation = await self.state.areserve(call.request, call.plan, counts)
         except BudgetExceeded as exc:
             finish.refused(exc)
             raise
+        cover = self._cover(call.request, finish.reservation, counts)
         try:
             if call.request.stream:
                 return AsyncStreamRun(
-                    self.executor, call.plan, call.request, self._timeout(call), finish
+                    self.executor, call.plan, call.request, self._timeout(call), finish, cover
                 )
-            outcome = await self.executor.arun(call.plan, call.request, self._timeout(call), finish)
+            outcome = await self.executor.arun(
+                call.plan, call.request, self._timeout(call), finish, cover
+            )
             if call.plan.cascade is not None:
+                left = self._time_left(finish)
                 outcome = await acascade(
-                    self.executor, call.plan, call.request, outcome, self._time_left(finish)
+                    self.executor, call.plan, call.request, outcome, left, cover
                 )
             return _attach(outcome.response, finish(outcome, None))
         except BaseException:
@@ -237,6 +246,14 @@ class Router(RouterBase):
     def _time_left(self, finish: _Finisher) -> float:
         timeout = finish.request.timeout_s or self.timeout
         return timeout - (self.executor.clock() - finish.started)
+
+    def _cover(
+        self, request: Request, reservation: Reservation | None, counts: Counts
+    ) -> BudgetCover | None:
+        """The call's budget cover, asked before every attempt (None: no budget limits)."""
+        if reservation is None:
+            return None
+        return BudgetCover(self.state, request, reservation, counts)
 
 
 class _Call(NamedTuple):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -21,9 +22,9 @@ from costroute.errors import ConfigError
 from costroute.policy._capability import expected_output_tokens, output_cap
 from costroute.pricing import worst_case_cost
 from costroute.store import Store, open_store
-from costroute.types import CallInfo, Plan, Request
+from costroute.types import CallInfo, Choice, Plan, Request
 
-__all__ = ["RouterState"]
+__all__ = ["Counts", "RouterState"]
 
 log = logging.getLogger("costroute")
 
@@ -35,6 +36,21 @@ _ROUTER_NAMES = {
     "max_connections": "store_max_connections",
     "pool_timeout_s": "store_pool_timeout_s",
 }
+
+
+@dataclass(slots=True)
+class Counts:
+    """What one call's worst cases were computed from, kept for its budget cover (so a check
+    before a retry never counts again): prompt tokens per provider, and each choice's bounds and
+    worst case per (deployment, max_tokens)."""
+
+    tokens: dict[str, int] = field(default_factory=dict)
+    bounds: dict[tuple[str, Any], tuple[int, int]] = field(default_factory=dict)
+    worst: dict[tuple[str, Any], Decimal] = field(default_factory=dict)
+
+    @staticmethod
+    def key(choice: Choice) -> tuple[str, Any]:
+        return choice.deployment, choice.params.get("max_tokens")
 
 
 class RouterState:
@@ -128,33 +144,53 @@ class RouterState:
             )
         return min(bound, counted[dep.provider])
 
-    def worst_case(self, request: Request, plan: Plan) -> Decimal:
-        """The most the plan can cost: its dearest choice, plus the dearest escalation."""
-        counted: dict[str, int] = {}
+    def attempt_bounds(self, request: Request, choice: Choice, counts: Counts) -> tuple[int, int]:
+        """(input tokens, output tokens) reserved for one attempt of ``choice``."""
+        key = counts.key(choice)
+        found = counts.bounds.get(key)
+        if found is None:
+            dep = self.deployments[choice.deployment]
+            cap = choice.params.get("max_tokens") or output_cap(request, dep)
+            found = counts.bounds[key] = (self.input_tokens(request, dep, counts.tokens), cap)
+        return found
 
-        def dearest(choices: Iterable[Any]) -> Decimal:
-            worst = ZERO
-            for choice in choices:
-                dep = self.deployments[choice.deployment]
-                cap = choice.params.get("max_tokens") or output_cap(request, dep)
-                tokens = self.input_tokens(request, dep, counted)
-                worst = max(worst, worst_case_cost(tokens, cap, dep.prices))
-            return worst
+    def attempt_worst_case(self, request: Request, choice: Choice, counts: Counts) -> Decimal:
+        """The most one attempt of ``choice`` can cost: its bounds at the peak prices."""
+        key = counts.key(choice)
+        found = counts.worst.get(key)
+        if found is None:
+            tokens, cap = self.attempt_bounds(request, choice, counts)
+            prices = self.deployments[choice.deployment].prices
+            found = counts.worst[key] = worst_case_cost(tokens, cap, prices)
+        return found
+
+    def worst_case(self, request: Request, plan: Plan, counts: Counts | None = None) -> Decimal:
+        """The most the plan can cost if one attempt is billed: its dearest choice, plus the
+        dearest escalation. (Each further billed attempt is covered as it comes: see
+        :class:`~costroute.router._cover.BudgetCover`.) ``counts`` keeps what was computed."""
+        counts = Counts() if counts is None else counts
+
+        def dearest(choices: Iterable[Choice]) -> Decimal:
+            return max((self.attempt_worst_case(request, c, counts) for c in choices), default=ZERO)
 
         extra = dearest(plan.cascade.escalate_to) if plan.cascade is not None else ZERO
         return dearest(plan.choices) + extra
 
-    def reserve(self, request: Request, plan: Plan) -> Reservation | None:
+    def reserve(
+        self, request: Request, plan: Plan, counts: Counts | None = None
+    ) -> Reservation | None:
         """Reserve the worst case; raises BudgetExceeded (before any network call)."""
         if not self.has_limits:
             return None
-        amount = self.worst_case(request, plan)
+        amount = self.worst_case(request, plan, counts)
         return self.budget.reserve(amount, request.user, request.tenant, request.tags)
 
-    async def areserve(self, request: Request, plan: Plan) -> Reservation | None:
+    async def areserve(
+        self, request: Request, plan: Plan, counts: Counts | None = None
+    ) -> Reservation | None:
         if not self.has_limits:
             return None
-        amount = self.worst_case(request, plan)
+        amount = self.worst_case(request, plan, counts)
         return await self.budget.areserve(amount, request.user, request.tenant, request.tags)
 
     def settle(self, reservation: Reservation | None, info: CallInfo | None) -> None:

@@ -192,6 +192,26 @@ class FailoverBudget:
             self._local_leases.add(lease.id)
         return outcome
 
+    def _extend_locally(
+        self,
+        slots: Sequence[Slot],
+        lease: Lease,
+        grown: Lease,
+        now: float,
+        cause: BaseException | None = None,
+    ) -> Outcome:
+        """Grow a Redis lease while Redis is out of reach: refused when failing closed; when
+        failing open, the lease moves here at its new amount (against the last figures seen,
+        which still count the old amount: cautious) and its release in Redis is kept for replay."""
+        if self.on_failure == "closed":
+            if cause is not None and self.health.is_busy(cause):
+                raise BackendBusy(self.health.url, cause, during="budget extend; failing closed")
+            raise BackendUnavailable(self.health.url, during="budget extend; failing closed")
+        outcome = self._reserve_locally(slots, grown, now, cause)
+        if outcome.refused < 0:
+            self._keep(slots, lease, 0)
+        return outcome
+
     def _settled_locally(
         self, slots: Sequence[Slot], lease: Lease, actual: int, now: float
     ) -> bool:
@@ -265,6 +285,18 @@ class FailoverBudget:
             cause = exc
         return self._reserve_locally(slots, lease, now, cause)
 
+    def extend(self, slots: Sequence[Slot], lease: Lease, grown: Lease, now: float) -> Outcome:
+        if lease.id in self._local_leases:
+            return self.local.extend(slots, lease, grown, now)
+        cause: BaseException | None = None
+        if self._reconcile(now):
+            try:
+                return self._seen_in_redis(slots, self.primary.extend(slots, lease, grown, now))
+            except self.health.errors as exc:
+                self.health.failed(exc, "extend")
+                cause = exc
+        return self._extend_locally(slots, lease, grown, now, cause)
+
     def settle(self, slots: Sequence[Slot], lease: Lease, actual: int, now: float) -> None:
         if self._settled_locally(slots, lease, actual, now):
             self._reconcile(now)
@@ -314,6 +346,21 @@ class FailoverBudget:
             self.health.failed(exc, "reserve")
             cause = exc
         return self._reserve_locally(slots, lease, now, cause)
+
+    async def aextend(
+        self, slots: Sequence[Slot], lease: Lease, grown: Lease, now: float
+    ) -> Outcome:
+        if lease.id in self._local_leases:
+            return self.local.extend(slots, lease, grown, now)
+        cause: BaseException | None = None
+        if await self._areconcile(now):
+            try:
+                outcome = await self.primary.aextend(slots, lease, grown, now)  # type: ignore[attr-defined]
+                return self._seen_in_redis(slots, outcome)
+            except self.health.errors as exc:
+                self.health.failed(exc, "extend")
+                cause = exc
+        return self._extend_locally(slots, lease, grown, now, cause)
 
     async def asettle(self, slots: Sequence[Slot], lease: Lease, actual: int, now: float) -> None:
         if self._settled_locally(slots, lease, actual, now):

@@ -205,6 +205,93 @@ def task_budget_run(
     }
 
 
+class FixedPolicy:
+    """A policy that always plans the same deployments, in order (primary, then fallbacks)."""
+
+    def __init__(self, order: list[str], name: str = "fixed") -> None:
+        self.order = list(order)
+        self.name = name
+
+    def route(self, request: Any, signals: Any) -> Any:
+        from costroute.types import Choice, Plan
+
+        return Plan(
+            choices=tuple(Choice(deployment=d, reasons=("fixed",)) for d in self.order),
+            policy=self.name,
+            difficulty=0.0,
+            reasons=("fixed plan",),
+        )
+
+
+def task_budget_streams(
+    state: dict[str, Any],
+    *,
+    bases: Mapping[str, str],
+    redis_url: str,
+    prefix: str,
+    limit_usd: str,
+    order: list[str],
+    calls: int,
+    messages: list[dict[str, str]],
+    max_tokens: int,
+) -> dict[str, Any]:
+    """``calls`` concurrent streamed ``achat`` calls over the shared Redis budget, planned
+    ``order`` (the simulator cuts the primary's streams before content). Retries do not wait.
+
+    Returns the cost of each answered call, of each call stopped by the budget mid-way (what its
+    billed attempts cost), the refusals before any attempt, and any other error.
+    """
+    import costroute
+    from costroute.budget import Budget, Limit
+    from costroute.errors import BudgetExceeded
+    from costroute.executor import RetryConfig
+
+    async def no_wait(seconds: float) -> None:
+        return None
+
+    router = costroute.Router(
+        deployments_at(bases),
+        policy=FixedPolicy(order),
+        store=_store(redis_url, prefix),
+        budget=Budget([Limit(usd=limit_usd, window="month")]),
+        retry=RetryConfig(attempts=2, backoff_s=0),
+        sleep=lambda seconds: None,
+        asleep=no_wait,
+        ledger=False,
+    )
+    answered: list[str] = []
+    stopped: list[str] = []
+    refused: list[str] = []
+    others: list[str] = []
+
+    async def one() -> None:
+        try:
+            stream = await router.achat(messages=messages, max_tokens=max_tokens, stream=True)
+            async for _ in stream:
+                pass
+        except BudgetExceeded as exc:
+            if getattr(exc, "further", False):  # stopped mid-way: its billed attempts
+                stopped.append(str(sum(a.cost_usd for a in exc.attempts)))
+            else:
+                refused.append(exc.window)
+        except Exception as exc:
+            others.append(f"{type(exc).__name__}: {exc}")
+        else:
+            answered.append(str(stream.costroute.cost_usd))
+
+    async def main() -> None:
+        await asyncio.gather(*(one() for _ in range(calls)))
+
+    asyncio.run(main())
+    return {
+        "pid": os.getpid(),
+        "answered": answered,
+        "stopped": stopped,
+        "refused": refused,
+        "others": others,
+    }
+
+
 # ---- tasks: response cache, breakers, ledger --------------------------------------------------
 
 

@@ -177,6 +177,66 @@ def test_four_processes_share_one_budget_through_the_router(
     assert seconds < 30
 
 
+@pytest.mark.redis
+@pytest.mark.slow
+def test_processes_with_billed_retries_never_pass_the_redis_limit(
+    redis_url: str, fleet: Fleet, prefix: str
+) -> None:
+    """30 streams across the processes; the primary cuts every stream before content (billed
+    for the prompt), so each call needs more than its reservation; the limit = 10 of them."""
+    from fleet_workers import FixedPolicy
+
+    order, calls, admits = ["gpt-5.4", "deepseek-v4-flash"], [8, 8, 7, 7], 10
+    messages = [{"role": "user", "content": "word " * 4000}]
+    local = costroute.Router(sim_deployments(fleet.sim), policy=FixedPolicy(order), ledger=False)
+    request, plan = local._prepare(messages, {"max_tokens": MAX_TOKENS})
+    limit = local.state.worst_case(request, plan) * admits
+    model = local.deployments[order[0]].model.partition("/")[2]
+    fleet.sim.inject(Fault.cut_stream(after_chunks=1), model=model, times=1000)
+    try:
+        for worker, n in zip(fleet.workers, calls, strict=True):
+            worker.send(
+                "task_budget_streams",
+                bases=fleet.bases,
+                redis_url=redis_url,
+                prefix=prefix,
+                limit_usd=str(limit),
+                order=order,
+                calls=n,
+                messages=messages,
+                max_tokens=MAX_TOKENS,
+            )
+        rows = [worker.result(timeout=60) for worker in fleet.workers]
+    finally:
+        fleet.sim.reset()
+    observer = costroute.Router(
+        sim_deployments(fleet.sim),
+        store=redis_store(redis_url, prefix=prefix),
+        budget=Budget([Limit(usd=limit, window="month")]),
+        ledger=False,
+    )
+    window = next(w for w in observer.budget.status().windows if w.key == "global")
+    client = observer.state.store.redis
+    leases = sum(client.zcard(k) for k in client.scan_iter(match=f"{prefix}budget:l:*"))
+    answered = [c for row in rows for c in row["answered"]]
+    stopped = [c for row in rows for c in row["stopped"]]
+    refused = [r for row in rows for r in row["refused"]]
+    others = [o for row in rows for o in row["others"]]
+    settled = decimal_sum(answered + stopped)
+    print(
+        f"\nbilled retries across processes: processes={WORKERS} calls={sum(calls)}"
+        f" answered={len(answered)} stopped={len(stopped)} refused={len(refused)}"
+        f" limit=${limit} settled=${settled} ({settled / limit:.0%})"
+        f" redis_spent=${window.spent} redis_reserved=${window.reserved} leases_left={leases}"
+    )
+    assert len({row["pid"] for row in rows}) == WORKERS
+    assert not others, others[:3]
+    assert len(answered) + len(stopped) + len(refused) == sum(calls)
+    assert window.spent == settled <= limit  # every billed attempt settled; the limit holds
+    assert window.reserved == 0 and leases == 0
+    assert set(refused) <= {"month"} and len(answered) + len(stopped) > 0
+
+
 # ---- the response cache ------------------------------------------------------------------------
 
 
