@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from ._profiles import ModelProfile, Provider
 from ._prompt import Prompt, ToolSpec, count_text_tokens
+from ._schema import instance, stated_values
 
 __all__ = ["CacheUsage", "Completion", "PromptCache", "ToolCall", "generate", "request_rng"]
 
@@ -51,7 +52,6 @@ _THOUGHTS = (
     "Consider the simplest case first.",
     "Ok, that seems consistent.",
 )
-_WORDS = ("cost", "model", "route", "budget", "cache", "quality", "answer", "value", "data")
 
 
 @dataclass(frozen=True)
@@ -160,16 +160,20 @@ def generate(
     tool = _pick_tool(prompt)
     target = _sample_output_tokens(profile.mean_output_tokens, rng)
     call: ToolCall | None = None
+    stated = stated_values(prompt.last_user_text)
     if tool is not None:
-        call = ToolCall(tool.name, _fill(tool.parameters, rng, "", placeholders=True, depth=0))
+        call = ToolCall(tool.name, instance(tool.parameters, rng, stated=stated))
         text = ""
         visible = count_text_tokens(call.name + call.arguments_json) + 4
     elif prompt.json_schema is not None:
-        text = _json_text(prompt, target, rng)
+        text = _json_text(prompt, stated, target, rng)
         visible = count_text_tokens(text)
     else:
-        text = _words_text(f"[{prompt.model}] answer: {_echo(prompt)}.", _SENTENCES, target, rng)
-        visible = target
+        head = f"[{prompt.model}] answer: {_echo(prompt)}."
+        if prompt.tool_result is not None:
+            head = f"[{prompt.model}] answer: the tool returned {_quote(prompt.tool_result)}."
+        visible = max(target, count_text_tokens(head))
+        text = _words_text(head, _SENTENCES, visible, rng)
     ratio = profile.reasoning_tokens_per_output if profile.reasoning else 0.0
     reasoning = round(visible * ratio)
     finish: Finish = "tool_calls" if call else "stop"
@@ -193,25 +197,42 @@ def generate(
 
 
 def _pick_tool(prompt: Prompt) -> ToolSpec | None:
-    """The tool to call: forced by tool_choice, or named in the last user message."""
+    """The tool to call, if any (tool_choice ``"none"`` never calls one):
+
+    * a tool that tool_choice names;
+    * the conversation ends with the user: the tool the last user message names
+      (``get_weather`` or ``get weather``), else the first tool offered;
+    * it ends with tool results: none (the model answers in text) unless tool_choice is
+      ``"required"`` (Anthropic ``any``): then the first tool not called yet in the
+      conversation (agents' final-output tools), else the first tool.
+    """
     if not prompt.tools or prompt.tool_mode == "none":
         return None
     if prompt.forced_tool is not None:
         return next((t for t in prompt.tools if t.name == prompt.forced_tool), prompt.tools[0])
-    if not prompt.ends_with_user:
-        return None  # the last message is a tool result: answer it
-    said = prompt.last_user_text.lower()
-    for tool in prompt.tools:
-        name = tool.name.lower()
-        if name and (name in said or name.replace("_", " ") in said):
-            return tool
-    return prompt.tools[0] if prompt.tool_mode == "required" else None
+    if prompt.ends_with_user:
+        said = prompt.last_user_text.lower()
+        for tool in prompt.tools:
+            name = tool.name.lower()
+            if name and (name in said or name.replace("_", " ") in said):
+                return tool
+        return prompt.tools[0]
+    if prompt.tool_mode != "required":
+        return None
+    called = set(prompt.called_tools)
+    return next((t for t in prompt.tools if t.name not in called), prompt.tools[0])
 
 
 def _sample_output_tokens(mean: int, rng: random.Random) -> int:
     """Visible output tokens: normal around ``mean`` (sd 25 %), kept in [mean/4, 3*mean]."""
     drawn = round(rng.gauss(mean, mean * 0.25))
     return max(max(1, mean // 4), min(3 * mean, drawn))
+
+
+def _quote(result: str, limit: int = 200) -> str:
+    """A tool result, on one line and at most ``limit`` characters, in quotes."""
+    flat = " ".join(result.split())
+    return f'"{flat[:limit]}..."' if len(flat) > limit else f'"{flat}"'
 
 
 def _echo(prompt: Prompt) -> str:
@@ -231,52 +252,15 @@ def _words_text(head: str, sentences: tuple[str, ...], tokens: int, rng: random.
     return text[:-1] + "." if text.endswith(" ") else text
 
 
-def _json_text(prompt: Prompt, tokens: int, rng: random.Random) -> str:
-    """A JSON object answering ``prompt``: its schema filled in, or ``{"answer": ...}``."""
+def _json_text(prompt: Prompt, stated: dict[str, str], tokens: int, rng: random.Random) -> str:
+    """A JSON answer to ``prompt``: an instance of its schema, or ``{"answer": ...}``.
+
+    Every property of the schema is filled in (nested ones too), values the user stated
+    as ``name=value`` included; see :mod:`._schema`.
+    """
     schema = prompt.json_schema or {}
-    if not schema.get("properties"):
+    if not schema.get("properties") and "$ref" not in schema and "anyOf" not in schema:
         answer = _words_text(f"[{prompt.model}] answer: {_echo(prompt)}.", _SENTENCES, tokens, rng)
         return json.dumps({"answer": answer})
-    return json.dumps(_fill(schema, rng, "value", placeholders=False, depth=0))
-
-
-def _fill(
-    schema: dict[str, Any], rng: random.Random, key: str, placeholders: bool, depth: int
-) -> Any:
-    """A value matching ``schema``: tools get ``"<param>"`` strings for required params."""
-    if schema.get("enum"):
-        return schema["enum"][0]
-    for combinator in ("anyOf", "oneOf", "allOf"):
-        options = schema.get(combinator)
-        if isinstance(options, list) and options and isinstance(options[0], dict):
-            return _fill(options[0], rng, key, placeholders, depth)
-    kind = schema.get("type", "object" if "properties" in schema else "string")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
-    if kind == "object":
-        if depth > 4:
-            return {}
-        props: dict[str, Any] = schema.get("properties") or {}
-        wanted = schema.get("required", []) if placeholders else list(props)
-        return {
-            name: _fill(props.get(name) or {}, rng, name, placeholders, depth + 1)
-            for name in wanted
-        }
-    if kind == "array":
-        items = schema.get("items")
-        return [_fill(items, rng, key, placeholders, depth + 1)] if isinstance(items, dict) else []
-    return _scalar(str(kind), rng, key, placeholders)
-
-
-def _scalar(kind: str, rng: random.Random, key: str, placeholders: bool) -> Any:
-    if kind == "integer":
-        return rng.randint(1, 100)
-    if kind == "number":
-        return round(rng.uniform(0, 100), 2)
-    if kind == "boolean":
-        return rng.random() < 0.5
-    if kind == "null":
-        return None
-    if placeholders:
-        return f"<{key}>"
-    return f"{key} " + " ".join(rng.choice(_WORDS) for _ in range(3))
+    value = instance(schema, rng, stated=stated, placeholders=False, every_property=True)
+    return json.dumps(value)

@@ -61,6 +61,8 @@ class Prompt:
     tool_mode: ToolMode = "auto"
     forced_tool: str | None = None
     json_schema: dict[str, Any] | None = None
+    tool_result: str | None = None
+    called_tools: tuple[str, ...] = ()
     stream: bool = False
     include_usage: bool = False
 
@@ -112,19 +114,104 @@ def _tools_segment(tools: list[Any]) -> Segment:
 
 
 def _last_user(messages: list[Any]) -> tuple[str, bool]:
-    """Text of the last user message, and whether the conversation ends with it."""
+    """Text of the last user message (tool results aside), and whether the conversation
+    ends with it."""
     text = ""
     for message in messages:
-        if isinstance(message, dict) and message.get("role") == "user":
+        if (
+            isinstance(message, dict)
+            and message.get("role") == "user"
+            and not _is_tool_result(message.get("content"))
+        ):
             text = _parts_text(message.get("content"))[0]
     if not messages or not isinstance(messages[-1], dict):
         return text, False
     last = messages[-1]
-    content = last.get("content")
-    is_tool_result = isinstance(content, list) and any(
+    return text, last.get("role") == "user" and not _is_tool_result(last.get("content"))
+
+
+def _is_tool_result(content: Any) -> bool:
+    """Whether an Anthropic user turn carries tool results (it answers a tool call)."""
+    return isinstance(content, list) and any(
         isinstance(p, dict) and p.get("type") == "tool_result" for p in content
     )
-    return text, last.get("role") == "user" and not is_tool_result
+
+
+def _tool_result(messages: list[Any]) -> str | None:
+    """Text of the tool results that end the conversation (chat ``tool`` messages or an
+    Anthropic user turn of ``tool_result`` blocks), or None when it ends otherwise."""
+    texts: list[str] = []
+    for message in reversed(messages):
+        if not isinstance(message, dict):
+            break
+        content = message.get("content")
+        if message.get("role") == "tool":
+            texts.append(_parts_text(content)[0])
+            continue
+        if message.get("role") == "user" and isinstance(content, list):
+            results = [p for p in content if isinstance(p, dict) and p.get("type") == "tool_result"]
+            texts.extend(_parts_text(p.get("content"))[0] for p in reversed(results))
+        break
+    return "\n".join(reversed(texts)) if texts else None
+
+
+def _called_tools(messages: list[Any]) -> tuple[str, ...]:
+    """Names of the tools the assistant already called in the conversation, in order."""
+    names: list[str] = []
+    for message in messages:
+        if not isinstance(message, dict) or message.get("role") != "assistant":
+            continue
+        for call in message.get("tool_calls") or []:
+            if isinstance(call, dict) and isinstance(call.get("function"), dict):
+                names.append(str(call["function"].get("name", "")))
+        content = message.get("content")
+        if isinstance(content, list):
+            names += [
+                str(p.get("name", ""))
+                for p in content
+                if isinstance(p, dict) and p.get("type") == "tool_use"
+            ]
+    return tuple(names)
+
+
+def _embedded_schema(texts: list[str]) -> dict[str, Any] | None:
+    """The first JSON schema (an object with ``properties``) written inside ``texts``.
+
+    Instructor's JSON modes and prompted-output agents put the schema in the system prompt
+    and ask for "an instance of the JSON"; a real model answers with one.
+    """
+    decoder = json.JSONDecoder()
+    for text in texts:
+        start = text.find("{")
+        tries = 0
+        while start != -1 and tries < 50:
+            tries += 1
+            try:
+                found, _ = decoder.raw_decode(text, start)
+            except ValueError:
+                found = None
+            if isinstance(found, dict) and isinstance(found.get("properties"), dict):
+                return found
+            start = text.find("{", start + 1)
+    return None
+
+
+def _system_texts(messages: list[Any], system: Any = None) -> list[str]:
+    texts = [_parts_text(system)[0]] if system else []
+    return texts + [
+        _parts_text(m.get("content"))[0]
+        for m in messages
+        if isinstance(m, dict) and m.get("role") in ("system", "developer")
+    ]
+
+
+def _json_wanted(asked: dict[str, Any] | None, system_texts: list[str]) -> dict[str, Any] | None:
+    """The schema to answer with: the one asked for; for a bare JSON request (or none) one
+    the system prompt embeds; ``{}`` for JSON of any shape; None for text."""
+    if asked:
+        return asked
+    embedded = _embedded_schema(system_texts)
+    return embedded if embedded is not None else asked
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -182,7 +269,11 @@ def read_chat(body: dict[str, Any]) -> Prompt:
         tools=tools,
         tool_mode=mode,
         forced_tool=forced,
-        json_schema=_chat_json_schema(body.get("response_format")),
+        json_schema=_json_wanted(
+            _chat_json_schema(body.get("response_format")), _system_texts(messages)
+        ),
+        tool_result=_tool_result(messages),
+        called_tools=_called_tools(messages),
         stream=bool(body.get("stream")),
         include_usage=bool(
             isinstance(stream_options, dict) and stream_options.get("include_usage")
@@ -239,7 +330,11 @@ def read_messages(body: dict[str, Any]) -> Prompt:
         tools=tools,
         tool_mode=mode,
         forced_tool=forced,
-        json_schema=_messages_json_schema(body),
+        json_schema=_json_wanted(
+            _messages_json_schema(body), _system_texts(messages, body.get("system"))
+        ),
+        tool_result=_tool_result(messages),
+        called_tools=_called_tools(messages),
         stream=bool(body.get("stream")),
         include_usage=True,
     )
