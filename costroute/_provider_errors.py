@@ -25,6 +25,7 @@ from costroute.errors import CostrouteError
 
 __all__ = [
     "AllDeploymentsFailed",
+    "AllDeploymentsRateLimited",
     "AuthenticationError",
     "BadRequestError",
     "ContextWindowExceeded",
@@ -233,6 +234,11 @@ class AllDeploymentsFailed(CostrouteError, openai.APIStatusError):
         openai.APIStatusError.__init__(self, text, response=response, body=body)
 
 
+class AllDeploymentsRateLimited(AllDeploymentsFailed, openai.RateLimitError):
+    """Every attempt of every choice was refused with a 429: also an ``openai.RateLimitError``,
+    so code written for the openai client backs off as it would for one provider's 429."""
+
+
 class StreamInterrupted(CostrouteError, openai.APIConnectionError):
     """A stream broke after content had been sent; ``partial_text`` holds what arrived.
 
@@ -265,6 +271,7 @@ for _cls in (
     BadRequestError,
     InvalidResponseError,
     AllDeploymentsFailed,
+    AllDeploymentsRateLimited,
     StreamInterrupted,
 ):
     _cls.__module__ = "costroute.errors"  # their public home (pickling, reprs, docs)

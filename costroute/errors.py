@@ -35,7 +35,8 @@ openai (about 0.5 s): reading one of their names here imports it, ``import costr
     │   │                            litellm refuses for the provider
     │   └── InvalidResponseError     a 200 whose body is not a completion   openai.APIResponseValidationError
     ├── AllDeploymentsFailed         every choice of the plan failed        openai.APIStatusError
-    │                                (carries the attempts; status_code: the last failure's)
+    │   │                            (carries the attempts; status_code: the last failure's)
+    │   └── AllDeploymentsRateLimited every attempt got a 429            openai.RateLimitError
     ├── StreamInterrupted            a stream broke after content was sent  openai.APIConnectionError
     │                                (carries the text)
     ├── LedgerError                  the usage ledger cannot be opened or written
@@ -55,6 +56,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from costroute._provider_errors import (
         AllDeploymentsFailed,
+        AllDeploymentsRateLimited,
         AuthenticationError,
         BadRequestError,
         ContextWindowExceeded,
@@ -71,6 +73,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AllDeploymentsFailed",
+    "AllDeploymentsRateLimited",
     "AuthenticationError",
     "BackendBusy",
     "BackendUnavailable",
@@ -265,6 +268,7 @@ class BackendBusy(BackendUnavailable):
 _PROVIDER_ERRORS = frozenset(
     {
         "AllDeploymentsFailed",
+        "AllDeploymentsRateLimited",
         "AuthenticationError",
         "BadRequestError",
         "ContextWindowExceeded",

@@ -114,6 +114,24 @@ def test_when_every_deployment_fails_all_deployments_failed_is_an_api_status_err
     exc = caught.value
     assert isinstance(exc, errors.AllDeploymentsFailed) and exc.status_code == 429  # the last one
     assert [a.deployment for a in exc.attempts] == ["deepseek-v4-flash", "claude-haiku-4-5"]
+    assert not isinstance(exc, openai.RateLimitError)  # one of them was a 503
+
+
+def test_when_every_attempt_is_rate_limited_the_error_is_an_openai_rate_limit_error(
+    router_factory: Any, mock: respx.MockRouter
+) -> None:
+    mock.post(DEEPSEEK_URL).mock(return_value=httpx.Response(429, json={"error": {}}))
+    mock.post(ANTHROPIC_URL).mock(return_value=httpx.Response(429, json={"error": {}}))
+    router = router_factory(
+        deployments=[known("deepseek-v4-flash"), known("claude-haiku-4-5")],
+        retry=costroute.RetryConfig(attempts=2),
+    )
+    with pytest.raises(openai.RateLimitError) as caught:  # what openai-client code catches
+        router.chat(messages=Q)
+    exc = caught.value
+    assert isinstance(exc, errors.AllDeploymentsRateLimited)
+    assert isinstance(exc, errors.AllDeploymentsFailed)
+    assert exc.status_code == 429 and len(exc.attempts) == 4
 
 
 def test_a_parameter_litellm_refuses_and_a_provider_400_are_one_type(

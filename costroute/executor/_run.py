@@ -179,7 +179,10 @@ class Executor:
         RateLimitError); a plan with fallbacks raises AllDeploymentsFailed."""
         if len(plan.choices) == 1 and isinstance(progress.last, errors.ProviderError):
             return progress.last
-        return errors.AllDeploymentsFailed(progress.attempts, progress.last, progress.notes)
+        cls = errors.AllDeploymentsFailed
+        if progress.attempts and all(a.error == "RateLimitError" for a in progress.attempts):
+            cls = errors.AllDeploymentsRateLimited  # also an openai.RateLimitError
+        return cls(progress.attempts, progress.last, progress.notes)
 
     def usable(self, plan: Plan, progress: _Progress, deadline: float) -> Iterator[_Candidate]:
         """The plan's choices still worth trying, in order, while time is left."""
