@@ -116,6 +116,7 @@ class _StreamRunBase:
         timeout: float,
         finish: Finish,
         cover: Cover | None = None,
+        release: Callable[[], None] | None = None,
     ) -> None:
         self._ex = executor
         self._plan = plan
@@ -123,9 +124,24 @@ class _StreamRunBase:
         self._timeout = timeout
         self._finish = finish
         self._cover = cover  # the call's reservation, asked before every attempt
+        self._release = release  # gives the reservation back when closed before any attempt
         self._show_usage = providers.wants_usage(request.params)
         self._iterated = False
+        self._started = False  # the run began: from then on it settles itself, closed or not
+        self._gen: Any = None
         self.costroute: Any = None
+
+    def _close_unstarted(self) -> bool:
+        """Close a stream; True when its run had begun (the caller then closes the generator,
+        which settles what was billed), False when nothing was sent: the reservation is
+        given back."""
+        self._iterated = True  # a closed stream is not read afterwards
+        if self._started:
+            return True
+        release, self._release = self._release, None
+        if release is not None:
+            release()
+        return False
 
     def _shows(self, chunk: Any) -> bool:
         """Whether the caller sees ``chunk``: the usage-only chunk only when it asked for it."""
@@ -244,9 +260,23 @@ class StreamRun(_StreamRunBase):
 
     def __iter__(self) -> Iterator[Any]:
         self._once()
-        return self._run()
+        self._gen = self._run()
+        return self._gen  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """Stop the stream: what was billed so far is settled and recorded (a stream never
+        read sends nothing and gives its reservation back). Idempotent."""
+        if self._close_unstarted() and self._gen is not None:
+            self._gen.close()
+
+    def __enter__(self) -> StreamRun:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _run(self) -> Iterator[Any]:
+        self._started = True
         ex = self._ex
         deadline = ex.clock() + self._timeout
         progress = _Progress()
@@ -318,9 +348,22 @@ class AsyncStreamRun(_StreamRunBase):
 
     def __aiter__(self) -> AsyncIterator[Any]:
         self._once()
-        return self._run()
+        self._gen = self._run()
+        return self._gen  # type: ignore[no-any-return]
+
+    async def close(self) -> None:
+        """Async twin of :meth:`StreamRun.close` (as the openai SDK's ``AsyncStream.close``)."""
+        if self._close_unstarted() and self._gen is not None:
+            await self._gen.aclose()
+
+    async def __aenter__(self) -> AsyncStreamRun:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
 
     async def _run(self) -> AsyncIterator[Any]:
+        self._started = True
         ex = self._ex
         deadline = ex.clock() + self._timeout
         progress = _Progress()

@@ -37,6 +37,16 @@ class ReplayStream:
         chunks, self._chunks = _take(self._chunks), None
         return iter(chunks)
 
+    def close(self) -> None:
+        """Nothing to settle (a hit costs nothing); the stream is not read afterwards."""
+        self._chunks = None
+
+    def __enter__(self) -> ReplayStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def __repr__(self) -> str:
         return f"<ReplayStream {self.costroute!r}>"
 
@@ -51,6 +61,16 @@ class AsyncReplayStream:
     def __aiter__(self) -> AsyncIterator[Any]:
         chunks, self._chunks = _take(self._chunks), None
         return self._run(chunks)
+
+    async def close(self) -> None:
+        """Nothing to settle (a hit costs nothing); the stream is not read afterwards."""
+        self._chunks = None
+
+    async def __aenter__(self) -> AsyncReplayStream:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
 
     async def _run(self, chunks: list[Any]) -> AsyncIterator[Any]:
         for chunk in chunks:

@@ -190,7 +190,13 @@ class Router(RouterBase):
         try:
             if call.request.stream:
                 return StreamRun(
-                    self.executor, call.plan, call.request, self._timeout(call), finish, cover
+                    self.executor,
+                    call.plan,
+                    call.request,
+                    self._timeout(call),
+                    finish,
+                    cover,
+                    release=finish.release,
                 )
             outcome = self.executor.run(call.plan, call.request, self._timeout(call), finish, cover)
             if call.plan.cascade is not None:
@@ -224,7 +230,13 @@ class Router(RouterBase):
         try:
             if call.request.stream:
                 return AsyncStreamRun(
-                    self.executor, call.plan, call.request, self._timeout(call), finish, cover
+                    self.executor,
+                    call.plan,
+                    call.request,
+                    self._timeout(call),
+                    finish,
+                    cover,
+                    release=finish.release,
                 )
             outcome = await self.executor.arun(
                 call.plan, call.request, self._timeout(call), finish, cover

@@ -95,3 +95,59 @@ def test_a_cached_stream_is_read_once(router_factory: Any, mock: respx.MockRoute
     assert stream.costroute.cached and list(stream)
     with pytest.raises(InvalidRequestError, match="read once"):
         list(stream)
+
+
+# ---- closing a stream: context managers and close(), as the openai SDK's streams have
+
+
+def _budgeted(router_factory: Any, tmp_path: Any) -> Any:
+    import costroute
+
+    return router_factory(
+        budget=costroute.Budget([costroute.Limit(usd=10, window="month")]),
+        ledger=f"sqlite://{tmp_path}/ledger.sqlite",
+    )
+
+
+def test_a_stream_closed_after_its_first_chunk_settles_what_was_billed(
+    router_factory: Any, mock: respx.MockRouter, tmp_path: Any
+) -> None:
+    _stream_route(mock)
+    router = _budgeted(router_factory, tmp_path)
+    with router.chat(messages=Q, stream=True) as stream:
+        first = next(iter(stream))
+    assert isinstance(first, ChatCompletionChunk)
+    assert stream.costroute is not None and stream.costroute.cost_usd > 0
+    (record,) = router.usage.records()
+    assert record.cost_usd == stream.costroute.cost_usd
+    assert router.budget.status().windows[0].reserved == 0
+    with pytest.raises(InvalidRequestError, match="read once"):
+        list(stream)
+
+
+def test_a_stream_closed_before_reading_sends_nothing_and_reserves_nothing(
+    router_factory: Any, mock: respx.MockRouter, tmp_path: Any
+) -> None:
+    route = _stream_route(mock)
+    router = _budgeted(router_factory, tmp_path)
+    stream = router.chat(messages=Q, stream=True)
+    assert router.budget.status().windows[0].reserved > 0
+    stream.close()
+    stream.close()  # idempotent
+    assert route.call_count == 0 and router.budget.status().windows[0].reserved == 0
+    assert router.usage.records() == []
+
+
+async def test_an_async_stream_closes_as_the_sdks_does(
+    router_factory: Any, mock: respx.MockRouter, tmp_path: Any
+) -> None:
+    route = _stream_route(mock)
+    router = _budgeted(router_factory, tmp_path)
+    async with await router.achat(messages=Q, stream=True) as stream:
+        async for _ in stream:
+            break
+    assert stream.costroute.cost_usd > 0 and route.call_count == 1
+    unread = await router.achat(messages=Q, stream=True)
+    await unread.close()
+    assert route.call_count == 1 and router.budget.status().windows[0].reserved == 0
+    assert len(router.usage.records()) == 1
