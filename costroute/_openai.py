@@ -202,6 +202,44 @@ def _split(kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict
     return sdk, elsewhere, kwargs
 
 
+def _wire_up(
+    name: str,
+    transport_cls: Any,
+    http_cls: Any,
+    http_client: Any,
+    router: Router | None,
+    max_retries: int | NotGiven,
+    settings: dict[str, Any],
+    router_kwargs: dict[str, Any],
+) -> tuple[Router, Any, Any]:
+    """The facade's router, transport and HTTP client: the ones ``http_client`` carries when the
+    SDK's ``copy()`` / ``with_options()`` passes them back (with the changed settings), else new
+    ones over ``router`` (or a router built from ``router_kwargs`` and ``settings``)."""
+    transport = getattr(http_client, "costroute_transport", None)
+    if transport is not None:  # copy() / with_options(): the same router
+        rest = {**router_kwargs}
+        for key in ("organization", "project"):
+            if settings[key] != getattr(transport, key):
+                rest[key] = settings[key]
+        routed = _copied(
+            transport, router, settings["api_key"], settings["base_url"], max_retries, rest
+        )
+        return routed, transport, http_client
+    if http_client is not None:
+        raise ConfigError(
+            f"costroute.{name} takes no http_client: its HTTP layer is the router.",
+            field="http_client",
+            fix="configure provider HTTP on the router's deployments (api_base, params)",
+        )
+    base_url = settings["base_url"]
+    settings = {**settings, "base_url": None if base_url is None else str(base_url)}
+    routed = _build_router(router, max_retries, settings, router_kwargs)
+    transport = transport_cls(routed)
+    http_client = http_cls(transport=transport)
+    http_client.costroute_transport = transport
+    return routed, transport, http_client
+
+
 class OpenAI(openai.OpenAI):
     """``openai.OpenAI`` answered by a :class:`~costroute.Router` (see the module docstring)."""
 
@@ -222,31 +260,12 @@ class OpenAI(openai.OpenAI):
         **router_kwargs: Any,
     ) -> None:
         sdk, _, router_kwargs = _split(router_kwargs)
-        transport = getattr(http_client, "costroute_transport", None)
-        if transport is not None:  # copy() / with_options(): the same router
-            rest = {**router_kwargs}
-            if organization != transport.organization:
-                rest["organization"] = organization
-            if project != transport.project:
-                rest["project"] = project
-            routed = _copied(transport, router, api_key, base_url, max_retries, rest)
-        else:
-            if http_client is not None:
-                raise ConfigError(
-                    "costroute.OpenAI takes no http_client: its HTTP layer is the router.",
-                    field="http_client",
-                    fix="configure provider HTTP on the router's deployments (api_base, params)",
-                )
-            settings = {
-                "api_key": api_key,
-                "base_url": None if base_url is None else str(base_url),
-                "organization": organization,
-                "project": project,
-            }
-            routed = _build_router(router, max_retries, settings, router_kwargs)
-            transport = CostrouteTransport(routed)
-            http_client = _FacadeHTTP(transport=transport)
-            http_client.costroute_transport = transport
+        routed, transport, http_client = _wire_up(
+            "OpenAI", CostrouteTransport, _FacadeHTTP, http_client, router, max_retries,
+            {"api_key": api_key, "base_url": base_url, "organization": organization,
+             "project": project},
+            router_kwargs,
+        )  # fmt: skip
         super().__init__(
             api_key=_KEY,
             base_url=BASE_URL,
@@ -296,31 +315,13 @@ class AsyncOpenAI(openai.AsyncOpenAI):
         **router_kwargs: Any,
     ) -> None:
         sdk, _, router_kwargs = _split(router_kwargs)
-        transport = getattr(http_client, "costroute_transport", None)
-        if transport is not None:
-            rest = {**router_kwargs}
-            if organization != transport.organization:
-                rest["organization"] = organization
-            if project != transport.project:
-                rest["project"] = project
-            routed = _copied(transport, router, api_key, base_url, max_retries, rest)
-        else:
-            if http_client is not None:
-                raise ConfigError(
-                    "costroute.AsyncOpenAI takes no http_client: its HTTP layer is the router.",
-                    field="http_client",
-                    fix="configure provider HTTP on the router's deployments (api_base, params)",
-                )
-            settings = {
-                "api_key": api_key,
-                "base_url": None if base_url is None else str(base_url),
-                "organization": organization,
-                "project": project,
-            }
-            routed = _build_router(router, max_retries, settings, router_kwargs)
-            transport = AsyncCostrouteTransport(routed)
-            http_client = _AsyncFacadeHTTP(transport=transport)
-            http_client.costroute_transport = transport
+        routed, transport, http_client = _wire_up(
+            "AsyncOpenAI", AsyncCostrouteTransport, _AsyncFacadeHTTP, http_client, router,
+            max_retries,
+            {"api_key": api_key, "base_url": base_url, "organization": organization,
+             "project": project},
+            router_kwargs,
+        )  # fmt: skip
         super().__init__(
             api_key=_KEY,
             base_url=BASE_URL,
