@@ -18,6 +18,7 @@ asked for it too, as with the openai client. A stream is read once: iterating it
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -213,6 +214,24 @@ class _StreamRunBase:
             deployment=dep.name,
         )
 
+    def _completion(
+        self,
+        progress: _Progress,
+        dep: Deployment,
+        choice: Choice,
+        state: _StreamState,
+        *,
+        closed: bool = False,
+    ) -> Outcome:
+        """Bill a stream that ended (``closed``: the caller stopped reading): its outcome."""
+        usage = state.partial_usage()
+        status = "interrupted" if closed else None
+        self._ex.record(progress, dep, state.started, usage, None, state.ttft_ms, status)
+        text = None if state.tool_calls or closed else "".join(state.text)
+        outcome = Outcome(None, dep, choice, progress.attempts, usage, state.finish_reason, text)
+        outcome.notes = list(progress.notes)
+        return outcome
+
     def _completed(
         self,
         progress: _Progress,
@@ -222,13 +241,8 @@ class _StreamRunBase:
         *,
         closed: bool = False,
     ) -> None:
-        """Bill and settle a stream that ended (``closed``: the caller stopped reading)."""
-        usage = state.partial_usage()
-        status = "interrupted" if closed else None
-        self._ex.record(progress, dep, state.started, usage, None, state.ttft_ms, status)
-        text = None if state.tool_calls or closed else "".join(state.text)
-        outcome = Outcome(None, dep, choice, progress.attempts, usage, state.finish_reason, text)
-        outcome.notes = list(progress.notes)
+        """Bill and settle a stream that ended."""
+        outcome = self._completion(progress, dep, choice, state, closed=closed)
         self.costroute = self._finish(outcome, None)
 
 
@@ -324,6 +338,25 @@ class StreamRun(_StreamRunBase):
 class AsyncStreamRun(_StreamRunBase):
     """Async twin of :class:`StreamRun`: ``async for chunk in await router.achat(stream=True)``."""
 
+    offload = False
+    """Settle in a worker thread (set by the router when settling does blocking I/O: a ledger,
+    Redis), so that the event loop never waits for it."""
+
+    async def _acompleted(
+        self,
+        progress: _Progress,
+        dep: Deployment,
+        choice: Choice,
+        state: _StreamState,
+        *,
+        closed: bool = False,
+    ) -> None:
+        outcome = self._completion(progress, dep, choice, state, closed=closed)
+        if self.offload:
+            self.costroute = await asyncio.to_thread(self._finish, outcome, None)
+        else:
+            self.costroute = self._finish(outcome, None)
+
     async def _open(
         self, dep: Deployment, choice: Choice, deadline: float, progress: _Progress
     ) -> tuple[AsyncIterator[Any] | None, list[Any], _StreamState]:
@@ -399,12 +432,12 @@ class AsyncStreamRun(_StreamRunBase):
                 raise self._interrupted(progress, dep, choice, state, exc) from exc
             except GeneratorExit:
                 await _aclose(chunks)
-                self._completed(progress, dep, choice, state, closed=True)
+                await self._acompleted(progress, dep, choice, state, closed=True)
                 raise
             cut = self._truncated(dep, state)
             if cut is not None and state.has_content:
                 raise self._interrupted(progress, dep, choice, state, cut) from cut
-            self._completed(progress, dep, choice, state)
+            await self._acompleted(progress, dep, choice, state)
             return
         raise ex.fail(
             self._plan, progress, stopped or ex._failed(self._plan, progress), self._finish

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 from costroute import providers
 from costroute._request import build_request, prompt_text
 from costroute.budget import Reservation
-from costroute.cache import entry_from_response, entry_from_stream
+from costroute.cache import MemoryResponseCache, entry_from_response, entry_from_stream
 from costroute.errors import BudgetExceeded, ConfigError, LedgerError
 from costroute.executor import AsyncStreamRun, Outcome, StreamRun
 from costroute.router._base import RouterBase
@@ -59,6 +59,15 @@ class Router(RouterBase):
         self.store_prompts = store_prompts
         self.on_ledger_error = on_ledger_error
         self.observer = observer
+        # What achat hands to a worker thread, so that the event loop never waits on I/O:
+        # planning and the cache lookup when they read Redis (or a hit is recorded in the
+        # ledger), and settling when it writes a ledger or Redis.
+        remote_cache = self.cache is not None and not isinstance(self.cache, MemoryResponseCache)
+        remote_store = self.state.store.kind != "memory"
+        self._offload_begin = (
+            remote_store or remote_cache or (self.cache is not None and self.ledger is not None)
+        )
+        self._offload_settle = remote_store or remote_cache or self.ledger is not None
         if observer is not None:
             self.executor.on_attempt = observer.attempt
 
@@ -212,7 +221,10 @@ class Router(RouterBase):
         request = build_request(messages, kwargs)
         if not providers.loaded():  # the import takes seconds: never on the event loop
             await asyncio.to_thread(providers.litellm)
-        call = self._begin(request, kwargs)
+        if self._offload_begin:
+            call = await asyncio.to_thread(self._begin, request, kwargs)
+        else:
+            call = self._begin(request, kwargs)
         if call.hit is not None:
             entry, info = call.hit
             if call.request.stream:
@@ -229,7 +241,7 @@ class Router(RouterBase):
         cover = self._cover(call.request, finish.reservation, counts)
         try:
             if call.request.stream:
-                return AsyncStreamRun(
+                stream = AsyncStreamRun(
                     self.executor,
                     call.plan,
                     call.request,
@@ -238,6 +250,8 @@ class Router(RouterBase):
                     cover,
                     release=finish.release,
                 )
+                stream.offload = self._offload_settle
+                return stream
             outcome = await self.executor.arun(
                 call.plan, call.request, self._timeout(call), finish, cover
             )
@@ -246,6 +260,8 @@ class Router(RouterBase):
                 outcome = await acascade(
                     self.executor, call.plan, call.request, outcome, left, cover
                 )
+            if self._offload_settle:
+                return _attach(outcome.response, await asyncio.to_thread(finish, outcome, None))
             return _attach(outcome.response, finish(outcome, None))
         except BaseException:
             finish.release()
