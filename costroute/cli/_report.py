@@ -68,8 +68,7 @@ def _existing_sqlite(url: str | None) -> Path | None:
 
 def run_report(args: argparse.Namespace) -> int:
     """Check the arguments, open the ledger, write the report; the exit code."""
-    from costroute.ledger import open_ledger
-    from costroute.ledger._periods import month_period, parse_group
+    from costroute.ledger import month_period, open_ledger, parse_group
 
     parse_group(args.by)  # InvalidRequestError (exit 2) before touching any ledger
     month_period(args.month, args.tz, dt.datetime.now(dt.UTC))

@@ -25,7 +25,7 @@ from costroute.difficulty._text import extract
 from costroute.errors import ConfigError
 
 if TYPE_CHECKING:
-    from costroute.eval.data import Record
+    from costroute.difficulty.data import Record
 
 __all__ = ["Label", "fit_logistic", "labels", "pool_models", "train"]
 
@@ -79,7 +79,7 @@ def labels(
             field="strong/weak",
             fix="pass strong= and weak= (keys of each record's scores)",
         )
-    from costroute.eval.data import scores_of
+    from costroute.difficulty.data import scores_of
 
     w = scores_of(records, weak)
     if label == "weak_fails":

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from costroute.difficulty.data import Record, costs_of, load_jsonl, require_models, scores_of
 from costroute.eval._evaluate import (
     Calibration,
     EvalResult,
@@ -17,7 +18,6 @@ from costroute.eval._evaluate import (
     evaluate,
     routing_curves,
 )
-from costroute.eval.data import Record, costs_of, load_jsonl, require_models, scores_of
 
 __all__ = [
     "Calibration",

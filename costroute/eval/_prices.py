@@ -9,8 +9,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from costroute.catalog import Deployment, Prices
+from costroute.difficulty.data import Record
 from costroute.errors import ConfigError
-from costroute.eval.data import Record
 from costroute.policy import DEFAULT_OUTPUT_TOKENS
 
 __all__ = [

@@ -15,9 +15,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from costroute.difficulty import Estimator
+from costroute.difficulty.data import Record
 from costroute.errors import ConfigError
 from costroute.eval._evaluate import evaluate
-from costroute.eval.data import Record
 
 __all__ = ["leave_one_task_out", "pair_key", "scores_for"]
 

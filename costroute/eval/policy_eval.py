@@ -24,6 +24,7 @@ from typing import Any
 from costroute._request import build_request
 from costroute.catalog import Deployment, Prices
 from costroute.difficulty import Estimator
+from costroute.difficulty.data import Record, require_models
 from costroute.errors import ConfigError
 from costroute.eval._evaluate import check_targets
 from costroute.eval._prices import (
@@ -33,7 +34,6 @@ from costroute.eval._prices import (
     prices_for,
     prices_from_csv,
 )
-from costroute.eval.data import Record, require_models
 from costroute.policy import Policy, check_params, write_params
 from costroute.types import Plan, Request, Signals
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from costroute.ledger._base import Ledger
 from costroute.ledger._open import default_ledger_path, open_ledger
-from costroute.ledger._periods import GROUP_KEYS
+from costroute.ledger._periods import GROUP_KEYS, month_period, parse_group
 from costroute.ledger._postgres import PostgresLedger
 from costroute.ledger._record import CallRecord, Status, hash_prompt
 from costroute.ledger._report import DailyPoint, ReportRow, SavingsReport, nearest_rank
@@ -38,6 +38,8 @@ __all__ = [
     "Status",
     "default_ledger_path",
     "hash_prompt",
+    "month_period",
     "nearest_rank",
     "open_ledger",
+    "parse_group",
 ]

@@ -13,7 +13,13 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from costroute.policy import acceptance, rules
-from costroute.policy._capability import DEFAULT_OUTPUT_TOKENS, expected_cost, incapable_reason
+from costroute.policy._capability import (
+    DEFAULT_OUTPUT_TOKENS,
+    expected_cost,
+    expected_output_tokens,
+    incapable_reason,
+    output_cap,
+)
 from costroute.policy._cascade import Cascade
 from costroute.policy._fit_params import (
     PARAMS_MODES,
@@ -57,11 +63,13 @@ __all__ = [
     "check_params",
     "checked_params",
     "expected_cost",
+    "expected_output_tokens",
     "fit_plan",
     "incapable_reason",
     "latency_first",
     "load_policy",
     "load_policy_file",
+    "output_cap",
     "pair",
     "predicted_latency_ms",
     "presets",

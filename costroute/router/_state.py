@@ -19,7 +19,7 @@ from costroute import errors, providers
 from costroute.budget import Budget, BudgetManager, Reservation
 from costroute.catalog import Deployment
 from costroute.errors import ConfigError
-from costroute.policy._capability import expected_output_tokens, output_cap
+from costroute.policy import expected_output_tokens, output_cap
 from costroute.pricing import worst_case_cost
 from costroute.store import Store, open_store
 from costroute.types import CallInfo, Choice, Plan, Request

@@ -36,8 +36,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from costroute.budget import MemoryBudgetBackend
-from costroute.budget._backend import BudgetBackend, Lease, Outcome, Slot, Usage
+from costroute.budget import BudgetBackend, Lease, MemoryBudgetBackend, Outcome, Slot, Usage
 from costroute.errors import BackendBusy, BackendUnavailable
 
 __all__ = ["FailoverBudget", "FailoverProxy", "Health", "OnFailure"]
