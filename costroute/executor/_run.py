@@ -127,6 +127,9 @@ class Executor:
         # costroute.breaker.Breakers, set by the router: a half-open breaker lets one probe in.
         # (Attempt outcomes reach the breakers and latency stats when the call settles.)
         self.breakers: Any = None
+        # Set by the router when settling does blocking I/O: runs ``finish`` off the event loop
+        # (asyncio.to_thread) for the async paths' failures.
+        self.offload: Callable[..., Awaitable[Any]] | None = None
 
     # ---- one attempt -------------------------------------------------------------------------
 
@@ -198,17 +201,30 @@ class Executor:
             else:
                 yield choice, dep
 
+    def _failure(self, plan: Plan, progress: _Progress) -> Outcome:
+        """The outcome of a failed call: its attempts (some may have been billed)."""
+        name = progress.attempts[-1].deployment if progress.attempts else plan.primary.deployment
+        choice = next((c for c in plan.choices if c.deployment == name), plan.primary)
+        usage = sum((a.usage for a in progress.attempts), Usage())
+        outcome = Outcome(None, self.deployments[name], choice, progress.attempts, usage)
+        outcome.notes = list(progress.notes)
+        return outcome
+
     def fail(self, plan: Plan, progress: _Progress, error: E, finish: Finish | None) -> E:
         """Settle a failed call (its attempts may have been billed) and return the error."""
         if finish is not None and plan.choices:
-            name = (
-                progress.attempts[-1].deployment if progress.attempts else plan.primary.deployment
-            )
-            choice = next((c for c in plan.choices if c.deployment == name), plan.primary)
-            usage = sum((a.usage for a in progress.attempts), Usage())
-            outcome = Outcome(None, self.deployments[name], choice, progress.attempts, usage)
-            outcome.notes = list(progress.notes)
-            finish(outcome, error)
+            finish(self._failure(plan, progress), error)
+        return error
+
+    async def afail(self, plan: Plan, progress: _Progress, error: E, finish: Finish | None) -> E:
+        """Async twin of :meth:`fail`: settles through :attr:`offload` when the router set it
+        (settling writes a ledger or Redis), so the event loop does not wait for it."""
+        if finish is not None and plan.choices:
+            outcome = self._failure(plan, progress)
+            if self.offload is not None:
+                await self.offload(finish, outcome, error)
+            else:
+                finish(outcome, error)
         return error
 
     def abandon(
@@ -348,4 +364,4 @@ class Executor:
             except BaseException as exc:
                 self.abandon(plan, progress, exc, finish)
                 raise
-        raise self.fail(plan, progress, stopped or self._failed(plan, progress), finish)
+        raise await self.afail(plan, progress, stopped or self._failed(plan, progress), finish)

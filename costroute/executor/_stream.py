@@ -195,13 +195,25 @@ class _StreamRunBase:
         cause: BaseException | None,
     ) -> errors.StreamInterrupted:
         """Bill and settle a stream that broke after content; the error to raise."""
+        outcome, error = self._interruption(progress, dep, choice, state, cause)
+        self.costroute = self._finish(outcome, error)
+        return error
+
+    def _interruption(
+        self,
+        progress: _Progress,
+        dep: Deployment,
+        choice: Choice,
+        state: _StreamState,
+        cause: BaseException | None,
+    ) -> tuple[Outcome, errors.StreamInterrupted]:
+        """Bill a stream that broke after content: its outcome and the error to raise."""
         usage = state.partial_usage()
         error = errors.StreamInterrupted(dep.name, "".join(state.text), cause)
         self._ex.record(progress, dep, state.started, usage, cause, state.ttft_ms, "interrupted")
         outcome = Outcome(None, dep, choice, progress.attempts, usage, state.finish_reason)
         outcome.notes = list(progress.notes)
-        self.costroute = self._finish(outcome, error)
-        return error
+        return outcome, error
 
     def _truncated(
         self, dep: Deployment, state: _StreamState
@@ -357,6 +369,20 @@ class AsyncStreamRun(_StreamRunBase):
         else:
             self.costroute = self._finish(outcome, None)
 
+    async def _ainterrupted(
+        self,
+        progress: _Progress,
+        dep: Deployment,
+        choice: Choice,
+        state: _StreamState,
+        cause: BaseException | None,
+    ) -> errors.StreamInterrupted:
+        if not self.offload:
+            return self._interrupted(progress, dep, choice, state, cause)
+        outcome, error = self._interruption(progress, dep, choice, state, cause)
+        self.costroute = await asyncio.to_thread(self._finish, outcome, error)
+        return error
+
     async def _open(
         self, dep: Deployment, choice: Choice, deadline: float, progress: _Progress
     ) -> tuple[AsyncIterator[Any] | None, list[Any], _StreamState]:
@@ -429,17 +455,17 @@ class AsyncStreamRun(_StreamRunBase):
                         if self._shows(chunk):
                             yield chunk
             except CostrouteError as exc:
-                raise self._interrupted(progress, dep, choice, state, exc) from exc
+                raise await self._ainterrupted(progress, dep, choice, state, exc) from exc
             except GeneratorExit:
                 await _aclose(chunks)
                 await self._acompleted(progress, dep, choice, state, closed=True)
                 raise
             cut = self._truncated(dep, state)
             if cut is not None and state.has_content:
-                raise self._interrupted(progress, dep, choice, state, cut) from cut
+                raise await self._ainterrupted(progress, dep, choice, state, cut) from cut
             await self._acompleted(progress, dep, choice, state)
             return
-        raise ex.fail(
+        raise await ex.afail(
             self._plan, progress, stopped or ex._failed(self._plan, progress), self._finish
         )
 

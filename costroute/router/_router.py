@@ -68,6 +68,8 @@ class Router(RouterBase):
             remote_store or remote_cache or (self.cache is not None and self.ledger is not None)
         )
         self._offload_settle = remote_store or remote_cache or self.ledger is not None
+        if self._offload_settle:
+            self.executor.offload = asyncio.to_thread
         if observer is not None:
             self.executor.on_attempt = observer.attempt
 
@@ -236,7 +238,10 @@ class Router(RouterBase):
         try:
             finish.reservation = await self.state.areserve(call.request, call.plan, counts)
         except BudgetExceeded as exc:
-            finish.refused(exc)
+            if self._offload_settle:
+                await asyncio.to_thread(finish.refused, exc)
+            else:
+                finish.refused(exc)
             raise
         cover = self._cover(call.request, finish.reservation, counts)
         try:

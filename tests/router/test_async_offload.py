@@ -82,3 +82,63 @@ async def test_without_blocking_bookkeeping_achat_stays_on_the_loop(
     router = router_factory(ledger=False)
     assert not router._offload_begin and not router._offload_settle
     assert (await router.achat(messages=Q)).costroute.cost_usd > 0
+
+
+async def test_a_failed_achat_is_recorded_off_the_event_loop(
+    router_factory: Any, mock: respx.MockRouter
+) -> None:
+    import pytest
+
+    import costroute
+    from costroute.catalog import known
+
+    mock.post(DEEPSEEK_URL).mock(return_value=httpx.Response(503, json={"error": {}}))
+    ledger = ThreadLedger()
+    router = router_factory(
+        deployments=[known("deepseek-v4-flash")],
+        ledger=ledger,
+        retry=costroute.RetryConfig(attempts=1),
+    )
+    with pytest.raises(costroute.ProviderError):
+        await router.achat(messages=Q)
+    (record,) = ledger.records
+    assert record.status == "error"
+    assert ledger.threads[0] != threading.get_ident()
+
+
+async def test_a_refused_achat_is_recorded_off_the_event_loop(router_factory: Any) -> None:
+    import pytest
+
+    import costroute
+
+    ledger = ThreadLedger()
+    router = router_factory(
+        ledger=ledger, budget=costroute.Budget([costroute.Limit(usd=0.000001, window="day")])
+    )
+    with pytest.raises(costroute.BudgetExceeded):
+        await router.achat(messages=Q)
+    (record,) = ledger.records
+    assert record.status == "refused" and ledger.threads[0] != threading.get_ident()
+
+
+async def test_an_interrupted_async_stream_is_settled_off_the_event_loop(
+    router_factory: Any, mock: respx.MockRouter
+) -> None:
+    import pytest
+
+    from costroute.errors import StreamInterrupted
+
+    # content, then the body ends with no finish reason: interrupted after content
+    body = b'data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"half"}}]}\n\n'
+    mock.post(DEEPSEEK_URL).mock(
+        return_value=httpx.Response(
+            200, content=body, headers={"content-type": "text/event-stream"}
+        )
+    )
+    ledger = ThreadLedger()
+    router = router_factory(ledger=ledger)
+    stream = await router.achat(messages=Q, stream=True)
+    with pytest.raises(StreamInterrupted):
+        [c async for c in stream]
+    (record,) = ledger.records
+    assert ledger.threads[0] != threading.get_ident() and record.cost_usd > 0
