@@ -21,25 +21,22 @@ from costroute._ids import new_id
 from costroute._request import build_request, prompt_text
 from costroute.breaker import BreakerConfig
 from costroute.budget import Budget
-from costroute.cache import ResponseCache, cache_key, open_cache
+from costroute.cache import ResponseCache, open_cache
 from costroute.catalog import (
     DEFAULT_BASELINE,
     MODEL_IDS_MODES,
     Deployment,
     ModelId,
     ParamRules,
-    accepted_model_ids,
     default_deployments,
     known,
     known_names,
-    resolve_model_id,
 )
 from costroute.errors import (
     ConfigError,
     InvalidRequestError,
     MissingAPIKeyError,
     NoDeploymentAvailable,
-    UnknownDeploymentError,
 )
 from costroute.executor import Executor, Outcome, RetryConfig
 from costroute.policy import (
@@ -47,16 +44,17 @@ from costroute.policy import (
     Policy,
     checked_params,
     fit_plan,
-    incapable_reason,
     load_policy,
     refuse_unaccepted,
     screen_params,
     validate_policy,
 )
 from costroute.policy import presets as policy_presets
+from costroute.router._hits import CacheHits
+from costroute.router._model_ids import ModelIds
 from costroute.router._policy import estimator_of, resolve_policy
 from costroute.router._state import RouterState
-from costroute.types import CallInfo, Choice, Plan, Request, Signals, Usage
+from costroute.types import CallInfo, Plan, Request, Signals
 
 __all__ = ["ModelDeprecationWarning", "RouterBase"]
 
@@ -106,7 +104,7 @@ def _pick_baseline(deployments: Mapping[str, Deployment], name: str | None) -> D
     return max(deployments.values(), key=lambda d: (d.tier, d.prices.output, d.prices.input))
 
 
-class RouterBase:
+class RouterBase(CacheHits, ModelIds):
     """Configuration, planning and settlement; no network."""
 
     def __init__(
@@ -295,43 +293,6 @@ class RouterBase:
             plan = _with_reason(plan, f"no API key for: {', '.join(missing)}")
         return plan
 
-    def _strict(self, request: Request) -> bool:
-        return (request.params_mode or self.params_mode) == "strict"
-
-    def _resolve(self, model: str) -> tuple[ModelId, Deployment | None]:
-        """What ``model=`` means here (docs/api.md, "model ids"), with its catalog model."""
-        found = self._model_ids.get(model)
-        if found is None:
-            resolved = resolve_model_id(model, self.deployments)
-            if resolved.kind == "unknown" and self.model_ids == "strict":
-                raise UnknownDeploymentError(
-                    model,
-                    accepted_model_ids(self.deployments),
-                    message=f"model={model!r} names no deployment, model or catalog model.",
-                    fix=(
-                        f"use one of {', '.join(accepted_model_ids(self.deployments))}, a"
-                        " catalog model (`costroute models --all`), or build the Router with"
-                        " model_ids='route' to route unknown model ids as 'auto'"
-                    ),
-                )
-            catalog = None
-            if resolved.catalog is not None:
-                catalog = known(resolved.catalog.partition("/")[2] or resolved.catalog)
-            found = (resolved, catalog)
-            if len(self._model_ids) < 1024:  # a caller's stream of odd ids cannot grow it
-                self._model_ids[model] = found
-        return found
-
-    def _baseline_for(self, request: Request) -> Deployment:
-        """The call's baseline: a catalog ``model=`` (rule 4), else the router's."""
-        if request.model == "auto":
-            return self.baseline
-        try:
-            catalog = self._resolve(request.model)[1]
-        except UnknownDeploymentError:  # a cache hit settles without a plan: never raise here
-            return self.baseline
-        return catalog if catalog is not None else self.baseline
-
     def _policy_for(self, name: str) -> Policy:
         """A per-call ``policy=``: a preset name or the path of a policy file (loaded once)."""
         found = self._policies.get(name)
@@ -349,36 +310,6 @@ class RouterBase:
                 )
             self._policies[name] = found
         return found
-
-    def _pinned_plan(self, request: Request, resolved: ModelId, *, explaining: bool) -> Plan:
-        deps = [self.deployments[name] for name in resolved.deployments]
-        reasons = [resolved.reason]
-        keyed = [d for d in deps if self._has_key(d)]
-        if not keyed:
-            if not explaining:
-                raise MissingAPIKeyError(deps[0].name, deps[0].api_key_env)
-            keyed = deps
-            reasons.append(
-                f"no API key for {', '.join(d.name for d in deps)}"
-                " (chat() would raise MissingAPIKeyError)"
-            )
-        whys = [(d, incapable_reason(request, d)) for d in keyed]
-        capable = [d for d, why in whys if why is None]
-        if not capable:
-            raise NoDeploymentAvailable(
-                f"Pinned deployment {deps[0].name!r} cannot serve this",
-                [why if len(whys) == 1 else f"{d.name}: {why}" for d, why in whys if why],
-            )
-        refuse_unaccepted(request, self.deployments.values(), self.param_rules)
-        plan = Plan(
-            choices=tuple(
-                Choice(deployment=d.name, reasons=("pinned by model=",)) for d in capable
-            ),
-            policy="pinned",
-            difficulty=0.0,
-            reasons=tuple(reasons),
-        )
-        return fit_plan(plan, request, self.deployments, self.param_rules, self._strict(request))
 
     def explain(self, messages: Any, **kwargs: Any) -> Plan:
         """The plan ``chat()`` would follow for this request, with its reasons; no network
@@ -421,66 +352,6 @@ class RouterBase:
             latency_ms=(self.executor.clock() - started) * 1000.0,
             ttft_ms=ttft,
             cached=outcome.cached,
-        )
-
-    # ---- response cache --------------------------------------------------------------------
-
-    def _policy_name(self, request: Request) -> str:
-        """The policy the call routes under (its own ``policy=`` or the router's): part of the
-        cache key, and what a hit under that key reports."""
-        return request.policy or self.policy.name
-
-    def _cache_key(self, request: Request, per_call: Any, policy: str) -> str | None:
-        """The request's cache key under ``policy``, or None when this call does not use the
-        cache."""
-        if self.cache is None or per_call is False:
-            return None
-        if per_call not in (None, True):
-            raise InvalidRequestError(
-                f"cache={per_call!r} is invalid.", field="cache", fix="pass cache=False or omit it"
-            )
-        return cache_key(request, request.tenant, policy, request.model)
-
-    def _lookup(self, key: str, policy: str) -> tuple[dict[str, Any], Deployment, Plan] | None:
-        """A usable entry for ``key``: its deployment still exists here and it is whole; its
-        plan reports ``policy``, the one the key was made under."""
-        assert self.cache is not None
-        try:
-            entry = self.cache.get(key)
-        except Exception as exc:  # a cache outage is a miss, never a failed call
-            log.warning("costroute: response cache lookup failed: %s", exc)
-            return None
-        if entry is None or entry.get("v") != 1:
-            return None
-        dep = self.deployments.get(entry.get("deployment", ""))
-        if dep is None or "response" not in entry:
-            return None
-        return entry, dep, self._hit_plan(dep, policy)
-
-    def _hit_plan(self, dep: Deployment, policy: str) -> Plan:
-        plan = self._hit_plans.get((dep.name, policy))
-        if plan is None:
-            reason = f"response cache hit: stored answer of {dep.name}, no provider call"
-            plan = Plan(
-                choices=(Choice(deployment=dep.name, reasons=(reason,)),),
-                policy=policy,
-                difficulty=0.0,
-                reasons=(reason,),
-            )
-            self._hit_plans[(dep.name, policy)] = plan
-        return plan
-
-    @staticmethod
-    def _hit_outcome(entry: dict[str, Any], dep: Deployment, plan: Plan) -> Outcome:
-        """A hit settles like a call with no attempts: cost 0, the stored call's baseline."""
-        return Outcome(
-            None,
-            dep,
-            plan.primary,
-            [],
-            Usage(),
-            cached=True,
-            baseline_usd=Decimal(entry["baseline_usd"]),
         )
 
     @staticmethod
