@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -24,6 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``costroute`` script; returns the exit code."""
+    # The command line is the program, not a guest: its whole process keeps litellm offline
+    # (bundled price map, no fetches), unless the user set these.
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

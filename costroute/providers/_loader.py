@@ -1,10 +1,11 @@
 """Lazy, configured import of litellm: the one door through which costroute reaches it.
 
 ``import costroute`` never imports litellm (about 4-6 s and 190 MB). The first call that needs
-a provider imports it once, after setting what DESIGN.md lists as unavoidable before the
-import: the bundled price map (``LITELLM_LOCAL_MODEL_COST_MAP``, no download at import) and
-offline mode (``LITELLM_OFFLINE_MODE``), each only when the user has not set it; and no debug
-prints to stdout. Nothing else of the host's is changed: async calls keep litellm's own
+a provider imports it once, with what DESIGN.md lists as unavoidable before the import: the
+bundled price map (``LITELLM_LOCAL_MODEL_COST_MAP``, no download at import) and offline mode
+(``LITELLM_OFFLINE_MODE``), each set only when the user has not, and only while litellm loads
+(:func:`costroute._env.env_defaults`: the process environment is the user's again afterwards);
+and no debug prints to stdout. Nothing else of the host's is changed: async calls keep litellm's own
 transport (aiohttp, its fast path; the tests alone set ``DISABLE_AIOHTTP_TRANSPORT`` so respx
 sees them), and settings such as ``drop_params`` go with each call
 (:func:`costroute.providers.build_kwargs`), never into litellm's module globals.
@@ -22,6 +23,8 @@ import importlib
 import os
 import threading
 from types import ModuleType
+
+from costroute._env import env_defaults
 
 __all__ = ["litellm", "loaded"]
 
@@ -48,12 +51,11 @@ def litellm() -> ModuleType:
         return _module
     with _lock:
         if _module is None:
-            for key, value in _ENV_DEFAULTS.items():
-                os.environ.setdefault(key, value)
-            import litellm as module
+            with env_defaults(_ENV_DEFAULTS):  # read at import; the user's environment after
+                import litellm as module
 
-            module.suppress_debug_info = True
-            _warm(module)
+                module.suppress_debug_info = True
+                _warm(module)
             _module = module
     return _module
 
