@@ -21,24 +21,10 @@ from typing import Any, ClassVar, cast
 import httpx
 import openai
 
-from costroute.errors import CostrouteError
+from costroute.errors import PROVIDER_ERRORS, CostrouteError
 
-__all__ = [
-    "AllDeploymentsFailed",
-    "AllDeploymentsRateLimited",
-    "AuthenticationError",
-    "BadRequestError",
-    "ContextWindowExceeded",
-    "InvalidResponseError",
-    "ModelNotFoundError",
-    "PermissionDeniedError",
-    "ProviderConnectionError",
-    "ProviderError",
-    "ProviderTimeout",
-    "ProviderUnavailableError",
-    "RateLimitError",
-    "StreamInterrupted",
-]
+# The names are listed once, in costroute.errors (which loads this module on first use of one).
+__all__ = sorted(PROVIDER_ERRORS)
 
 URL = "https://costroute.invalid/v1/chat/completions"
 

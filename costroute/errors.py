@@ -265,7 +265,7 @@ class BackendBusy(BackendUnavailable):
         )
 
 
-_PROVIDER_ERRORS = frozenset(
+PROVIDER_ERRORS = frozenset(
     {
         "AllDeploymentsFailed",
         "AllDeploymentsRateLimited",
@@ -288,7 +288,7 @@ _PROVIDER_ERRORS = frozenset(
 def __getattr__(name: str) -> Any:
     """The provider errors, from :mod:`costroute._provider_errors` on first use (it imports
     openai); afterwards they are plain attributes of this module."""
-    if name in _PROVIDER_ERRORS:
+    if name in PROVIDER_ERRORS:
         from costroute import _provider_errors
 
         value = getattr(_provider_errors, name)

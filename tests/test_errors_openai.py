@@ -155,3 +155,12 @@ def test_a_parameter_litellm_refuses_and_a_provider_400_are_one_type(
 def test_a_successful_call_still_answers(router_factory: Any, mock: respx.MockRouter) -> None:
     mock.post(DEEPSEEK_URL).mock(return_value=httpx.Response(200, json=deepseek_body("ok")))
     assert router_factory().chat(messages=Q).choices[0].message.content == "ok"
+
+
+def test_every_lazily_loaded_error_name_is_defined_and_exported() -> None:
+    from costroute import _provider_errors
+
+    for name in errors.PROVIDER_ERRORS:
+        cls = getattr(errors, name)
+        assert cls is getattr(_provider_errors, name) and name in errors.__all__
+        assert issubclass(cls, errors.CostrouteError) and issubclass(cls, openai.OpenAIError)
