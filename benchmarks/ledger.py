@@ -7,8 +7,8 @@ files in the system temp folder (and a throw-away schema in PostgreSQL).
 Targets: SQLite append median <= 100 µs; report over 100,000 calls <= 1 s; the ledger append
 adds <= 5% to a call. That last one times ``Router.chat`` against the local simulator
 (``Simulator(latency_scale=0)``, so the call is costroute + litellm + loopback HTTP only, the
-worst case for the ratio) without a ledger, with the default SQLite ledger (appends through the
-inbox) and with ``inbox=False`` (a commit per append), interleaved call by call, and compares
+worst case for the ratio) without a ledger and with the default SQLite ledger (a commit per
+append), interleaved call by call, and compares
 the medians (``--pairs`` rounds; with 300 the medians move by about 1% from run to run on a
 2-core VM, so the default is 1000). The PostgreSQL append median is measured when
 ``--postgres`` (or ``$COSTROUTE_TEST_POSTGRES_URL``) names a server.
@@ -72,29 +72,13 @@ def make_record(i: int, rng: random.Random, start: dt.datetime, span_s: float) -
     )
 
 
-def bench_append(folder: Path, synchronous: str, n: int, *, inbox: bool = True) -> dict[str, float]:
-    """Median and p95 of ``append`` in µs on a fresh file (folds included where they fall)."""
+def bench_append(folder: Path, synchronous: str, n: int) -> dict[str, float]:
+    """Median and p95 of ``append`` in µs on a fresh file."""
     ledger = SQLiteLedger(
-        folder / f"append-{synchronous}-{inbox}.sqlite",
+        folder / f"append-{synchronous}.sqlite",
         synchronous=synchronous,  # type: ignore[arg-type]
-        inbox=inbox,
     )
     return time_appends(ledger, n)
-
-
-def bench_fold(folder: Path, n: int) -> dict[str, float]:
-    """Seconds to fold ``n`` inbox lines into the tables (paid by one append in ``fold_every``)."""
-    rng = random.Random(3)
-    start = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
-    ledger = SQLiteLedger(folder / "fold.sqlite", fold_every=n + 1, fold_after_s=1e9)
-    for i in range(n):
-        ledger.append(make_record(i, rng, start, 86400 * 29))
-    t0 = time.perf_counter()
-    moved = ledger.fold()
-    took = time.perf_counter() - t0
-    ledger.close()
-    assert moved == n
-    return {"lines": n, "fold_s": round(took, 4), "per_line_us": round(took / n * 1e6, 1)}
 
 
 def bench_pg_append(url: str, n: int) -> dict[str, Any]:
@@ -119,11 +103,8 @@ sys.stdin.read()  # serve until the parent closes our stdin
 def _share(deps: list[Any], folder: Path, pairs: int, phase: str) -> dict[str, Any]:
     from costroute.router import Router
 
-    appends: dict[str, list[float]] = {"sqlite": [], "sqlite_direct": []}
-    ledgers = {
-        "sqlite": SQLiteLedger(folder / f"calls-{phase}.sqlite"),
-        "sqlite_direct": SQLiteLedger(folder / f"calls-{phase}-direct.sqlite", inbox=False),
-    }
+    appends: dict[str, list[float]] = {"sqlite": []}
+    ledgers = {"sqlite": SQLiteLedger(folder / f"calls-{phase}.sqlite")}
     for name, ledger in ledgers.items():
 
         def timed(
@@ -139,7 +120,8 @@ def _share(deps: list[Any], folder: Path, pairs: int, phase: str) -> dict[str, A
     times: dict[str, list[float]] = {name: [] for name in routers}
     names = list(routers)
     for i in range(-20, pairs):  # 20 warm-up rounds (the first imports litellm)
-        for name in names[i % 3 :] + names[: i % 3]:  # each router first in turn
+        turn = i % len(names)
+        for name in names[turn:] + names[:turn]:  # each router first in turn
             messages = [{"role": "user", "content": f"What is {i} + 17? ({name} {phase})"}]
             t0 = time.perf_counter_ns()
             routers[name].chat(messages=messages)
@@ -268,10 +250,8 @@ def main() -> None:
         result = {
             "python": platform.python_version(),
             "sqlite": sqlite3.sqlite_version,
-            "append_inbox": bench_append(folder, "normal", args.appends),
-            "append_direct_normal": bench_append(folder, "normal", args.appends, inbox=False),
+            "append_normal": bench_append(folder, "normal", args.appends),
             "append_full": bench_append(folder, "full", args.appends),
-            "fold_1000_lines": bench_fold(folder, 1000),
             "report_chronological": bench_report(folder, args.calls, chronological=True),
             "report_random_order": bench_report(folder, args.calls, chronological=False),
             "append_postgres": bench_pg_append(args.postgres, args.appends)

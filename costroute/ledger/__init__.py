@@ -9,8 +9,7 @@
         report = ledger.report(month="2026-11", group_by="model")
         text = report.to_text()                    # also to_json/to_csv/to_html/to_table
 
-The default ledger is a SQLite file (WAL, with an append inbox) at :func:`default_ledger_path`; several processes or
-hosts share a PostgreSQL one (``open_ledger("postgresql://...")``, ``costroute[postgres]``).
+The default ledger is a SQLite file (WAL) at :func:`default_ledger_path`; several processes or hosts share a PostgreSQL one (``open_ledger("postgresql://...")``, ``costroute[postgres]``).
 See docs/ledger.md for the schema, the durability guarantees and the report formats.
 """
 

@@ -16,10 +16,8 @@ __all__ = [
     "ATTEMPT_COLUMNS",
     "CALL_COLUMNS",
     "INSERT_CALL_WITH_ATTEMPTS",
-    "attempt_values",
     "attempts_json",
     "call_row",
-    "encode_attempt_values",
     "from_us",
     "record_from_rows",
     "to_us",
@@ -123,37 +121,29 @@ def call_row(rec: CallRecord) -> tuple[Any, ...]:
 def attempts_json(attempts: Sequence[Attempt]) -> str | None:
     """The attempts as one JSON array of value arrays, in ``ATTEMPT_COLUMNS[2:]`` order: what
     ``calls.attempts_json`` holds and the ``attempts`` view reads (schema 4)."""
-    return _dumps(attempt_values(attempts)) if attempts else None
-
-
-def attempt_values(attempts: Sequence[Attempt]) -> list[list[Any]] | None:
-    """The values :func:`attempts_json` encodes (``None`` for no attempts)."""
     if not attempts:
         return None
-    return [
+    return _dumps(
         [
-            a.deployment,
-            a.model,
-            a.provider,
-            a.status,
-            a.status_code,
-            a.error,
-            float(a.latency_ms),
-            a.ttft_ms,
-            a.usage.input_tokens,
-            a.usage.cached_input_tokens,
-            a.usage.cache_write_tokens,
-            a.usage.output_tokens,
-            a.usage.reasoning_tokens,
-            to_text(a.cost_usd),
+            [
+                a.deployment,
+                a.model,
+                a.provider,
+                a.status,
+                a.status_code,
+                a.error,
+                float(a.latency_ms),
+                a.ttft_ms,
+                a.usage.input_tokens,
+                a.usage.cached_input_tokens,
+                a.usage.cache_write_tokens,
+                a.usage.output_tokens,
+                a.usage.reasoning_tokens,
+                to_text(a.cost_usd),
+            ]
+            for a in attempts
         ]
-        for a in attempts
-    ]
-
-
-def encode_attempt_values(values: list[list[Any]] | None) -> str | None:
-    """``attempts_json`` from :func:`attempt_values` (after a JSON round trip, the same text)."""
-    return None if values is None else _dumps(values)
+    )
 
 
 _dumps = json.JSONEncoder(separators=(",", ":")).encode

@@ -29,7 +29,7 @@ def open_ledger(url: str | None = None) -> Ledger:
 
     * ``None``: ``$COSTROUTE_LEDGER_URL`` if set, else SQLite at :func:`default_ledger_path`
       (its folder is created);
-    * ``"sqlite:///abs/path.sqlite"``, optionally ``?synchronous=full`` and ``?inbox=off``;
+    * ``"sqlite:///abs/path.sqlite"``, optionally ``?synchronous=full``;
       ``"sqlite:///:memory:"`` for a throw-away ledger; a plain file path works too;
     * ``"postgresql://user:password@host:5432/db"`` (also ``postgres://``), optionally
       ``?schema=name``: :class:`~costroute.ledger.PostgresLedger` (``costroute[postgres]``);
@@ -67,15 +67,12 @@ def open_ledger(url: str | None = None) -> Ledger:
             fix="write three slashes before the absolute path: sqlite:///abs/path.sqlite",
         )
     options = {k: v[-1] for k, v in parse_qs(query).items()}
-    unknown = set(options) - {"synchronous", "inbox"}
+    unknown = set(options) - {"synchronous"}
     sync = options.get("synchronous", "normal").lower()
-    inbox = options.get("inbox", "on").lower()
-    if unknown or sync not in ("normal", "full") or inbox not in ("on", "off"):
+    if unknown or sync not in ("normal", "full"):
         raise ConfigError(
             f"Unsupported option in the ledger URL {url!r}.",
             field=field,
-            fix="the options are ?synchronous=normal|full and &inbox=on|off",
+            fix="the one option is ?synchronous=normal|full",
         )
-    return SQLiteLedger(
-        path, synchronous="full" if sync == "full" else "normal", inbox=inbox == "on"
-    )
+    return SQLiteLedger(path, synchronous="full" if sync == "full" else "normal")

@@ -1,16 +1,15 @@
 """The default ledger: one SQLite file in WAL mode, shared safely by threads and processes.
 
-* Durability: an append is one line written to the ledger's inbox (``<path>-inbox``, see
-  ``_inbox.py``), folded into SQLite in batches (every ``fold_every`` appends, after
-  ``fold_after_s`` seconds, before every read, at close and at exit, by any process that opens
-  the file). Once ``append`` returns the kernel holds the record, so a crash of the process
-  (even ``SIGKILL``) cannot lose it, exactly as with a WAL commit under
-  ``synchronous="normal"``; a power loss or kernel panic may drop the last ones (never corrupt
-  the file). ``synchronous="full"`` turns the inbox off and fsyncs each record's own commit,
-  for power-loss durability at one disk flush per call; ``inbox=False`` commits each record
-  directly without the fsync.
+* Durability: an append is one autocommit INSERT (a WAL commit). Once ``append`` returns, a
+  crash of the process (even ``SIGKILL``) cannot lose it under ``synchronous="normal"``; a
+  power loss or kernel panic may drop the last ones (never corrupt the file).
+  ``synchronous="full"`` fsyncs each commit, for power-loss durability at one disk flush per
+  call.
 * Concurrency: one writer connection behind a lock, one reader connection behind another (so
   a report never stalls an append in the same process), ``busy_timeout`` for other processes.
+* Fork: SQLite connections must not cross a ``fork()``. A child that uses a ledger opened
+  before the fork opens connections (and locks) of its own, and never touches (nor closes) the
+  parent's.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ import os
 import sqlite3
 import threading
 import time
-import weakref
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -30,11 +28,9 @@ from costroute.errors import InvalidRequestError, LedgerError
 from costroute.ledger._codec import (
     CALL_COLUMNS,
     INSERT_CALL_WITH_ATTEMPTS,
-    attempt_values,
     attempts_json,
     call_row,
 )
-from costroute.ledger._inbox import HAS_FLOCK, Inbox
 from costroute.ledger._query import Filter, aggregate, key_sql
 from costroute.ledger._record import CallRecord
 from costroute.ledger._schema import ensure_schema
@@ -55,12 +51,6 @@ class SQLiteLedger(SQLLedger):
     The folder must exist. ``synchronous`` is ``"normal"`` (durable across process crashes) or
     ``"full"`` (also across power loss); ``busy_timeout_s`` is how long a write waits for
     other processes holding the write lock; ``clock`` gives "now" for ``report(month=None)``.
-
-    ``inbox`` (default on for files, where ``flock`` exists, with ``synchronous="normal"``)
-    makes an append one line written to ``<path>-inbox``, folded into the SQLite tables after
-    ``fold_every`` appends or ``fold_after_s`` seconds (by the next append), before every read
-    and at close: reads always include every record. A plain SQL client sees a record once it
-    is folded; :meth:`fold` does it at once. ``monotonic`` is the clock of ``fold_after_s``.
     """
 
     _MARK = "?"
@@ -80,10 +70,6 @@ class SQLiteLedger(SQLLedger):
         synchronous: Synchronous = "normal",
         busy_timeout_s: float = 30.0,
         clock: Callable[[], dt.datetime] = utc_now,
-        inbox: bool = True,
-        fold_every: int = 256,
-        fold_after_s: float = 1.0,
-        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         if synchronous not in ("normal", "full"):
             raise InvalidRequestError(
@@ -105,39 +91,22 @@ class SQLiteLedger(SQLLedger):
                     field="ledger",
                     fix=f"create the folder (mkdir -p {folder}) or choose another path",
                 )
+        self._pid = os.getpid()
         self._wlock = threading.Lock()
         self._rlock = self._wlock if self._memory else threading.Lock()
         self._closed = False
         self._writer: sqlite3.Connection | None = None
         self._reader: sqlite3.Connection | None = None
         self._writer = self._connect(write=True)
-        self._inbox: Inbox | None = None
-        self._fold_every = max(1, fold_every)
-        self._fold_after_s = fold_after_s
-        self._monotonic = monotonic
-        self._unfolded: set[str] = set()  # request ids this object wrote since its last fold
-        self._last_fold = monotonic()
-        self._since_fold = 0  # appends since the last fold attempt (a failed one counts too)
-        if inbox and HAS_FLOCK and not self._memory and synchronous == "normal":
-            box: Inbox | None = None
-            try:
-                box = Inbox(self.path + "-inbox")
-                box.fold(self._writer)  # what crashed processes left behind
-            except (OSError, sqlite3.Error) as exc:
-                if box is not None:
-                    box.close()
-                self.close()
-                raise self._error("open", exc) from exc
-            self._inbox = box
-            # The last fold: close() runs it, else collection or the interpreter's exit (the
-            # callback holds the write side, never the ledger itself).
-            self._last_fold_on_exit = weakref.finalize(
-                self, _fold_left, self._wlock, self._writer, box
+        if not self._memory and os.path.exists(self.path + "-inbox"):
+            log.warning(
+                "costroute: %s-inbox was written by costroute 0.1.0's ledger inbox, which is"
+                " gone; fold it with that version before removing it",
+                self.path,
             )
 
     def __repr__(self) -> str:
-        inbox = "on" if self._inbox is not None else "off"
-        return f"<SQLiteLedger {self.path!r} synchronous={self.synchronous} inbox={inbox}>"
+        return f"<SQLiteLedger {self.path!r} synchronous={self.synchronous}>"
 
     # -- connections ---------------------------------------------------------------------------
 
@@ -184,10 +153,22 @@ class SQLiteLedger(SQLLedger):
             )
         return conn
 
+    def _after_fork(self) -> None:
+        """In a forked child: leave the parent's connections alone, open our own."""
+        if self._pid == os.getpid():
+            return
+        self._pid = os.getpid()
+        self._wlock = threading.Lock()  # the parent's may have been held at the fork
+        self._rlock = self._wlock if self._memory else threading.Lock()
+        if self._memory:  # the child's own copy of the database: nothing on disk to share
+            return
+        _INHERITED.extend(c for c in (self._writer, self._reader) if c is not None)
+        self._reader = None
+        self._writer = None if self._closed else self._connect(write=True)
+
     def _read(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """``work(conn)`` on the read connection in one snapshot, the inbox folded first."""
-        if self._inbox is not None:
-            self.fold()
+        """``work(conn)`` on the read connection in one snapshot."""
+        self._after_fork()
         with self._rlock:
             if self._memory:
                 conn = self._live(self._writer)
@@ -207,64 +188,19 @@ class SQLiteLedger(SQLLedger):
     # -- writes --------------------------------------------------------------------------------
 
     def append(self, record: CallRecord) -> None:
-        """Make one record and its attempts durable before returning.
-
-        With the inbox: one line written to ``<path>-inbox`` (a fold moves it into the tables).
-        Without: one autocommit INSERT of one row (its own transaction; the attempts travel in
-        the row's ``attempts_json``, which the ``attempts`` view reads).
-        """
+        """Make one record and its attempts durable before returning: one autocommit INSERT of
+        one row (its own transaction; the attempts travel in the row's ``attempts_json``, which
+        the ``attempts`` view reads)."""
+        row = (*call_row(record), attempts_json(record.attempts))
+        self._after_fork()
         with self._wlock:
             conn = self._live(self._writer)
-            inbox = self._inbox
-            if inbox is None:
-                row = (*call_row(record), attempts_json(record.attempts))
-                try:
-                    _when_free(lambda: conn.execute(INSERT_CALL_WITH_ATTEMPTS, row))
-                except sqlite3.IntegrityError as exc:
-                    raise self._duplicate() from exc
-                except sqlite3.Error as exc:
-                    raise self._error("write to", exc) from exc
-                return
-            if record.request_id in self._unfolded:
-                raise self._duplicate()
             try:
-                inbox.write((*call_row(record), attempt_values(record.attempts)))
-            except OSError as exc:
+                _when_free(lambda: conn.execute(INSERT_CALL_WITH_ATTEMPTS, row))
+            except sqlite3.IntegrityError as exc:
+                raise self._duplicate() from exc
+            except sqlite3.Error as exc:
                 raise self._error("write to", exc) from exc
-            self._unfolded.add(record.request_id)
-            self._since_fold += 1
-            if (
-                self._since_fold >= self._fold_every
-                or self._monotonic() - self._last_fold >= self._fold_after_s
-            ):
-                try:  # never waits: when another fold or writer is busy, fold later
-                    self._fold(conn, inbox, wait=False)
-                except LedgerError as exc:  # the record is safe in the inbox; fold later
-                    log.warning("costroute: %s The records stay in the inbox.", exc)
-
-    def fold(self) -> int:
-        """Move the inbox's records (of every process) into the SQLite tables now.
-
-        Returns how many were moved; reads and :meth:`close` fold on their own.
-        """
-        with self._wlock:
-            conn = self._live(self._writer)
-            return 0 if self._inbox is None else self._fold(conn, self._inbox)
-
-    def _fold(self, conn: sqlite3.Connection, inbox: Inbox, *, wait: bool = True) -> int:
-        """Fold under the write lock; a failure keeps the lines and raises LedgerError.
-
-        ``wait=False`` returns 0 without folding when another fold or writer is busy."""
-        self._last_fold = self._monotonic()
-        self._since_fold = 0
-        try:
-            moved = inbox.fold(conn, wait=wait)
-        except (OSError, sqlite3.Error) as exc:
-            raise self._error("fold the inbox into", exc) from exc
-        if moved is None:
-            return 0
-        self._unfolded.clear()
-        return moved
 
     def _duplicate(self) -> LedgerError:
         return LedgerError(
@@ -276,6 +212,7 @@ class SQLiteLedger(SQLLedger):
     def append_many(self, records: Iterable[CallRecord]) -> None:
         """Commit several records in one transaction: all or none."""
         rows = [(*call_row(r), attempts_json(r.attempts)) for r in records]
+        self._after_fork()
         with self._wlock:
             conn = self._live(self._writer)
             try:
@@ -293,14 +230,8 @@ class SQLiteLedger(SQLLedger):
                 raise self._error("write to", exc) from exc
 
     def close(self) -> None:
-        """Fold the inbox, then close both connections (idempotent).
-
-        A fold that fails here is logged; its records stay in the inbox for the next opener.
-        """
-        with self._wlock:
-            inbox, self._inbox = self._inbox, None  # appends from here on commit directly
-        if inbox is not None:
-            self._last_fold_on_exit()  # the same last fold as at exit: once, under the lock
+        """Close both connections (idempotent)."""
+        self._after_fork()
         with self._wlock:
             self._closed = True
             if self._writer is not None:
@@ -313,23 +244,9 @@ class SQLiteLedger(SQLLedger):
                     self._reader = None
 
 
-def _fold_left(lock: threading.Lock, conn: sqlite3.Connection, inbox: Inbox) -> None:
-    """A ledger's last fold, at ``close()``, when it is collected or at exit (whichever comes
-    first: then the inbox is closed and later calls do nothing)."""
-    with lock:
-        if inbox.closed:
-            return
-        try:
-            inbox.fold(conn)
-        except (OSError, sqlite3.Error) as exc:
-            log.warning(
-                "costroute: could not fold the ledger inbox %s (%s); its records stay there for"
-                " the next process that opens the ledger",
-                inbox.path,
-                exc,
-            )
-        finally:
-            inbox.close()
+# Connections a forked child inherited: kept referenced so that their finalizers never run
+# (closing one in the child could checkpoint or unlock the parent's database).
+_INHERITED: list[sqlite3.Connection] = []
 
 
 def _when_free(step: Callable[[], object], tries: int = 8) -> None:

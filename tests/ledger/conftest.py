@@ -19,9 +19,7 @@ from ledger_data import known_month, record
 
 from costroute.ledger import CallRecord, Ledger, SQLiteLedger
 
-# "sqlite" appends through the inbox (the default); "sqlite-direct" commits each append
-# (inbox=False, as with synchronous="full").
-BACKENDS = ["sqlite", "sqlite-direct", pytest.param("postgres", marks=pytest.mark.postgres)]
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(scope="session")

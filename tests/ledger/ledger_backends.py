@@ -42,7 +42,5 @@ class Store:
     def open(self, **kw: Any) -> Ledger:
         if self.kind == "sqlite":
             return SQLiteLedger(self.where, **kw)
-        if self.kind == "sqlite-direct":
-            return SQLiteLedger(self.where, inbox=False, **kw)
         assert self.url is not None
         return PostgresLedger(self.url, schema=self.where, **kw)

@@ -30,4 +30,4 @@ def test_snippets_run(
         exec(compile(code, f"{DOC.name}[snippet {i}]", "exec"), namespace)
     out = capsys.readouterr().out
     assert "0.00042" in out
-    assert "<SQLiteLedger ':memory:' synchronous=normal inbox=off>" in out
+    assert "<SQLiteLedger ':memory:' synchronous=normal>" in out

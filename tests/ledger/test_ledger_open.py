@@ -54,18 +54,16 @@ def test_sqlite_urls(tmp_path: Path) -> None:
         assert len(ledger.records()) == 1
     with open_ledger(str(tmp_path / "plain.sqlite")) as ledger:
         assert isinstance(ledger, SQLiteLedger)
-        assert "inbox=on" in repr(ledger)
-    with open_ledger(f"sqlite://{tmp_path}/b.sqlite?inbox=off") as ledger:
-        assert "inbox=off" in repr(ledger)
-    with open_ledger(f"sqlite://{tmp_path}/c.sqlite?synchronous=full&inbox=on") as ledger:
-        assert "synchronous=full inbox=off" in repr(ledger)  # FULL commits every append
+        assert "synchronous=normal" in repr(ledger)
+    with open_ledger(f"sqlite://{tmp_path}/c.sqlite?synchronous=full") as ledger:
+        assert "synchronous=full" in repr(ledger)
 
 
-@pytest.mark.parametrize("query", ["inbox=maybe", "synchronous=off", "journal=wal"])
+@pytest.mark.parametrize("query", ["inbox=off", "synchronous=off", "journal=wal"])
 def test_unsupported_sqlite_url_options_say_which_exist(tmp_path: Path, query: str) -> None:
     with pytest.raises(ConfigError) as info:
         open_ledger(f"sqlite://{tmp_path}/a.sqlite?{query}")
-    assert info.value.fix is not None and "inbox=on|off" in info.value.fix
+    assert info.value.fix is not None and "?synchronous=normal|full" in info.value.fix
     assert not (tmp_path / "a.sqlite").exists()
 
 

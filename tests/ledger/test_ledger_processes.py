@@ -20,13 +20,8 @@ from costroute.ledger import SQLiteLedger
 
 PROCESSES, APPENDS = 4, 500
 
-# The write paths: the inbox folded every 1000 appends (the default), the inbox folded every 7
-# appends (folds of four processes racing each other and the appends), and direct commits.
-MODES = {
-    "inbox": {},
-    "inbox-fold-often": {"fold_every": 7},
-    "direct": {"inbox": False},
-}
+# The write paths: commits under synchronous=NORMAL (the default) and FULL.
+MODES = {"normal": {}, "full": {"synchronous": "full"}}
 
 
 def _append_worker(path: str, worker: int, count: int, kw: dict[str, Any] | None = None) -> None:

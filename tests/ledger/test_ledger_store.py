@@ -204,9 +204,8 @@ async def test_async_twins_run_off_the_loop(
 
 def test_every_backend_is_a_ledger(ledger: Ledger, store: Store) -> None:
     assert isinstance(ledger, Ledger)
-    if store.kind.startswith("sqlite"):
-        assert "ledger.sqlite" in repr(ledger) and "normal" in repr(ledger)
-        assert ("inbox=off" in repr(ledger)) == (store.kind == "sqlite-direct")
+    if store.kind == "sqlite":
+        assert repr(ledger) == f"<SQLiteLedger {store.where!r} synchronous=normal>"
     else:
         assert repr(ledger).startswith("<PostgresLedger ") and store.where in repr(ledger)
 
