@@ -145,8 +145,9 @@ class BudgetManager:
         return resolved, res, now
 
     def _growing(self, res: Reservation, amount: Decimal) -> tuple[Lease, float] | None:
-        """The lease ``res`` must grow to for ``amount``; None when it already holds that much.
-        Checks the per-request limits, like :meth:`_begin`."""
+        """The lease ``res`` must grow to for ``amount``; None when it already holds that much
+        (``res.amount`` then follows, without I/O). Checks the per-request limits, like
+        :meth:`_begin`."""
         if not isinstance(res, Reservation) or res.state != "held":
             raise InvalidRequestError(
                 f"{res!r} is not a held reservation.",
@@ -154,7 +155,8 @@ class BudgetManager:
                 fix="extend the reservation of a call in flight, before settle() or release()",
             )
         nano = to_nano(amount)
-        if nano <= res.lease.amount:
+        if nano <= res.lease.amount:  # the lease, rounded up to the nanodollar, covers it
+            res.amount = max(res.amount, amount)
             return None
         user, tenant, tags = res.identity
         self._rules.check_request(nano, amount, user, tenant, tags)
