@@ -1,8 +1,9 @@
 """Calendar windows in the budget's time zone, and money as integer nanodollars.
 
-Every amount a backend sees is an ``int`` of nanodollars (1e-9 USD). Redis's Lua counts in
-doubles, exact to 2^53: that is $9,007,199.254740991 in nanodollars, far more than a day's or a
-month's budget, so the Redis scripts add plain integers (``HINCRBY``) and never round.
+Every amount a backend sees is an ``int`` of nanodollars (1e-9 USD). Redis adds them as 64-bit
+integers (``HINCRBY``); its Lua compares them as doubles, exact below 2^53 n$ (about $9.007
+million, far more than a day's or a month's budget), which bounds every limit
+(``Limit.MAX_USD``).
 
 Amounts a window counts (reservations, extensions, settles, restored spend) are rounded *up* to
 the next nanodollar, so a window never under-counts, by less than 1 n$ per operation; a token
