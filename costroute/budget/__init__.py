@@ -19,7 +19,7 @@ per user, per tenant and per tag value. State lives in a backend: :class:`Memory
 from __future__ import annotations
 
 from costroute.budget._backend import AsyncBudgetBackend, BudgetBackend, Lease, Outcome, Slot, Usage
-from costroute.budget._calendar import from_pico, to_pico
+from costroute.budget._calendar import from_nano, to_nano
 from costroute.budget._config import Budget, Limit, Window
 from costroute.budget._manager import BudgetManager
 from costroute.budget._memory import MemoryBudgetBackend
@@ -42,6 +42,6 @@ __all__ = [
     "Usage",
     "Window",
     "WindowStatus",
-    "from_pico",
-    "to_pico",
+    "from_nano",
+    "to_nano",
 ]

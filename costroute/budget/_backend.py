@@ -3,7 +3,7 @@
 A backend stores, per *window key* (``"month:2026-11:user=alice"``), the settled spend and the
 live reservations (leases). It knows nothing of limits' meaning, scopes or calendars: the
 :class:`~costroute.budget.BudgetManager` resolves those and hands the backend integer
-picodollars, keys, the time (from the injected clock) and how long a key may live.
+nanodollars, keys, the time (from the injected clock) and how long a key may live.
 
 Two implementations ship: :class:`~costroute.budget.MemoryBudgetBackend` (one process) and
 :class:`~costroute.budget.RedisBudgetBackend` (a fleet). Both pass the same contract tests.
@@ -36,7 +36,7 @@ class Slot(NamedTuple):
 
 
 class Lease(NamedTuple):
-    """One reservation as a backend sees it: id, amount (picodollars) and expiry (epoch s)."""
+    """One reservation as a backend sees it: id, amount (nanodollars) and expiry (epoch s)."""
 
     id: str
     amount: int
@@ -59,7 +59,7 @@ def duplicate_lease(lease: Lease) -> InvalidRequestError:
 
 
 class Usage(NamedTuple):
-    """Settled spend and live reservations of one window key, in picodollars."""
+    """Settled spend and live reservations of one window key, in nanodollars."""
 
     spent: int
     reserved: int

@@ -1,42 +1,61 @@
-"""Calendar windows in the budget's time zone, and money as exact integer picodollars.
+"""Calendar windows in the budget's time zone, and money as integer nanodollars.
 
-Every amount a backend sees is an ``int`` of picodollars (1e-12 USD): token prices quoted per
-million tokens with up to six decimals are exact in it, sums are exact, and Redis receives them
-as decimal strings. Amounts are rounded up (a reservation or a spend is never understated).
+Every amount a backend sees is an ``int`` of nanodollars (1e-9 USD). Redis adds them as 64-bit
+integers (``HINCRBY``); its Lua compares them as doubles, exact below 2^53 n$ (about $9.007
+million, far more than a day's or a month's budget), which bounds every limit
+(``Limit.MAX_USD``).
+
+Amounts a window counts (reservations, extensions, settles, restored spend) are rounded *up* to
+the next nanodollar, so a window never under-counts, by less than 1 n$ per operation; a token
+priced $0.0375 per million (37.5 n$) counts 38 n$ alone, and 1,000 such tokens settled at once
+count 37,500 n$. Limits are rounded *down* (a window never admits more than its limit). The
+ledger keeps the exact Decimal cost.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from costroute.errors import InvalidRequestError
 
-__all__ = ["Calendar", "Period", "from_pico", "to_pico"]
+__all__ = ["Calendar", "Period", "from_nano", "limit_nano", "to_nano"]
 
 _ONE = Decimal(1)
 
 
-def to_pico(amount: Decimal | int | str, field: str = "amount") -> int:
-    """``amount`` USD as integer picodollars, rounded up; rejects negatives and non-numbers."""
+_MAX_NANO = 2**63 - 1
+"""Redis's integers are 64-bit: no one amount may be more ($9,223,372,036.854775807)."""
+
+
+def to_nano(amount: Decimal | int | str, field: str = "amount") -> int:
+    """``amount`` USD as integer nanodollars, rounded up; rejects negatives, non-numbers and
+    amounts past 64-bit nanodollars."""
     try:
         value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
         if value.is_finite() and value >= 0:
-            return int(value.scaleb(12).to_integral_value(ROUND_CEILING))
+            nano = int(value.scaleb(9).to_integral_value(ROUND_CEILING))
+            if nano <= _MAX_NANO:
+                return nano
     except (InvalidOperation, ValueError, TypeError):
         pass
     raise InvalidRequestError(
-        f"{field}={amount!r} is not an amount of US dollars >= 0.",
+        f"{field}={amount!r} is not an amount of US dollars from 0 to {from_nano(_MAX_NANO)}.",
         field=field,
         fix="pass a Decimal >= 0, e.g. pricing.worst_case_cost(...)",
     )
 
 
-def from_pico(pico: int) -> Decimal:
-    """Integer picodollars as USD, without trailing zeros (``Decimal('0.00042')``)."""
-    value = Decimal(pico).scaleb(-12)
+def limit_nano(limit_usd: Decimal) -> int:
+    """A validated limit (``Limit.limit_usd``) as integer nanodollars, rounded down."""
+    return int(limit_usd.scaleb(9).to_integral_value(ROUND_FLOOR))
+
+
+def from_nano(nano: int) -> Decimal:
+    """Integer nanodollars as USD, without trailing zeros (``Decimal('0.00042')``)."""
+    value = Decimal(nano).scaleb(-9)
     if value == value.to_integral_value():
         return value.quantize(_ONE)
     return value.normalize()

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Literal, get_args
+from typing import ClassVar, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from costroute.errors import ConfigError
@@ -25,6 +25,9 @@ __all__ = ["Budget", "Limit", "Window", "scope_key", "scope_matches"]
 Window = Literal["request", "day", "month"]
 _WINDOWS: tuple[str, ...] = get_args(Window)
 _SCOPE_FIX = "use 'global', 'user', 'tenant', 'tag:<key>' or 'tag:<key>=<value>'"
+
+_MAX_USD = Decimal(2**53 - 1).scaleb(-9)
+_NANO = Decimal("1e-9")
 
 
 def _usd(value: object) -> Decimal:
@@ -44,6 +47,13 @@ def _usd(value: object) -> Decimal:
             f"Limit usd={value!r} must be a positive amount of US dollars.",
             field="Limit.usd",
             fix="pass a limit above zero, e.g. usd=100; remove the limit to allow any spend",
+        )
+    if not _NANO <= amount <= _MAX_USD:
+        raise ConfigError(
+            f"Limit usd={value!r} is outside what a budget window counts exactly:"
+            f" 0.000000001 (one nanodollar) to {_MAX_USD}.",
+            field="Limit.usd",
+            fix=f"pass a limit between 0.000000001 and {_MAX_USD} US dollars per window",
         )
     return amount
 
@@ -70,6 +80,10 @@ class Limit:
     ``soft`` (a fraction in (0, 1], default 0.8) is where budget pressure starts: once a window
     is that full, the router's policy is told and prefers cheaper deployments.
     """
+
+    MAX_USD: ClassVar[Decimal] = _MAX_USD
+    """The largest limit: $9,007,199.254740991, 2^53 - 1 nanodollars. Windows count integer
+    nanodollars, and Redis's Lua compares them as doubles, exact only below 2^53."""
 
     usd: Decimal | float | int | str
     window: Window = "month"

@@ -1,14 +1,19 @@
 """The Lua scripts of the Redis budget backend.
 
-Per window key ``<w>`` there are two Redis keys: a hash ``<prefix>budget:s:<w>`` with the
-settled spend ``s`` and the sum of live leases ``r``, and a sorted set ``<prefix>budget:l:<w>``
-of leases (member ``"<id>:<amount>"``, score = expiry). ``<prefix>budget:index`` lists the live
-window keys (score = when they expire) for status reports.
+Per window key ``<w>`` there are two Redis keys: a hash ``<prefix>budget:v2:s:<w>`` with the
+settled spend ``s`` and the sum of live leases ``r``, and a sorted set
+``<prefix>budget:v2:l:<w>`` of leases (member ``"<id>:<amount>"``, score = expiry).
+``<prefix>budget:v2:index`` lists the live window keys (score = when they expire) for status
+reports.
 
-Money is integer picodollars held as decimal strings. Lua 5.1 numbers are doubles, exact only
-to 2^53 (about $9,007 in picodollars), so the scripts do their sums on two limbs of nine
-digits each and never round. The time comes from the caller (``ARGV``), never from Redis, so
-an injected clock works here too; key lifetimes are relative (EXPIRE seconds).
+Money is integer nanodollars. Redis keeps ``s`` and ``r`` as 64-bit integers (``HINCRBY``, fed
+the decimal strings the caller sent, so writes never pass through a Lua double), and the
+scripts return them as Redis's strings. Only the limit checks read them as Lua numbers
+(doubles), as ``(spent - limit) + reserved + amount``: every limit and so every live
+reservation is below 2^53 (``Limit.MAX_USD``), so the figure is exact whenever it is below
+2^53 in size, and its sign is right at any size (a spend past 2^53 is past every limit). The
+time comes from the caller (``ARGV``), never from Redis, so an injected clock works here too;
+key lifetimes are relative (EXPIRE seconds).
 """
 
 from __future__ import annotations
@@ -16,40 +21,12 @@ from __future__ import annotations
 __all__ = ["EXTEND", "RESERVE", "RESTORE", "SETTLE", "USAGE", "WINDOWS"]
 
 _LIB = r"""
-local B = 1000000000
-local function P(s)
-  s = tostring(s)
-  local n = #s
-  if n <= 9 then return {0, tonumber(s)} end
-  return {tonumber(string.sub(s, 1, n - 9)), tonumber(string.sub(s, n - 8))}
-end
-local function add(a, b)
-  local hi, lo = a[1] + b[1], a[2] + b[2]
-  if lo >= B then hi, lo = hi + 1, lo - B end
-  return {hi, lo}
-end
-local function sub(a, b)
-  local hi, lo = a[1] - b[1], a[2] - b[2]
-  if lo < 0 then hi, lo = hi - 1, lo + B end
-  if hi < 0 then return {0, 0} end
-  return {hi, lo}
-end
-local function cmp(a, b)
-  if a[1] ~= b[1] then if a[1] < b[1] then return -1 end return 1 end
-  if a[2] ~= b[2] then if a[2] < b[2] then return -1 end return 1 end
-  return 0
-end
-local function S(a)
-  if a[1] == 0 then return string.format('%.0f', a[2]) end
-  return string.format('%.0f%09.0f', a[1], a[2])
-end
+local function N(s) return tonumber(s) end
 local function clean(h, z, now)
   local gone = redis.call('ZRANGEBYSCORE', z, '-inf', now)
   if #gone == 0 then return end
-  local r = P(redis.call('HGET', h, 'r') or '0')
-  for _, m in ipairs(gone) do r = sub(r, P(string.match(m, ':(%d+)$'))) end
+  for _, m in ipairs(gone) do redis.call('HINCRBY', h, 'r', '-' .. string.match(m, ':(%d+)$')) end
   redis.call('ZREMRANGEBYSCORE', z, '-inf', now)
-  redis.call('HSET', h, 'r', S(r))
 end
 local function get(h)
   local v = redis.call('HMGET', h, 's', 'r')
@@ -62,9 +39,9 @@ RESERVE = (
     + r"""
 -- KEYS: index, then (hash, leases) per window
 -- ARGV: now, amount, member, expires, then (limit, ttl, name) per window
-local now, amount, member, expires = ARGV[1], P(ARGV[2]), ARGV[3], ARGV[4]
+local now, amount, member, expires = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local n = (#KEYS - 1) / 2
-local out, refused, worst = {}, -1, nil
+local out, refused, worst = {}, -1, 0
 for i = 1, n do
   local h, z = KEYS[2 * i], KEYS[2 * i + 1]
   clean(h, z, now)
@@ -72,25 +49,19 @@ for i = 1, n do
   if redis.call('ZSCORE', z, member) then return {'-2'} end
   local s, r = get(h)
   out[2 * i], out[2 * i + 1] = s, r
-  local total = add(add(P(s), P(r)), amount)
-  local limit = P(ARGV[3 + 3 * i - 1])
-  if cmp(total, limit) > 0 then
-    local over = sub(total, limit)
-    if refused < 0 or cmp(over, worst) > 0 then refused, worst = i - 1, over end
-  end
+  local over = (N(s) - N(ARGV[3 + 3 * i - 1])) + N(r) + N(amount)
+  if over > 0 and (refused < 0 or over > worst) then refused, worst = i - 1, over end
 end
 out[1] = tostring(refused)
 if refused >= 0 then return out end
 for i = 1, n do
   local h, z = KEYS[2 * i], KEYS[2 * i + 1]
   local ttl, name = ARGV[3 + 3 * i], ARGV[4 + 3 * i]
-  local r = S(add(P(out[2 * i + 1]), amount))
-  out[2 * i + 1] = r
-  redis.call('HSET', h, 'r', r)
+  out[2 * i + 1] = redis.call('HINCRBY', h, 'r', amount)
   redis.call('ZADD', z, expires, member)
   redis.call('EXPIRE', h, ttl)
   redis.call('EXPIRE', z, ttl)
-  redis.call('ZADD', KEYS[1], 'GT', tonumber(now) + tonumber(ttl), name)
+  redis.call('ZADD', KEYS[1], 'GT', N(now) + N(ttl), name)
 end
 return out
 """
@@ -103,42 +74,35 @@ EXTEND = (
 -- ARGV: now, old member, new amount, new member, expires, then (limit, ttl, name) per window
 -- The lease "<id>:<old>" becomes "<id>:<new>" in every window, or in none. A window that no
 -- longer holds the old member (it expired) takes the new amount whole.
-local now, old, amount, member, expires = ARGV[1], ARGV[2], P(ARGV[3]), ARGV[4], ARGV[5]
-local was = P(string.match(old, ':(%d+)$'))
+local now, old, amount, member, expires = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local was = string.match(old, ':(%d+)$')
 local n = (#KEYS - 1) / 2
-local out, held, refused, worst = {}, {}, -1, nil
+local out, held, refused, worst = {}, {}, -1, 0
 for i = 1, n do
   local h, z = KEYS[2 * i], KEYS[2 * i + 1]
   clean(h, z, now)
   local s, r = get(h)
   out[2 * i], out[2 * i + 1] = s, r
   held[i] = redis.call('ZSCORE', z, old) ~= false
-  local total = add(P(s), P(r))
-  if held[i] then total = sub(total, was) end
-  total = add(total, amount)
-  local limit = P(ARGV[3 + 3 * i])
-  if cmp(total, limit) > 0 then
-    local over = sub(total, limit)
-    if refused < 0 or cmp(over, worst) > 0 then refused, worst = i - 1, over end
-  end
+  local lent = N(r)
+  if held[i] then lent = lent - N(was) end
+  local over = (N(s) - N(ARGV[3 + 3 * i])) + lent + N(amount)
+  if over > 0 and (refused < 0 or over > worst) then refused, worst = i - 1, over end
 end
 out[1] = tostring(refused)
 if refused >= 0 then return out end
 for i = 1, n do
   local h, z = KEYS[2 * i], KEYS[2 * i + 1]
   local ttl, name = ARGV[4 + 3 * i], ARGV[5 + 3 * i]
-  local r = P(out[2 * i + 1])
   if held[i] then
     redis.call('ZREM', z, old)
-    r = sub(r, was)
+    redis.call('HINCRBY', h, 'r', '-' .. was)
   end
-  r = S(add(r, amount))
-  out[2 * i + 1] = r
-  redis.call('HSET', h, 'r', r)
+  out[2 * i + 1] = redis.call('HINCRBY', h, 'r', amount)
   redis.call('ZADD', z, expires, member)
   redis.call('EXPIRE', h, ttl)
   redis.call('EXPIRE', z, ttl)
-  redis.call('ZADD', KEYS[1], 'GT', tonumber(now) + tonumber(ttl), name)
+  redis.call('ZADD', KEYS[1], 'GT', N(now) + N(ttl), name)
 end
 return out
 """
@@ -149,22 +113,17 @@ SETTLE = (
     + r"""
 -- KEYS: index, then (hash, leases) per window
 -- ARGV: now, actual, member, amount, then (ttl, name) per window. A release settles 0.
-local now, actual, member, amount = ARGV[1], P(ARGV[2]), ARGV[3], P(ARGV[4])
-local n = (#KEYS - 1) / 2
-local out = {}
-for i = 1, n do
+local now, actual, member, amount = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+for i = 1, (#KEYS - 1) / 2 do
   local h, z = KEYS[2 * i], KEYS[2 * i + 1]
   local ttl, name = ARGV[3 + 2 * i], ARGV[4 + 2 * i]
   clean(h, z, now)
-  local s, r = get(h)
-  if redis.call('ZREM', z, member) == 1 then r = S(sub(P(r), amount)) end
-  s = S(add(P(s), actual))
-  redis.call('HSET', h, 's', s, 'r', r)
+  if redis.call('ZREM', z, member) == 1 then redis.call('HINCRBY', h, 'r', '-' .. amount) end
+  redis.call('HINCRBY', h, 's', actual)
   redis.call('EXPIRE', h, ttl)
-  redis.call('ZADD', KEYS[1], 'GT', tonumber(now) + tonumber(ttl), name)
-  out[2 * i - 1], out[2 * i] = s, r
+  redis.call('ZADD', KEYS[1], 'GT', N(now) + N(ttl), name)
 end
-return out
+return 1
 """
 )
 
@@ -207,10 +166,11 @@ RESTORE = (
     _LIB
     + r"""
 -- KEYS: index, hash; ARGV: now, spent, ttl, name
-local s = get(KEYS[2])
-if cmp(P(s), P(ARGV[2])) < 0 then redis.call('HSET', KEYS[2], 's', ARGV[2]) end
+-- Compared as digit strings (both canonical integers), exact at any size.
+local s, spent = get(KEYS[2]), ARGV[2]
+if #s < #spent or (#s == #spent and s < spent) then redis.call('HSET', KEYS[2], 's', spent) end
 redis.call('EXPIRE', KEYS[2], ARGV[3])
-redis.call('ZADD', KEYS[1], 'GT', tonumber(ARGV[1]) + tonumber(ARGV[3]), ARGV[4])
+redis.call('ZADD', KEYS[1], 'GT', N(ARGV[1]) + N(ARGV[3]), ARGV[4])
 return 1
 """
 )

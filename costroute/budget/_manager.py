@@ -35,7 +35,7 @@ from costroute.budget._backend import (
     Slot,
     Usage,
 )
-from costroute.budget._calendar import to_pico
+from costroute.budget._calendar import to_nano
 from costroute.budget._config import Budget, scope_key
 from costroute.budget._memory import MemoryBudgetBackend
 from costroute.budget._rules import Resolved, Rules, check_identity
@@ -126,12 +126,12 @@ class BudgetManager:
         tenant: str | None,
         tags: Mapping[str, str] | None,
     ) -> tuple[Resolved, Reservation, float]:
-        pico = to_pico(amount)
+        nano = to_nano(amount)
         tag_map = check_identity(user, tenant, tags)
-        self._rules.check_request(pico, amount, user, tenant, tag_map)
+        self._rules.check_request(nano, amount, user, tenant, tag_map)
         now = self.clock()
         resolved = self._rules.resolve(now, user, tenant, tag_map)
-        lease = Lease(new_id(), pico, now + self.lease_s)
+        lease = Lease(new_id(), nano, now + self.lease_s)
         res = Reservation(
             id=lease.id,
             amount=amount,
@@ -145,21 +145,23 @@ class BudgetManager:
         return resolved, res, now
 
     def _growing(self, res: Reservation, amount: Decimal) -> tuple[Lease, float] | None:
-        """The lease ``res`` must grow to for ``amount``; None when it already holds that much.
-        Checks the per-request limits, like :meth:`_begin`."""
+        """The lease ``res`` must grow to for ``amount``; None when it already holds that much
+        (``res.amount`` then follows, without I/O). Checks the per-request limits, like
+        :meth:`_begin`."""
         if not isinstance(res, Reservation) or res.state != "held":
             raise InvalidRequestError(
                 f"{res!r} is not a held reservation.",
                 field="reservation",
                 fix="extend the reservation of a call in flight, before settle() or release()",
             )
-        pico = to_pico(amount)
-        if pico <= res.lease.amount:
+        nano = to_nano(amount)
+        if nano <= res.lease.amount:  # the lease, rounded up to the nanodollar, covers it
+            res.amount = max(res.amount, amount)
             return None
         user, tenant, tags = res.identity
-        self._rules.check_request(pico, amount, user, tenant, tags)
+        self._rules.check_request(nano, amount, user, tenant, tags)
         now = self.clock()
-        return Lease(res.id, pico, now + self.lease_s), now
+        return Lease(res.id, nano, now + self.lease_s), now
 
     def _grown(
         self, res: Reservation, amount: Decimal, grown: Lease, outcome: Outcome, now: float
@@ -203,7 +205,7 @@ class BudgetManager:
                 field="reservation",
                 fix="settle each reservation once; release() after settle() is a no-op",
             )
-        return 0 if actual is None else to_pico(actual, "actual")
+        return 0 if actual is None else to_nano(actual, "actual")
 
     # ---- blocking --------------------------------------------------------------------------
 
@@ -291,16 +293,16 @@ class BudgetManager:
         caller executes the pipeline, the reservation still counts. Settling a released
         reservation records ``actual`` (a failed call that was billed after all).
         """
-        pico = self._closing(res, actual)
+        nano = self._closing(res, actual)
         if res.state == "held" and res.slots:
             queue = getattr(self.backend, "queue_settle", None)
             if pipeline is not None and queue is not None:
-                queue(pipeline, res.slots, res.lease, pico, self.clock())
+                queue(pipeline, res.slots, res.lease, nano, self.clock())
             else:
-                self.backend.settle(res.slots, res.lease, pico, self.clock())
-        elif res.state == "released" and pico and res.slots:
+                self.backend.settle(res.slots, res.lease, nano, self.clock())
+        elif res.state == "released" and nano and res.slots:
             # Released, then found to have cost money after all: record the spend.
-            self.backend.settle(res.slots, res.lease, pico, self.clock())
+            self.backend.settle(res.slots, res.lease, nano, self.clock())
         res.state = "settled"
 
     def release(self, res: Reservation) -> None:
@@ -352,9 +354,9 @@ class BudgetManager:
 
     async def asettle(self, res: Reservation, actual: Decimal) -> None:
         """:meth:`settle` without blocking the event loop."""
-        pico = self._closing(res, actual)
-        if res.slots and (res.state == "held" or (res.state == "released" and pico)):
-            await self._async().asettle(res.slots, res.lease, pico, self.clock())
+        nano = self._closing(res, actual)
+        if res.slots and (res.state == "held" or (res.state == "released" and nano)):
+            await self._async().asettle(res.slots, res.lease, nano, self.clock())
         res.state = "settled"
 
     async def arelease(self, res: Reservation) -> None:
@@ -415,5 +417,5 @@ class BudgetManager:
                         tenant=tenant,
                         tag=next(iter(tag_map.items()), None),
                     )
-                    self.backend.restore(slot, to_pico(spent, "ledger.spent"), now)
+                    self.backend.restore(slot, to_nano(spent, "ledger.spent"), now)
         return len(done)

@@ -88,9 +88,10 @@ class RedisBudgetBackend:
         self.client = client
         self.aclient = aclient
         self.prefix = prefix
-        self._index = f"{prefix}budget:index"
-        self._hash = f"{prefix}budget:s:"
-        self._leases = f"{prefix}budget:l:"
+        # v2: integer nanodollars; the keys of 0.1 (picodollars, budget:s: ...) are ignored.
+        self._index = f"{prefix}budget:v2:index"
+        self._hash = f"{prefix}budget:v2:s:"
+        self._leases = f"{prefix}budget:v2:l:"
 
     def __repr__(self) -> str:
         return f"<RedisBudgetBackend prefix={self.prefix!r}>"

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from costroute.budget._backend import Slot, Usage
-from costroute.budget._calendar import Calendar, Period, from_pico, to_pico
+from costroute.budget._calendar import Calendar, Period, from_nano, limit_nano
 from costroute.budget._config import Budget, Limit, scope_key
 from costroute.errors import BudgetExceeded, InvalidRequestError
 
@@ -21,10 +21,10 @@ KEY_MARGIN_S = 3600
 
 
 class Rule(NamedTuple):
-    """One configured limit, compiled: the limit, its value in picodollars, window and scope."""
+    """One configured limit, compiled: the limit, its value in nanodollars (rounded down), window and scope."""
 
     limit: Limit
-    pico: int
+    nano: int
     window: str
     scope: str
 
@@ -68,7 +68,7 @@ class Rules:
         self.calendar = Calendar(budget.zone())
         self.lease_s = lease_s
         self.compiled = [
-            Rule(limit, to_pico(limit.limit_usd), limit.window, limit.scope)
+            Rule(limit, limit_nano(limit.limit_usd), limit.window, limit.scope)
             for limit in budget.limits
         ]
         self.per_request = [r for r in self.compiled if r.window == "request"]
@@ -76,7 +76,7 @@ class Rules:
 
     def check_request(
         self,
-        pico: int,
+        nano: int,
         amount: object,
         user: str | None,
         tenant: str | None,
@@ -84,14 +84,14 @@ class Rules:
     ) -> None:
         """Refuse a call whose worst case alone exceeds a per-request limit."""
         for rule in self.per_request:
-            if pico > rule.pico:
+            if nano > rule.nano:
                 key = scope_key(rule.scope, user, tenant, tags)
                 if key is not None:
                     raise BudgetExceeded(
                         window="request",
                         scope=key,
-                        spent_usd=from_pico(0),
-                        reserved_usd=from_pico(0),
+                        spent_usd=from_nano(0),
+                        reserved_usd=from_nano(0),
                         limit_usd=rule.limit.limit_usd,
                         needed_usd=amount,
                         resets_at=None,
@@ -120,13 +120,13 @@ class Rules:
             at = index.get(key)
             if at is None:
                 index[key] = len(slots)
-                slots.append(Slot(key, rule.pico, ttl))
+                slots.append(Slot(key, rule.nano, ttl))
                 rules.append([rule])
                 periods.append(period)
             else:
                 rules[at].append(rule)
-                if rule.pico < slots[at].limit:
-                    slots[at] = slots[at]._replace(limit=rule.pico)
+                if rule.nano < slots[at].limit:
+                    slots[at] = slots[at]._replace(limit=rule.nano)
         return Resolved(slots, rules, periods)
 
     def refusal(
@@ -141,12 +141,12 @@ class Rules:
         """The error naming the window that refused (its tightest limit); ``further``: the
         refused amount is the growth of a reservation for a further attempt."""
         slot = resolved.slots[index]
-        rule = min(resolved.rules[index], key=lambda r: r.pico)
+        rule = min(resolved.rules[index], key=lambda r: r.nano)
         return BudgetExceeded(
             window=rule.limit.window,
             scope=slot.key.split(":", 2)[2],
-            spent_usd=from_pico(usage[index].spent),
-            reserved_usd=from_pico(usage[index].reserved),
+            spent_usd=from_nano(usage[index].spent),
+            reserved_usd=from_nano(usage[index].reserved),
             limit_usd=rule.limit.limit_usd,
             needed_usd=amount,
             resets_at=resolved.periods[index].resets_at.isoformat(),
@@ -163,7 +163,7 @@ class Rules:
         for i, (u, rules) in enumerate(zip(usage, resolved.rules, strict=True)):
             used = u.spent + u.reserved
             for rule in rules:
-                fraction = used / rule.pico
+                fraction = used / rule.nano
                 if fraction >= rule.limit.soft and fraction > best:
                     best, where, which = fraction, i, rule
         return best, where, which

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 
 from costroute.budget._backend import Usage
-from costroute.budget._calendar import from_pico
+from costroute.budget._calendar import from_nano
 from costroute.budget._config import scope_matches
 from costroute.budget._rules import Rules
 from costroute.budget._status import BudgetStatus, WindowStatus
@@ -28,8 +28,8 @@ def build_status(rules: Rules, live: Mapping[str, Usage], now: float) -> BudgetS
                     "request",
                     limit.scope,
                     limit.scope,
-                    from_pico(0),
-                    from_pico(0),
+                    from_nano(0),
+                    from_nano(0),
                     limit.limit_usd,
                     limit.soft,
                     None,
@@ -53,8 +53,8 @@ def build_status(rules: Rules, live: Mapping[str, Usage], now: float) -> BudgetS
                     limit.window,
                     limit.scope,
                     key,
-                    from_pico(usage.spent),
-                    from_pico(usage.reserved),
+                    from_nano(usage.spent),
+                    from_nano(usage.reserved),
                     limit.limit_usd,
                     limit.soft,
                     period.resets_at,

@@ -21,6 +21,21 @@ def test_limit_usd_must_be_positive(usd: Any) -> None:
     assert err.value.fix
 
 
+@pytest.mark.parametrize("usd", ["9007199.254740992", 10_000_000, "0.0000000009", 1e-10])
+def test_limit_usd_must_fit_a_window_exactly(usd: Any) -> None:
+    # Windows count integer nanodollars, compared as doubles in Redis's Lua: < 2**53 n$.
+    with pytest.raises(ConfigError) as err:
+        Limit(usd=usd, window="day")
+    assert err.value.field == "Limit.usd"
+    assert "9007199.254740991" in str(err.value) and "9007199.254740991" in err.value.fix
+
+
+def test_the_largest_and_smallest_limits_are_accepted() -> None:
+    assert Decimal(2**53 - 1) / 10**9 == Limit.MAX_USD
+    assert Limit(usd=Limit.MAX_USD).limit_usd == Decimal("9007199.254740991")
+    assert Limit(usd="0.000000001").limit_usd == Decimal("1e-9")
+
+
 def test_limit_usd_from_float_is_exact() -> None:
     assert Limit(usd=0.1).usd == Decimal("0.1")
     assert Limit(usd=100).usd == Decimal(100)

@@ -248,19 +248,51 @@ def test_a_restarted_manager_keeps_the_spend(
     assert (err.value.scope, err.value.spent_usd) == ("global", D("0.7"))
 
 
-def test_big_amounts_stay_exact(make_backend: Callable[[], Any], clock: FakeClock) -> None:
-    # Past 2**53 picodollars ($9,007): Lua doubles would round; the scripts must not.
-    mgr = manager(make_backend, clock, Limit(usd="1000000.000000000001", window="month"))
-    amount = D("123456.789012345679")
-    for _ in range(8):
+def test_windows_count_whole_nanodollars_rounded_up(
+    make_backend: Callable[[], Any], clock: FakeClock
+) -> None:
+    # A token at $0.0375 per 1M tokens costs 37.5 n$: alone, a window counts it as 38 n$.
+    token = D("0.0375") / 1_000_000
+    assert token == D("0.0000000375")
+    mgr = manager(make_backend, clock, Limit(usd=1, window="month", scope="user"))
+    for _ in range(1_000):
+        mgr.settle(mgr.reserve(token, user="alice"), token)
+    # 1,000 settles of 37.5 n$: 37,500 n$ exactly, 38,000 n$ counted (0.5 n$ each, < 1 n$).
+    assert row(mgr, "month", "user=alice").spent == D("0.000038")
+    # The same 1,000 tokens in one call: 37,500 n$, a whole number, counted exactly.
+    mgr.settle(mgr.reserve(token * 1_000, user="bob"), token * 1_000)
+    assert row(mgr, "month", "user=bob").spent == D("0.0000375")
+    # A reservation rounds up too, and a release gives back what it took.
+    res = mgr.reserve(D("0.0000000001"), user="carol")
+    assert row(mgr, "month", "user=carol").reserved == D("0.000000001")
+    mgr.release(res)
+    assert row(mgr, "month", "user=carol").reserved == 0
+
+
+def test_a_window_near_the_largest_limit_stays_exact(
+    make_backend: Callable[[], Any], clock: FakeClock
+) -> None:
+    # The largest limit is 2**53 - 1 n$; every figure below is a whole number of nanodollars.
+    assert D("9007199.254740991") == Limit.MAX_USD
+    mgr = manager(make_backend, clock, Limit(usd=Limit.MAX_USD, window="month"))
+    amount = D("1234567.123456789")
+    for _ in range(7):
         mgr.settle(mgr.reserve(amount), amount)
-    assert row(mgr, "month", "global").spent == amount * 8
-    left = D("1000000.000000000001") - amount * 8
-    assert left == D("12345.687901234569")
-    with pytest.raises(BudgetExceeded):
-        mgr.reserve(left + D("0.000000000001"))
-    mgr.reserve(left)  # fits to the last picodollar
+    assert row(mgr, "month", "global").spent == D("8641969.864197523")
+    left = Limit.MAX_USD - amount * 7
+    assert left == D("365229.390543468")
+    with pytest.raises(BudgetExceeded) as err:
+        mgr.reserve(left + D("0.000000001"))
+    assert err.value.spent_usd == D("8641969.864197523")
+    res = mgr.reserve(left)  # fits to the last nanodollar: spent + reserved = 2**53 - 1 n$
     assert row(mgr, "month", "global").remaining == 0
+    # Billed more than reserved, the spend passes 2**53 n$ (no Lua double holds 2**53 + 1):
+    # it is still exact, and the window refuses everything, even a nanodollar.
+    mgr.settle(res, left + D("0.000000002"))
+    assert row(mgr, "month", "global").spent == D("9007199.254740993")
+    with pytest.raises(BudgetExceeded) as err:
+        mgr.reserve(D("0.000000001"))
+    assert err.value.spent_usd == D("9007199.254740993")
 
 
 async def test_async_twins_behave_the_same(

@@ -122,6 +122,21 @@ def test_an_expired_lease_is_taken_again_whole(
     assert (row(mgr).spent, row(mgr).reserved) == (D("0.3"), D("0.6"))
 
 
+def test_an_extension_within_the_rounded_lease_needs_no_backend(
+    make_backend: Callable[[], Any], clock: FakeClock
+) -> None:
+    mgr = manager(make_backend, clock, Limit(usd=1, window="month"))
+    res = mgr.reserve(D("0.0000000371"))  # 37.1 n$: the lease holds 38 n$
+    lease = res.lease
+    mgr.extend(res, D("0.0000000375"))  # 37.5 n$: still 38 n$, nothing to grow
+    assert (res.amount, res.lease) == (D("0.0000000375"), lease)
+    mgr.extend(res, D("0.0000000381"))  # 38.1 n$: 39 n$ in every window
+    assert (res.amount, res.lease.amount) == (D("0.0000000381"), 39)
+    assert row(mgr).reserved == D("0.000000039")
+    mgr.settle(res, D("0.0000000375"))
+    assert (row(mgr).spent, row(mgr).reserved) == (D("0.000000038"), 0)
+
+
 def test_extend_renews_the_lease(make_backend: Callable[[], Any], clock: FakeClock) -> None:
     mgr = manager(make_backend, clock, Limit(usd=1, window="month"), lease_s=60)
     res = mgr.reserve(D("0.3"))

@@ -99,7 +99,7 @@ def test_four_processes_share_one_budget(redis_prefix: tuple[str, str]) -> None:
     status = mgr.status()
     recorded = next(w.spent for w in status.windows if w.key == "global")
     leftover = sum((w.reserved for w in status.windows), Decimal(0))
-    leases = sum(client.zcard(k) for k in client.scan_iter(match=f"{prefix}budget:l:*"))
+    leases = sum(client.zcard(k) for k in client.scan_iter(match=f"{prefix}budget:v2:l:*"))
     client.close()
     print(
         f"\nfleet: processes={PROCESSES} calls={PROCESSES * CONCURRENT} admitted={admitted}"

@@ -38,21 +38,38 @@ def test_keys_live_under_the_prefix_and_expire_after_their_window(
     mgr = BudgetManager(LIMITS, RedisBudgetBackend(client, prefix), clock, lease_s=600)
     res = mgr.reserve(D("0.5"), user="alice")
     assert _keys(client, prefix) == {
-        f"{prefix}budget:index",
-        f"{prefix}budget:s:month:2026-11:global",
-        f"{prefix}budget:l:month:2026-11:global",
-        f"{prefix}budget:s:day:2026-11-25:user=alice",
-        f"{prefix}budget:l:day:2026-11-25:user=alice",
+        f"{prefix}budget:v2:index",
+        f"{prefix}budget:v2:s:month:2026-11:global",
+        f"{prefix}budget:v2:l:month:2026-11:global",
+        f"{prefix}budget:v2:s:day:2026-11-25:user=alice",
+        f"{prefix}budget:v2:l:day:2026-11-25:user=alice",
     }
     # 16 h to the end of the day, + the lease (600 s) + an hour of margin.
-    day_ttl = client.ttl(f"{prefix}budget:s:day:2026-11-25:user=alice")
+    day_ttl = client.ttl(f"{prefix}budget:v2:s:day:2026-11-25:user=alice")
     assert 16 * 3600 + 600 + 3600 - 5 <= day_ttl <= 16 * 3600 + 600 + 3600
     month_end = dt.datetime(2026, 12, 1, tzinfo=dt.UTC).timestamp()
     assert (
-        abs(client.ttl(f"{prefix}budget:s:month:2026-11:global") - (month_end - clock() + 4200)) < 5
+        abs(client.ttl(f"{prefix}budget:v2:s:month:2026-11:global") - (month_end - clock() + 4200))
+        < 5
     )
     mgr.settle(res, D("0.5"))
-    assert client.hget(f"{prefix}budget:s:month:2026-11:global", "s") == b"500000000000"
+    assert client.hget(f"{prefix}budget:v2:s:month:2026-11:global", "s") == b"500000000"  # n$
+
+
+def test_windows_of_the_picodollar_format_are_ignored(
+    client: redis.Redis, redis_prefix: tuple[str, str], clock: FakeClock
+) -> None:
+    # What costroute 0.1 left in Redis: picodollar strings under budget:s:/budget:l:/budget:index.
+    prefix = redis_prefix[1]
+    old = f"{prefix}budget:s:month:2026-11:global"
+    client.hset(old, mapping={"s": "9500000000000", "r": "0"})  # $9.5 of the $10 limit
+    client.zadd(f"{prefix}budget:index", {"month:2026-11:global": clock() + 86400})
+    mgr = BudgetManager(LIMITS, RedisBudgetBackend(client, prefix), clock)
+    mgr.settle(mgr.reserve(D("2")), D("2"))  # the old $9.5 does not count
+    assert [(w.key, w.spent) for w in mgr.status().windows if w.window == "month"] == [
+        ("global", D("2"))
+    ]
+    assert client.hget(old, "s") == b"9500000000000"  # left alone, to expire with its window
 
 
 def test_scripts_reload_after_a_script_flush(

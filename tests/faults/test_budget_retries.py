@@ -330,5 +330,5 @@ def test_thirty_concurrent_streams_never_pass_a_redis_limit(
     h, limit = _concurrent_router(harness_factory, redis_store(redis_url, prefix=redis_prefix[1]))
     _check(h, limit, driver(h))
     client, prefix = redis_prefix
-    leases = sum(client.zcard(k) for k in client.scan_iter(match=f"{prefix}budget:l:*"))
+    leases = sum(client.zcard(k) for k in client.scan_iter(match=f"{prefix}budget:v2:l:*"))
     assert leases == 0

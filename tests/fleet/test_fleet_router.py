@@ -152,7 +152,7 @@ def test_four_processes_share_one_budget_through_the_router(
     )
     window = next(w for w in observer.budget.status().windows if w.key == "global")
     client = observer.state.store.redis
-    leases = sum(client.zcard(k) for k in client.scan_iter(match=f"{prefix}budget:l:*"))
+    leases = sum(client.zcard(k) for k in client.scan_iter(match=f"{prefix}budget:v2:l:*"))
 
     print(
         f"\nfleet budget through Router.achat: processes={WORKERS} calls={calls}"
@@ -217,7 +217,7 @@ def test_processes_with_billed_retries_never_pass_the_redis_limit(
     )
     window = next(w for w in observer.budget.status().windows if w.key == "global")
     client = observer.state.store.redis
-    leases = sum(client.zcard(k) for k in client.scan_iter(match=f"{prefix}budget:l:*"))
+    leases = sum(client.zcard(k) for k in client.scan_iter(match=f"{prefix}budget:v2:l:*"))
     answered = [c for row in rows for c in row["answered"]]
     stopped = [c for row in rows for c in row["stopped"]]
     refused = [r for row in rows for r in row["refused"]]
