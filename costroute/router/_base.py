@@ -1,4 +1,5 @@
-"""The part of the router that does no I/O: configuration, planning and settling.
+"""The router's constructor (every option of ``Router``, checked and wired up) and the part of
+the router that does no I/O: planning and settling.
 
 ``Router`` (sync and async twins) builds on it; ``Router.explain()`` is this part alone.
 """
@@ -114,7 +115,8 @@ def _pick_baseline(deployments: Mapping[str, Deployment], name: str | None) -> D
 
 
 class RouterBase(CacheHits, ModelIds):
-    """Configuration, planning and settlement; no network."""
+    """Configuration (``Router``'s constructor is this ``__init__``), planning and settlement;
+    no network."""
 
     def __init__(
         self,
