@@ -12,7 +12,8 @@ exceptions, streams, ``with_raw_response``, ``with_streaming_response``, ``parse
 Constructor arguments and what they mean here:
 
 - ``router``: the Router to answer with; without it the client builds one from
-  ``**router_kwargs`` (every ``Router`` argument).
+  ``**router_kwargs``: every ``Router`` argument but ``timeout`` (typed by
+  :class:`~costroute.router.ClientOptions`).
 - ``api_key``, ``base_url``, ``organization``, ``project``: applied to the router's
   OpenAI-provider deployments (their key, ``api_base``, and the ``OpenAI-Organization`` /
   ``OpenAI-Project`` headers) when the client builds its router; a ConfigError with a ready
@@ -33,7 +34,7 @@ Constructor arguments and what they mean here:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any, Unpack, cast
 
 import httpx
 import openai
@@ -46,7 +47,7 @@ from costroute._transport import AsyncCostrouteTransport, CostrouteTransport
 from costroute.catalog import Deployment, default_deployments
 from costroute.errors import ConfigError
 from costroute.executor import RetryConfig
-from costroute.router import Router
+from costroute.router import ClientOptions, Router
 
 __all__ = ["BASE_URL", "AsyncOpenAI", "OpenAI"]
 
@@ -188,10 +189,10 @@ def _copied(
     return cast(Router, transport.router)
 
 
-def _split(kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+def _split(kwargs: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """(SDK arguments, arguments that would route elsewhere, Router arguments)."""
-    sdk = {k: kwargs.pop(k) for k in list(kwargs) if k in _SDK_ARGS}
-    elsewhere = {k: kwargs.pop(k) for k in list(kwargs) if k in _ELSEWHERE}
+    sdk = {k: v for k, v in kwargs.items() if k in _SDK_ARGS}
+    elsewhere = {k: v for k, v in kwargs.items() if k in _ELSEWHERE}
     if any(v is not None for v in elsewhere.values()):
         names = ", ".join(k for k, v in elsewhere.items() if v is not None)
         raise ConfigError(
@@ -199,7 +200,7 @@ def _split(kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict
             field=names,
             fix="configure the router's deployments instead",
         )
-    return sdk, elsewhere, kwargs
+    return sdk, elsewhere, {k: v for k, v in kwargs.items() if k not in sdk and k not in elsewhere}
 
 
 def _wire_up(
@@ -257,14 +258,14 @@ class OpenAI(openai.OpenAI):
         max_retries: int | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
-        **router_kwargs: Any,
+        **router_kwargs: Unpack[ClientOptions],
     ) -> None:
-        sdk, _, router_kwargs = _split(router_kwargs)
+        sdk, _, options = _split(router_kwargs)
         routed, transport, http_client = _wire_up(
             "OpenAI", CostrouteTransport, _FacadeHTTP, http_client, router, max_retries,
             {"api_key": api_key, "base_url": base_url, "organization": organization,
              "project": project},
-            router_kwargs,
+            options,
         )  # fmt: skip
         super().__init__(
             api_key=_KEY,
@@ -312,15 +313,15 @@ class AsyncOpenAI(openai.AsyncOpenAI):
         max_retries: int | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
-        **router_kwargs: Any,
+        **router_kwargs: Unpack[ClientOptions],
     ) -> None:
-        sdk, _, router_kwargs = _split(router_kwargs)
+        sdk, _, options = _split(router_kwargs)
         routed, transport, http_client = _wire_up(
             "AsyncOpenAI", AsyncCostrouteTransport, _AsyncFacadeHTTP, http_client, router,
             max_retries,
             {"api_key": api_key, "base_url": base_url, "organization": organization,
              "project": project},
-            router_kwargs,
+            options,
         )  # fmt: skip
         super().__init__(
             api_key=_KEY,

@@ -15,7 +15,7 @@ See docs/ledger.md for the schema, the durability guarantees and the report form
 
 from __future__ import annotations
 
-from costroute.ledger._base import Ledger
+from costroute.ledger._base import Ledger, LedgerLike
 from costroute.ledger._open import default_ledger_path, open_ledger
 from costroute.ledger._periods import GROUP_KEYS, month_period, parse_group
 from costroute.ledger._postgres import PostgresLedger
@@ -30,6 +30,7 @@ __all__ = [
     "CallRecord",
     "DailyPoint",
     "Ledger",
+    "LedgerLike",
     "PostgresLedger",
     "ReportRow",
     "SQLiteLedger",

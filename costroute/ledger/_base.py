@@ -1,4 +1,5 @@
-"""The :class:`Ledger` interface every backend implements, and the report assembly they share."""
+"""The :class:`Ledger` interface every backend implements, the :class:`LedgerLike` protocol a
+router records into, and the report assembly the backends share."""
 
 from __future__ import annotations
 
@@ -8,13 +9,28 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Protocol, Self, runtime_checkable
 
 from costroute.ledger._periods import Period
 from costroute.ledger._record import CallRecord
 from costroute.ledger._report import DailyPoint, ReportRow, SavingsReport, Tally
 
-__all__ = ["Ledger", "assemble"]
+__all__ = ["Ledger", "LedgerLike", "assemble"]
+
+
+@runtime_checkable
+class LedgerLike(Protocol):
+    """What a router needs of a ledger: ``append(record)`` for every call it settles.
+
+    ``Router(ledger=...)`` takes any such object. A :class:`Ledger` (SQLite, PostgreSQL, or a
+    subclass) is one and does more: its ``spent`` restores budget windows when the router
+    starts, and ``router.usage`` (its reports) needs one.
+    """
+
+    def append(self, record: CallRecord) -> None:
+        """Keep one record before returning; raise if it cannot be kept (the router then
+        raises ``LedgerError`` or warns, as ``on_ledger_error`` says)."""
+        ...
 
 
 class Ledger(abc.ABC):

@@ -12,13 +12,22 @@
     router = costroute.Router(observer=observer)
 
 A callback that raises is logged at WARNING on the ``"costroute"`` logger and ignored: it never
-breaks a call. OpenTelemetry is imported only when tracing is asked for. See
-docs/observability.md.
+breaks a call. OpenTelemetry is imported only when tracing is asked for. ``Router(observer=...)``
+takes an ``Observer`` or any :class:`ObserverLike` (``decision``, ``attempt`` and ``complete``
+methods). See docs/observability.md.
 """
 
 from __future__ import annotations
 
 from costroute.observe._callbacks import Callbacks, OnAttempt, OnComplete, OnDecision
 from costroute.observe._observer import Observer
+from costroute.observe._protocol import ObserverLike
 
-__all__ = ["Callbacks", "Observer", "OnAttempt", "OnComplete", "OnDecision"]
+__all__ = [
+    "Callbacks",
+    "Observer",
+    "ObserverLike",
+    "OnAttempt",
+    "OnComplete",
+    "OnDecision",
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from costroute.router._base import ModelDeprecationWarning, RouterBase
+from costroute.router._options import ClientOptions, RouterOptions
 from costroute.router._router import Router
 
-__all__ = ["ModelDeprecationWarning", "Router", "RouterBase"]
+__all__ = ["ClientOptions", "ModelDeprecationWarning", "Router", "RouterBase", "RouterOptions"]

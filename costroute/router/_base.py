@@ -1,4 +1,5 @@
-"""The part of the router that does no I/O: configuration, planning and settling.
+"""The router's constructor (every option of ``Router``, checked and wired up) and the part of
+the router that does no I/O: planning and settling.
 
 ``Router`` (sync and async twins) builds on it; ``Router.explain()`` is this part alone.
 """
@@ -14,7 +15,7 @@ import time
 import warnings
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from costroute import difficulty, pricing, providers
 from costroute._ids import new_id
@@ -32,6 +33,7 @@ from costroute.catalog import (
     known,
     known_names,
 )
+from costroute.difficulty import Estimator, Messages
 from costroute.errors import (
     ConfigError,
     InvalidRequestError,
@@ -39,6 +41,7 @@ from costroute.errors import (
     NoDeploymentAvailable,
 )
 from costroute.executor import Executor, Outcome, RetryConfig
+from costroute.observe import ObserverLike
 from costroute.policy import (
     PARAMS_MODES,
     Policy,
@@ -51,10 +54,17 @@ from costroute.policy import (
 )
 from costroute.policy import presets as policy_presets
 from costroute.router._hits import CacheHits
+from costroute.router._ledger import open_router_ledger
 from costroute.router._model_ids import ModelIds
 from costroute.router._policy import estimator_of, resolve_policy
 from costroute.router._state import RouterState
+from costroute.store import Store
 from costroute.types import CallInfo, Plan, Request, Signals
+
+if TYPE_CHECKING:
+    from redis import Redis
+
+    from costroute.ledger import LedgerLike
 
 __all__ = ["ModelDeprecationWarning", "RouterBase"]
 
@@ -105,7 +115,8 @@ def _pick_baseline(deployments: Mapping[str, Deployment], name: str | None) -> D
 
 
 class RouterBase(CacheHits, ModelIds):
-    """Configuration, planning and settlement; no network."""
+    """Configuration (``Router``'s constructor is this ``__init__``), planning and settlement;
+    no network."""
 
     def __init__(
         self,
@@ -113,27 +124,66 @@ class RouterBase(CacheHits, ModelIds):
         *,
         policy: Policy | str | os.PathLike[str] | None = None,
         baseline: str | None = None,
-        estimator: Any = None,
+        estimator: Estimator | Callable[[Messages], float] | str | os.PathLike[str] | None = None,
         timeout: float = 120.0,
         retry: RetryConfig | None = None,
+        params: Literal["drop", "strict"] = "drop",
+        model_ids: Literal["strict", "route"] = "strict",
+        param_rules: Callable[[Deployment], ParamRules] | None = None,
+        cache: ResponseCache | Redis | str | bool | None = None,
+        store: Store | str | None = None,
+        on_store_failure: Literal["closed", "open"] = "closed",
+        store_max_connections: int | None = None,
+        store_pool_timeout_s: float | None = None,
+        budget: Budget | None = None,
+        breakers: BreakerConfig | None = None,
+        ledger: LedgerLike | str | Literal[False] | None = None,
+        on_ledger_error: Literal["raise", "warn"] = "raise",
+        store_prompts: bool = False,
+        observer: ObserverLike | None = None,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], dt.datetime] | None = None,
+        wall_clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         asleep: Callable[[float], Awaitable[None]] | None = None,
         rng: Callable[[], float] | None = None,
         environ: Mapping[str, str] | None = None,
-        cache: Any = None,
-        store: Any = None,
-        budget: Budget | None = None,
-        on_store_failure: str = "closed",
-        store_max_connections: int | None = None,
-        store_pool_timeout_s: float | None = None,
-        breakers: BreakerConfig | None = None,
-        wall_clock: Callable[[], float] = time.time,
-        params: str = "drop",
-        model_ids: str = "strict",
-        param_rules: Callable[[Deployment], ParamRules] | None = None,
     ) -> None:
+        """A router; every argument is optional, and checked here (``ConfigError`` naming it).
+
+        Args:
+            deployments: the models it routes over (default: the built-in catalog's).
+            policy: a Policy, a preset name ("balanced", the default) or a policy file's path.
+            baseline: the deployment or catalog model savings are measured against.
+            estimator: difficulty scorer: a name, a weights file, an Estimator, messages -> float.
+            timeout: seconds one whole call may take, retries and fallbacks included.
+            retry: tries per deployment before falling back (``RetryConfig``).
+            params: "drop" a sampling hint a deployment cannot take, or skip it ("strict").
+            model_ids: an unknown ``model=`` raises ("strict") or routes as "auto" ("route").
+            param_rules: deployment -> ``ParamRules`` it accepts (default: litellm's, per model).
+            cache: response cache: False, "memory", a redis URL or client, a ResponseCache.
+            store: budgets, latency and breakers: "memory", a redis URL, or a ``Store``.
+            on_store_failure: while Redis is down, refuse budgeted calls ("closed") or serve them.
+            store_max_connections: connections per pool of a Redis store (default 20).
+            store_pool_timeout_s: seconds a command waits for a free connection (default 30).
+            budget: hard and soft spending limits (``Budget`` of ``Limit``s).
+            breakers: circuit breaker settings per deployment (``BreakerConfig``).
+            ledger: where calls are recorded: a URL, a ``LedgerLike``, or False for none.
+            on_ledger_error: a record that cannot be written "raise"s LedgerError, or "warn"s.
+            store_prompts: keep each prompt's text in the ledger, not only its hash.
+            observer: told of each decision, attempt and completion (``ObserverLike``).
+            clock: monotonic seconds, for deadlines and latencies.
+            now: the current aware datetime, for prices, deprecations and ledger times.
+            wall_clock: epoch seconds, for budget windows.
+            sleep: waits between retries.
+            asleep: waits between retries of async calls (default: ``asyncio.sleep``).
+            rng: random floats in [0, 1), for retry jitter.
+            environ: where API keys are read (default: ``os.environ``).
+
+        ``cache``, ``store`` and ``ledger`` left None read ``COSTROUTE_CACHE`` (else no cache),
+        ``COSTROUTE_STORE_URL`` (else in-process) and ``COSTROUTE_LEDGER_URL`` (else SQLite at
+        the default path). See docs/api.md.
+        """
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
             raise ConfigError(
                 f"timeout={timeout!r} is invalid.", field="timeout", fix="use seconds > 0"
@@ -156,6 +206,19 @@ class RouterBase(CacheHits, ModelIds):
                 f"model_ids={model_ids!r}.",
                 field="model_ids",
                 fix="use 'strict' (an unknown model= raises) or 'route' (it routes as 'auto')",
+            )
+        if on_ledger_error not in ("raise", "warn"):
+            raise ConfigError(
+                f"on_ledger_error={on_ledger_error!r}.",
+                field="on_ledger_error",
+                fix='use "raise" or "warn"',
+            )
+        if observer is not None and not isinstance(observer, ObserverLike):
+            raise ConfigError(
+                f"observer={observer!r} is not an observer.",
+                field="observer",
+                fix="pass costroute.observe.Observer(...), or an object with decision(request, "
+                "plan), attempt(attempt) and complete(request, info, error) methods",
             )
         self.params_mode = params
         self.model_ids = model_ids
@@ -202,14 +265,25 @@ class RouterBase(CacheHits, ModelIds):
         self.executor.breakers = self.state.breakers
         self._policies: dict[str, Policy] = {self.policy.name: self.policy}
         self._hit_plans: dict[tuple[str, str], Plan] = {}
+        self.ledger: LedgerLike | None = open_router_ledger(ledger)
+        self.state.restore_from(self.ledger)
+        self.store_prompts = store_prompts
+        self.on_ledger_error = on_ledger_error
+        self.observer = observer
+        if observer is not None:
+            self.executor.on_attempt = observer.attempt
+        self._setup_offload()
         self._warn_deprecated()
+
+    def _setup_offload(self) -> None:
+        """Set by ``Router``: which of its bookkeeping ``achat`` runs in a worker thread."""
 
     def _warn_deprecated(self) -> None:
         today = self.now().date()
         for dep in self.deployments.values():
             notice = dep.deprecation_notice(today)
             if notice:
-                warnings.warn(notice, ModelDeprecationWarning, stacklevel=4)
+                warnings.warn(notice, ModelDeprecationWarning, stacklevel=3)
 
     # ---- planning (pure) ---------------------------------------------------------------------
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from costroute import providers
 from costroute._request import build_request, prompt_text
-from costroute.budget import Reservation
+from costroute.budget import BudgetManager, Reservation
 from costroute.cache import MemoryResponseCache, entry_from_response, entry_from_stream
 from costroute.errors import BudgetExceeded, ConfigError, LedgerError
 from costroute.executor import AsyncStreamRun, Outcome, StreamRun
@@ -19,6 +18,9 @@ from costroute.router._cover import BudgetCover
 from costroute.router._replay import AsyncReplayStream, ReplayStream
 from costroute.router._state import Counts
 from costroute.types import CallInfo, Plan, Request, Usage
+
+if TYPE_CHECKING:
+    from costroute.ledger import Ledger
 
 __all__ = ["Router"]
 
@@ -33,32 +35,13 @@ class Router(RouterBase):
     >>> resp = router.chat(messages=[{"role": "user", "content": "hi"}])  # doctest: +SKIP
     >>> resp.choices[0].message.content, resp.costroute.cost_usd          # doctest: +SKIP
 
-    Every keyword that is not costroute's own (``max_cost_usd``, ``latency_target_ms``,
-    ``user``, ``tenant``, ``tags``, ``policy``, ``model``) goes to litellm unchanged.
+    Its options are keyword arguments, each typed and described in one line by
+    ``help(costroute.Router.__init__)``. Every keyword of a call that is not costroute's own
+    (``max_cost_usd``, ``latency_target_ms``, ``user``, ``tenant``, ``tags``, ``policy``,
+    ``model``) goes to litellm unchanged.
     """
 
-    def __init__(
-        self,
-        deployments: Any = None,
-        *,
-        ledger: Any = None,
-        on_ledger_error: str = "raise",
-        store_prompts: bool = False,
-        observer: Any = None,
-        **kwargs: Any,
-    ) -> None:
-        if on_ledger_error not in ("raise", "warn"):
-            raise ConfigError(
-                f"on_ledger_error={on_ledger_error!r}.",
-                field="on_ledger_error",
-                fix='use "raise" or "warn"',
-            )
-        super().__init__(deployments, **kwargs)
-        self.ledger = _open_ledger(ledger)
-        self.state.restore_from(self.ledger)
-        self.store_prompts = store_prompts
-        self.on_ledger_error = on_ledger_error
-        self.observer = observer
+    def _setup_offload(self) -> None:
         # What achat hands to a worker thread, so that the event loop never waits on I/O:
         # planning and the cache lookup when they read Redis (or a hit is recorded in the
         # ledger), and settling when it writes a ledger or Redis.
@@ -70,22 +53,30 @@ class Router(RouterBase):
         self._offload_settle = remote_store or remote_cache or self.ledger is not None
         if self._offload_settle:
             self.executor.offload = asyncio.to_thread
-        if observer is not None:
-            self.executor.on_attempt = observer.attempt
 
     @property
-    def budget(self) -> Any:
+    def budget(self) -> BudgetManager:
         """The budget manager: ``router.budget.status()`` shows every window."""
         return self.state.budget
 
     @property
-    def usage(self) -> Any:
+    def usage(self) -> Ledger:
         """The ledger, for reports: ``router.usage.report(month="2026-11")``."""
+        from costroute.ledger import Ledger
+
         if self.ledger is None:
             raise ConfigError(
                 "This router keeps no ledger.",
                 field="ledger",
                 fix='pass Router(ledger="sqlite:///path/ledger.sqlite") or set COSTROUTE_LEDGER_URL',
+            )
+        if not isinstance(self.ledger, Ledger):
+            raise ConfigError(
+                f"This router's ledger ({type(self.ledger).__name__}) keeps records but makes no "
+                "reports.",
+                field="ledger",
+                fix="read the records where your ledger keeps them, or pass a "
+                "costroute.ledger.Ledger (a sqlite:/// or postgresql:// URL, or a subclass)",
             )
         return self.ledger
 
@@ -296,31 +287,6 @@ class _Call(NamedTuple):
     plan: Plan
     finish: _Finisher | None
     hit: tuple[dict[str, Any], CallInfo] | None = None
-
-
-def _open_ledger(ledger: Any) -> Any:
-    """The router's ledger: on by default, in the default SQLite file.
-
-    ``False`` (or ``COSTROUTE_LEDGER=off`` with ``ledger=None``) keeps none; a URL string opens
-    that ledger; ``None`` opens ``$COSTROUTE_LEDGER_URL`` or the default file and, when that
-    fails (read-only home, full disk), logs a warning and routes without a ledger, so
-    bookkeeping never stops the application; any other value is used as the ledger.
-    """
-    if ledger is False:
-        return None
-    from costroute.ledger import open_ledger
-
-    if isinstance(ledger, str):
-        return open_ledger(ledger)
-    if ledger is not None:
-        return ledger
-    if os.environ.get("COSTROUTE_LEDGER", "").strip().lower() in ("off", "0", "false", "no"):
-        return None
-    try:
-        return open_ledger()
-    except LedgerError as exc:
-        log.warning("costroute: no ledger this run, the default one cannot be opened: %s", exc)
-        return None
 
 
 def _replayed(entry: dict[str, Any], request: Request) -> list[Any]:
