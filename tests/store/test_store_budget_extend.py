@@ -67,20 +67,22 @@ def _budget(on_failure: Any) -> tuple[BudgetManager, FlakyPrimary, StoreBudget, 
     return mgr, primary, backend, clock
 
 
-def _redis(primary: FlakyPrimary) -> tuple[int, int]:
-    ((spent, reserved),) = primary.state.windows(1_795_000_000.0).values()
-    return spent, reserved
+def _redis(primary: FlakyPrimary, at: float = 1_795_000_000.0) -> tuple[Decimal, Decimal]:
+    """(spent, reserved) of the month window in "Redis", in dollars (whatever the unit)."""
+    view = BudgetManager(Budget([Limit(usd=1, window="month")]), primary.state, lambda: at)
+    (window,) = view.status().windows
+    return window.spent, window.reserved
 
 
 def test_extend_goes_to_redis_while_it_answers() -> None:
     mgr, primary, _, _ = _budget("closed")
     res = mgr.reserve(D("0.3"))
     mgr.extend(res, D("0.5"))
-    assert _redis(primary) == (0, 500_000_000_000)
+    assert _redis(primary) == (0, D("0.5"))
     with pytest.raises(BudgetExceeded):
         mgr.extend(mgr.reserve(D("0.4")), D("0.6"))
     mgr.settle(res, D("0.4"))
-    assert _redis(primary) == (400_000_000_000, 400_000_000_000)
+    assert _redis(primary) == (D("0.4"), D("0.4"))
 
 
 def test_failing_closed_an_extension_is_refused_while_redis_is_down() -> None:
@@ -97,16 +99,16 @@ def test_failing_closed_an_extension_is_refused_while_redis_is_down() -> None:
 async def test_failing_open_the_lease_moves_here_and_its_settle_reaches_redis_later() -> None:
     mgr, primary, backend, clock = _budget("open")
     res = mgr.reserve(D("0.3"))
-    assert _redis(primary) == (0, 300_000_000_000)
+    assert _redis(primary) == (0, D("0.3"))
     primary.down = True
     await mgr.aextend(res, D("0.5"))  # in-process, against the last figures seen
-    assert res.amount == D("0.5") and _redis(primary) == (0, 300_000_000_000)
+    assert res.amount == D("0.5") and _redis(primary) == (0, D("0.3"))
     with pytest.raises(BudgetExceeded):  # 0.3 seen in Redis + 0.5 here + 0.3 > 1
         mgr.reserve(D("0.3"))
     primary.down = False
     clock.advance(5.0)
     mgr.settle(res, D("0.45"))  # settled here; in Redis: the old lease released, the spend added
-    assert _redis(primary) == (450_000_000_000, 0)
+    assert _redis(primary) == (D("0.45"), 0)
     mgr.reserve(D("0.1"))  # in Redis: the in-process figures start afresh
     primary.down = True
     clock.advance(5.0)
@@ -126,5 +128,5 @@ def test_failing_open_a_settle_while_redis_is_away_leaves_the_lease_to_expire() 
     clock.advance(5.0)
     mgr.release(mgr.reserve(D("0.1")))
     assert restores == [clock()]  # Redis answered again: the ledger restore ran
-    assert _redis(primary) == (0, 300_000_000_000)
-    assert primary.state.usage(list(res.windows), clock() + 600) == ((0, 0),)  # lease_s = 600
+    assert _redis(primary) == (0, D("0.3"))
+    assert _redis(primary, clock() + 600) == (0, 0)  # the call's lease expired (lease_s = 600)
