@@ -142,3 +142,25 @@ def test_failing_open_calls_flow_and_the_window_equals_the_ledger_after(
     ledger_spend = router.usage.spent(router.usage.records()[0].at)
     assert _spent(router) == ledger_spend  # four calls, three of them never seen by Redis
     assert len(router.usage.records()) == 4
+
+
+@pytest.mark.redis
+async def test_achat_the_same_outage_then_the_window_equals_the_ledger(
+    own_redis: Any, sim: Simulator, tmp_path: Path
+) -> None:
+    clock = FakeClock()
+    router = _router(sim, own_redis.url, clock, f"sqlite:///{tmp_path}/ledger.sqlite")
+    await router.achat(messages=QUESTION)
+    stream = await router.achat(messages=QUESTION, stream=True)
+    chunks = aiter(stream)
+    await anext(chunks)
+    own_redis.kill()
+    assert [chunk async for chunk in chunks]  # ends while Redis is away: settle not sent
+    with pytest.raises(BackendUnavailable):
+        await router.achat(messages=QUESTION)
+
+    own_redis.start()
+    clock.advance(5.0)
+    resp = await router.achat(messages=QUESTION)  # Redis answers: restored, then reserved
+    ledger_spend = router.usage.spent(router.usage.records()[0].at)
+    assert _spent(router) == ledger_spend and resp.costroute.cost_usd > 0
