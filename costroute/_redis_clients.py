@@ -6,7 +6,7 @@ calls past it failed calls and, that error being a ``ConnectionError``, read as 
 cache build their clients here instead, over ``BlockingConnectionPool``s: a command past the
 limit waits, up to ``pool_timeout_s``, for a connection to come back. A wait that runs out raises
 :class:`PoolTimeout`, which says that this process's pool is busy, not that Redis is down: the
-store's health layer does not count it as an outage (see costroute/store/_failover.py). The
+store's health layer does not count it as an outage (see costroute/store/_health.py). The
 settings and their defaults are in costroute/_redis_pool.py.
 
 Imports redis: import this module only once the redis package is known to be there.

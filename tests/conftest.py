@@ -222,12 +222,16 @@ def free_port() -> int:
 
 
 class OwnRedis:
-    """A redis-server on a free port; ``kill()`` and ``start()`` again on the same port."""
+    """A redis-server on a free port; ``kill()`` and ``start()`` again on the same port.
+
+    No persistence (a restart comes back empty), unless ``persist`` is set: then every write
+    goes to an append-only file first, and a killed server comes back with its data."""
 
     def __init__(self, tmp: Any) -> None:
         self.port = free_port()
         self.dir = tmp
         self.proc: subprocess.Popen[str] | None = None
+        self.persist = False
 
     @property
     def url(self) -> str:
@@ -244,7 +248,9 @@ class OwnRedis:
                 "--save",
                 "",
                 "--appendonly",
-                "no",
+                "yes" if self.persist else "no",
+                "--appendfsync",
+                "always",
                 "--dir",
                 str(self.dir),
                 "--logfile",

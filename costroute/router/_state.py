@@ -21,7 +21,7 @@ from costroute.catalog import Deployment
 from costroute.errors import ConfigError
 from costroute.policy import expected_output_tokens, output_cap
 from costroute.pricing import worst_case_cost
-from costroute.store import Store, open_store
+from costroute.store import LatencySample, Store, open_store
 from costroute.types import CallInfo, Choice, Plan, Request
 
 __all__ = ["Counts", "RouterState"]
@@ -88,7 +88,8 @@ class RouterState:
 
     def restore_from(self, ledger: Any) -> None:
         """Budgets survive restarts: load this day's and month's spend from the ledger, now and
-        whenever the store reports that Redis came back empty."""
+        whenever the store says its windows may lack spend (Redis was away, or came back
+        empty, or a settle did not reach it)."""
         if ledger is None or not self.has_limits:
             return
 
@@ -99,8 +100,7 @@ class RouterState:
                 log.warning("costroute: could not restore budgets from the ledger: %s", exc)
 
         load()
-        if self.store.health is not None:
-            self.store.health.on_restart.append(load)
+        self.store.on_restore(load)
 
     # ---- before planning ---------------------------------------------------------------------
 
@@ -200,68 +200,11 @@ class RouterState:
         With a Redis store all of it goes in one pipeline: one round trip per call, which with
         the reservation makes two.
         """
-        writes = _health_writes(info)
-        if reservation is None and not writes:  # a cache hit or a refusal: nothing to settle
-            return
-        if self.store.kind == "redis" and self.store.health is not None:
-            self._settle_pipelined(reservation, info, writes)
-            return
-        self._apply(writes, self.latency, self.breakers)
-        self._settle_budget(reservation, info, None)
-
-    def _settle_budget(
-        self, reservation: Reservation | None, info: CallInfo | None, pipeline: Any
-    ) -> None:
-        if reservation is None:
-            return
-        if pipeline is None and (info is None or info.cost_usd == 0):
-            self.budget.release(reservation)
-        else:
-            actual = info.cost_usd if info is not None else ZERO
-            self.budget.settle(reservation, actual, pipeline=pipeline)
-
-    @staticmethod
-    def _apply(writes: list[tuple[str, Any]], latency: Any, breakers: Any) -> None:
-        for kind, args in writes:
-            if kind == "latency":
-                latency.record(*args)
-            else:
-                name, ok = args
-                (breakers.record_success if ok else breakers.record_failure)(name)
-
-    def _settle_pipelined(
-        self, reservation: Reservation | None, info: CallInfo | None, writes: list[tuple[str, Any]]
-    ) -> None:
-        store = self.store
-        health = store.health
-        assert health is not None
-        if not health.worth_trying():
-            self._apply(writes, self.latency.local, self.breakers.local)
-            self._settle_budget(reservation, info, None)  # kept for replay by the failover
-            return
-        pipe = store.redis.pipeline(transaction=False)
-        readers = []
-        for kind, args in writes:
-            if kind == "latency":
-                self.latency.primary.queue_record(pipe, *args)
-            else:
-                name, ok = args
-                readers.append(self.breakers.primary.queue_record(pipe, name, ok))
-        self._settle_budget(reservation, info, pipe)
-        error: BaseException | None = None
-        try:
-            results = pipe.execute() if len(pipe) else []
-        except health.errors as exc:
-            error = exc
-        finally:
-            pipe.reset()
-        if hasattr(store.budget, "pipeline_done"):
-            store.budget.pipeline_done(pipe, error)
-        if error is not None:
-            self._apply(writes, self.latency.local, self.breakers.local)
-            return
-        for read in readers:
-            read(results)
+        samples, outcomes = _health_writes(info)
+        if reservation is None and not samples and not outcomes:
+            return  # a cache hit or a refusal: nothing to settle
+        actual = info.cost_usd if info is not None else None
+        self.store.settle(self.budget, reservation, actual, samples, outcomes)
 
 
 def _margin(request: Request) -> int:
@@ -269,34 +212,32 @@ def _margin(request: Request) -> int:
     return 8 * len(request.messages) + 16
 
 
-def _health_writes(info: CallInfo | None) -> list[tuple[str, Any]]:
-    """What a call's attempts say about their deployments.
+def _health_writes(
+    info: CallInfo | None,
+) -> tuple[list[LatencySample], list[tuple[str, bool]]]:
+    """What a call's attempts say about their deployments: latency samples, breaker outcomes.
 
     A success feeds the latency statistics and closes the way for the breaker; a failure that
     is the deployment's (rate limits, 5xx, timeouts, resets, unreadable answers, refused keys
     or models) counts against its breaker; a failure that is the request's (400, context window)
     says nothing about the deployment and is not counted.
     """
-    if info is None:
-        return []
-    writes: list[tuple[str, Any]] = []
-    for attempt in info.attempts:
+    samples: list[LatencySample] = []
+    outcomes: list[tuple[str, bool]] = []
+    for attempt in info.attempts if info is not None else ():
         if attempt.status == "ok":
-            writes.append(
+            samples.append(
                 (
-                    "latency",
-                    (
-                        attempt.deployment,
-                        attempt.latency_ms,
-                        attempt.ttft_ms,
-                        attempt.usage.output_tokens,
-                    ),
+                    attempt.deployment,
+                    attempt.latency_ms,
+                    attempt.ttft_ms,
+                    attempt.usage.output_tokens,
                 )
             )
-            writes.append(("breaker", (attempt.deployment, True)))
+            outcomes.append((attempt.deployment, True))
         elif _counts_against(attempt.error):
-            writes.append(("breaker", (attempt.deployment, False)))
-    return writes
+            outcomes.append((attempt.deployment, False))
+    return samples, outcomes
 
 
 def _counts_against(error: str | None) -> bool:

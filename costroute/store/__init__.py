@@ -7,8 +7,10 @@ reservations, latency statistics and circuit breakers (the response cache joins 
 process and host that uses the same URL and prefix.
 
 A Redis URL that does not answer at start raises :class:`~costroute.errors.BackendUnavailable`
-naming the URL with its password masked. What happens when Redis goes away later is the
-``on_failure`` choice, see :mod:`costroute.store._failover` and docs/fleet.md.
+naming the URL with its password masked. What happens when Redis goes away later: budgets
+follow the ``on_failure`` choice (costroute/store/_budget.py), statistics and breakers answer
+in-process (_twins.py), and nothing is replayed: the windows are restored from the ledger when
+Redis answers again (_health.py). See docs/fleet.md.
 
 Each Redis store holds two clients (sync and async), each over a pool of at most
 ``max_connections`` connections; an operation that finds them all in use waits up to
@@ -19,44 +21,149 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from costroute._redis_pool import DEFAULT_MAX_CONNECTIONS, DEFAULT_POOL_TIMEOUT_S, check_pool
 from costroute._url import check_url, mask_url, scheme_of
-from costroute.breaker import BreakerConfig, MemoryBreakers
-from costroute.budget import MemoryBudgetBackend
+from costroute.breaker import BreakerConfig, Breakers, MemoryBreakers
+from costroute.budget import BudgetBackend, BudgetManager, MemoryBudgetBackend, Reservation
 from costroute.errors import BackendUnavailable, ConfigError
-from costroute.latency import MemoryLatencyStats
-from costroute.store._failover import FailoverBudget, FailoverProxy, Health, OnFailure
+from costroute.latency import LatencyStats, MemoryLatencyStats
+from costroute.store._budget import OnFailure, StoreBudget
+from costroute.store._health import Health
+from costroute.store._twins import StoreBreakers, StoreLatency
 
-__all__ = ["Store", "mask_url", "memory_store", "open_store", "redis_store"]
+if TYPE_CHECKING:
+    import redis
+
+__all__ = [
+    "Health",
+    "LatencySample",
+    "RedisStore",
+    "Store",
+    "mask_url",
+    "memory_store",
+    "open_store",
+    "redis_store",
+]
+
+LatencySample = tuple[str, float, float | None, int]
+"""One answered attempt for the latency statistics: deployment, total ms, ttft ms, tokens."""
 
 
-@dataclass(frozen=True)
 class Store:
-    """The state backends of one router (or of a fleet, when they live in Redis)."""
+    """The state backends of one router, in this process."""
 
-    kind: str
-    budget: Any
-    latency: Any
-    breakers: Any
+    kind = "memory"
     url: str | None = None
-    redis: Any = None
     health: Health | None = None
+
+    def __init__(self, budget: BudgetBackend, latency: LatencyStats, breakers: Breakers) -> None:
+        self.budget = budget
+        self.latency = latency
+        self.breakers = breakers
 
     def __repr__(self) -> str:
         return f"<Store {self.kind}{' ' + self.url if self.url else ''}>"
+
+    def on_restore(self, hook: Callable[[], None]) -> None:
+        """Call ``hook`` whenever the budget windows may lack spend that the ledger has: never
+        for the in-process store (a restart starts a new store; the router restores it once)."""
+
+    def settle(
+        self,
+        manager: BudgetManager,
+        reservation: Reservation | None,
+        actual: Decimal | None,
+        samples: Sequence[LatencySample] = (),
+        outcomes: Sequence[tuple[str, bool]] = (),
+    ) -> None:
+        """What one call leaves behind: its latency samples, its breaker outcomes (deployment,
+        success) and its budget settle (``actual``; a release when it is None or zero)."""
+        for sample in samples:
+            self.latency.record(*sample)
+        for name, ok in outcomes:
+            if ok:
+                self.breakers.record_success(name)
+            else:
+                self.breakers.record_failure(name)
+        if reservation is None:
+            return
+        if actual:
+            manager.settle(reservation, actual)
+        else:
+            manager.release(reservation)
+
+
+class RedisStore(Store):
+    """The state backends of a fleet, in Redis; what happens while Redis is away is in
+    costroute/store/_budget.py (budgets), _twins.py (statistics, breakers) and _health.py."""
+
+    kind = "redis"
+
+    def __init__(
+        self,
+        url: str,
+        client: redis.Redis,
+        health: Health,
+        budget: StoreBudget,
+        latency: StoreLatency,
+        breakers: StoreBreakers,
+    ) -> None:
+        super().__init__(budget, latency, breakers)
+        self.url = url
+        self.redis = client  # the sync client (users may read keys with it)
+        self.health = health
+        self._shared = (health, latency, breakers)
+
+    def on_restore(self, hook: Callable[[], None]) -> None:
+        """Call ``hook`` when Redis answers again after an outage, when it came back as a new
+        server, and ``retry_s`` after an operation failed or a settle could not be sent."""
+        self._shared[0].on_restore.append(hook)
+
+    def settle(
+        self,
+        manager: BudgetManager,
+        reservation: Reservation | None,
+        actual: Decimal | None,
+        samples: Sequence[LatencySample] = (),
+        outcomes: Sequence[tuple[str, bool]] = (),
+    ) -> None:
+        """All of it in one pipeline: one round trip per call (two with the reservation)."""
+        health, latency, breakers = self._shared
+        if not health.ready():  # each part falls back on its own; a settle is not sent
+            super().settle(manager, reservation, actual, samples, outcomes)
+            return
+        pipe = self.redis.pipeline(transaction=False)
+        for sample in samples:
+            latency.redis.queue_record(pipe, *sample)
+        readers = [breakers.redis.queue_record(pipe, name, ok) for name, ok in outcomes]
+        if reservation is not None:  # a release settles 0, in the same round trip
+            manager.settle(reservation, actual or Decimal(0), pipeline=pipe)
+        try:
+            results = pipe.execute() if len(pipe) else []
+        except health.errors as exc:  # the settle is lost: the ledger restore brings it back
+            health.failed(exc, "settle")
+            for sample in samples:
+                latency.local.record(*sample)
+            for name, ok in outcomes:
+                if ok:
+                    breakers.local.record_success(name)
+                else:
+                    breakers.local.record_failure(name)
+            return
+        finally:
+            pipe.reset()
+        for read in readers:
+            read(results)
 
 
 def memory_store(breakers: BreakerConfig | None = None) -> Store:
     """Everything in this process: no server, nothing shared."""
     return Store(
-        kind="memory",
-        budget=MemoryBudgetBackend(),
-        latency=MemoryLatencyStats(),
-        breakers=MemoryBreakers(breakers or BreakerConfig()),
+        MemoryBudgetBackend(), MemoryLatencyStats(), MemoryBreakers(breakers or BreakerConfig())
     )
 
 
@@ -71,9 +178,12 @@ def redis_store(
     connect_timeout_s: float = 2.0,
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
     pool_timeout_s: float = DEFAULT_POOL_TIMEOUT_S,
-) -> Store:
+) -> RedisStore:
     """State shared through Redis at ``url``, keys under ``prefix``; checked at start.
 
+    ``on_failure`` says what a budget does while Redis cannot be reached (``"closed"``: refuse
+    the calls that need a reservation; ``"open"``: reserve in this process and warn); Redis is
+    tried again at most every ``retry_s`` seconds (on ``clock``).
     ``max_connections`` bounds each of the store's two pools (sync and async client);
     an operation that finds every connection in use waits up to ``pool_timeout_s`` for one.
     A wait that runs out fails that operation as ``on_failure`` says, without marking Redis
@@ -122,51 +232,26 @@ def redis_store(
         await conn.on_connect()
         health.reconnected = True
 
-    # redis-py replaces a dead pooled connection (and retries a failed command) by itself, so a
-    # Redis that restarted empty between two calls never looks down; a new connection is the
-    # only trace it leaves. The budget checks the server's run_id after one (see FailoverBudget).
     client = sync_client(url, redis_connect_func=reconnected, **options)
     aclient = async_client(url, redis_connect_func=areconnected, **options)
+
+    def run_id() -> object:
+        return client.info("server").get("run_id")
+
     try:
-        run_id = client.info("server").get("run_id")
+        health.run_id = run_id()
     except health.errors as exc:
         raise BackendUnavailable(masked, exc) from None
-    health.reconnected = False
-    health.on_recover.append(_restart_detector(client, run_id, health))
+    health.probe, health.reconnected = run_id, False
     config = breakers or BreakerConfig()
-    return Store(
-        kind="redis",
-        url=masked,
-        redis=client,
-        health=health,
-        budget=FailoverBudget(
-            RedisBudgetBackend(client, prefix, aclient=aclient), health, on_failure
-        ),
-        latency=FailoverProxy(
-            RedisLatencyStats(client, prefix, aclient=aclient), MemoryLatencyStats(), health
-        ),
-        breakers=FailoverProxy(
-            RedisBreakers(client, prefix, config, aclient=aclient),
-            MemoryBreakers(config),
-            health,
-        ),
+    return RedisStore(
+        masked,
+        client,
+        health,
+        StoreBudget(RedisBudgetBackend(client, prefix, aclient=aclient), health, on_failure),
+        StoreLatency(RedisLatencyStats(client, prefix, aclient=aclient), health),
+        StoreBreakers(RedisBreakers(client, prefix, config, aclient=aclient), health),
     )
-
-
-def _restart_detector(client: Any, run_id: Any, health: Health) -> Callable[[], None]:
-    """After an outage: if Redis came back as a new server (its run_id changed), it may have lost
-    its data (no persistence). Then the ``on_restart`` hooks run: the router restores budget
-    windows from the ledger, the source of truth for settled spend."""
-    seen = {"run_id": run_id}
-
-    def check() -> None:
-        now_id = client.info("server").get("run_id")
-        if now_id != seen["run_id"]:
-            seen["run_id"] = now_id
-            for hook in list(health.on_restart):
-                hook()
-
-    return check
 
 
 def open_store(url: str | None = None, **options: Any) -> Store:

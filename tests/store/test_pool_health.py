@@ -1,8 +1,9 @@
 """A wait for a pooled Redis connection that runs out is not an outage.
 
-The health layer (costroute/store/_failover.py) marks Redis down on any connection error. A
+The store's health (costroute/store/_health.py) marks Redis down on any connection error. A
 pool that had no free connection in time raises ``PoolTimeout`` (costroute/_redis_clients.py):
-that operation falls back like any failed one, but Redis stays up for the next.
+that operation falls back like any failed one, but Redis stays up for the next. (The health's
+own tests, busy pools included, are in test_health.py.)
 """
 
 from __future__ import annotations
@@ -13,14 +14,16 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-import redis.exceptions
 
-from costroute._redis_clients import PoolTimeout, pool_busy_errors, sync_client
+from costroute._redis_clients import PoolTimeout, sync_client
+from costroute.breaker import BreakerConfig
 from costroute.budget import Budget, BudgetManager, Limit, MemoryBudgetBackend
 from costroute.budget._backend import Lease, Outcome, Slot, Usage
 from costroute.errors import BackendBusy, BackendUnavailable
-from costroute.store import redis_store
-from costroute.store._failover import FailoverBudget, FailoverProxy, Health
+from costroute.latency import Prior
+from costroute.store import Health, redis_store
+from costroute.store._budget import StoreBudget
+from costroute.store._twins import StoreBreakers, StoreLatency
 from costroute.testing import FakeClock
 
 URL = "redis://h:6379/0"
@@ -28,62 +31,55 @@ SLOTS = (Slot("month:2026-11:global", 1_000, 3_600),)
 
 
 def _health(clock: FakeClock) -> Health:
-    return Health(URL, clock, retry_s=5.0)
+    return Health(URL, clock, retry_s=5.0, probe=lambda: "run", run_id="run")
 
 
-# ---- the health layer --------------------------------------------------------------------------
+# ---- latency statistics and breakers -------------------------------------------------------
 
 
-def test_a_pool_timeout_is_not_an_outage(caplog: pytest.LogCaptureFixture) -> None:
-    health = _health(FakeClock())
-    busy = PoolTimeout(10, 0.5)
-    assert isinstance(busy, health.errors) and health.is_busy(busy)  # caught, then told apart
-    health.failed(busy, "reserve")
-    health.failed(busy, "reserve")
-    assert health.down_since is None and health.worth_trying()
-    assert health.pool_timeouts == 2
-    assert "no free connection" in caplog.text and "unreachable" not in caplog.text
-    assert caplog.text.count("no free connection") == 1  # one line per retry_s, not per call
+class Busy:
+    """Stands for a Redis-backed component: its pool is busy while ``busy`` is set."""
 
-    health.failed(redis.exceptions.ConnectionError("Connection refused"), "reserve")
-    assert health.down_since is not None and not health.worth_trying()  # a real outage
-
-
-def test_redis_pys_own_pool_limit_is_not_an_outage_either() -> None:
-    limit = getattr(redis.exceptions, "MaxConnectionsError", None)
-    if limit is None:
-        pytest.skip("this redis-py has no MaxConnectionsError (5.0 has none)")
-    assert limit in pool_busy_errors()
-    health = _health(FakeClock())
-    health.failed(limit("Too many connections"), "reserve")
-    assert health.down_since is None
-
-
-class Component:
-    """A Redis-backed component whose pool is busy while ``busy`` is set."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
+    def __init__(self) -> None:
         self.busy = False
+        self.config = BreakerConfig()
+        self.half_life, self.window, self.min_samples, self.stale_after_s = 50, 200, 5, None
 
-    def read(self) -> str:
+    def _wait(self) -> None:
         if self.busy:
             raise PoolTimeout(10, 0.5)
-        return self.name
 
-    async def aread(self) -> str:
-        return self.read()
+    def predictions(self, deployments: Any, output_tokens: int) -> dict[str, float]:
+        self._wait()
+        return {name: -1.0 for name, _ in deployments}
+
+    async def apredictions(self, deployments: Any, output_tokens: int) -> dict[str, float]:
+        return self.predictions(deployments, output_tokens)
+
+    def open_set(self, names: Any) -> frozenset[str]:
+        self._wait()
+        return frozenset(names)
+
+    async def aopen_set(self, names: Any) -> frozenset[str]:
+        return self.open_set(names)
 
 
 async def test_latency_and_breakers_answer_locally_for_that_call_and_stay_on_redis() -> None:
     health = _health(FakeClock())
-    primary = Component("redis")
-    proxy = FailoverProxy(primary, Component("local"), health)
+    primary = Busy()
+    latency = StoreLatency(primary, health)  # type: ignore[arg-type]
+    breakers = StoreBreakers(primary, health)  # type: ignore[arg-type]
+    asked = [("fast", Prior(400, 100))]
     primary.busy = True
-    assert proxy.read() == "local" and await proxy.aread() == "local"
+    assert latency.predictions(asked, 10)["fast"] > 0  # the in-process twin: the prior
+    assert await latency.apredictions(asked, 10) == latency.local.predictions(asked, 10)
+    assert breakers.open_set(["fast"]) == frozenset()  # the twin: nothing open
+    assert await breakers.aopen_set(["fast"]) == frozenset()
     primary.busy = False
-    assert proxy.read() == "redis" and await proxy.aread() == "redis"  # no retry_s to wait
-    assert health.down_since is None and health.pool_timeouts == 2
+    assert latency.predictions(asked, 10) == {"fast": -1.0}  # no retry_s to wait
+    assert await latency.apredictions(asked, 10) == {"fast": -1.0}
+    assert breakers.open_set(["fast"]) == await breakers.aopen_set(["fast"]) == {"fast"}
+    assert health.down_since is None and health.pool_timeouts == 4
 
 
 # ---- budgets -----------------------------------------------------------------------------------
@@ -119,13 +115,18 @@ class BusyBackend:
         self.settle(slots, lease, actual, now)
 
 
+def _budget(on_failure: Any) -> tuple[StoreBudget, BusyBackend, Health, FakeClock]:
+    clock = FakeClock()
+    health = _health(clock)
+    primary = BusyBackend()
+    return StoreBudget(primary, health, on_failure), primary, health, clock  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("use_async", [False, True])
 def test_a_busy_pool_refuses_that_reservation_with_backend_busy_when_failing_closed(
     use_async: bool,
 ) -> None:
-    health = _health(FakeClock())
-    primary = BusyBackend()
-    budget = FailoverBudget(primary, health, "closed")
+    budget, primary, health, _ = _budget("closed")
 
     def reserve(lease: Lease) -> Outcome:
         if use_async:
@@ -146,38 +147,33 @@ def test_a_busy_pool_refuses_that_reservation_with_backend_busy_when_failing_clo
 
 
 def test_a_busy_pool_reserves_locally_when_failing_open() -> None:
-    health = _health(FakeClock())
-    primary = BusyBackend()
-    budget = FailoverBudget(primary, health, "open")
+    budget, primary, health, _ = _budget("open")
     primary.busy = True
     local = Lease("a", 300, 600.0)
     assert budget.reserve(SLOTS, local, 0.0).refused == -1
-    budget.settle(SLOTS, local, 250, 0.0)  # a local lease settles locally, kept for replay
-    assert budget.pending == 1 and health.down_since is None
-
     primary.busy = False
-    assert budget.reserve(SLOTS, Lease("b", 100, 600.0), 0.0).refused == -1
-    assert budget.pending == 0  # replayed first, then the reservation went to Redis
-    assert primary.memory.usage([SLOTS[0].key], 0.0) == (Usage(250, 100),)
+    budget.settle(SLOTS, local, 250, 0.0)  # settled in memory; the spend also sent to Redis
+    assert budget.local.usage([SLOTS[0].key], 0.0) == (Usage(250, 0),)
+    assert primary.memory.usage([SLOTS[0].key], 0.0) == (Usage(250, 0),)
+    assert health.down_since is None
 
 
-async def test_a_settle_that_finds_the_pool_busy_is_kept_and_replayed() -> None:
-    health = _health(FakeClock())
-    primary = BusyBackend()
-    budget = FailoverBudget(primary, health, "closed")
+async def test_a_settle_that_finds_the_pool_busy_is_not_kept_the_ledger_restores_it() -> None:
+    budget, primary, health, clock = _budget("closed")
+    restores: list[float] = []
+    health.on_restore.append(lambda: restores.append(clock()))
     lease = Lease("a", 300, 600.0)
     await budget.areserve(SLOTS, lease, 0.0)
     primary.busy = True
-    await budget.asettle(SLOTS, lease, 120, 0.0)  # the money is real: kept, never lost
-    assert budget.pending == 1 and health.down_since is None
-    with pytest.raises(BackendBusy):  # the replay comes first and finds the pool busy too
-        await budget.areserve(SLOTS, Lease("b", 1, 600.0), 0.0)
-    assert budget.pending == 1
-
+    await budget.asettle(SLOTS, lease, 120, 0.0)  # not sent, not kept: the ledger has it
+    assert health.down_since is None and restores == []
     primary.busy = False
+    await budget.areserve(SLOTS, Lease("b", 1, 600.0), 0.0)
+    assert primary.memory.usage([SLOTS[0].key], 0.0) == (Usage(0, 301),)  # the lease lingers
+    clock.advance(5.0)
     await budget.areserve(SLOTS, Lease("c", 1, 600.0), 0.0)
-    assert budget.pending == 0
-    assert primary.memory.usage([SLOTS[0].key], 0.0) == (Usage(120, 1),)
+    assert restores == [5.0]  # retry_s after the failure, the windows come from the ledger
+    assert primary.memory.usage([SLOTS[0].key], 600.0) == (Usage(0, 0),)  # leases expire
 
 
 # ---- real clients: a refused connection, a store whose pool is busy ------------------------------
@@ -203,7 +199,7 @@ async def test_a_store_whose_pool_is_busy_refuses_with_backend_busy_and_stays_up
 ) -> None:
     store = redis_store(redis_url, prefix=redis_prefix[1], max_connections=1, pool_timeout_s=0)
     manager = BudgetManager(Budget([Limit(usd=1, window="month")]), backend=store.budget)
-    pool = store.budget.primary.aclient.connection_pool
+    pool = store.budget.redis.aclient.connection_pool
     held = await pool.get_connection()  # the only connection of the async pool
     with pytest.raises(BackendBusy):
         await manager.areserve(Decimal("0.01"))

@@ -91,7 +91,7 @@ def test_the_router_forwards_the_pool_settings_to_both_clients(redis_url: str) -
         store=redis_url, store_max_connections=3, store_pool_timeout_s=1.5, ledger=False
     )
     store = router.state.store
-    for pool in (store.redis.connection_pool, store.budget.primary.aclient.connection_pool):
+    for pool in (store.redis.connection_pool, store.budget.redis.aclient.connection_pool):
         assert (pool.max_connections, pool.timeout) == (3, 1.5)
     with pytest.raises(ConfigError) as err:
         costroute.Router(store=store, store_max_connections=3, ledger=False)
