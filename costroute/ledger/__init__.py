@@ -8,6 +8,8 @@
         ledger.append(record)                      # durable before it returns
         report = ledger.report(month="2026-11", group_by="model")
         text = report.to_text()                    # also to_json/to_csv/to_html/to_table
+        ledger.feedback(record.request_id, 1.0)    # how the call turned out, 0 to 1
+        rows = ledger.outcomes()                   # outcomes joined to their calls' features
 
 The default ledger is a SQLite file (WAL, with an append inbox) at :func:`default_ledger_path`; several processes or
 hosts share a PostgreSQL one (``open_ledger("postgresql://...")``, ``costroute[postgres]``).
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 from costroute.ledger._base import Ledger
 from costroute.ledger._open import default_ledger_path, open_ledger
+from costroute.ledger._outcomes import DEFAULT_FEEDBACK_WINDOW, RatedCall
 from costroute.ledger._periods import GROUP_KEYS, month_period, parse_group
 from costroute.ledger._postgres import PostgresLedger
 from costroute.ledger._record import CallRecord, Status, hash_prompt
@@ -26,12 +29,14 @@ from costroute.ledger._schema import SCHEMA_VERSION
 from costroute.ledger._sqlite import SQLiteLedger
 
 __all__ = [
+    "DEFAULT_FEEDBACK_WINDOW",
     "GROUP_KEYS",
     "SCHEMA_VERSION",
     "CallRecord",
     "DailyPoint",
     "Ledger",
     "PostgresLedger",
+    "RatedCall",
     "ReportRow",
     "SQLiteLedger",
     "SavingsReport",

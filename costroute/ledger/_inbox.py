@@ -52,6 +52,7 @@ log = logging.getLogger("costroute.ledger")
 HAS_FLOCK = fcntl is not None
 
 _ROW_COLUMNS = len(CALL_COLUMNS) + 1  # the call's columns, then the attempts' values
+_FEATURES = CALL_COLUMNS.index("features")  # schema 5; lines of older processes lack it
 _REQUEST_ID = CALL_COLUMNS.index("request_id")
 _SAME_ROW = f"SELECT {', '.join(CALL_COLUMNS)}, attempts_json FROM calls WHERE request_id = ?"
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
@@ -214,6 +215,8 @@ def _parse(data: bytes) -> tuple[list[tuple[bytes, list[Any]]], list[bytes]]:
             continue
         try:
             row = json.loads(line)
+            if isinstance(row, list) and len(row) == _ROW_COLUMNS - 1:
+                row.insert(_FEATURES, None)  # written by a costroute of schema 4
             if not isinstance(row, list) or len(row) != _ROW_COLUMNS:
                 raise ValueError("not a ledger row")
             row[-1] = encode_attempt_values(row[-1])

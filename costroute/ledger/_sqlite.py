@@ -22,9 +22,9 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from costroute.errors import InvalidRequestError, LedgerError
 from costroute.ledger._codec import (
@@ -35,6 +35,7 @@ from costroute.ledger._codec import (
     call_row,
 )
 from costroute.ledger._inbox import HAS_FLOCK, Inbox
+from costroute.ledger._outcomes import DEFAULT_FEEDBACK_WINDOW, UPSERT
 from costroute.ledger._query import Filter, aggregate, key_sql
 from costroute.ledger._record import CallRecord
 from costroute.ledger._schema import ensure_schema
@@ -61,11 +62,13 @@ class SQLiteLedger(SQLLedger):
     ``fold_every`` appends or ``fold_after_s`` seconds (by the next append), before every read
     and at close: reads always include every record. A plain SQL client sees a record once it
     is folded; :meth:`fold` does it at once. ``monotonic`` is the clock of ``fold_after_s``.
+    ``feedback_window`` is how long after a call :meth:`feedback` may record its outcome.
     """
 
     _MARK = "?"
     _TRUE = "1"
     _SELECT_CALLS = f"id, {', '.join(CALL_COLUMNS)}"
+    _FEATURES = "c.features"
     _key_sql = staticmethod(key_sql)
     _aggregate = staticmethod(aggregate)
 
@@ -84,7 +87,9 @@ class SQLiteLedger(SQLLedger):
         fold_every: int = 256,
         fold_after_s: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
+        feedback_window: dt.timedelta = DEFAULT_FEEDBACK_WINDOW,
     ) -> None:
+        self.feedback_window = feedback_window
         if synchronous not in ("normal", "full"):
             raise InvalidRequestError(
                 f"Unknown synchronous mode {synchronous!r}.",
@@ -265,6 +270,20 @@ class SQLiteLedger(SQLLedger):
             return 0
         self._unfolded.clear()
         return moved
+
+    def _upsert_outcome(self, params: Sequence[Any]) -> bool:
+        """The outcome's one autocommit statement, after folding the inbox (the call may still
+        be a line there)."""
+        with self._wlock:
+            conn = self._live(self._writer)
+            if self._inbox is not None:
+                self._fold(conn, self._inbox)
+            stored: list[int] = []
+            try:
+                _when_free(lambda: stored.append(conn.execute(UPSERT, params).rowcount))
+            except sqlite3.Error as exc:
+                raise self._error("write to", exc) from exc
+            return stored[-1] > 0
 
     def _duplicate(self) -> LedgerError:
         return LedgerError(
