@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,7 @@ from costroute.difficulty import FEATURE_NAMES, LearnedEstimator
 from costroute.difficulty.data import Record
 from costroute.difficulty.train import fit_logistic, train
 from costroute.errors import ConfigError, FeedbackTooLate, InvalidRequestError, UnknownCallError
-from costroute.ledger import RatedCall
+from costroute.ledger import PostgresLedger, RatedCall
 from costroute.testing import (
     ANTHROPIC_URL,
     DEEPSEEK_URL,
@@ -42,9 +44,17 @@ def providers(mock: respx.MockRouter) -> respx.MockRouter:
     return mock
 
 
-@pytest.fixture
-def ledger_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The router's ledger: a SQLite file, or a PostgreSQL schema of its own (dropped after)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+        return
+    url: str = request.getfixturevalue("postgres_url")
+    schema = f"fb_{uuid.uuid4().hex[:12]}"
+    yield f"{url}?schema={schema}"
+    with PostgresLedger(url, schema=schema) as ledger:
+        ledger.drop_schema()
 
 
 def test_feedback_joins_the_call_and_its_features(
@@ -69,8 +79,9 @@ def test_feedback_joins_the_call_and_its_features(
     (record,) = router.usage.records()
     assert record.prompt_text is None  # prompt storage stays off by default
     router.ledger.close()
-    raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
-    assert SECRET.encode() not in raw
+    if ledger_url.startswith("sqlite"):  # nor anywhere in the file (PostgreSQL: the row above)
+        raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
+        assert SECRET.encode() not in raw
 
 
 async def test_afeedback(router_factory: Any, providers: respx.MockRouter, ledger_url: str) -> None:
