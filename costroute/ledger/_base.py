@@ -10,6 +10,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, Self
 
+from costroute.errors import LedgerError
 from costroute.ledger._outcomes import RatedCall
 from costroute.ledger._periods import Period
 from costroute.ledger._record import CallRecord
@@ -61,7 +62,6 @@ class Ledger(abc.ABC):
     def records(self, month: str | None = None, *, tz: str = "UTC") -> list[CallRecord]:
         """Every record (of ``month`` in ``tz`` if given), oldest first, attempts included."""
 
-    @abc.abstractmethod
     def feedback(
         self,
         request_id: str,
@@ -77,9 +77,11 @@ class Ledger(abc.ABC):
         ``at`` is when it was recorded (default: now). Raises ``UnknownCallError`` when no call
         has this id, ``FeedbackTooLate`` when the call is older than ``feedback_window``, and
         ``InvalidRequestError`` for a bad score, source or note, before any I/O.
-        """
 
-    @abc.abstractmethod
+        The SQL ledgers keep outcomes; a subclass that does not raises ``LedgerError``.
+        """
+        raise self._no_outcomes()
+
     def outcomes(
         self,
         since: dt.datetime | None = None,
@@ -89,6 +91,15 @@ class Ledger(abc.ABC):
     ) -> list[RatedCall]:
         """The outcomes recorded in ``[since, until)`` (of ``source`` if given), each joined to
         its call, oldest first."""
+        raise self._no_outcomes()
+
+    def _no_outcomes(self) -> LedgerError:
+        return LedgerError(
+            f"{type(self).__name__} keeps no outcomes.",
+            field="ledger",
+            fix="use a SQLite or PostgreSQL ledger (open_ledger(url)), or implement feedback()"
+            " and outcomes() in this subclass",
+        )
 
     @abc.abstractmethod
     def close(self) -> None:

@@ -15,6 +15,7 @@ from costroute.errors import (
     ConfigError,
     FeedbackTooLate,
     InvalidRequestError,
+    LedgerError,
     UnknownCallError,
 )
 from costroute.ledger import DEFAULT_FEEDBACK_WINDOW, Ledger, RatedCall
@@ -206,3 +207,18 @@ async def test_async_twins(ledger: Ledger) -> None:
     )
     with pytest.raises(UnknownCallError):
         await ledger.afeedback("req-unknown", 1.0, at=NOW)
+
+
+def test_a_ledger_subclass_without_outcomes_says_so() -> None:
+    class RecordsOnly(Ledger):
+        def append(self, record: Any) -> None: ...
+        def report(self, month: Any = None, group_by: Any = None, tz: str = "UTC") -> Any: ...
+        def spent(self, since: Any, until: Any = None, **filters: Any) -> Any: ...
+        def records(self, month: Any = None, *, tz: str = "UTC") -> Any: ...
+        def close(self) -> None: ...
+
+    ledger = RecordsOnly()
+    for read_or_write in (lambda: ledger.feedback("req-1", 1.0), ledger.outcomes):
+        with pytest.raises(LedgerError) as info:
+            read_or_write()
+        assert info.value.field == "ledger" and "RecordsOnly keeps no outcomes" in str(info.value)
