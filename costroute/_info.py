@@ -14,7 +14,7 @@ from typing import Any
 
 from costroute.types import CallInfo
 
-__all__ = ["info", "remember"]
+__all__ = ["info", "remember", "request_id_of"]
 
 LIMIT = 4096
 
@@ -38,6 +38,12 @@ def _lookup(key: Any) -> CallInfo | None:
         return None
     with _lock:
         return _recent.get(key)
+
+
+def request_id_of(key: str) -> str | None:
+    """The request id of the recent call a completion id (or request id) names, if known."""
+    found = _lookup(key)
+    return None if found is None else found.request_id
 
 
 def _from_headers(headers: Any) -> CallInfo | None:

@@ -29,6 +29,10 @@ Constructor arguments and what they mean here:
 - ``default_headers``: headers of the SDK's requests to the transport (not sent to providers).
 - ``http_client``: only the client's own (what ``copy()`` / ``with_options`` pass); any other
   would send the requests past the router, and is refused.
+
+costroute's own: ``client.router``, and ``client.feedback(response, score, source="user",
+note=None)`` (``await`` it on AsyncOpenAI): how a call turned out, stored in the router's
+ledger (:meth:`costroute.Router.feedback`).
 """
 
 from __future__ import annotations
@@ -42,10 +46,10 @@ import pydantic
 from openai import NOT_GIVEN, NotGiven
 from pydantic import SecretStr
 
-from costroute import _wire
+from costroute import _info, _wire
 from costroute._transport import AsyncCostrouteTransport, CostrouteTransport
 from costroute.catalog import Deployment, default_deployments
-from costroute.errors import ConfigError
+from costroute.errors import ConfigError, InvalidRequestError
 from costroute.executor import RetryConfig
 from costroute.router import ClientOptions, Router
 
@@ -282,6 +286,14 @@ class OpenAI(openai.OpenAI):
         transport.project = self.project
         self.router = routed
 
+    def feedback(
+        self, response: Any, score: float, *, source: str = "user", note: str | None = None
+    ) -> None:
+        """Record how a call turned out, ``score`` from 0 (bad) to 1 (good): ``response`` is
+        the ChatCompletion, its ``id``, or its request id (``x-costroute-request-id``). See
+        :meth:`costroute.Router.feedback`."""
+        self.router.feedback(_request_id(response), score, source=source, note=note)
+
     def _process_response(self, **kwargs: Any) -> Any:
         return _with_info(super()._process_response(**kwargs), kwargs.get("response"))
 
@@ -338,6 +350,12 @@ class AsyncOpenAI(openai.AsyncOpenAI):
         transport.project = self.project
         self.router = routed
 
+    async def feedback(
+        self, response: Any, score: float, *, source: str = "user", note: str | None = None
+    ) -> None:
+        """Async twin of :meth:`OpenAI.feedback`."""
+        await self.router.afeedback(_request_id(response), score, source=source, note=note)
+
     async def _process_response(self, **kwargs: Any) -> Any:
         return _with_info(await super()._process_response(**kwargs), kwargs.get("response"))
 
@@ -350,6 +368,24 @@ class AsyncOpenAI(openai.AsyncOpenAI):
 
     def __repr__(self) -> str:
         return f"<costroute.AsyncOpenAI {self.router!r}>"
+
+
+def _request_id(response: Any) -> str:
+    """The request id of what ``feedback()`` names: an answer of this process, a completion id
+    (of a call this process made: the last 4,096 are kept; a cached answer repeats the id of
+    the one it replays, so it names the latest call that answered with it), or a request id,
+    which names its call in any process on the same ledger."""
+    if isinstance(response, str):
+        return _info.request_id_of(response) or response
+    call = _info.info(response)
+    if call is None:
+        raise InvalidRequestError(
+            f"costroute knows no call of this {type(response).__name__}.",
+            field="response",
+            fix="pass the ChatCompletion the client returned, its id, or the request id of its"
+            " x-costroute-request-id header",
+        )
+    return call.request_id
 
 
 def _with_info(result: Any, response: Any) -> Any:

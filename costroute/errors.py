@@ -16,7 +16,9 @@ openai (about 0.5 s): reading one of their names here imports it, ``import costr
     ├── ConfigError                  bad configuration (deployment, catalog, policy, store URL)
     │   └── MissingAPIKeyError       a deployment has no key (names the environment variable)
     ├── InvalidRequestError          a bad argument to chat()/explain(), raised before any network
-    │   └── UnknownDeploymentError   model= names no deployment of this router
+    │   ├── UnknownDeploymentError   model= names no deployment of this router
+    │   ├── UnknownCallError         feedback() names a request id the ledger does not hold
+    │   └── FeedbackTooLate          feedback() for a call older than the ledger's window
     ├── NoDeploymentAvailable        no deployment can serve the request (capabilities, context)
     ├── BudgetExceeded               a hard budget limit refuses the call (or a further attempt)
     ├── ProviderError                the provider answered with an error    openai.APIError
@@ -82,6 +84,7 @@ __all__ = [
     "ConfigError",
     "ContextWindowExceeded",
     "CostrouteError",
+    "FeedbackTooLate",
     "InvalidRequestError",
     "InvalidResponseError",
     "LedgerError",
@@ -95,6 +98,7 @@ __all__ = [
     "ProviderUnavailableError",
     "RateLimitError",
     "StreamInterrupted",
+    "UnknownCallError",
     "UnknownDeploymentError",
 ]
 
@@ -160,6 +164,36 @@ class UnknownDeploymentError(InvalidRequestError):
             message or f"No deployment named {name!r}.",
             field="model",
             fix=fix or f"use 'auto' or one of: {', '.join(sorted(self.known))}",
+        )
+
+
+class UnknownCallError(InvalidRequestError):
+    """``feedback()`` names a request id that no call of the ledger has."""
+
+    def __init__(self, request_id: str, where: str) -> None:
+        self.request_id = request_id
+        super().__init__(
+            f"The ledger {where} holds no call with request id {request_id!r}.",
+            field="request_id",
+            fix="pass the call's own id (resp.costroute.request_id, or the"
+            " x-costroute-request-id header of costroute.OpenAI), to a router on the same ledger",
+        )
+
+
+class FeedbackTooLate(InvalidRequestError):
+    """``feedback()`` for a call older than the ledger's ``feedback_window``."""
+
+    def __init__(self, request_id: str, called_at: Any, window: Any) -> None:
+        self.request_id = request_id
+        self.called_at = called_at
+        self.window = window
+        span = f"{window.days} days" if window.seconds == window.microseconds == 0 else str(window)
+        super().__init__(
+            f"Call {request_id!r} was made at {called_at.isoformat()}, more than {span} ago:"
+            " outside the ledger's feedback window.",
+            field="request_id",
+            fix="record outcomes within the window, or open the ledger with a longer one"
+            " (e.g. SQLiteLedger(path, feedback_window=timedelta(days=90)))",
         )
 
 

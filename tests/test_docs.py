@@ -21,7 +21,7 @@ from costroute.testing import (
 )
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-FILES = ["README.md", "docs/quickstart.md", "docs/deployments.md"]
+FILES = ["README.md", "docs/quickstart.md", "docs/deployments.md", "docs/api.md"]
 BLOCK = re.compile(r"```python\n(.*?)```", re.S)
 
 

@@ -12,6 +12,8 @@ True
 - :func:`load_estimator`: one of those by name (``"default"``, ``"heuristic"``, ``"learned"``)
   or from a weights file.
 - :class:`BlendedEstimator`: mix two estimators, optionally only in some categories.
+- :func:`feature_vector`: the named hand features of a request (:data:`FEATURE_NAMES`), what
+  the ledger keeps of each call instead of its prompt.
 - :class:`EmbeddingEstimator`: the heuristic corrected by a head over all-MiniLM-L6-v2
   sentence embeddings (optional extra ``costroute[embed]``; the encoder loads on first use).
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 from costroute.difficulty._callable import BlendedEstimator, CallableEstimator, as_estimator
 from costroute.difficulty._default import default_estimator, estimate, score
 from costroute.difficulty._embedding import EmbeddingEstimator
+from costroute.difficulty._features import FEATURE_NAMES, feature_vector
 from costroute.difficulty._heuristic import HeuristicEstimator
 from costroute.difficulty._learned import LearnedEstimator
 from costroute.difficulty._load import ESTIMATOR_NAMES, load_estimator
@@ -31,6 +34,7 @@ from costroute.difficulty._types import CATEGORIES, Difficulty, Estimator, Messa
 __all__ = [
     "CATEGORIES",
     "ESTIMATOR_NAMES",
+    "FEATURE_NAMES",
     "BlendedEstimator",
     "CallableEstimator",
     "Difficulty",
@@ -42,6 +46,7 @@ __all__ = [
     "as_estimator",
     "default_estimator",
     "estimate",
+    "feature_vector",
     "load_estimator",
     "score",
 ]

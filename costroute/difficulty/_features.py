@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 import re
 
-from costroute.difficulty._text import PromptText
+from costroute.difficulty._text import PromptText, extract
+from costroute.difficulty._types import Messages
 
-__all__ = ["FEATURE_NAMES", "MAX_WORDS", "Features", "compute"]
+__all__ = ["FEATURE_NAMES", "MAX_WORDS", "Features", "compute", "feature_vector"]
 
 MAX_WORDS = 400
 """Words looked at for the lexicon counts (the text is already bounded by ``_text``)."""
@@ -182,3 +183,14 @@ def compute(prompt: PromptText) -> Features:
     for count in groups[1:]:
         values.append(math.log1p(count) / _LOG2 / 3.0)
     return Features(values, words)
+
+
+def feature_vector(messages: Messages) -> dict[str, float]:
+    """The named feature vector of ``messages`` (:data:`FEATURE_NAMES`, zeros left out).
+
+    What the ledger keeps of a call instead of its prompt: the hand features the learned
+    estimator and :func:`costroute.difficulty.train.train` (``vocab_size=0``) work from. The
+    words are not in it, so a prompt cannot be read back from it.
+    """
+    values = compute(extract(messages)).values
+    return {name: v for name, v in zip(FEATURE_NAMES, values, strict=True) if v}

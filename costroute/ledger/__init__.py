@@ -8,6 +8,8 @@
         ledger.append(record)                      # durable before it returns
         report = ledger.report(month="2026-11", group_by="model")
         text = report.to_text()                    # also to_json/to_csv/to_html/to_table
+        ledger.feedback(record.request_id, 1.0)    # how the call turned out, 0 to 1
+        rows = ledger.outcomes()                   # outcomes joined to their calls' features
 
 The default ledger is a SQLite file (WAL) at :func:`default_ledger_path`; several processes or hosts share a PostgreSQL one (``open_ledger("postgresql://...")``, ``costroute[postgres]``).
 See docs/ledger.md for the schema, the durability guarantees and the report formats.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from costroute.ledger._base import Ledger, LedgerLike
 from costroute.ledger._open import default_ledger_path, open_ledger
+from costroute.ledger._outcomes import DEFAULT_FEEDBACK_WINDOW, RatedCall
 from costroute.ledger._periods import GROUP_KEYS, month_period, parse_group
 from costroute.ledger._postgres import PostgresLedger
 from costroute.ledger._record import CallRecord, Status, hash_prompt
@@ -25,6 +28,7 @@ from costroute.ledger._schema import SCHEMA_VERSION
 from costroute.ledger._sqlite import SQLiteLedger
 
 __all__ = [
+    "DEFAULT_FEEDBACK_WINDOW",
     "GROUP_KEYS",
     "SCHEMA_VERSION",
     "CallRecord",
@@ -32,6 +36,7 @@ __all__ = [
     "Ledger",
     "LedgerLike",
     "PostgresLedger",
+    "RatedCall",
     "ReportRow",
     "SQLiteLedger",
     "SavingsReport",

@@ -11,6 +11,8 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, Protocol, Self, runtime_checkable
 
+from costroute.errors import LedgerError
+from costroute.ledger._outcomes import RatedCall
 from costroute.ledger._periods import Period
 from costroute.ledger._record import CallRecord
 from costroute.ledger._report import DailyPoint, ReportRow, SavingsReport, Tally
@@ -76,6 +78,45 @@ class Ledger(abc.ABC):
     def records(self, month: str | None = None, *, tz: str = "UTC") -> list[CallRecord]:
         """Every record (of ``month`` in ``tz`` if given), oldest first, attempts included."""
 
+    def feedback(
+        self,
+        request_id: str,
+        score: float,
+        *,
+        source: str = "user",
+        note: str | None = None,
+        at: dt.datetime | None = None,
+    ) -> None:
+        """Record how call ``request_id`` turned out: ``score`` from 0 (bad) to 1 (good).
+
+        One outcome per (call, ``source``): a repeat replaces the score, note and time.
+        ``at`` is when it was recorded (default: now). Raises ``UnknownCallError`` when no call
+        has this id, ``FeedbackTooLate`` when the call is older than ``feedback_window``, and
+        ``InvalidRequestError`` for a bad score, source or note, before any I/O.
+
+        The SQL ledgers keep outcomes; a subclass that does not raises ``LedgerError``.
+        """
+        raise self._no_outcomes()
+
+    def outcomes(
+        self,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        *,
+        source: str | None = None,
+    ) -> list[RatedCall]:
+        """The outcomes recorded in ``[since, until)`` (of ``source`` if given), each joined to
+        its call, oldest first."""
+        raise self._no_outcomes()
+
+    def _no_outcomes(self) -> LedgerError:
+        return LedgerError(
+            f"{type(self).__name__} keeps no outcomes.",
+            field="ledger",
+            fix="use a SQLite or PostgreSQL ledger (open_ledger(url)), or implement feedback()"
+            " and outcomes() in this subclass",
+        )
+
     @abc.abstractmethod
     def close(self) -> None:
         """Release the backend's connections; the ledger cannot be used afterwards."""
@@ -95,6 +136,30 @@ class Ledger(abc.ABC):
     ) -> Decimal:
         """:meth:`spent` in a worker thread."""
         return await asyncio.to_thread(lambda: self.spent(since, until, **filters))
+
+    async def afeedback(
+        self,
+        request_id: str,
+        score: float,
+        *,
+        source: str = "user",
+        note: str | None = None,
+        at: dt.datetime | None = None,
+    ) -> None:
+        """:meth:`feedback` in a worker thread."""
+        await asyncio.to_thread(
+            lambda: self.feedback(request_id, score, source=source, note=note, at=at)
+        )
+
+    async def aoutcomes(
+        self,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        *,
+        source: str | None = None,
+    ) -> list[RatedCall]:
+        """:meth:`outcomes` in a worker thread."""
+        return await asyncio.to_thread(lambda: self.outcomes(since, until, source=source))
 
     def __enter__(self) -> Self:
         return self

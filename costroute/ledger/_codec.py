@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from costroute.ledger._money import from_text, to_pico, to_text
@@ -18,6 +18,7 @@ __all__ = [
     "INSERT_CALL_WITH_ATTEMPTS",
     "attempts_json",
     "call_row",
+    "features_json",
     "from_us",
     "record_from_rows",
     "to_us",
@@ -57,6 +58,7 @@ CALL_COLUMNS = (
     "stream",
     "prompt_hash",
     "prompt_text",
+    "features",
     "cost_pusd",
     "baseline_pusd",
 )
@@ -113,9 +115,15 @@ def call_row(rec: CallRecord) -> tuple[Any, ...]:
         int(rec.stream),
         rec.prompt_hash,
         rec.prompt_text,
+        features_json(rec.features),
         to_pico(cost),
         to_pico(baseline),
     )
+
+
+def features_json(features: Mapping[str, float] | None) -> str | None:
+    """``calls.features``: the feature vector as one JSON object (``None``: not kept)."""
+    return None if features is None else _dumps(features)
 
 
 def attempts_json(attempts: Sequence[Attempt]) -> str | None:
@@ -199,6 +207,7 @@ def record_from_rows(row: Sequence[Any], attempts: Sequence[Sequence[Any]]) -> C
         stream,
         prompt_hash,
         prompt_text,
+        features,
         *_,
     ) = row
     return CallRecord(
@@ -227,5 +236,6 @@ def record_from_rows(row: Sequence[Any], attempts: Sequence[Sequence[Any]]) -> C
         tags=json.loads(tags),
         prompt_hash=prompt_hash,
         prompt_text=prompt_text,
+        features=None if features is None else json.loads(features),
         attempts=tuple(_attempt(a) for a in attempts),
     )

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from costroute.ledger._codec import ATTEMPT_COLUMNS, CALL_COLUMNS, to_us
+from costroute.ledger._codec import ATTEMPT_COLUMNS, CALL_COLUMNS, features_json, to_us
 from costroute.ledger._periods import Period
 from costroute.ledger._query import Filter, day_sql
 from costroute.ledger._record import CallRecord
@@ -32,8 +32,10 @@ __all__ = [
 # Every column of SQLite's but the picodollar ones (NUMERIC sums exactly).
 PG_CALL_COLUMNS = tuple(c for c in CALL_COLUMNS if not c.endswith("_pusd"))
 # The SELECT list of a record (``id`` first), in record_from_rows order; JSONB read as text.
-PG_SELECT_CALLS = ", ".join(["id", *("tags::text" if c == "tags" else c for c in PG_CALL_COLUMNS)])
-_CALL_CASTS = {"tags": "::jsonb"}
+PG_SELECT_CALLS = ", ".join(
+    ["id", *(f"{c}::text" if c in ("tags", "features") else c for c in PG_CALL_COLUMNS)]
+)
+_CALL_CASTS = {"tags": "::jsonb", "features": "::jsonb"}
 _ATTEMPT_TYPES = {
     "idx": "int",
     "status_code": "int",
@@ -102,6 +104,7 @@ def insert_params(rec: CallRecord) -> list[Any]:
         rec.stream,
         rec.prompt_hash,
         rec.prompt_text,
+        features_json(rec.features),
     ]
     for idx, a in enumerate(rec.attempts):
         au = a.usage

@@ -1,7 +1,8 @@
 """The ledger's schema in PostgreSQL: the same tables and versions as SQLite's, native types.
 
 Versions mean the same thing in both backends (see ``_schema``): version 1 has ``calls`` and
-``attempts``, version 2 adds streaming (``stream``, ``ttft_ms``). Differences, all of type only:
+``attempts``, version 2 adds streaming (``stream``, ``ttft_ms``), version 5 the feature vector
+(``calls.features``) and ``outcomes``. Differences, all of type only:
 
 * money is ``NUMERIC`` (exact, any precision; the sums run in SQL), so the SQLite-only integer
   picodollar columns (``cost_pusd``, ``baseline_pusd``) do not exist here;
@@ -103,7 +104,24 @@ def _v3_to_v4(conn: Connection) -> None:
     PostgreSQL keeps its ``attempts`` table (one statement writes both, no trigger)."""
 
 
-PG_MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1_to_v2, _v2_to_v3, _v3_to_v4)
+def _v4_to_v5(conn: Connection) -> None:
+    """The feature vector of each call (``JSONB``) and the ``outcomes`` table, as in SQLite."""
+    for stmt in (
+        "ALTER TABLE calls ADD COLUMN features JSONB",
+        "CREATE TABLE outcomes (request_id TEXT NOT NULL, source TEXT NOT NULL,"
+        " score DOUBLE PRECISION NOT NULL, note TEXT, ts BIGINT NOT NULL,"
+        " PRIMARY KEY (request_id, source))",
+        "CREATE INDEX outcomes_ts ON outcomes (ts)",
+    ):
+        conn.execute(stmt)
+
+
+PG_MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
+    _v1_to_v2,
+    _v2_to_v3,
+    _v3_to_v4,
+    _v4_to_v5,
+)
 assert 1 + len(PG_MIGRATIONS) == SCHEMA_VERSION, "both backends share the version numbers"
 
 

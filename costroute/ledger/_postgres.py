@@ -15,11 +15,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from costroute._url import mask_url
 from costroute.errors import LedgerError
+from costroute.ledger._outcomes import DEFAULT_FEEDBACK_WINDOW, UPSERT
 from costroute.ledger._pg_conn import Pool, split_url
 from costroute.ledger._pg_query import (
     PG_SELECT_CALLS,
@@ -51,11 +52,13 @@ class PostgresLedger(SQLLedger):
     (default ``costroute``; created if missing). The schema is created or migrated on open; a
     server that cannot be reached raises :class:`~costroute.errors.LedgerError` naming the URL
     with its password masked. ``connect_timeout_s`` bounds each connection attempt.
+    ``feedback_window`` is how long after a call :meth:`feedback` may record its outcome.
     """
 
     _MARK = "%s"
     _TRUE = "TRUE"
     _SELECT_CALLS = PG_SELECT_CALLS
+    _FEATURES = "c.features::text"
     _key_sql = staticmethod(key_sql)
     _aggregate = staticmethod(aggregate)
 
@@ -72,7 +75,9 @@ class PostgresLedger(SQLLedger):
         connect_timeout_s: float = 10.0,
         clock: Callable[[], dt.datetime] = utc_now,
         field: str = "ledger",
+        feedback_window: dt.timedelta = DEFAULT_FEEDBACK_WINDOW,
     ) -> None:
+        self.feedback_window = feedback_window
         conninfo, url_schema = split_url(url, field)
         self.url = mask_url(url)
         self.schema = schema or url_schema or DEFAULT_SCHEMA
@@ -199,6 +204,23 @@ class PostgresLedger(SQLLedger):
                         raise self._error("write to", exc) from exc
                 except psycopg.Error as exc:
                     raise self._error("write to", exc) from exc
+
+    def _upsert_outcome(self, params: Sequence[Any]) -> bool:
+        """The outcome's one autocommit statement; sent once more on a fresh connection if the
+        pooled one was dead (an upsert: a second send changes nothing)."""
+        import psycopg
+
+        query = UPSERT.replace("?", "%s")
+        for retry in (False, True):
+            with self._pool.connection() as conn:
+                try:
+                    return bool(conn.execute(query, params).rowcount > 0)
+                except psycopg.OperationalError as exc:
+                    if retry or not conn.broken:
+                        raise self._error("write to", exc) from exc
+                except psycopg.Error as exc:
+                    raise self._error("write to", exc) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def close(self) -> None:
         """Close the pool's connections (idempotent); the ledger refuses calls afterwards."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -57,6 +58,24 @@ def _tags(tags: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
+def _features(features: Mapping[str, float]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for key, value in features.items():
+        if (
+            not isinstance(key, str)
+            or isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            raise InvalidRequestError(
+                f"Feature {key!r}={value!r} is not a name and a finite number.",
+                field="features",
+                fix="pass a mapping of feature name to float, e.g. difficulty.feature_vector()",
+            )
+        out[key] = float(value)
+    return out
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallRecord:
     """What the ledger keeps about one routed call. Money is exact :class:`Decimal` USD.
@@ -64,7 +83,8 @@ class CallRecord:
     ``at`` is an aware UTC datetime. ``status`` is ``"ok"`` (answered), ``"error"`` (every
     attempt failed; billed attempts still cost money) or ``"refused"`` (a budget refused the
     call before the network, or before a further attempt: then the attempts billed before it
-    cost money). ``attempts`` keeps every try, billed or not.
+    cost money). ``attempts`` keeps every try, billed or not. ``features`` is the request's
+    difficulty feature vector (name -> value), what training needs instead of the prompt.
     """
 
     request_id: str
@@ -92,6 +112,7 @@ class CallRecord:
     tags: Mapping[str, str] = field(default_factory=dict)
     prompt_hash: str = ""
     prompt_text: str | None = None
+    features: Mapping[str, float] | None = None
     attempts: tuple[Attempt, ...] = ()
 
     def __post_init__(self) -> None:
@@ -103,6 +124,8 @@ class CallRecord:
             )
         object.__setattr__(self, "at", _utc(self.at))
         object.__setattr__(self, "tags", _tags(self.tags))
+        if self.features is not None:
+            object.__setattr__(self, "features", _features(self.features))
 
     @property
     def saved_usd(self) -> Decimal:
@@ -121,6 +144,7 @@ class CallRecord:
         policy: str | None = None,
         prompt_hash: str = "",
         prompt_text: str | None = None,
+        features: Mapping[str, float] | None = None,
         status: Status = "ok",
         error_class: str | None = None,
         stream: bool = False,
@@ -153,6 +177,7 @@ class CallRecord:
             tags=dict(tags or {}),
             prompt_hash=prompt_hash,
             prompt_text=prompt_text,
+            features=features,
             attempts=tuple(info.attempts),
         )
 

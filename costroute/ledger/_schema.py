@@ -17,6 +17,8 @@ version  change
 4        ``calls.attempts_json`` keeps the attempts and ``attempts`` becomes a view over it
          (one row per attempt, the same columns): no trigger, so an append writes one row and
          touches two indexes, about 35 µs less right after a provider call
+5        ``calls.features`` (the difficulty feature vector, JSON) and the ``outcomes`` table
+         (``feedback()``: one score per call and source)
 =======  ===================================================================================
 """
 
@@ -164,8 +166,33 @@ def _v3_to_v4(conn: sqlite3.Connection) -> None:
     conn.execute(ATTEMPTS_VIEW)
 
 
+OUTCOMES_DDL = """
+CREATE TABLE outcomes (
+    request_id TEXT NOT NULL,            -- calls.request_id
+    source TEXT NOT NULL,                -- who judged: user, tests, app...
+    score REAL NOT NULL,                 -- 0 (bad) to 1 (good)
+    note TEXT,
+    ts INTEGER NOT NULL,                 -- recorded at, microseconds since 1970-01-01 UTC
+    PRIMARY KEY (request_id, source)
+) WITHOUT ROWID;
+CREATE INDEX outcomes_ts ON outcomes (ts);
+"""
+
+
+def _v4_to_v5(conn: sqlite3.Connection) -> None:
+    """The feature vector of each call, and outcomes joined to calls by request id."""
+    conn.execute("ALTER TABLE calls ADD COLUMN features TEXT")
+    for stmt in _statements(OUTCOMES_DDL):
+        conn.execute(stmt)
+
+
 # MIGRATIONS[n] takes a file from version n + 1 to n + 2 (index 0: v1 -> v2).
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_to_v2, _v2_to_v3, _v3_to_v4)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _v1_to_v2,
+    _v2_to_v3,
+    _v3_to_v4,
+    _v4_to_v5,
+)
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 
 

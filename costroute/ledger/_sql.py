@@ -13,8 +13,19 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar, Protocol, TypeVar
 
+from costroute.errors import FeedbackTooLate, UnknownCallError
 from costroute.ledger._base import Ledger, assemble
-from costroute.ledger._codec import ATTEMPT_COLUMNS, record_from_rows
+from costroute.ledger._codec import ATTEMPT_COLUMNS, from_us, record_from_rows
+from costroute.ledger._outcomes import (
+    CALL_TS,
+    DEFAULT_FEEDBACK_WINDOW,
+    RatedCall,
+    aware_us,
+    check_feedback,
+    check_window,
+    rated_call,
+    select_outcomes,
+)
 from costroute.ledger._periods import Period, month_period, parse_group, spent_filter
 from costroute.ledger._query import Filter
 from costroute.ledger._record import CallRecord
@@ -35,7 +46,24 @@ class SQLLedger(Ledger):
     _MARK: ClassVar[str]  # the placeholder: "?" or "%s"
     _TRUE: ClassVar[str]  # a condition every row meets
     _SELECT_CALLS: ClassVar[str]  # "id" then CALL_COLUMNS, as record_from_rows reads them
+    _FEATURES: ClassVar[str]  # calls.features as JSON text
     _clock: Callable[[], dt.datetime]
+    _where: str
+    _window: dt.timedelta = DEFAULT_FEEDBACK_WINDOW
+
+    @property
+    def feedback_window(self) -> dt.timedelta:
+        """How long after a call :meth:`feedback` may record its outcome (default 30 days)."""
+        return self._window
+
+    @feedback_window.setter
+    def feedback_window(self, window: dt.timedelta) -> None:
+        self._window = check_window(window)
+
+    @abc.abstractmethod
+    def _upsert_outcome(self, params: Sequence[Any]) -> bool:
+        """Run ``_outcomes.UPSERT`` with ``params``; True when it stored a row (the call is there and
+        recent enough)."""
 
     @abc.abstractmethod
     def _read(self, work: Callable[[Any], T]) -> T:
@@ -115,6 +143,47 @@ class SQLLedger(Ledger):
             return [record_from_rows(row, attempts.get(row[0], ())) for row in calls]
 
         return self._read(work)
+
+    def feedback(
+        self,
+        request_id: str,
+        score: float,
+        *,
+        source: str = "user",
+        note: str | None = None,
+        at: dt.datetime | None = None,
+    ) -> None:
+        """Record how call ``request_id`` turned out (see :meth:`Ledger.feedback`)."""
+        rid, value, src, text = check_feedback(request_id, score, source, note)
+        now = aware_us(self._clock() if at is None else at, "at")
+        oldest = now - self._window // dt.timedelta(microseconds=1)
+        if self._upsert_outcome((src, value, text, now, rid, oldest)):
+            return
+        query = CALL_TS.replace("?", self._MARK)
+        found = self._read(lambda conn: conn.execute(query, (rid,)).fetchone())
+        if found is None:
+            raise UnknownCallError(rid, self._where)
+        raise FeedbackTooLate(rid, from_us(found[0]), self._window)
+
+    def outcomes(
+        self,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        *,
+        source: str | None = None,
+    ) -> list[RatedCall]:
+        """The outcomes recorded in ``[since, until)``, joined to their calls, oldest first."""
+        conds: list[str] = []
+        params: list[Any] = []
+        for value, field, op in ((since, "since", ">="), (until, "until", "<")):
+            if value is not None:
+                conds.append(f"o.ts {op} {self._MARK}")
+                params.append(aware_us(value, field))
+        if source is not None:
+            conds.append(f"o.source = {self._MARK}")
+            params.append(source)
+        query = select_outcomes(self._FEATURES, " AND ".join(conds) or self._TRUE)
+        return self._read(lambda conn: [rated_call(r) for r in conn.execute(query, params)])
 
 
 def utc_now() -> dt.datetime:

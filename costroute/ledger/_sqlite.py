@@ -20,9 +20,9 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from costroute.errors import InvalidRequestError, LedgerError
 from costroute.ledger._codec import (
@@ -31,6 +31,7 @@ from costroute.ledger._codec import (
     attempts_json,
     call_row,
 )
+from costroute.ledger._outcomes import DEFAULT_FEEDBACK_WINDOW, UPSERT
 from costroute.ledger._query import Filter, aggregate, key_sql
 from costroute.ledger._record import CallRecord
 from costroute.ledger._schema import ensure_schema
@@ -51,11 +52,13 @@ class SQLiteLedger(SQLLedger):
     The folder must exist. ``synchronous`` is ``"normal"`` (durable across process crashes) or
     ``"full"`` (also across power loss); ``busy_timeout_s`` is how long a write waits for
     other processes holding the write lock; ``clock`` gives "now" for ``report(month=None)``.
+    ``feedback_window`` is how long after a call :meth:`feedback` may record its outcome.
     """
 
     _MARK = "?"
     _TRUE = "1"
     _SELECT_CALLS = f"id, {', '.join(CALL_COLUMNS)}"
+    _FEATURES = "c.features"
     _key_sql = staticmethod(key_sql)
     _aggregate = staticmethod(aggregate)
 
@@ -70,7 +73,9 @@ class SQLiteLedger(SQLLedger):
         synchronous: Synchronous = "normal",
         busy_timeout_s: float = 30.0,
         clock: Callable[[], dt.datetime] = utc_now,
+        feedback_window: dt.timedelta = DEFAULT_FEEDBACK_WINDOW,
     ) -> None:
+        self.feedback_window = feedback_window
         if synchronous not in ("normal", "full"):
             raise InvalidRequestError(
                 f"Unknown synchronous mode {synchronous!r}.",
@@ -201,6 +206,18 @@ class SQLiteLedger(SQLLedger):
                 raise self._duplicate() from exc
             except sqlite3.Error as exc:
                 raise self._error("write to", exc) from exc
+
+    def _upsert_outcome(self, params: Sequence[Any]) -> bool:
+        """The outcome's one autocommit statement."""
+        self._after_fork()
+        with self._wlock:
+            conn = self._live(self._writer)
+            stored: list[int] = []
+            try:
+                _when_free(lambda: stored.append(conn.execute(UPSERT, params).rowcount))
+            except sqlite3.Error as exc:
+                raise self._error("write to", exc) from exc
+            return stored[-1] > 0
 
     def _duplicate(self) -> LedgerError:
         return LedgerError(

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from costroute import providers
+from costroute import difficulty, providers
 from costroute._request import build_request, prompt_text
 from costroute.budget import BudgetManager, Reservation
 from costroute.cache import MemoryResponseCache, entry_from_response, entry_from_stream
@@ -80,6 +80,23 @@ class Router(RouterBase):
             )
         return self.ledger
 
+    def feedback(
+        self, request_id: str, score: float, *, source: str = "user", note: str | None = None
+    ) -> None:
+        """Record how call ``request_id`` turned out: ``score`` from 0 (bad) to 1 (good).
+
+        ``source`` says who judged (``"user"``, ``"tests"``, ``"app"``...); one outcome per
+        call and source, a repeat replaces it. Stored in the ledger, joined to the call (see
+        docs/ledger.md, "Outcomes"); a ConfigError when the router keeps no ledger.
+        """
+        self.usage.feedback(request_id, score, source=source, note=note, at=self.now())
+
+    async def afeedback(
+        self, request_id: str, score: float, *, source: str = "user", note: str | None = None
+    ) -> None:
+        """Async twin of :meth:`feedback` (the write runs in a worker thread)."""
+        await self.usage.afeedback(request_id, score, source=source, note=note, at=self.now())
+
     # ---- bookkeeping ------------------------------------------------------------------------
 
     def _finisher(
@@ -125,6 +142,7 @@ class Router(RouterBase):
             tags=request.tags,
             prompt_hash=self._prompt_hash(request),
             prompt_text=prompt_text(request.messages) if self.store_prompts else None,
+            features=difficulty.feature_vector(request.messages),
             status="refused" if isinstance(error, BudgetExceeded) else "error" if error else "ok",
             error_class=type(error).__name__ if error else None,
             stream=request.stream,

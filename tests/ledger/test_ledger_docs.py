@@ -31,3 +31,5 @@ def test_snippets_run(
     out = capsys.readouterr().out
     assert "0.00042" in out
     assert "<SQLiteLedger ':memory:' synchronous=normal>" in out
+    assert "req-0001 tests 0.5 deepseek-v4-flash 0.21 0.00042" in out  # replaced, not added
+    assert "request_id req-9999" in out

@@ -58,7 +58,7 @@ def test_new_schema_is_at_the_current_version_with_numeric_money(
     pg_run: PgRun, schema: str
 ) -> None:
     PostgresLedger(pg_run.url, schema=schema).close()
-    assert _version(pg_run, schema) == SCHEMA_VERSION == 4
+    assert _version(pg_run, schema) == SCHEMA_VERSION == 5
     types = dict(
         _sql(
             pg_run,
@@ -107,6 +107,9 @@ def test_v1_schema_is_migrated_forward(pg_run: PgRun, schema: str) -> None:
         ledger.append(record(cost="0.5", baseline="1", stream=True, ttft_ms=30.0))
         r = ledger.report("2026-11")
         assert (r.spend_usd, r.baseline_usd) == (D("0.5000000000001"), D("1.0150"))
+        ledger.feedback("old-0", 1.0, at=old.at)  # schema 5: outcomes of calls made before it
+        (rated,) = ledger.outcomes()
+        assert (rated.request_id, rated.features, rated.cost_usd) == ("old-0", None, D("1E-13"))
 
 
 def test_newer_schema_is_refused(pg_run: PgRun, schema: str) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ledger_data import at, record
@@ -15,7 +17,7 @@ from costroute.errors import LedgerError
 from costroute.ledger import SCHEMA_VERSION, CallRecord, SQLiteLedger
 from costroute.ledger._codec import (
     ATTEMPT_COLUMNS,
-    INSERT_CALL_WITH_ATTEMPTS,
+    CALL_COLUMNS,
     attempts_json,
     call_row,
 )
@@ -60,7 +62,7 @@ def _version(path: Path) -> int:
 
 def test_new_file_is_at_the_current_version(db_path: Path) -> None:
     SQLiteLedger(db_path).close()
-    assert _version(db_path) == SCHEMA_VERSION == 4
+    assert _version(db_path) == SCHEMA_VERSION == 5
 
 
 def test_v1_file_is_migrated_forward(db_path: Path) -> None:
@@ -73,6 +75,8 @@ def test_v1_file_is_migrated_forward(db_path: Path) -> None:
         assert (old[0].stream, old[0].ttft_ms, old[0].tags) == (False, None, {"feature": "search"})
         assert old[0].at == at(11, 3, 12)
         assert old[0].attempts[0].cost_usd == D("0.0012")
+        ledger.feedback("old-1", 0.5, at=old[1].at)  # schema 5: calls made before it
+        assert [(o.request_id, o.features) for o in ledger.outcomes()] == [("old-1", None)]
         ledger.append(record(cost="0.5", baseline="1", stream=True, ttft_ms=30.0))
         r = ledger.report("2026-11")
         assert r.spend_usd == D("0.5012") + D("1E-13")
@@ -188,6 +192,15 @@ def test_one_row_holds_the_call_and_attempts_is_a_view_of_it(db_path: Path) -> N
         conn.close()
 
 
+def _v3_insert(row: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
+    """Today's call row as a schema-3 file takes it: without ``features`` (schema 5)."""
+    skip = CALL_COLUMNS.index("features")
+    columns = [c for c in CALL_COLUMNS if c != "features"]
+    values = row[:skip] + row[skip + 1 :]
+    marks = ", ".join("?" * (len(columns) + 1))
+    return f"INSERT INTO calls ({', '.join(columns)}, attempts_json) VALUES ({marks})", values
+
+
 def test_v3_file_folds_its_attempts_table_into_the_calls(db_path: Path) -> None:
     """A schema-3 file (attempts table + trigger) migrates to 4 with every attempt kept."""
     conn = sqlite3.connect(db_path, isolation_level=None)
@@ -197,7 +210,7 @@ def test_v3_file_folds_its_attempts_table_into_the_calls(db_path: Path) -> None:
     conn.execute("UPDATE schema_version SET version = 3")
     tries = _two_tries()
     row = (*call_row(_record_with(tries)), attempts_json(tries))
-    conn.execute(INSERT_CALL_WITH_ATTEMPTS, row)  # the v3 trigger expands it into attempts rows
+    conn.execute(*_v3_insert(row))  # the v3 trigger expands it into attempts rows
     assert conn.execute("SELECT COUNT(*), MAX(attempts_json) FROM attempts, calls").fetchone() == (
         2,
         None,
@@ -207,7 +220,7 @@ def test_v3_file_folds_its_attempts_table_into_the_calls(db_path: Path) -> None:
         (back,) = ledger.records()
         ledger.append(_record_with(tries, request_id="r2"))
     assert back.attempts == tries
-    assert _version(db_path) == 4
+    assert _version(db_path) == SCHEMA_VERSION
     conn = sqlite3.connect(db_path)
     try:
         rows = conn.execute(
@@ -220,3 +233,22 @@ def test_v3_file_folds_its_attempts_table_into_the_calls(db_path: Path) -> None:
         ).fetchone() == (0,)
     finally:
         conn.close()
+
+
+def test_a_v4_file_moves_to_v5(db_path: Path) -> None:
+    """A schema-4 file (no features): its calls kept, and they take outcomes."""
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.executescript(V1_DDL)
+    for step in MIGRATIONS[:3]:
+        step(conn)
+    conn.execute("UPDATE schema_version SET version = 4")
+    stored = record(request_id="in-table", features={"length": 0.5})
+    conn.execute(*_v3_insert((*call_row(stored), attempts_json(stored.attempts))))
+    conn.close()
+    with SQLiteLedger(db_path) as ledger:
+        back = {r.request_id: r for r in ledger.records()}
+        assert back["in-table"].features is None
+        assert dataclasses.replace(back["in-table"], features=stored.features) == stored
+        ledger.feedback("in-table", 1.0, at=stored.at)
+        assert len(ledger.outcomes()) == 1
+    assert _version(db_path) == SCHEMA_VERSION
