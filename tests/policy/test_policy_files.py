@@ -12,11 +12,13 @@ from costroute.catalog import default_deployments
 from costroute.errors import ConfigError
 from costroute.policy import (
     Policy,
+    Rules,
     cascade,
     load_policy,
     load_policy_file,
     write_params,
 )
+from costroute.policy.rules import Chain, tier_by_difficulty
 from costroute.types import Request, Signals
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,6 +104,13 @@ def test_make_policy_and_unknown_deployment_line(tmp_path: Path) -> None:
     assert info.value.field == f"{p}:5"
 
 
+def hard_from(policy: object) -> float:
+    """The ``hard_from`` of a balanced() policy's tier rule."""
+    assert isinstance(policy, Rules) and isinstance(policy.rule, Chain)
+    (rule,) = (r for r in policy.rule.rules if isinstance(r, tier_by_difficulty))
+    return rule.hard_from
+
+
 def test_write_params_rewrites_the_assignment(tmp_path: Path) -> None:
     p = write(
         tmp_path,
@@ -110,8 +119,8 @@ def test_write_params_rewrites_the_assignment(tmp_path: Path) -> None:
     )
     write_params(p, {"hard_from": 0.7})
     pf = load_policy_file(p)
-    assert pf.params == {"hard_from": 0.7} and pf.build().hard_from == 0.7
-    assert pf.build(hard_from=0.5).hard_from == 0.5
+    assert pf.params == {"hard_from": 0.7} and hard_from(pf.build()) == 0.7
+    assert hard_from(pf.build(hard_from=0.5)) == 0.5
     with pytest.raises(ConfigError, match="PARAMS"):
         write_params(write(tmp_path, "policy = 1\n"), {})
 
