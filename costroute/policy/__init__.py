@@ -36,6 +36,7 @@ from costroute.policy._loader import (
 )
 from costroute.policy._pair import PairPolicy, pair
 from costroute.policy._presets import (
+    TieredPolicy,
     balanced,
     cascade,
     cheapest_capable,
@@ -47,7 +48,6 @@ from costroute.policy._presets import (
 from costroute.policy._protocol import Policy
 from costroute.policy._rules_policy import Rules
 from costroute.policy._table import QualityTable
-from costroute.policy._tiered import TieredPolicy
 from costroute.policy.acceptance import AcceptanceCheck
 
 __all__ = [

@@ -28,6 +28,7 @@ from costroute.policy._table import QualityTable, prefer_predicted_quality
 from costroute.policy.acceptance import AcceptanceCheck, default_check
 
 __all__ = [
+    "TieredPolicy",
     "balanced",
     "cascade",
     "cheapest_capable",
@@ -157,6 +158,49 @@ def latency_first(
     chain = rules.within_latency() | rules.prefer_fast()
     return _finish(
         chain, name, reasoning, reasoning_low_below, reasoning_high_from, max_fallbacks, baseline
+    )
+
+
+def TieredPolicy(  # the name of the class the presets used to be
+    name: str = "balanced",
+    easy_below: float = _EASY_BELOW,
+    hard_from: float = _HARD_FROM,
+    downgrade_at: float = 0.0,
+    max_fallbacks: int = 2,
+    prefer: str = "cost",
+    baseline: str | None = None,
+    reasoning: bool = False,
+    reasoning_low_below: float | None = None,
+    reasoning_high_from: float | None = None,
+) -> Rules:
+    """The presets' chains under the arguments of the former ``TieredPolicy`` class, for code
+    that built it directly: ``prefer="cost"`` is :func:`balanced`, ``"quality"``
+    :func:`quality_first`, ``"latency"`` :func:`latency_first` (reasoning thresholds default to
+    ``easy_below``/``hard_from``). New code should call the presets."""
+    if not 0.0 <= easy_below <= hard_from <= 1.0:
+        rules.tier_by_difficulty(easy_below, hard_from)  # raises the ConfigError
+    low = easy_below if reasoning_low_below is None else reasoning_low_below
+    high = hard_from if reasoning_high_from is None else reasoning_high_from
+    common: dict[str, Any] = {
+        "reasoning": reasoning,
+        "reasoning_low_below": low,
+        "reasoning_high_from": high,
+        "max_fallbacks": max_fallbacks,
+        "name": name,
+        "baseline": baseline,
+    }
+    if prefer == "cost":
+        return balanced(
+            easy_below=easy_below, hard_from=hard_from, downgrade_at=downgrade_at, **common
+        )
+    if prefer == "quality":
+        return quality_first(downgrade_at=downgrade_at, **common)
+    if prefer == "latency":
+        return latency_first(**common)
+    raise ConfigError(
+        f"Policy {name!r}: prefer={prefer!r}.",
+        field="prefer",
+        fix="use 'cost', 'quality' or 'latency'",
     )
 
 
