@@ -26,15 +26,9 @@ from costroute.policy._fit_params import (
     screen_params,
 )
 from costroute.policy._latency import predicted_latency_ms
-from costroute.policy._loader import (
-    PolicyFile,
-    check_params,
-    load_policy,
-    load_policy_file,
-    validate_policy,
-    write_params,
-)
+from costroute.policy._loader import PolicyFile, load_policy, load_policy_file, validate_policy
 from costroute.policy._pair import PairPolicy, pair
+from costroute.policy._params import check_params, load_params, params_path, write_params
 from costroute.policy._presets import (
     TieredPolicy,
     balanced,
@@ -72,10 +66,12 @@ __all__ = [
     "fit_plan",
     "incapable_reason",
     "latency_first",
+    "load_params",
     "load_policy",
     "load_policy_file",
     "output_cap",
     "pair",
+    "params_path",
     "predicted_latency_ms",
     "presets",
     "quality_first",
