@@ -1,7 +1,7 @@
 """The presets: ready-made :class:`~costroute.policy.Rules` chains.
 
-Each preset is a chain of the rules in :mod:`costroute.policy.rules`, so ``repr(preset)``
-shows how it decides and a copy of the chain is the place to start changing one:
+Each preset is a chain of the rules in :mod:`costroute.policy.rules` (``repr(preset)`` lists
+them); a copy of its chain is the place to start changing one:
 
 - ``balanced``: ``within_latency() | prefer_cheap() | tier_by_difficulty(0.35, 0.6) |
   downgrade_when(budget_above(0))``
