@@ -109,8 +109,9 @@ def run(args: argparse.Namespace, work: Path) -> None:
     ).save(work / "table.json")
     (work / "policy.py").write_text(POLICY_FILE, encoding="utf-8")
 
-    # 3. Calibrate the policy's cost weight on TRAIN (<= 30% of the best model's cost) and write it
-    #    into the file's PARAMS (only that value changes; ConfigError if no swept value fits).
+    # 3. Calibrate the policy's cost weight on TRAIN (<= 30% of the best model's cost) and store
+    #    it in policy.params.json beside the file, which the loader reads over its PARAMS
+    #    (policy.py itself is left as written; ConfigError if no swept value fits).
     pf = load_policy_file(work / "policy.py")
     knob, values = next(iter(pf.sweep.items()))
     swept = pe.evaluate_policy(
@@ -123,9 +124,10 @@ def run(args: argparse.Namespace, work: Path) -> None:
         knob=knob,
         reference=swept.reference,
     )
-    pe.write_params(work / "policy.py", {knob: pick.value})
+    written = pe.write_params(work / "policy.py", {knob: pick.value})
     print(
-        f"calibrated on train: {knob}={pick.value} ({pick.accuracy:.3f} at {pick.cost_share:.0%})"
+        f"calibrated on train: {knob}={pick.value} ({pick.accuracy:.3f} at {pick.cost_share:.0%}),"
+        f" stored in {written.name}"
     )
 
     # 4. Evaluate once on TEST, plot, and route a live request with the shipped file.

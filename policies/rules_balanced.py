@@ -1,5 +1,6 @@
-"""policies/balanced.py written as rules: the same first choice at every difficulty, in a chain
-that reads like a sentence and shows every step in the reasons (plus reasoning effort)."""
+"""policies/balanced.py spelled out: the chain of rules ``balanced(downgrade_at=0.8)`` builds,
+plus reasoning effort from difficulty. Copy it to change a step; every step shows in the
+plan's reasons."""
 
 from costroute.policy import Rules
 from costroute.policy.rules import (
@@ -12,10 +13,10 @@ from costroute.policy.rules import (
 )
 
 policy = Rules(
-    prefer_cheap()
+    within_latency()
+    | prefer_cheap()
     | tier_by_difficulty(easy_below=0.35, hard_from=0.6)
     | downgrade_when(budget_above(0.8))
-    | within_latency()
     | set_reasoning(low_below=0.35, high_from=0.7),
     name="rules-balanced",
 )

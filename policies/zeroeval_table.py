@@ -6,7 +6,8 @@ accurate value costing <= 20% of gpt-4o's. Deployments must be named like the ta
 The table was fitted with the learned estimator, so the policy carries it (``estimator=``): a
 router, and ``costroute router eval --policy``, score requests with it unless told otherwise.
 Tune it on your own data: ``costroute router eval --data train.jsonl --policy THIS_FILE
---target-cost-share 0.2`` rewrites PARAMS below.
+--target-cost-share 0.2`` stores the chosen value in ``zeroeval_table.params.json`` beside this
+file; the policy loader reads it over PARAMS below (delete it to go back to them).
 """
 
 from pathlib import Path

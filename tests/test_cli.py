@@ -131,8 +131,16 @@ def test_calibration_example_cleans_up_or_keeps_files_in_out(
     threshold = LearnedEstimator.load(tmp_path / "kept" / "weights.json").threshold
     assert threshold is not None and f"threshold {threshold:.4g}" in out  # the pair shipped it
     kept = {p.name for p in (tmp_path / "kept").iterdir()}
-    assert {"weights.json", "table.json", "policy.py", "frontier.html"} <= kept
-    assert 'PARAMS = {"cost_weight": ' in (tmp_path / "kept" / "policy.py").read_text()
+    assert {
+        "weights.json",
+        "table.json",
+        "policy.py",
+        "policy.params.json",
+        "frontier.html",
+    } <= kept
+    assert 'PARAMS = {"cost_weight": 0.1}' in (tmp_path / "kept" / "policy.py").read_text()
+    stored = json.loads((tmp_path / "kept" / "policy.params.json").read_text())
+    assert list(stored) == ["cost_weight"] and f"cost_weight={stored['cost_weight']}" in out
 
 
 def test_calibration_example_bad_key_is_a_clean_error(

@@ -1,5 +1,6 @@
 """``costroute router eval``: two-model RouteLLM metrics, or a policy over N models; both can
-calibrate (a threshold into a weights file, a swept value into a policy file's PARAMS).
+calibrate (a threshold into a weights file, a swept value into the policy file's params file,
+``<file stem>.params.json`` beside it).
 """
 
 from __future__ import annotations
@@ -187,7 +188,7 @@ def policy_eval(args: argparse.Namespace) -> int:
     from costroute.eval import load_jsonl
     from costroute.eval import policy_eval as pe
     from costroute.eval.plot import check_plot_path, plot
-    from costroute.policy import load_policy_file
+    from costroute.policy import load_policy_file, params_path
 
     if args.strong or args.weak:
         raise bad_flag(
@@ -197,7 +198,8 @@ def policy_eval(args: argparse.Namespace) -> int:
         )
     outputs = {"--scores-out": args.scores_out, "--plot": args.plot}
     inputs = {"--data": args.data, "--estimator": args.estimator, "--prices": args.prices}
-    check_distinct(outputs, {**inputs, "--policy": args.policy})
+    params_file = str(params_path(args.policy)) if calibrating(args) else None
+    check_distinct(outputs, {**inputs, "--policy": args.policy, "its params file": params_file})
     scores_out = check_output(args.scores_out, "--scores-out") if args.scores_out else None
     plot_to = check_output(str(check_plot_path(args.plot)), "--plot") if args.plot else None
     records = load_jsonl(args.data)
@@ -212,7 +214,7 @@ def policy_eval(args: argparse.Namespace) -> int:
             raise bad_flag(
                 f"Policy file {args.policy} has no SWEEP to calibrate.",
                 "SWEEP",
-                'add e.g. SWEEP = {"cost_weight": [0.0, 0.1, 0.5, 1.0]} and PARAMS to the file',
+                'add e.g. SWEEP = {"cost_weight": [0.0, 0.1, 0.5, 1.0]} and make_policy(**params)',
             )
         pe.check_params(args.policy, knob, values)
     deps = pf.namespace.get("deployments")
@@ -242,18 +244,18 @@ def policy_eval(args: argparse.Namespace) -> int:
             )
         except ConfigError as exc:
             raise ConfigError(
-                f"{exc.reason} {args.policy} was not modified.", field=exc.field, fix=exc.fix
+                f"{exc.reason} Nothing was written.", field=exc.field, fix=exc.fix
             ) from exc
     if scores_out is not None:
         write_scores(scores_out, prepared.records, [s.difficulty for s in prepared.signals])
     if pick is not None:
         assert knob is not None
-        pe.write_params(args.policy, {knob: pick.value})
+        params_file = str(pe.write_params(args.policy, {knob: pick.value}))
         out["calibration"] = {
             knob: pick.value,
             "accuracy": pick.accuracy,
             "cost_share": pick.cost_share,
-            "written_to": str(args.policy),
+            "written_to": params_file,
         }
     if plot_to is not None:
         out["plot"] = str(plot(result, plot_to, f"{policy.name} on {Path(args.data).name}"))

@@ -74,9 +74,12 @@ def difficulty_below(threshold: float) -> Condition:
 
 
 def budget_above(pressure: float) -> Condition:
-    """Holds when budget pressure (share of the tightest budget used) is at least ``pressure``."""
+    """Holds when a budget window is past its soft limit and budget pressure (the share of that
+    window used) is at least ``pressure``; ``budget_above(0)``: as soon as a soft limit is
+    reached (pressure is 0 before)."""
     t = _fraction("budget_above", pressure)
-    return Condition(lambda _r, s: s.budget_pressure >= t, f"budget pressure >= {t:.0%}")
+    label = f"budget pressure >= {t:.0%}" if t > 0 else "a soft budget limit reached"
+    return Condition(lambda _r, s: s.budget_pressure > 0 and s.budget_pressure >= t, label)
 
 
 def category_is(*categories: str) -> Condition:

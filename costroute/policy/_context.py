@@ -19,7 +19,9 @@ class Context:
 
     ``candidates[0]`` is the deployment the plan will try first. Rules reorder or filter
     ``candidates`` (via :meth:`drop`, so the plan says why), add ``params`` and ``reasons``,
-    and may set ``cascade`` (a :class:`costroute.policy.Cascade` intent).
+    and may set ``cascade`` (a :class:`costroute.policy.Cascade` intent). ``tier`` is the tier
+    a tier rule asked for (``tier_by_difficulty``, ``prefer_tier``; lowered by
+    ``downgrade_when``): the plan says so when no deployment of it is left.
     """
 
     request: Request
@@ -29,6 +31,7 @@ class Context:
     rejected: list[tuple[str, str]] = field(default_factory=list)
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     cascade: Any = None
+    tier: int | None = None
     _costs: dict[str, Decimal] = field(default_factory=dict)
 
     def cost(self, dep: Deployment) -> Decimal:

@@ -1,7 +1,8 @@
 """Load a policy from a plain Python file: ``load_policy("policies/balanced.py")``.
 
 The file runs in a fresh module namespace and must define ``policy`` (a Policy object) or
-``make_policy()`` (returning one). Any error (a syntax error, an exception while it runs, a
+``make_policy(**params)`` (returning one), called with the file's ``PARAMS`` updated by the
+calibrated values of ``<file stem>.params.json`` beside it (see :mod:`costroute.policy._params`). Any error (a syntax error, an exception while it runs, a
 missing or wrong ``policy``, a deployment it names that the router lacks) is a
 :class:`~costroute.errors.ConfigError` whose ``field`` is ``"<file>:<line>"``.
 """
@@ -12,23 +13,16 @@ import ast
 import os
 import traceback
 import types
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from costroute.errors import ConfigError
-from costroute.policy._params import check_params, update_params
+from costroute.policy._params import load_params
 from costroute.policy._protocol import Policy
 
-__all__ = [
-    "PolicyFile",
-    "check_params",
-    "load_policy",
-    "load_policy_file",
-    "validate_policy",
-    "write_params",
-]
+__all__ = ["PolicyFile", "load_policy", "load_policy_file", "validate_policy"]
 
 
 def _error(path: str, line: int | None, detail: str, fix: str) -> ConfigError:
@@ -109,7 +103,7 @@ def _checked(shown: str, policy: Any) -> Policy:
 
 def load_policy(path: str | os.PathLike[str], deployments: Iterable[str] | None = None) -> Policy:
     """The policy defined by the Python file at ``path``: its ``policy``, else
-    ``make_policy(**PARAMS)`` (so calibrated values are used).
+    ``make_policy(**params)`` with the file's ``PARAMS`` and the calibrated values beside it.
 
     With ``deployments`` (names), the policy's references to deployments are checked too (see
     :func:`validate_policy`).
@@ -127,8 +121,10 @@ def load_policy(path: str | os.PathLike[str], deployments: Iterable[str] | None 
 class PolicyFile:
     """A tunable policy file: ``make_policy(**params)``, its ``PARAMS`` and ``SWEEP``.
 
-    ``SWEEP = {"name": [values...]}`` names the one parameter calibration may tune;
-    :meth:`build` makes the policy with ``PARAMS`` updated by ``overrides``.
+    ``params`` is the file's ``PARAMS`` updated by its calibrated values (the params file
+    beside it, :func:`costroute.policy.params_path`). ``SWEEP = {"name": [values...]}`` names
+    the one parameter calibration may tune; :meth:`build` makes the policy with ``params``
+    updated by ``overrides``.
     """
 
     path: str
@@ -190,18 +186,10 @@ def load_policy_file(path: str | os.PathLike[str]) -> PolicyFile:
     return PolicyFile(
         shown,
         factory if callable(factory) else None,
-        dict(params),
+        {**params, **load_params(shown)},
         {str(k): list(v) for k, v in sweep.items()},
         ns,
     )
-
-
-def write_params(path: str | os.PathLike[str], params: Mapping[str, Any]) -> Path:
-    """Set ``params`` in the file's top-level ``PARAMS = {...}`` literal, in place, and return
-    the path: only those values change (keys not yet there are appended inside the braces),
-    every other byte of the file stays. ConfigError if there is no such literal, a value is not
-    a literal, or the file cannot be written; :func:`check_params` checks that beforehand."""
-    return update_params(path, params)
 
 
 def validate_policy(policy: Policy, deployments: Iterable[str]) -> None:

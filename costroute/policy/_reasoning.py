@@ -7,8 +7,8 @@
   caller's) and no ``temperature``/``top_k`` (thinking is skipped, with a reason, when the caller
   set them). The smallest budget Anthropic accepts is 1,024 tokens.
 - DeepSeek: no parameter; the reasoner and the chat deployments are chosen between instead
-  (:func:`deepseek_first`, used by the rule :class:`costroute.policy.rules.set_reasoning` and by
-  the tiered presets' ``reasoning=True``).
+  (:func:`deepseek_first`, used by the rule :class:`costroute.policy.rules.set_reasoning`, which
+  the presets' ``reasoning=True`` appends).
 
 Only deployments whose ``capabilities.reasoning`` is true get parameters.
 """

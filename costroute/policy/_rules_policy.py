@@ -10,6 +10,7 @@ from costroute.difficulty import Estimator, load_estimator
 from costroute.errors import ConfigError, NoDeploymentAvailable
 from costroute.policy._capability import with_cost_cap
 from costroute.policy._context import Context
+from costroute.policy._rule import TIER_NAMES
 from costroute.policy._where import caller_location
 from costroute.policy.rules import Chain, Rule, prefer_cheap, require_capabilities
 from costroute.types import Cascade, Choice, Plan, Request, Signals
@@ -106,6 +107,10 @@ class Rules:
             check, pool = ctx.cascade
         chosen = [d for d in ctx.candidates if d not in pool][: 1 + self.max_fallbacks]
         first = chosen[0]
+        if ctx.tier is not None and all(d.tier != ctx.tier for d in ctx.candidates):
+            ctx.reasons.append(
+                f"no usable {TIER_NAMES[ctx.tier]} deployment; using tier {first.tier}"
+            )
         ctx.reasons.append(f"first: {first.name} (tier {first.tier}, est ${ctx.cost(first):.6f})")
         ctx.reasons.extend(f"skipped {n}: {w}" for n, w in ctx.rejected)
         choices = tuple(

@@ -56,6 +56,7 @@ __all__ = [
     "prefer_cheap",
     "prefer_fast",
     "prefer_quality",
+    "prefer_tier",
     "require_capabilities",
     "set_reasoning",
     "tier_by_difficulty",
@@ -69,12 +70,17 @@ def prefer_cheap() -> Rule:
     return _Sort("prefer_cheap", lambda ctx, d: float(ctx.cost(d)))
 
 
-def prefer_fast() -> Rule:
-    """Order by predicted latency (measured when the router has stats, else the prior)."""
-    return _Sort(
-        "prefer_fast",
-        lambda ctx, d: predicted_latency_ms(d, ctx.signals, expected_output_tokens(ctx.request)),
-    )
+class prefer_fast(Rule):
+    """Order by predicted latency (measured when the router has stats, else the prior) of the
+    request's expected output; the reasons name the fastest."""
+
+    def __call__(self, ctx: Context) -> None:
+        out = expected_output_tokens(ctx.request)
+        ms = {d.name: predicted_latency_ms(d, ctx.signals, out) for d in ctx.candidates}
+        ctx.candidates.sort(key=lambda d: ms[d.name])
+        if ctx.candidates:
+            first = ctx.candidates[0].name
+            ctx.reasons.append(f"fastest predicted: {first} (~{ms[first]:.0f} ms)")
 
 
 def prefer_quality() -> Rule:
@@ -120,6 +126,28 @@ class within_latency(Rule):
                 ctx.drop(d, why[d.name])
 
 
+def _tier_first(ctx: Context, tier: int) -> None:
+    """``tier`` wanted: its deployments first, then higher tiers, then lower ones."""
+    ctx.tier = tier
+    ctx.candidates.sort(key=lambda x: x.tier - tier if x.tier >= tier else 10 + tier - x.tier)
+
+
+class prefer_tier(Rule):
+    """Want ``tier`` (1 small, 2 strong, 3 premium): its deployments first, then higher tiers,
+    then lower ones."""
+
+    def __init__(self, tier: int) -> None:
+        if tier not in TIER_NAMES:
+            raise ConfigError(
+                f"prefer_tier({tier!r}): tiers are 1, 2 and 3.", field="tier", fix="use 1, 2 or 3"
+            )
+        self.tier = tier
+
+    def __call__(self, ctx: Context) -> None:
+        ctx.reasons.append(f"{TIER_NAMES[self.tier]} tier first")
+        _tier_first(ctx, self.tier)
+
+
 class tier_by_difficulty(Rule):
     """Difficulty picks a tier (small < ``easy_below`` <= strong < ``hard_from`` <= premium);
     that tier first, then higher tiers, then lower ones."""
@@ -136,9 +164,14 @@ class tier_by_difficulty(Rule):
 
     def __call__(self, ctx: Context) -> None:
         d = ctx.signals.difficulty
-        tier = 3 if d >= self.hard_from else 1 if d < self.easy_below else 2
-        ctx.reasons.append(f"difficulty {d:.2f} -> {TIER_NAMES[tier]} tier")
-        ctx.candidates.sort(key=lambda x: x.tier - tier if x.tier >= tier else 10 + tier - x.tier)
+        if d >= self.hard_from:
+            tier, why = 3, f">= {self.hard_from}"
+        elif d < self.easy_below:
+            tier, why = 1, f"< {self.easy_below}"
+        else:
+            tier, why = 2, f"in [{self.easy_below}, {self.hard_from})"
+        ctx.reasons.append(f"difficulty {d:.2f} {why} -> {TIER_NAMES[tier]} tier")
+        _tier_first(ctx, tier)
 
 
 class escalate_when(Rule):
@@ -181,8 +214,9 @@ class escalate_when(Rule):
 
 
 class downgrade_when(Rule):
-    """When ``condition`` holds (e.g. ``budget_above(0.8)``), move deployments one tier below the
-    current first choice to the front."""
+    """When ``condition`` holds (e.g. ``budget_above(0.8)``), want one tier lower: below the
+    tier a tier rule asked for (``tier_by_difficulty``, ``prefer_tier``), else below the current
+    first choice; that tier's deployments move to the front."""
 
     def __init__(self, condition: Condition) -> None:
         self.condition = condition
@@ -190,11 +224,14 @@ class downgrade_when(Rule):
     def __call__(self, ctx: Context) -> None:
         if not ctx.candidates or not self.condition(ctx.request, ctx.signals):
             return
-        lower = ctx.candidates[0].tier - 1
+        lower = (ctx.tier if ctx.tier is not None else ctx.candidates[0].tier) - 1
         hit = [d for d in ctx.candidates if d.tier == lower]
-        if hit:
-            ctx.candidates = hit + [d for d in ctx.candidates if d not in hit]
-            ctx.reasons.append(f"{self.condition.label} -> down to {TIER_NAMES[lower]} tier")
+        if ctx.tier is not None and lower >= 1:
+            ctx.tier = lower  # wanted even if none is left: the plan then says so
+        elif not hit:
+            return
+        ctx.candidates = hit + [d for d in ctx.candidates if d not in hit]
+        ctx.reasons.append(f"{self.condition.label} -> down to {TIER_NAMES[lower]} tier")
 
 
 class only(Rule):

@@ -148,7 +148,12 @@ def test_policy_eval_with_plot_and_calibration(
         and out["oracle"]["accuracy"] >= out["singles"]["big"]["accuracy"]
     )
     assert out["calibration"]["cost_share"] <= 0.5
-    assert f"'hard_from': {out['calibration']['hard_from']}" in policy.read_text()
+    params = tmp_path / "tiered.params.json"
+    assert out["calibration"]["written_to"] == str(params)
+    assert json.loads(params.read_text()) == {"hard_from": out["calibration"]["hard_from"]}
+    assert policy.read_text().startswith(
+        "from costroute.policy import balanced\n\nPARAMS = {'hard_from': 0.6}"
+    )
     assert "<svg" in html.read_text()
     assert run("router", "eval", "--data", str(data), "--policy", str(policy)) == 0
     assert "frontier" in capsys.readouterr().out
@@ -385,26 +390,36 @@ def test_unreachable_target_refuses_and_leaves_the_file(
     out, err = capsys.readouterr()
     last = err.splitlines()[-1]  # after the progress counters: one line of error
     assert out == "" and "Traceback" not in err and last.startswith("costroute: No hard_from")
-    assert closest in last and "was not modified" in err
+    assert closest in last and "Nothing was written" in err
     assert "lower the target to at most" in err or "raise the target to at least" in err
     assert path.read_bytes() == before
+    assert not (tmp_path / "strict.params.json").exists()
 
 
-def test_calibration_rewrites_only_the_value(
+def test_calibration_writes_a_params_file_and_leaves_the_policy_file(
     tmp_path: Path, data: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "styled.py"
     path.write_text(UNREACHABLE)
-    before = path.read_text()
+    before = path.read_bytes()
     assert run("router", "eval", "--data", str(data), "--policy", str(path),
                "--target-cost-share", "0.5", "--json") == 0  # fmt: skip
     value = json.loads(capsys.readouterr().out)["calibration"]["hard_from"]
     assert value in (0.9, 0.95, 1.0)
-    after = path.read_text()
-    assert after == before.replace('"hard_from": 0.6,', f'"hard_from": {value!r},')
+    assert path.read_bytes() == before
+    assert json.loads((tmp_path / "styled.params.json").read_text()) == {"hard_from": value}
     from costroute.policy import load_policy_file
 
     assert load_policy_file(path).params == {"hard_from": value, "note": "keep me"}
+
+
+def test_calibration_refuses_a_params_file_that_is_another_output(
+    tmp_path: Path, data: Path, policy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plot = str(tmp_path / "tiered.params.json")
+    assert run("router", "eval", "--data", str(data), "--policy", str(policy),
+               "--plot", plot, "--target-cost-share", "0.5") == 2  # fmt: skip
+    assert "is the same file as its params file" in capsys.readouterr().err
 
 
 class _Terminal(io.StringIO):

@@ -1,9 +1,9 @@
 """The checks and writers behind ``costroute router eval``: targets, prices, model keys,
-sweep calibration, PARAMS rewriting and the two-model plot."""
+sweep calibration and the two-model plot (the params file calibration writes:
+tests/policy/test_policy_params.py)."""
 
 from __future__ import annotations
 
-import ast
 import math
 from decimal import Decimal
 from pathlib import Path
@@ -165,95 +165,6 @@ def test_no_message_ends_in_two_periods(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_jsonl(tmp_path / "d.jsonl")
     assert ".." not in str(info.value)
-
-
-# -- PARAMS rewriting -----------------------------------------------------------------------
-
-STYLED = (
-    '"""A policy."""\n'
-    "# before PARAMS\n"
-    "PARAMS = {\n"
-    '    "cost_weight": 0.1,  # tuned on train\n'
-    "    # a comment inside\n"
-    '    "name": "tbl",\n'
-    "}\n"
-    "SWEEP = {'cost_weight': [0.0, 0.5]}  # after\n"
-)
-
-
-def test_write_params_changes_only_the_value(tmp_path: Path) -> None:
-    path = tmp_path / "p.py"
-    path.write_text(STYLED)
-    pe.write_params(path, {"cost_weight": 0.5})
-    assert path.read_text() == STYLED.replace('"cost_weight": 0.1,', '"cost_weight": 0.5,')
-    pe.write_params(path, {"name": "it's", "extra": [1, "a"]})
-    text = path.read_text()
-    assert '"name": "it\'s"' in text and '"name": "tbl", "extra": [1, "a"],' not in text
-    assert '"name": "it\'s", "extra": [1, "a"],\n}' in text
-    assert text.startswith('"""A policy."""\n# before PARAMS\n') and text.endswith(
-        "SWEEP = {'cost_weight': [0.0, 0.5]}  # after\n"
-    )
-    ns: dict[str, Any] = {}
-    exec(text, ns)
-    assert ns["PARAMS"] == {"cost_weight": 0.5, "name": "it's", "extra": [1, "a"]}
-
-
-@pytest.mark.parametrize(
-    "source,expected",
-    [
-        ("PARAMS = {}\n", 'PARAMS = {"w": 2.5}\n'),
-        (
-            "x = 1\r\nPARAMS = {'w': 1}\r\ny = 'é'\r\n",
-            "x = 1\r\nPARAMS = {'w': 2.5}\r\ny = 'é'\r\n",
-        ),
-        ("PARAMS: dict = {'w': (1)}\n", "PARAMS: dict = {'w': (2.5)}\n"),
-        (
-            "PARAMS = {'w': 1}\nPARAMS = {'w': 3}  # wins\n",
-            "PARAMS = {'w': 1}\nPARAMS = {'w': 2.5}  # wins\n",
-        ),
-        ("PARAMS = {'é': 1, 'w': 0}\n", "PARAMS = {'é': 1, 'w': 2.5}\n"),
-    ],
-)
-def test_write_params_keeps_bytes(tmp_path: Path, source: str, expected: str) -> None:
-    path = tmp_path / "p.py"
-    path.write_bytes(source.encode())
-    pe.write_params(path, {"w": 2.5})
-    assert path.read_bytes() == expected.encode()
-
-
-@pytest.mark.parametrize(
-    "source,values,match",
-    [
-        ("policy = 1\n", {"w": 1}, "no top-level `PARAMS"),
-        ("PARAMS = dict(w=1)\n", {"w": 1}, r"not a \{\.\.\.\} literal"),
-        ("PARAMS = {**BASE}\n", {"w": 1}, r"not a \{\.\.\.\} literal"),
-        ("PARAMS = {'w': 1}\n", {"w": Decimal("0.1")}, "as a literal"),
-        ("PARAMS = {'w': 1}\n", {"w": math.nan}, "as a literal"),
-        ("PARAMS = {\n", {"w": 1}, "cannot be parsed"),
-    ],
-)
-def test_write_params_errors_leave_the_file(
-    tmp_path: Path, source: str, values: dict[str, Any], match: str
-) -> None:
-    path = tmp_path / "p.py"
-    path.write_text(source)
-    with pytest.raises(ConfigError, match=match):
-        pe.write_params(path, values)
-    assert path.read_text() == source
-
-
-def test_check_params_before_a_long_calibration(tmp_path: Path) -> None:
-    path = tmp_path / "p.py"
-    path.write_text("PARAMS = {'w': 1}\n")
-    pe.check_params(path, "w", [0.0, 0.5, "x", None, [1, 2]])
-    with pytest.raises(ConfigError, match="as a literal"):
-        pe.check_params(path, "w", [0.0, Decimal("0.5")])
-    path.write_text("PARAMS = make()\n")
-    with pytest.raises(ConfigError, match="literal"):
-        pe.check_params(path)
-    with pytest.raises(ConfigError, match="cannot be read"):
-        pe.check_params(tmp_path / "absent.py")
-    assert ast.literal_eval("{'a': 1}") == {"a": 1}
 
 
 # -- the two-model plot ----------------------------------------------------------------------

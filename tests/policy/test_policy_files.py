@@ -12,11 +12,13 @@ from costroute.catalog import default_deployments
 from costroute.errors import ConfigError
 from costroute.policy import (
     Policy,
+    Rules,
     cascade,
     load_policy,
     load_policy_file,
     write_params,
 )
+from costroute.policy.rules import Chain, tier_by_difficulty
 from costroute.types import Request, Signals
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,18 +104,24 @@ def test_make_policy_and_unknown_deployment_line(tmp_path: Path) -> None:
     assert info.value.field == f"{p}:5"
 
 
-def test_write_params_rewrites_the_assignment(tmp_path: Path) -> None:
-    p = write(
-        tmp_path,
+def hard_from(policy: object) -> float:
+    """The ``hard_from`` of a balanced() policy's tier rule."""
+    assert isinstance(policy, Rules) and isinstance(policy.rule, Chain)
+    (rule,) = (r for r in policy.rule.rules if isinstance(r, tier_by_difficulty))
+    return rule.hard_from
+
+
+def test_write_params_then_build_uses_the_calibrated_value(tmp_path: Path) -> None:
+    source = (
         "from costroute.policy import balanced\nPARAMS = {\n    'hard_from': 0.6,\n}\n"
-        "SWEEP = {'hard_from': [0.5, 0.7]}\n\ndef make_policy(hard_from):\n    return balanced(hard_from=hard_from)\n",
+        "SWEEP = {'hard_from': [0.5, 0.7]}\n\ndef make_policy(hard_from):\n    return balanced(hard_from=hard_from)\n"
     )
+    p = write(tmp_path, source)
     write_params(p, {"hard_from": 0.7})
     pf = load_policy_file(p)
-    assert pf.params == {"hard_from": 0.7} and pf.build().hard_from == 0.7
-    assert pf.build(hard_from=0.5).hard_from == 0.5
-    with pytest.raises(ConfigError, match="PARAMS"):
-        write_params(write(tmp_path, "policy = 1\n"), {})
+    assert pf.params == {"hard_from": 0.7} and hard_from(pf.build()) == 0.7
+    assert hard_from(pf.build(hard_from=0.5)) == 0.5
+    assert p.read_text() == source  # the value is in p's params file, not in p
 
 
 def test_cascade_plan_carries_the_intent() -> None:

@@ -246,9 +246,13 @@ def test_load_policy_builds_with_the_files_calibrated_params(tmp_path: Path) -> 
         "def make_policy(hard_from=0.6):\n    return balanced(hard_from=hard_from)\n"
     )
     write_params(f, {"hard_from": 0.9})  # what router eval --target-... does
-    assert costroute.load_policy(f).hard_from == 0.9  # type: ignore[attr-defined]
-    assert costroute.Router(DEPS, policy=f).policy.hard_from == 0.9  # type: ignore[attr-defined]
-    assert load_policy_file(f).build().hard_from == 0.9  # type: ignore[attr-defined]
+    for policy in (
+        costroute.load_policy(f),
+        costroute.Router(DEPS, policy=f).policy,
+        load_policy_file(f).build(),
+    ):
+        plan = policy.route(req(), Signals(deployments=DEPS, difficulty=0.7))
+        assert "difficulty 0.70 in [0.35, 0.9) -> strong tier" in plan.reasons
 
 
 def test_a_cost_cap_keeps_reasoning_in_presets_as_in_rules() -> None:

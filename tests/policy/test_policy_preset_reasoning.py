@@ -12,13 +12,12 @@ from costroute.catalog import known
 from costroute.errors import ConfigError
 from costroute.policy import (
     Rules,
-    TieredPolicy,
     balanced,
     cheapest_capable,
     latency_first,
     quality_first,
 )
-from costroute.policy.rules import prefer_cheap, set_reasoning
+from costroute.policy.rules import Chain, prefer_cheap, set_reasoning
 from costroute.types import Plan, Request, Signals
 
 KEYS = {"DEEPSEEK_API_KEY": "k", "OPENAI_API_KEY": "k", "ANTHROPIC_API_KEY": "k"}
@@ -35,7 +34,7 @@ HARD = [
 ]
 
 # (preset, difficulty -> expected effort); every preset that accepts reasoning=True.
-PRESETS: list[tuple[str, Callable[..., TieredPolicy], list[tuple[float, str]]]] = [
+PRESETS: list[tuple[str, Callable[..., Rules], list[tuple[float, str]]]] = [
     ("balanced", balanced, [(0.0, "low"), (0.34, "low"), (0.35, "medium"), (0.59, "medium"),
                             (0.6, "high"), (0.95, "high")]),
     # No tiers by difficulty: set_reasoning()'s thresholds, 0.35 and 0.7.
@@ -46,7 +45,17 @@ PRESETS: list[tuple[str, Callable[..., TieredPolicy], list[tuple[float, str]]]] 
 ]  # fmt: skip
 
 
-def route(policy: TieredPolicy, difficulty: float) -> Plan:
+def rules_of(policy: Rules) -> tuple[object, ...]:
+    assert isinstance(policy.rule, Chain)
+    return policy.rule.rules
+
+
+def thresholds(policy: Rules) -> tuple[float, float]:
+    (rule,) = (r for r in rules_of(policy) if isinstance(r, set_reasoning))
+    return rule.low_below, rule.high_from
+
+
+def route(policy: Rules, difficulty: float) -> Plan:
     return policy.route(REQ, Signals(deployments=DEPS, difficulty=difficulty))
 
 
@@ -54,7 +63,7 @@ def route(policy: TieredPolicy, difficulty: float) -> Plan:
     ("make", "cases"), [(m, c) for _, m, c in PRESETS], ids=[n for n, *_ in PRESETS]
 )
 def test_openai_effort_follows_difficulty_for_every_preset(
-    make: Callable[..., TieredPolicy], cases: list[tuple[float, str]]
+    make: Callable[..., Rules], cases: list[tuple[float, str]]
 ) -> None:
     for difficulty, effort in cases:
         plan = route(make(reasoning=True, max_fallbacks=10), difficulty)
@@ -67,7 +76,7 @@ def test_openai_effort_follows_difficulty_for_every_preset(
 
 
 @pytest.mark.parametrize("make", [m for _, m, _ in PRESETS], ids=[n for n, *_ in PRESETS])
-def test_anthropic_thinking_only_for_hard_requests(make: Callable[..., TieredPolicy]) -> None:
+def test_anthropic_thinking_only_for_hard_requests(make: Callable[..., Rules]) -> None:
     def thinking(d: float) -> bool:
         plan = route(make(reasoning=True, max_fallbacks=10), d)
         (claude,) = (c for c in plan.choices if c.deployment == "claude-sonnet-5-5")
@@ -88,10 +97,12 @@ def test_cheapest_capable_at_a_hard_prompt_sends_high_effort_through_the_router(
 
 def test_reasoning_thresholds_can_be_overridden_and_are_validated() -> None:
     policy = cheapest_capable(reasoning=True, reasoning_high_from=0.5, max_fallbacks=10)
-    assert policy.reasoning_thresholds == (0.35, 0.5)
+    assert thresholds(policy) == (0.35, 0.5)
     gpt = next(c for c in route(policy, 0.55).choices if c.deployment == "gpt-5.4-mini")
     assert gpt.params == {"reasoning_effort": "high"}
-    assert balanced().reasoning_thresholds == (0.35, 0.6)
+    assert thresholds(balanced(reasoning=True)) == (0.35, 0.6)
+    assert thresholds(balanced(reasoning=True, hard_from=0.7)) == (0.35, 0.7)
+    assert not any(isinstance(r, set_reasoning) for r in rules_of(balanced()))
     with pytest.raises(ConfigError) as err:
         balanced(reasoning_low_below=0.8, reasoning_high_from=0.4)
     assert err.value.field == "reasoning_low_below/reasoning_high_from" and err.value.fix
@@ -105,7 +116,7 @@ def test_reasoning_off_sets_no_params_and_keeps_the_order() -> None:
 
 @pytest.mark.parametrize("make", [m for _, m, _ in PRESETS], ids=[n for n, *_ in PRESETS])
 def test_deepseek_reasoner_first_for_hard_chat_first_otherwise(
-    make: Callable[..., TieredPolicy],
+    make: Callable[..., Rules],
 ) -> None:
     for difficulty, want in ((0.1, "deepseek-chat"), (0.95, "deepseek-reasoner")):
         plan = route(make(reasoning=True, max_fallbacks=10), difficulty)
@@ -117,21 +128,21 @@ def test_cheapest_capable_orders_deepseek_like_the_set_reasoning_rule() -> None:
     rule = Rules(prefer_cheap() | set_reasoning(), max_fallbacks=10)
     preset = cheapest_capable(reasoning=True, max_fallbacks=10)
     for difficulty in (0.1, 0.5, 0.75, 0.95):
-        by_rule, by_preset = route(rule, difficulty), route(preset, difficulty)  # type: ignore[arg-type]
+        by_rule, by_preset = route(rule, difficulty), route(preset, difficulty)
         assert by_preset.primary.deployment == by_rule.primary.deployment, difficulty
         assert dict(by_preset.primary.params) == dict(by_rule.primary.params)
     hard = route(preset, 0.95)
     assert hard.primary.deployment == "deepseek-reasoner"
+    # The ranking did not put it first, so the plan does not call it the cheapest.
+    assert not any(r.startswith("cheapest") for r in hard.reasons)
     assert any(
         r == "difficulty 0.95 >= 0.7 -> DeepSeek reasoner deepseek-reasoner before deepseek-chat"
         for r in hard.reasons
     )
-    # The ranking did not put it first, so the plan does not call it the cheapest.
-    assert not any(r.startswith("cheapest capable") for r in hard.reasons)
     assert any(r.startswith("first: deepseek-reasoner (tier 2") for r in hard.reasons)
     assert any(
         "DeepSeek reasoner deepseek-reasoner before deepseek-chat" in r
-        for r in route(rule, 0.95).reasons  # type: ignore[arg-type]
+        for r in route(rule, 0.95).reasons
     )
 
 
@@ -143,4 +154,4 @@ def test_balanced_strong_tier_puts_the_chat_model_in_the_reasoner_seat_and_says_
         "difficulty 0.50 < 0.6 -> DeepSeek non-reasoner deepseek-chat before deepseek-reasoner"
         in (plan.reasons)
     )
-    assert not any("no capable" in r for r in plan.reasons)
+    assert not any("no usable" in r for r in plan.reasons)
