@@ -28,8 +28,9 @@ __all__ = ["add_router_command"]
 
 
 def _train(args: argparse.Namespace) -> int:
-    from costroute.difficulty.train import train, train_selected
+    from costroute.difficulty.train import train
     from costroute.eval import load_jsonl
+    from costroute.eval.cv import train_selected
 
     if args.vocab_size is not None and args.vocab_size < 0:
         raise bad_flag(
