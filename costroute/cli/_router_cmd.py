@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import TYPE_CHECKING, Any, cast
 
 from costroute.cli._router_eval import pair_eval, policy_eval
@@ -29,31 +30,32 @@ __all__ = ["add_router_command"]
 def _train(args: argparse.Namespace) -> int:
     from costroute.difficulty.train import train
     from costroute.eval import load_jsonl
+    from costroute.eval.cv import train_selected
 
-    if args.vocab_size < 0:
+    if args.vocab_size is not None and args.vocab_size < 0:
         raise bad_flag(
             f"--vocab-size {args.vocab_size} is negative.",
             "--vocab-size",
             "give 0 (no word features) or a positive number of words, e.g. 200",
         )
-    label = args.label or ("weak_fails" if args.weak else "hardness")
     if args.strong and not args.weak and args.label is None:
         raise bad_flag(
-            "--strong needs --weak (the label is then weak_fails).",
+            "--strong needs --weak (the label is then gain).",
             "--weak",
             "add --weak MODEL, or drop --strong to train on hardness",
         )
+    label = args.label or ("gain" if args.weak else "hardness")
     if label == "hardness" and (args.strong or args.weak):
         raise bad_flag(
             "--label hardness uses every model scored on all records, not --strong/--weak.",
             "--strong/--weak",
-            "drop --strong/--weak, or use --label weak_fails or pair",
+            "drop --strong/--weak, or use --label gain, weak_fails or pair",
         )
     if label == "weak_fails" and not args.weak:
         raise bad_flag("--label weak_fails needs --weak.", "--weak", "add --weak MODEL")
-    if label == "pair" and not (args.strong and args.weak):
+    if label in ("gain", "pair") and not (args.strong and args.weak):
         raise bad_flag(
-            "--label pair needs --strong and --weak.", "--strong/--weak", "add both model keys"
+            f"--label {label} needs --strong and --weak.", "--strong/--weak", "add both model keys"
         )
     if args.strong and args.strong == args.weak:
         raise bad_flag(
@@ -61,24 +63,57 @@ def _train(args: argparse.Namespace) -> int:
             "--strong/--weak",
             "give two different model keys",
         )
+    cv = args.cv if args.cv is not None else bool(args.strong and args.weak)
+    if cv and not (args.strong and args.weak):
+        raise bad_flag(
+            "--cv scores candidates by the APGR of a pair: it needs --strong and --weak.",
+            "--cv",
+            "add --strong MODEL --weak MODEL, or drop --cv",
+        )
+    if cv and (args.folds < 2 or args.resamples < 0):
+        raise bad_flag(
+            f"--folds {args.folds} / --resamples {args.resamples}: need at least 2 folds and "
+            "0 or more resamples.",
+            "--folds/--resamples",
+            "e.g. --folds 5 --resamples 1000",
+        )
     check_distinct({"--out": args.out}, {"--data": args.data})
     out = check_output(args.out, "--out")
     records = load_jsonl(args.data)
     require_keys(records, args)
     ready_outputs((out, "--out"))
-    est = train(
-        records,
-        args.strong,
-        args.weak,
-        label=cast("Label", label),
-        vocab_size=args.vocab_size,
-        meta={"training_data": str(args.data)},
-    )
+    meta = {"training_data": str(args.data)}
+    report: dict[str, Any] = {}
+    if cv:
+        grid: dict[str, Any] = {
+            "folds": args.folds,
+            "seed": args.seed,
+            "resamples": args.resamples,
+        }
+        if args.label is not None:
+            grid["labels_to_try"] = (args.label,)
+        if args.vocab_size is not None:
+            grid["vocab_sizes"] = (args.vocab_size,)
+        est, result = train_selected(records, args.strong, args.weak, meta=meta, **grid)
+        print("\n".join(result.table()), file=sys.stderr)
+        label = result.best.label
+        report["cv"] = result.to_dict()
+    else:
+        est = train(
+            records,
+            args.strong,
+            args.weak,
+            label=cast("Label", label),
+            vocab_size=args.vocab_size or 0,
+            meta=meta,
+        )
     try:
         est.save(out)
     except OSError as exc:
         raise cannot_write(out, "--out", exc) from exc
-    print(json.dumps({"out": str(out), "n_records": len(records), "label": label}))
+    line = {"out": str(out), "n_records": len(records), "label": label}
+    line["vocab_size"] = len(est.vocab)
+    print(json.dumps({**line, **report}))
     return 0
 
 
@@ -97,10 +132,36 @@ def add_router_command(sub: Any) -> None:
     p = cmds.add_parser("train", help="train a difficulty estimator on labelled JSON lines")
     p.add_argument("--data", required=True, help="labelled JSON lines (training split)")
     p.add_argument("--out", required=True, help="where to write the weights (JSON)")
-    p.add_argument("--strong", default=None, help="strong model key (labels weak_fails/pair)")
+    p.add_argument("--strong", default=None, help="strong model key (a pair's labels)")
     p.add_argument("--weak", default=None, help="weak model key")
-    p.add_argument("--label", choices=["hardness", "weak_fails", "pair"], default=None)
-    p.add_argument("--vocab-size", type=int, default=0, help="word features to add (>= 0)")
+    p.add_argument(
+        "--label",
+        choices=["gain", "weak_fails", "pair", "hardness"],
+        default=None,
+        help="gain (a pair's default: strong wins 1, tie 0.5, weak wins 0), weak_fails, pair "
+        "(strong wins 1, else 0), hardness (without a pair); with --cv: fixes the label",
+    )
+    p.add_argument(
+        "--vocab-size",
+        type=int,
+        default=None,
+        help="word features to add (>= 0); with --cv: fixes it (else 0, 200 and 1000 are tried)",
+    )
+    p.add_argument(
+        "--cv",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="pick label, vocabulary size and regularisation by k-fold CV on --data (on by "
+        "default with --strong/--weak; the table goes to stderr)",
+    )
+    p.add_argument("--folds", type=int, default=5, help="CV folds (default 5)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the folds and bootstrap")
+    p.add_argument(
+        "--resamples",
+        type=int,
+        default=1000,
+        help="bootstrap resamples for the CV APGR's 95%% interval (0: none; default 1000)",
+    )
     p.set_defaults(func=_train)
 
     p = cmds.add_parser("eval", help="RouteLLM metrics (--strong/--weak) or an N-model --policy")
@@ -133,5 +194,12 @@ def add_router_command(sub: Any) -> None:
         help="calibrate: send at most this fraction (0-1) of calls to --strong, or spend at most"
         " this fraction of the reference's cost with --policy",
     )
+    p.add_argument(
+        "--resamples",
+        type=int,
+        default=1000,
+        help="bootstrap resamples for the APGR's 95%% interval (0: none; default 1000)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_eval)

@@ -59,6 +59,12 @@ def pair_eval(args: argparse.Namespace) -> int:
             "--strong/--weak",
             "give two different model keys",
         )
+    if args.resamples < 0:
+        raise bad_flag(
+            f"--resamples {args.resamples} is negative.",
+            "--resamples",
+            "give 0 (no interval) or a number of bootstrap resamples, e.g. 1000",
+        )
     outputs = {"--scores-out": args.scores_out, "--plot": args.plot}
     check_distinct(outputs, {"--data": args.data, "--estimator": args.estimator})
     scores_out = check_output(args.scores_out, "--scores-out") if args.scores_out else None
@@ -87,8 +93,13 @@ def pair_eval(args: argparse.Namespace) -> int:
         for i, r in enumerate(records):
             scores.append(est.estimate(r.messages).score)
             progress(i + 1, len(records))
-    result = evaluate(records, scores, args.strong, args.weak, costs)
+    result = evaluate(
+        records, scores, args.strong, args.weak, costs, resamples=args.resamples, seed=args.seed
+    )
     out = {**result.to_dict(), "estimator": described(est, args.estimator)}
+    if result.apgr_ci is not None:
+        out["apgr_ci"] = list(result.apgr_ci)
+        out["bootstrap"] = {"resamples": args.resamples, "seed": args.seed, "level": 0.95}
     cal = None
     if calibrating(args):
         cal = calibrate(
@@ -145,6 +156,13 @@ def _pair_text(out: dict[str, Any]) -> list[str]:
         lines.append(
             f"{name:8}{f['apgr']:>8.4f}{f['cpt50']:>10.2%}{f['cpt80']:>10.2%}"
             f"{f['cost_saved_at_95']:>11.2%}"
+        )
+    if out.get("apgr_ci"):
+        lo, hi = out["apgr_ci"]
+        b = out["bootstrap"]
+        lines.append(
+            f"router APGR {out['apgr']:.3f} [{lo:.3f}, {hi:.3f}] (95% bootstrap interval,"
+            f" {b['resamples']} resamples of the records, seed {b['seed']})"
         )
     if "calibration" in out:
         c = out["calibration"]

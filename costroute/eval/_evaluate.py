@@ -48,6 +48,8 @@ class EvalResult:
     ``apgr``, ``cpt50``, ``cpt80`` and ``cost_saved_at_95`` are the router's; ``random`` holds
     the expected figures of a random router, ``oracle`` those of a router that knows the labels.
     ``cost_basis`` is ``"usd"`` when per-item costs were used, else ``"calls"``.
+    ``apgr_ci`` is the router's APGR bootstrap interval (``evaluate(..., resamples=N)``), else
+    None.
     """
 
     n: int
@@ -62,6 +64,7 @@ class EvalResult:
     random: RouterFigures
     oracle: RouterFigures
     cost_basis: str = "calls"
+    apgr_ci: tuple[float, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
@@ -88,12 +91,23 @@ def evaluate(
     strong: str,
     weak: str,
     costs: Sequence[tuple[float, float]] | None = None,
+    *,
+    resamples: int = 0,
+    seed: int = 0,
 ) -> EvalResult:
     """RouteLLM figures of ``scores`` (higher = send to ``strong``) on ``records``.
 
     ``costs`` are per-record ``(strong, weak)`` costs; without them the cost figures use the
     share of calls sent to the strong model. See :func:`costroute.eval.data.costs_of`.
+    ``resamples`` > 0 adds ``apgr_ci``, the 95% percentile bootstrap interval of the APGR over
+    that many resamples of the records (seeded by ``seed``: the same call, the same interval).
     """
+    if isinstance(resamples, bool) or not isinstance(resamples, int) or resamples < 0:
+        raise ConfigError(
+            f"resamples={resamples!r} is not a whole number >= 0.",
+            field="resamples",
+            fix="pass 0 (no interval) or a number of bootstrap resamples, e.g. 1000",
+        )
     sq, wq = _qualities(records, scores, strong, weak)
     try:
         curve = metrics.quality_curve(scores, sq, wq, costs)
@@ -101,6 +115,11 @@ def evaluate(
         random = RouterFigures.of(metrics.quality_curve([0.0] * len(sq), sq, wq, costs))
         oracle = RouterFigures.of(
             metrics.quality_curve(metrics.oracle_scores(sq, wq), sq, wq, costs)
+        )
+        ci = (
+            metrics.apgr_interval(scores, sq, wq, resamples=resamples, seed=seed)
+            if resamples
+            else None
         )
     except ValueError as exc:
         raise ConfigError(
@@ -121,6 +140,7 @@ def evaluate(
         random=random,
         oracle=oracle,
         cost_basis="calls" if costs is None else "usd",
+        apgr_ci=ci,
     )
 
 

@@ -11,6 +11,8 @@ strong model and the rest to the weak one. Sweeping the threshold traces a curve
 - CPT(x): the smallest strong-call share at which PGR reaches ``x`` (0.5 for CPT(50%)).
 - cost saved at 95%: ``1 - cost / cost(all strong)`` at the cheapest point whose quality
   reaches 95% of the strong model's quality (costs per item if given, else call share).
+- :func:`apgr_interval`: a percentile bootstrap confidence interval of APGR (items resampled
+  with replacement, seeded, so the same call gives the same interval).
 
 Requests with equal scores are split at random by a real router, so the curve is the
 expectation over that split: linear inside each group of ties. This makes every figure exact
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 __all__ = [
     "Curve",
     "apgr",
+    "apgr_interval",
     "cost_saved_at",
     "cpt",
     "oracle_scores",
@@ -152,3 +155,93 @@ def cost_saved_at(curve: Curve, quality_fraction: float = 0.95) -> float:
 def oracle_scores(strong: Sequence[float], weak: Sequence[float]) -> list[float]:
     """Scores of the oracle router: the strong model's gain on each item (it knows the answers)."""
     return [s - w for s, w in zip(strong, weak, strict=True)]
+
+
+def _weighted_apgr(
+    groups: Sequence[Sequence[int]],
+    strong: Sequence[float],
+    weak: Sequence[float],
+    counts: Sequence[int],
+) -> float | None:
+    """APGR of the resample that holds item ``i`` ``counts[i]`` times (None if its gap <= 0).
+
+    ``groups`` are the items' indices grouped by equal score, highest score first.
+    """
+    total = sum(counts)
+    q_weak = sum(c * w for c, w in zip(counts, weak, strict=True)) / total
+    q_strong = sum(c * s for c, s in zip(counts, strong, strict=True)) / total
+    gap = q_strong - q_weak
+    if gap <= 0:
+        return None
+    area = 0.0
+    q = q_weak
+    for g in groups:
+        k = 0
+        dq = 0.0
+        for i in g:
+            c = counts[i]
+            if c:
+                k += c
+                dq += c * (strong[i] - weak[i])
+        if k:
+            dx = k / total
+            q_next = q + dq / total
+            area += dx * (q + q_next) / 2
+            q = q_next
+    return (area - q_weak) / gap
+
+
+def apgr_interval(
+    scores: Sequence[float],
+    strong: Sequence[float],
+    weak: Sequence[float],
+    *,
+    resamples: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of the APGR of ``scores``: ``resamples`` resamples of the
+    items with replacement (``random.Random(seed)``, so the interval is reproducible), each
+    scored exactly as :func:`apgr` scores the full set (ties split in expectation).
+
+    Resamples in which the strong model is not better than the weak one (PGR undefined) are
+    left out. ValueError if the inputs are empty or of unequal length, ``resamples < 1``,
+    ``level`` is not in (0, 1), or no resample has a positive gap.
+    """
+    import random
+
+    n = len(scores)
+    if n == 0 or len(strong) != n or len(weak) != n:
+        raise ValueError("scores, strong and weak must be non-empty and of equal length")
+    if resamples < 1 or not 0.0 < level < 1.0:
+        raise ValueError("resamples must be >= 1 and level in (0, 1)")
+    order = sorted(range(n), key=lambda i: -scores[i])
+    groups: list[list[int]] = []
+    for i in order:
+        if groups and scores[groups[-1][0]] == scores[i]:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    rng = random.Random(seed)
+    items = range(n)
+    values: list[float] = []
+    for _ in range(resamples):
+        counts = [0] * n
+        for i in rng.choices(items, k=n):
+            counts[i] += 1
+        v = _weighted_apgr(groups, strong, weak, counts)
+        if v is not None:
+            values.append(v)
+    if not values:
+        raise ValueError("no resample has the strong model above the weak one")
+    values.sort()
+    tail = (1.0 - level) / 2
+    return _quantile(values, tail), _quantile(values, 1.0 - tail)
+
+
+def _quantile(sorted_values: Sequence[float], q: float) -> float:
+    """Linear-interpolation quantile of already sorted values."""
+    pos = q * (len(sorted_values) - 1)
+    lo = int(pos)
+    hi = min(lo + 1, len(sorted_values) - 1)
+    return sorted_values[lo] + (pos - lo) * (sorted_values[hi] - sorted_values[lo])

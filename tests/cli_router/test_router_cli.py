@@ -72,7 +72,14 @@ def test_train_then_eval_pair_with_scores_and_calibration(
         )
         == 0
     )
-    assert json.loads(capsys.readouterr().out)["label"] == "weak_fails"
+    captured = capsys.readouterr()
+    trained = json.loads(captured.out)
+    # Cross-validation ran by default for a pair: its table on stderr, its pick on stdout.
+    assert trained["label"] == trained["cv"]["chosen"]["label"]
+    assert trained["cv"]["folds"] == 5 and len(trained["cv"]["table"]) == 21
+    assert "5-fold CV on the training data (seed 0)" in captured.err
+    lo, hi = trained["cv"]["apgr_ci"]
+    assert lo <= trained["cv"]["chosen"]["apgr"] <= hi
     scores = tmp_path / "scores.jsonl"
     code = run(
         "router",
@@ -265,6 +272,10 @@ BAD = [
     ("train --data DATA --out OUT --strong big", "--strong needs --weak"),
     ("train --data DATA --out OUT --label hardness --weak small", "not --strong/--weak"),
     ("train --data DATA --out OUT --label pair --weak small", "needs --strong and --weak"),
+    ("train --data DATA --out OUT --label gain --weak small", "needs --strong and --weak"),
+    ("train --data DATA --out OUT --cv", "--cv scores candidates by the APGR of a pair"),
+    ("train --data DATA --out OUT --strong big --weak small --folds 1", "need at least 2 folds"),
+    ("eval --data DATA --strong big --weak small --resamples -1", "--resamples -1 is negative"),
     ("train --data DATA --out UNDERFILE", "is not a folder"),
     ("train --data DATA --out DATA", "same file as --data"),
 ]
@@ -619,3 +630,45 @@ def test_a_policy_that_cannot_run_over_the_models_fails_before_scoring(
     assert run("router", "eval", "--data", str(data), "--policy", str(policy)) == 2
     err = capsys.readouterr().err
     assert words in err and str(policy) in err and "scoring" not in err
+
+
+def test_train_without_cv_uses_the_gain_label_and_flags_fix_the_grid(
+    tmp_path: Path, data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pair = ("--strong", "big", "--weak", "small")
+    base = ("router", "train", "--data", str(data), "--out", str(tmp_path / "w.json"), *pair)
+    assert run(*base, "--no-cv") == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == {
+        "out": str(tmp_path / "w.json"),
+        "n_records": 200,
+        "label": "gain",
+        "vocab_size": 0,
+    }
+    assert captured.err == ""
+    assert run(*base, "--no-cv", "--label", "weak_fails") == 0
+    assert json.loads(capsys.readouterr().out)["label"] == "weak_fails"
+    argv = (*base, "--label", "pair", "--vocab-size", "0", "--folds", "4", "--seed", "3")
+    assert run(*argv) == 0
+    first = capsys.readouterr()
+    cv = json.loads(first.out)["cv"]
+    assert {(r["label"], r["vocab_size"]) for r in cv["table"]} == {("pair", 0)}
+    assert (cv["folds"], cv["seed"]) == (4, 3)
+    assert run(*argv) == 0
+    assert capsys.readouterr() == first  # the same seed gives the same table and interval
+
+
+def test_eval_prints_the_apgr_with_a_bootstrap_interval(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ("router", "eval", "--data", str(data), "--strong", "big", "--weak", "small")
+    assert run(*argv, "--json", "--resamples", "300", "--seed", "4") == 0
+    out = json.loads(capsys.readouterr().out)
+    lo, hi = out["apgr_ci"]
+    assert lo < out["apgr"] < hi
+    assert out["bootstrap"] == {"resamples": 300, "seed": 4, "level": 0.95}
+    assert run(*argv, "--resamples", "300", "--seed", "4") == 0
+    text = capsys.readouterr().out
+    assert f"router APGR {out['apgr']:.3f} [{lo:.3f}, {hi:.3f}]" in text
+    assert run(*argv, "--json", "--resamples", "0") == 0
+    assert json.loads(capsys.readouterr().out)["apgr_ci"] is None

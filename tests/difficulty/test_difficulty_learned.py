@@ -157,3 +157,19 @@ def test_weights_of_the_wrong_length_are_a_config_error_naming_the_fields() -> N
     obj["weights"] = obj["weights"][:3]
     with pytest.raises(ConfigError, match=r"'x.json' is corrupt \(LearnedEstimator needs"):
         LearnedEstimator.from_json(obj, source="x.json")
+
+
+def test_gain_label_on_a_hand_made_pair() -> None:
+    from costroute.difficulty.train import labels
+
+    rows = [(1.0, 0.0), (1.0, 1.0), (0.0, 0.0), (0.0, 1.0), (0.75, 0.25)]
+    records = [
+        Record(str(i), tuple(user("q")), {"strong": s, "weak": w}) for i, (s, w) in enumerate(rows)
+    ]
+    # strong wins 1, tie (both right or both wrong) 0.5, weak wins 0; graded scores in between.
+    assert labels(records, "gain", "strong", "weak") == [1.0, 0.5, 0.5, 0.0, 0.75]
+    assert labels(records, "weak_fails", "strong", "weak") == [1.0, 0.0, 1.0, 0.0, 0.75]
+    assert labels(records, "pair", "strong", "weak") == [1.0, 0.0, 0.0, 0.0, 1.0]
+    with pytest.raises(ConfigError) as info:
+        labels(records, "gain", weak="weak")
+    assert info.value.field == "strong/weak"

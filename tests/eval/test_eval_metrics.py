@@ -78,3 +78,57 @@ def test_errors() -> None:
         m.quality_curve([0.1], [1.0, 0.0], [0.0])
     with pytest.raises(ValueError, match="PGR is undefined"):
         m.apgr(m.quality_curve([0.1, 0.2], [0.0, 1.0], [1.0, 0.0]))
+
+
+def _bootstrap_case(n: int = 300) -> tuple[list[float], list[float], list[float]]:
+    rng = random.Random(3)
+    scores, strong, weak = [], [], []
+    for _ in range(n):
+        hard = rng.random()
+        scores.append(round(hard + rng.gauss(0, 0.3), 2))  # rounded: ties happen
+        strong.append(float(rng.random() < 0.9))
+        weak.append(float(rng.random() < 1.0 - 0.8 * hard))
+    return scores, strong, weak
+
+
+def test_bootstrap_interval_contains_the_estimate_and_is_seeded() -> None:
+    scores, strong, weak = _bootstrap_case()
+    point = m.apgr(m.quality_curve(scores, strong, weak))
+    lo, hi = m.apgr_interval(scores, strong, weak, resamples=400, seed=7)
+    assert lo < point < hi
+    assert 0.02 < hi - lo < 0.5  # 300 items: neither a point nor the whole range
+    assert m.apgr_interval(scores, strong, weak, resamples=400, seed=7) == (lo, hi)
+    assert m.apgr_interval(scores, strong, weak, resamples=400, seed=8) != (lo, hi)
+    narrow = m.apgr_interval(scores, strong, weak, resamples=400, seed=7, level=0.5)
+    assert lo < narrow[0] < narrow[1] < hi
+
+
+def test_a_resample_that_doubles_every_item_has_the_same_apgr() -> None:
+    # The bootstrap's weighted APGR is the plain one when every item counts the same.
+    scores, strong, weak = _bootstrap_case(60)
+    order = sorted(range(60), key=lambda i: -scores[i])
+    groups: list[list[int]] = []
+    for i in order:
+        if groups and scores[groups[-1][0]] == scores[i]:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    point = m.apgr(m.quality_curve(scores, strong, weak))
+    assert m._weighted_apgr(groups, strong, weak, [2] * 60) == pytest.approx(point)
+    # And keeping only item subsets equals APGR on that subset.
+    keep = [i % 3 != 0 for i in range(60)]
+    sub = [i for i in range(60) if keep[i]]
+    expected = m.apgr(
+        m.quality_curve([scores[i] for i in sub], [strong[i] for i in sub], [weak[i] for i in sub])
+    )
+    got = m._weighted_apgr(groups, strong, weak, [int(k) for k in keep])
+    assert got == pytest.approx(expected)
+
+
+def test_bootstrap_interval_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match="equal length"):
+        m.apgr_interval([], [], [])
+    with pytest.raises(ValueError, match="resamples"):
+        m.apgr_interval([1.0], [1.0], [0.0], resamples=0)
+    with pytest.raises(ValueError, match="no resample"):
+        m.apgr_interval([1.0, 0.0], [0.0, 0.0], [1.0, 1.0], resamples=5)
