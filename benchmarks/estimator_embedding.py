@@ -31,10 +31,10 @@ from router_quality import PAIRS, SHARED, TIMING_PROMPTS, pool_of
 
 from costroute.difficulty import EmbeddingEstimator, HeuristicEstimator
 from costroute.difficulty._embedding import default_head_path, load_encoder
-from costroute.difficulty.embed_train import fit_head
-from costroute.difficulty.train import labels
 from costroute.eval import Record, costs_of, evaluate, load_jsonl
 from costroute.eval.cv import pair_key, scores_for
+from costroute.train.embed import fit_head
+from costroute.train.fit import labels
 
 
 def embeddings(records: Sequence[Record], cache: Path) -> Any:

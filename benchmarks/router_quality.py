@@ -38,9 +38,9 @@ from _timing import per_prompt_us
 from costroute import difficulty
 from costroute.difficulty import BlendedEstimator, Estimator, HeuristicEstimator, LearnedEstimator
 from costroute.difficulty._learned import default_weights_path
-from costroute.difficulty.train import train
 from costroute.eval import Record, costs_of, evaluate, load_jsonl
 from costroute.eval.cv import leave_one_task_out, pair_key, scores_for
+from costroute.train.fit import train
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "zeroeval"
 PAIRS = [

@@ -20,7 +20,6 @@ import tempfile
 from pathlib import Path
 
 import costroute
-from costroute.difficulty.train import pool_models, train
 from costroute.errors import CostrouteError
 from costroute.eval import Record, calibrate, evaluate, load_jsonl, require_models
 from costroute.eval import policy_eval as pe
@@ -28,6 +27,7 @@ from costroute.eval.cv import scores_for
 from costroute.eval.data import dump_jsonl
 from costroute.eval.plot import plot
 from costroute.policy import QualityTable, load_policy_file, pair
+from costroute.train.fit import pool_models, train
 
 POLICY_FILE = '''"""My tuned policy: a learned per-model quality table."""
 from pathlib import Path

@@ -35,14 +35,16 @@ LAYERS = {
     "executor": 2,
     "policy": 2,
     "store": 2,
-    # the router; the tooling (evaluation, simulator) beside it
-    "eval": 3,
+    # the router; the tooling beside it: the simulator, training (labelled data and fits)
     "router": 3,
     "sim": 3,
+    "train": 3,
+    # evaluation (metrics, cross-validation, calibration sweeps, plots) uses training's data
+    "eval": 4,
     # the command line, on top
-    "cli": 4,
+    "cli": 5,
 }
-TOOLING = {"eval", "sim", "cli"}
+TOOLING = {"eval", "sim", "train", "cli"}
 
 
 def _part(module: str) -> str | None:

@@ -22,15 +22,15 @@ from costroute.cli._router_io import (
 )
 
 if TYPE_CHECKING:
-    from costroute.difficulty.train import Label
+    from costroute.train.fit import Label
 
 __all__ = ["add_router_command"]
 
 
 def _train(args: argparse.Namespace) -> int:
-    from costroute.difficulty.train import train
     from costroute.eval import load_jsonl
     from costroute.eval.cv import train_selected
+    from costroute.train.fit import train
 
     if args.vocab_size is not None and args.vocab_size < 0:
         raise bad_flag(

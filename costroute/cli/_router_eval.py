@@ -178,8 +178,8 @@ def _pair_text(out: dict[str, Any]) -> list[str]:
 
 
 def _models(args: argparse.Namespace, records: Sequence[Any]) -> list[str]:
-    from costroute.difficulty.train import pool_models
     from costroute.eval import require_models
+    from costroute.train.fit import pool_models
 
     if args.models is None:
         models = pool_models(records)

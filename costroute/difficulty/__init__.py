@@ -7,7 +7,7 @@ True
 - :class:`HeuristicEstimator`: hand-written rule, no data (the default, by measurement).
 - :class:`LearnedEstimator`: logistic regression trained on ZeroEval (weights shipped in
   ``weights/default.json``); pure Python at inference. Train your own with
-  :func:`costroute.difficulty.train.train`.
+  :func:`costroute.train.fit.train`.
 - :class:`CallableEstimator` / :func:`as_estimator`: any function ``messages -> float``.
 - :func:`load_estimator`: one of those by name (``"default"``, ``"heuristic"``, ``"learned"``)
   or from a weights file.
@@ -24,8 +24,14 @@ from __future__ import annotations
 
 from costroute.difficulty._callable import BlendedEstimator, CallableEstimator, as_estimator
 from costroute.difficulty._default import default_estimator, estimate, score
+from costroute.difficulty._embedding import HEAD_FORMAT as EMBEDDING_HEAD_FORMAT
 from costroute.difficulty._embedding import EmbeddingEstimator
-from costroute.difficulty._features import FEATURE_NAMES, feature_vector
+from costroute.difficulty._features import (
+    FEATURE_NAMES,
+    Features,
+    feature_vector,
+    prompt_features,
+)
 from costroute.difficulty._heuristic import HeuristicEstimator
 from costroute.difficulty._learned import LearnedEstimator
 from costroute.difficulty._load import ESTIMATOR_NAMES, load_estimator
@@ -33,6 +39,7 @@ from costroute.difficulty._types import CATEGORIES, Difficulty, Estimator, Messa
 
 __all__ = [
     "CATEGORIES",
+    "EMBEDDING_HEAD_FORMAT",
     "ESTIMATOR_NAMES",
     "FEATURE_NAMES",
     "BlendedEstimator",
@@ -40,6 +47,7 @@ __all__ = [
     "Difficulty",
     "EmbeddingEstimator",
     "Estimator",
+    "Features",
     "HeuristicEstimator",
     "LearnedEstimator",
     "Messages",
@@ -48,5 +56,6 @@ __all__ = [
     "estimate",
     "feature_vector",
     "load_estimator",
+    "prompt_features",
     "score",
 ]

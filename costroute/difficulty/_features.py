@@ -13,7 +13,7 @@ import re
 from costroute.difficulty._text import PromptText, extract
 from costroute.difficulty._types import Messages
 
-__all__ = ["FEATURE_NAMES", "MAX_WORDS", "Features", "compute", "feature_vector"]
+__all__ = ["FEATURE_NAMES", "MAX_WORDS", "Features", "compute", "feature_vector", "prompt_features"]
 
 MAX_WORDS = 400
 """Words looked at for the lexicon counts (the text is already bounded by ``_text``)."""
@@ -185,11 +185,17 @@ def compute(prompt: PromptText) -> Features:
     return Features(values, words)
 
 
+def prompt_features(messages: Messages) -> Features:
+    """The hand features (:data:`FEATURE_NAMES`) and the words of ``messages``' prompt text:
+    what training (:mod:`costroute.train`) fits on."""
+    return compute(extract(messages))
+
+
 def feature_vector(messages: Messages) -> dict[str, float]:
     """The named feature vector of ``messages`` (:data:`FEATURE_NAMES`, zeros left out).
 
     What the ledger keeps of a call instead of its prompt: the hand features the learned
-    estimator and :func:`costroute.difficulty.train.train` (``vocab_size=0``) work from. The
+    estimator and :func:`costroute.train.fit.train` (``vocab_size=0``) work from. The
     words are not in it, so a prompt cannot be read back from it.
     """
     values = compute(extract(messages)).values

@@ -1,7 +1,7 @@
 """The learned estimator: logistic regression over the shared features plus a small vocabulary.
 
 Inference is pure Python (about twenty multiply-adds and one dict lookup per distinct word);
-the weights live in a small JSON file. Training is in :mod:`costroute.difficulty.train`.
+the weights live in a small JSON file. Training is in :mod:`costroute.train.fit`.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def _config_error(path: str, detail: str) -> Exception:
 class LearnedEstimator:
     """``sigmoid(bias + sum w_i * (x_i - mean_i) / std_i + sum_{word in prompt} vocab[word])``.
 
-    Build one with :meth:`load` or :func:`costroute.difficulty.train.train`.
+    Build one with :meth:`load` or :func:`costroute.train.fit.train`.
     ``meta`` keeps what the file says about its training (data, date, CV figures).
     """
 
@@ -77,7 +77,7 @@ class LearnedEstimator:
                 f"LearnedEstimator needs {n} weights, means and stds (one per feature); got "
                 f"{len(weights)}, {len(mean)} and {len(std)}.",
                 field="weights/mean/std",
-                fix="train with costroute.difficulty.train.train(), or load a weights file",
+                fix="train with costroute.train.fit.train(), or load a weights file",
             )
         self.weights = tuple(float(w) for w in weights)
         self.bias = float(bias)

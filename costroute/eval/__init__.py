@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-from costroute.difficulty.data import Record, costs_of, load_jsonl, require_models, scores_of
 from costroute.eval._evaluate import (
     Calibration,
     EvalResult,
@@ -18,6 +17,7 @@ from costroute.eval._evaluate import (
     evaluate,
     routing_curves,
 )
+from costroute.train.data import Record, costs_of, load_jsonl, require_models, scores_of
 
 __all__ = [
     "Calibration",

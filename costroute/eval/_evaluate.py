@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from costroute.difficulty.data import Record, scores_of
 from costroute.errors import ConfigError
 from costroute.eval import metrics
+from costroute.train.data import Record, scores_of
 
 __all__ = [
     "Calibration",

@@ -9,9 +9,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from costroute.catalog import Deployment, Prices
-from costroute.difficulty.data import Record
 from costroute.errors import ConfigError
 from costroute.policy import DEFAULT_OUTPUT_TOKENS
+from costroute.train.data import Record
 
 __all__ = [
     "OUTPUT_TOKENS",

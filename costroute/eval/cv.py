@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from costroute.difficulty import Estimator, LearnedEstimator
-from costroute.difficulty.data import Record, require_models
-from costroute.difficulty.train import PAIR_LABELS, Label, LinearFit, featurize, labels, train
 from costroute.errors import ConfigError
 from costroute.eval._evaluate import evaluate
 from costroute.eval.metrics import apgr, apgr_interval, quality_curve
+from costroute.train.data import Record, require_models
+from costroute.train.fit import PAIR_LABELS, Label, LinearFit, featurize, labels, train
 
 __all__ = [
     "DEFAULT_REGS",

@@ -1,9 +1,8 @@
-"""Labelled data: moved to :mod:`costroute.difficulty.data` (training reads it too, and the
-difficulty package must not import the evaluation tooling); re-exported here unchanged."""
+"""Labelled data: :mod:`costroute.train.data` (training reads it too), re-exported here."""
 
 from __future__ import annotations
 
-from costroute.difficulty.data import (
+from costroute.train.data import (
     Record,
     costs_of,
     dump_jsonl,

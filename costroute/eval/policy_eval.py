@@ -24,7 +24,6 @@ from typing import Any
 from costroute._request import build_request
 from costroute.catalog import Deployment, Prices
 from costroute.difficulty import Estimator
-from costroute.difficulty.data import Record, require_models
 from costroute.errors import ConfigError
 from costroute.eval._evaluate import check_targets
 from costroute.eval._prices import (
@@ -35,6 +34,7 @@ from costroute.eval._prices import (
     prices_from_csv,
 )
 from costroute.policy import Policy, check_params, write_params
+from costroute.train.data import Record, require_models
 from costroute.types import Plan, Request, Signals
 
 __all__ = [

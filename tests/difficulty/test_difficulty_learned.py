@@ -95,7 +95,7 @@ def synthetic(n: int = 300, seed: int = 0) -> list[Record]:
 
 @pytest.mark.parametrize("label", ["hardness", "weak_fails", "pair"])
 def test_training_learns_the_signal(label: Any) -> None:
-    from costroute.difficulty.train import train
+    from costroute.train.fit import train
 
     est = train(synthetic(), "strong", "weak", label=label, vocab_size=20, min_df=3)
     easy = est.estimate(user("hello there")).score
@@ -107,7 +107,7 @@ def test_training_learns_the_signal(label: Any) -> None:
 
 
 def test_training_errors_name_the_field() -> None:
-    from costroute.difficulty.train import train
+    from costroute.train.fit import train
 
     with pytest.raises(ConfigError, match="too few"):
         train(synthetic(5))
@@ -138,8 +138,8 @@ def test_shipped_weights_match_a_fresh_training_run(tmp_path: Path) -> None:
     sys.modules["make_zeroeval_jsonl"] = mod
     spec.loader.exec_module(mod)
     assert mod.main(["--src", str(SHARED), "--out", str(tmp_path)]) == 0
-    from costroute.difficulty.train import train
     from costroute.eval import load_jsonl
+    from costroute.train.fit import train
 
     shipped = LearnedEstimator.load()
     fresh = train(load_jsonl(tmp_path / "train.jsonl"), label="hardness", pool=shipped.meta["pool"])
@@ -160,7 +160,7 @@ def test_weights_of_the_wrong_length_are_a_config_error_naming_the_fields() -> N
 
 
 def test_gain_label_on_a_hand_made_pair() -> None:
-    from costroute.difficulty.train import labels
+    from costroute.train.fit import labels
 
     rows = [(1.0, 0.0), (1.0, 1.0), (0.0, 0.0), (0.0, 1.0), (0.75, 0.25)]
     records = [

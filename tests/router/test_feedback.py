@@ -19,8 +19,6 @@ import respx
 import costroute
 from costroute import difficulty
 from costroute.difficulty import FEATURE_NAMES, LearnedEstimator
-from costroute.difficulty.data import Record
-from costroute.difficulty.train import fit_logistic, train
 from costroute.errors import ConfigError, FeedbackTooLate, InvalidRequestError, UnknownCallError
 from costroute.ledger import PostgresLedger, RatedCall
 from costroute.testing import (
@@ -31,6 +29,8 @@ from costroute.testing import (
     deepseek_body,
     openai_body,
 )
+from costroute.train.data import Record
+from costroute.train.fit import fit_logistic, train
 
 SECRET = "zebra-quokka-7731"
 Q = [{"role": "user", "content": f"What is the capital of France? ({SECRET})"}]

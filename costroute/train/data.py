@@ -142,7 +142,7 @@ def require_models(
     bad = [(m, k) for m, k in lacking.items() if k]
     if not bad:
         return
-    from costroute.difficulty.train import pool_models
+    from costroute.train.fit import pool_models
 
     common = pool_models(records)
     shown = ", ".join(common[:8]) + (f" (+{len(common) - 8} more)" if len(common) > 8 else "")

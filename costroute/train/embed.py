@@ -12,9 +12,9 @@ import datetime as _dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from costroute.difficulty._embedding import HEAD_FORMAT
-from costroute.difficulty.train import fit_logistic
+from costroute.difficulty import EMBEDDING_HEAD_FORMAT as HEAD_FORMAT
 from costroute.errors import ConfigError
+from costroute.train.fit import fit_logistic
 
 __all__ = ["fit_head", "kmeans"]
 

@@ -27,13 +27,11 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from costroute.difficulty._features import FEATURE_NAMES, compute
-from costroute.difficulty._learned import LearnedEstimator
-from costroute.difficulty._text import extract
+from costroute.difficulty import FEATURE_NAMES, LearnedEstimator, prompt_features
 from costroute.errors import ConfigError
 
 if TYPE_CHECKING:
-    from costroute.difficulty.data import Record
+    from costroute.train.data import Record
 
 __all__ = [
     "PAIR_LABELS",
@@ -100,7 +98,7 @@ def labels(
             field="strong/weak",
             fix="pass strong= and weak= (keys of each record's scores)",
         )
-    from costroute.difficulty.data import scores_of
+    from costroute.train.data import scores_of
 
     w = scores_of(records, weak)
     if label == "weak_fails":
@@ -158,7 +156,7 @@ def featurize(records: Sequence[Record]) -> tuple[Any, list[set[str]]]:
     """Hand features (an ``(n, d)`` numpy array) and the word set of each record: computed
     once, then shared by every :class:`LinearFit` (cross-validation fits many)."""
     np = _numpy()
-    feats = [compute(extract(r.messages)) for r in records]
+    feats = [prompt_features(r.messages) for r in records]
     return np.asarray([f.values for f in feats], dtype=float), [set(f.words) for f in feats]
 
 
