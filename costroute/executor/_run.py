@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 
+import tenacity
+
 from costroute import errors, providers
 from costroute.catalog import Deployment
 from costroute.errors import CostrouteError
 from costroute.executor._cover import Cover, Uncovered, acover_next, cover_next, refused
 from costroute.executor._params import call_params
-from costroute.executor._retry import RetryConfig, Rng, aretry_call, retry_call
+from costroute.executor._retry import RetryConfig, Rng, aretrying, retrying
 from costroute.pricing import cost
 from costroute.types import Attempt, Choice, Plan, Request, Usage
 
@@ -33,7 +35,6 @@ log = logging.getLogger("costroute")
 
 Sleep = Callable[[float], None]
 ASleep = Callable[[float], Awaitable[None]]
-T = TypeVar("T")
 E = TypeVar("E", bound=BaseException)
 _Candidate = tuple[Choice, Deployment]
 Finish = Callable[["Outcome", BaseException | None], Any]
@@ -236,13 +237,14 @@ class Executor:
         if any(a.cost_usd for a in progress.attempts):
             self.fail(plan, progress, error, finish)
 
-    def retrying(self, fn: Callable[[], T], deadline: float) -> T:
-        """``fn()`` with this executor's retry settings, sleep and randomness."""
-        return retry_call(fn, self.retry, deadline, self.clock, self.sleep, self.rng)
+    def attempts(self, deadline: float) -> tenacity.Retrying:
+        """The attempts on one deployment, with this executor's retry settings, sleep and
+        randomness: ``for attempt in ex.attempts(deadline): with attempt: ...``."""
+        return retrying(self.retry, deadline, self.clock, self.sleep, self.rng)
 
-    async def aretrying(self, fn: Callable[[], Awaitable[T]], deadline: float) -> T:
-        """Async twin of :meth:`retrying`."""
-        return await aretry_call(fn, self.retry, deadline, self.clock, self.asleep, self.rng)
+    def aattempts(self, deadline: float) -> tenacity.AsyncRetrying:
+        """Async twin of :meth:`attempts` (``async for attempt in ...``)."""
+        return aretrying(self.retry, deadline, self.clock, self.asleep, self.rng)
 
     def _learn(
         self,
@@ -264,9 +266,15 @@ class Executor:
         outcome.notes = list(progress.notes)
         return outcome
 
-    def _finish_reason(self, response: Any) -> str | None:
-        choices: Any = getattr(response, "choices", None) or ()
-        return getattr(choices[0], "finish_reason", None) if len(choices) == 1 else None
+    def _answered(
+        self, progress: _Progress, choice: Choice, dep: Deployment, started: float, resp: Any
+    ) -> Outcome:
+        """Record an attempt that answered: the outcome of the call."""
+        usage = providers.usage_from(getattr(resp, "usage", None))
+        self.record(progress, dep, started, usage, None)
+        choices: Any = getattr(resp, "choices", None) or ()
+        finish = getattr(choices[0], "finish_reason", None) if len(choices) == 1 else None
+        return Outcome(resp, dep, choice, progress.attempts, usage, finish)
 
     # ---- sync ------------------------------------------------------------------------------
 
@@ -288,27 +296,20 @@ class Executor:
         stopped: BaseException | None = None
         for choice, dep in self.usable(plan, progress, deadline):
             params = call_params(request, choice)
-
-            def once(
-                choice: Choice = choice, dep: Deployment = dep, params: Any = params
-            ) -> Outcome:
-                timeout = self._timeout_left(deadline)
-                cover_next(cover, progress.attempts, choice, dep)
-                started = self.clock()
-                try:
-                    resp = providers.complete(
-                        dep, request.messages, params, timeout=timeout, environ=self.environ
-                    )
-                except CostrouteError as exc:
-                    self.record(progress, dep, started, None, exc)
-                    raise
-                usage = providers.usage_from(getattr(resp, "usage", None))
-                self.record(progress, dep, started, usage, None)
-                finish = self._finish_reason(resp)
-                return Outcome(resp, dep, choice, progress.attempts, usage, finish)
-
             try:
-                return self._done(self.retrying(once, deadline), progress)
+                for attempt in self.attempts(deadline):
+                    with attempt:
+                        timeout = self._timeout_left(deadline)
+                        cover_next(cover, progress.attempts, choice, dep)
+                        started = self.clock()
+                        try:
+                            resp = providers.complete(
+                                dep, request.messages, params, timeout=timeout, environ=self.environ
+                            )
+                        except CostrouteError as exc:
+                            self.record(progress, dep, started, None, exc)
+                            raise
+                return self._done(self._answered(progress, choice, dep, started, resp), progress)
             except errors.ProviderError as exc:
                 self._learn(plan, progress, dep, exc, finish)
             except Uncovered as stop:
@@ -335,27 +336,20 @@ class Executor:
         stopped: BaseException | None = None
         for choice, dep in self.usable(plan, progress, deadline):
             params = call_params(request, choice)
-
-            async def once(
-                choice: Choice = choice, dep: Deployment = dep, params: Any = params
-            ) -> Outcome:
-                timeout = self._timeout_left(deadline)
-                await acover_next(cover, progress.attempts, choice, dep)
-                started = self.clock()
-                try:
-                    resp = await providers.acomplete(
-                        dep, request.messages, params, timeout=timeout, environ=self.environ
-                    )
-                except CostrouteError as exc:
-                    self.record(progress, dep, started, None, exc)
-                    raise
-                usage = providers.usage_from(getattr(resp, "usage", None))
-                self.record(progress, dep, started, usage, None)
-                finish = self._finish_reason(resp)
-                return Outcome(resp, dep, choice, progress.attempts, usage, finish)
-
             try:
-                return self._done(await self.aretrying(once, deadline), progress)
+                async for attempt in self.aattempts(deadline):
+                    with attempt:
+                        timeout = self._timeout_left(deadline)
+                        await acover_next(cover, progress.attempts, choice, dep)
+                        started = self.clock()
+                        try:
+                            resp = await providers.acomplete(
+                                dep, request.messages, params, timeout=timeout, environ=self.environ
+                            )
+                        except CostrouteError as exc:
+                            self.record(progress, dep, started, None, exc)
+                            raise
+                return self._done(self._answered(progress, choice, dep, started, resp), progress)
             except errors.ProviderError as exc:
                 self._learn(plan, progress, dep, exc, finish)
             except Uncovered as stop:

@@ -70,14 +70,10 @@ class StreamRun(_StreamRunBase):
         progress = _Progress()
         stopped: BaseException | None = None
         for choice, dep in ex.usable(self._plan, progress, deadline):
-
-            def attempt(
-                dep: Deployment = dep, choice: Choice = choice
-            ) -> tuple[Iterator[Any], list[Any], _StreamState]:
-                return self._open(dep, choice, deadline, progress)
-
             try:
-                chunks, buffered, state = ex.retrying(attempt, deadline)
+                for attempt in ex.attempts(deadline):
+                    with attempt:
+                        chunks, buffered, state = self._open(dep, choice, deadline, progress)
             except errors.ProviderError as exc:
                 ex._learn(self._plan, progress, dep, exc, self._finish)
                 continue
@@ -190,14 +186,10 @@ class AsyncStreamRun(_StreamRunBase):
         progress = _Progress()
         stopped: BaseException | None = None
         for choice, dep in ex.usable(self._plan, progress, deadline):
-
-            async def attempt(
-                dep: Deployment = dep, choice: Choice = choice
-            ) -> tuple[AsyncIterator[Any] | None, list[Any], _StreamState]:
-                return await self._open(dep, choice, deadline, progress)
-
             try:
-                chunks, buffered, state = await ex.aretrying(attempt, deadline)
+                async for attempt in ex.aattempts(deadline):
+                    with attempt:
+                        chunks, buffered, state = await self._open(dep, choice, deadline, progress)
             except errors.ProviderError as exc:
                 ex._learn(self._plan, progress, dep, exc, self._finish)
                 continue
