@@ -9,6 +9,7 @@ fallbacks raises AllDeploymentsFailed.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import math
@@ -35,6 +36,7 @@ log = logging.getLogger("costroute")
 
 Sleep = Callable[[float], None]
 ASleep = Callable[[float], Awaitable[None]]
+T = TypeVar("T")
 E = TypeVar("E", bound=BaseException)
 _Candidate = tuple[Choice, Deployment]
 Finish = Callable[["Outcome", BaseException | None], Any]
@@ -128,8 +130,11 @@ class Executor:
         # costroute.breaker.Breakers, set by the router: a half-open breaker lets one probe in.
         # (Attempt outcomes reach the breakers and latency stats when the call settles.)
         self.breakers: Any = None
-        # Set by the router when settling does blocking I/O: runs ``finish`` off the event loop
-        # (asyncio.to_thread) for the async paths' failures.
+        # Set by the router when the breakers live in Redis: the async paths ask them in a
+        # worker thread (the sync client works from any thread and any event loop).
+        self.offload_breakers = False
+        # Set by the router when settling does blocking I/O: the async paths settle (and give
+        # reservations back) through it, in a worker thread (asyncio.to_thread); see aoffload.
         self.offload: Callable[..., Awaitable[Any]] | None = None
 
     # ---- one attempt -------------------------------------------------------------------------
@@ -188,8 +193,9 @@ class Executor:
             cls = errors.AllDeploymentsRateLimited  # also an openai.RateLimitError
         return cls(progress.attempts, progress.last, progress.notes)
 
-    def usable(self, plan: Plan, progress: _Progress, deadline: float) -> Iterator[_Candidate]:
-        """The plan's choices still worth trying, in order, while time is left."""
+    def candidates(self, plan: Plan, progress: _Progress, deadline: float) -> Iterator[_Candidate]:
+        """The plan's choices still worth trying, in order, while time is left (no I/O: the
+        breaker is asked next, by :meth:`allows` or :meth:`aallows`)."""
         for choice in plan.choices:
             dep = self.deployments[choice.deployment]
             skip = progress.skip_reason(dep)
@@ -197,10 +203,21 @@ class Executor:
                 progress.notes.append(f"skipped {dep.name}: {skip}")
             elif self.clock() >= deadline:
                 progress.notes.append(f"skipped {dep.name}: the deadline passed")
-            elif self.breakers is not None and not self.breakers.allow(dep.name):
-                progress.notes.append(f"skipped {dep.name}: circuit breaker open")
             else:
                 yield choice, dep
+
+    def allows(self, dep: Deployment, progress: _Progress) -> bool:
+        """Whether ``dep``'s breaker lets a call in (a half-open one lets one probe in)."""
+        if self.breakers is None or self.breakers.allow(dep.name):
+            return True
+        progress.notes.append(f"skipped {dep.name}: circuit breaker open")
+        return False
+
+    async def aallows(self, dep: Deployment, progress: _Progress) -> bool:
+        """Async twin of :meth:`allows` (in a worker thread when the breakers are in Redis)."""
+        if self.breakers is None or not self.offload_breakers:
+            return self.allows(dep, progress)
+        return await asyncio.to_thread(self.allows, dep, progress)
 
     def _failure(self, plan: Plan, progress: _Progress) -> Outcome:
         """The outcome of a failed call: its attempts (some may have been billed)."""
@@ -217,15 +234,18 @@ class Executor:
             finish(self._failure(plan, progress), error)
         return error
 
+    async def aoffload(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` (settling, a release) from an async path: through :attr:`offload` when
+        the router set it (its bookkeeping writes a ledger or Redis), so that the event loop does
+        not wait for it."""
+        if self.offload is not None:
+            return await self.offload(fn, *args)  # type: ignore[no-any-return]
+        return fn(*args)
+
     async def afail(self, plan: Plan, progress: _Progress, error: E, finish: Finish | None) -> E:
-        """Async twin of :meth:`fail`: settles through :attr:`offload` when the router set it
-        (settling writes a ledger or Redis), so the event loop does not wait for it."""
+        """Async twin of :meth:`fail`."""
         if finish is not None and plan.choices:
-            outcome = self._failure(plan, progress)
-            if self.offload is not None:
-                await self.offload(finish, outcome, error)
-            else:
-                finish(outcome, error)
+            await self.aoffload(finish, self._failure(plan, progress), error)
         return error
 
     def abandon(
@@ -236,6 +256,13 @@ class Executor:
         exception is a release, which would record nothing of what the provider billed.)"""
         if any(a.cost_usd for a in progress.attempts):
             self.fail(plan, progress, error, finish)
+
+    async def aabandon(
+        self, plan: Plan, progress: _Progress, error: BaseException, finish: Finish | None
+    ) -> None:
+        """Async twin of :meth:`abandon`."""
+        if any(a.cost_usd for a in progress.attempts):
+            await self.afail(plan, progress, error, finish)
 
     def attempts(self, deadline: float) -> tenacity.Retrying:
         """The attempts on one deployment, with this executor's retry settings, sleep and
@@ -259,6 +286,21 @@ class Executor:
             progress.learn(dep, exc)
         except errors.BadRequestError as bad:
             self.fail(plan, progress, bad, finish)
+            raise
+
+    async def _alearn(
+        self,
+        plan: Plan,
+        progress: _Progress,
+        dep: Deployment,
+        exc: errors.ProviderError,
+        finish: Finish | None,
+    ) -> None:
+        """Async twin of :meth:`_learn`."""
+        try:
+            progress.learn(dep, exc)
+        except errors.BadRequestError as bad:
+            await self.afail(plan, progress, bad, finish)
             raise
 
     @staticmethod
@@ -294,7 +336,9 @@ class Executor:
         deadline = self.clock() + timeout
         progress = _Progress()
         stopped: BaseException | None = None
-        for choice, dep in self.usable(plan, progress, deadline):
+        for choice, dep in self.candidates(plan, progress, deadline):
+            if not self.allows(dep, progress):
+                continue
             params = call_params(request, choice)
             try:
                 for attempt in self.attempts(deadline):
@@ -334,7 +378,9 @@ class Executor:
         deadline = self.clock() + timeout
         progress = _Progress()
         stopped: BaseException | None = None
-        for choice, dep in self.usable(plan, progress, deadline):
+        for choice, dep in self.candidates(plan, progress, deadline):
+            if not await self.aallows(dep, progress):
+                continue
             params = call_params(request, choice)
             try:
                 async for attempt in self.aattempts(deadline):
@@ -351,11 +397,11 @@ class Executor:
                             raise
                 return self._done(self._answered(progress, choice, dep, started, resp), progress)
             except errors.ProviderError as exc:
-                self._learn(plan, progress, dep, exc, finish)
+                await self._alearn(plan, progress, dep, exc, finish)
             except Uncovered as stop:
                 stopped = refused(stop, progress.attempts)
                 break
             except BaseException as exc:
-                self.abandon(plan, progress, exc, finish)
+                await self.aabandon(plan, progress, exc, finish)
                 raise
         raise await self.afail(plan, progress, stopped or self._failed(plan, progress), finish)
