@@ -226,7 +226,11 @@ class Router(RouterBase):
             outcome = self.executor.run(call.plan, call.request, self._timeout(call), finish, cover)
             if call.plan.cascade is not None:
                 left = self._time_left(finish)
-                outcome = cascade(self.executor, call.plan, call.request, outcome, left, cover)
+                try:
+                    outcome = cascade(self.executor, call.plan, call.request, outcome, left, cover)
+                except BaseException as exc:  # interrupted: the first answer was billed
+                    finish(outcome, exc)
+                    raise
             return _attach(outcome.response, finish(outcome, None))
         except BaseException:
             finish.release()  # a no-op when the failure was already settled
@@ -268,9 +272,13 @@ class Router(RouterBase):
             )
             if call.plan.cascade is not None:
                 left = self._time_left(finish)
-                outcome = await acascade(
-                    self.executor, call.plan, call.request, outcome, left, cover
-                )
+                try:
+                    outcome = await acascade(
+                        self.executor, call.plan, call.request, outcome, left, cover
+                    )
+                except BaseException as exc:  # cancelled: the first answer was billed
+                    await self.executor.aoffload(finish, outcome, exc)
+                    raise
             return _attach(outcome.response, await self.executor.aoffload(finish, outcome, None))
         except BaseException:
             if finish.reservation is not None:  # not settled yet: give it back
