@@ -203,3 +203,15 @@ def test_achat_never_blocks_the_event_loop(
     assert statuses == ["error", "error", "ok", "ok", "ok"], statuses
     (window,) = router.budget.status().windows
     assert window.reserved == 0 and window.spent == sum(r.cost_usd for r in records)
+
+
+def test_achat_works_from_one_event_loop_to_the_next(
+    router: costroute.Router, sim: Simulator
+) -> None:
+    """Each asyncio.run() is a new event loop: the store's Redis work goes through its sync
+    client in worker threads, which serves any loop (redis.asyncio connections belong to the
+    loop they were made on: the second call failed with "Event loop is closed")."""
+    for _ in range(3):
+        assert asyncio.run(router.achat(messages=Q)).costroute.cost_usd > 0
+    (window,) = router.budget.status().windows
+    assert window.reserved == 0 and window.spent > 0
