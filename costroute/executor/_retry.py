@@ -1,14 +1,14 @@
-"""Retry settings, the tenacity strategies built from them, and the retry loop.
+"""Retry settings and the tenacity controllers built from them.
 
 Retries are costroute's alone (litellm's and the openai SDK's stay off). A retryable error
 (429, 5xx, 529, timeouts, connection errors, an unreadable 200) is retried on the same
 deployment with exponential backoff and full jitter, or after the provider's Retry-After when it
-sent one; never past the call's deadline.
+sent one; never past the call's deadline. The executor iterates the attempts as tenacity
+documents it::
 
-The first attempt runs outside tenacity: building a ``tenacity.Retrying`` and entering its loop
-costs about 14 µs, which every successful call would pay. Only a retryable failure enters
-tenacity, which then replays that failure as its own first attempt so its stop and wait
-strategies count it.
+    for attempt in retrying(config, deadline, clock, sleep):
+        with attempt:
+            ...  # one attempt; a retryable ProviderError is retried, anything else re-raised
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import tenacity
 from tenacity import RetryCallState
@@ -24,9 +24,8 @@ from tenacity import RetryCallState
 from costroute import errors
 from costroute.errors import ConfigError
 
-__all__ = ["RetryConfig", "aretry_call", "retry_call", "retry_strategies"]
+__all__ = ["RetryConfig", "aretrying", "retry_strategies", "retrying"]
 
-T = TypeVar("T")
 Clock = Callable[[], float]
 Rng = Callable[[], float]
 
@@ -108,7 +107,11 @@ class _WaitRetryAfter(tenacity.wait.wait_base):
 
 
 class _StopAtDeadline(tenacity.stop.stop_base):
-    """Stop when the next wait would end past the deadline, or Retry-After is too long."""
+    """Stop when the next wait would end past the deadline, or Retry-After is too long.
+
+    Reads ``retry_state.upcoming_sleep``: tenacity computes the wait before asking the stop
+    strategy since 8.3 (the floor in pyproject.toml).
+    """
 
     def __init__(self, deadline: float, clock: Clock, max_retry_after: float) -> None:
         self.deadline = deadline
@@ -140,60 +143,26 @@ def retry_strategies(
     }
 
 
-def _first_failure(exc: errors.ProviderError, config: RetryConfig) -> errors.ProviderError:
-    """Re-raise ``exc`` unless it is worth a retry on the same deployment."""
-    if not exc.retryable or config.attempts < 2:
-        raise exc
-    return exc
-
-
-def retry_call(
-    fn: Callable[[], T],
+def retrying(
     config: RetryConfig,
     deadline: float,
     clock: Clock,
     sleep: Callable[[float], None],
     rng: Rng | None = None,
-) -> T:
-    """``fn()``, retried with tenacity after a retryable :class:`ProviderError`.
-
-    ``fn`` records its own attempt; the last error is re-raised when the retries stop.
-    """
-    try:
-        return fn()
-    except errors.ProviderError as exc:
-        replay = [_first_failure(exc, config)]
-
-    def again() -> T:
-        if replay:
-            raise replay.pop()
-        return fn()
-
-    retrying = tenacity.Retrying(sleep=sleep, **retry_strategies(config, deadline, clock, rng))
-    return retrying(again)
+) -> tenacity.Retrying:
+    """The attempts on one deployment of one call; the last error is re-raised when they stop."""
+    return tenacity.Retrying(sleep=sleep, **retry_strategies(config, deadline, clock, rng))
 
 
-async def aretry_call(
-    fn: Callable[[], Awaitable[T]],
+def aretrying(
     config: RetryConfig,
     deadline: float,
     clock: Clock,
     asleep: Callable[[float], Awaitable[None]] | None,
     rng: Rng | None = None,
-) -> T:
-    """Async twin of :func:`retry_call` (``asleep=None`` waits with ``asyncio.sleep``)."""
-    try:
-        return await fn()
-    except errors.ProviderError as exc:
-        replay = [_first_failure(exc, config)]
-
-    async def again() -> T:
-        if replay:
-            raise replay.pop()
-        return await fn()
-
+) -> tenacity.AsyncRetrying:
+    """Async twin of :func:`retrying` (``asleep=None`` waits with ``asyncio.sleep``)."""
     kwargs = retry_strategies(config, deadline, clock, rng)
     if asleep is not None:
         kwargs["sleep"] = asleep
-    retrying = tenacity.AsyncRetrying(**kwargs)
-    return await retrying(again)
+    return tenacity.AsyncRetrying(**kwargs)

@@ -9,6 +9,7 @@ fallbacks raises AllDeploymentsFailed.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import math
@@ -18,12 +19,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 
+import tenacity
+
 from costroute import errors, providers
 from costroute.catalog import Deployment
 from costroute.errors import CostrouteError
 from costroute.executor._cover import Cover, Uncovered, acover_next, cover_next, refused
 from costroute.executor._params import call_params
-from costroute.executor._retry import RetryConfig, Rng, aretry_call, retry_call
+from costroute.executor._retry import RetryConfig, Rng, aretrying, retrying
 from costroute.pricing import cost
 from costroute.types import Attempt, Choice, Plan, Request, Usage
 
@@ -127,8 +130,11 @@ class Executor:
         # costroute.breaker.Breakers, set by the router: a half-open breaker lets one probe in.
         # (Attempt outcomes reach the breakers and latency stats when the call settles.)
         self.breakers: Any = None
-        # Set by the router when settling does blocking I/O: runs ``finish`` off the event loop
-        # (asyncio.to_thread) for the async paths' failures.
+        # Set by the router when the breakers live in Redis: the async paths ask them in a
+        # worker thread (the sync client works from any thread and any event loop).
+        self.offload_breakers = False
+        # Set by the router when settling does blocking I/O: the async paths settle (and give
+        # reservations back) through it, in a worker thread (asyncio.to_thread); see aoffload.
         self.offload: Callable[..., Awaitable[Any]] | None = None
 
     # ---- one attempt -------------------------------------------------------------------------
@@ -187,8 +193,9 @@ class Executor:
             cls = errors.AllDeploymentsRateLimited  # also an openai.RateLimitError
         return cls(progress.attempts, progress.last, progress.notes)
 
-    def usable(self, plan: Plan, progress: _Progress, deadline: float) -> Iterator[_Candidate]:
-        """The plan's choices still worth trying, in order, while time is left."""
+    def candidates(self, plan: Plan, progress: _Progress, deadline: float) -> Iterator[_Candidate]:
+        """The plan's choices still worth trying, in order, while time is left (no I/O: the
+        breaker is asked next, by :meth:`allows` or :meth:`aallows`)."""
         for choice in plan.choices:
             dep = self.deployments[choice.deployment]
             skip = progress.skip_reason(dep)
@@ -196,10 +203,21 @@ class Executor:
                 progress.notes.append(f"skipped {dep.name}: {skip}")
             elif self.clock() >= deadline:
                 progress.notes.append(f"skipped {dep.name}: the deadline passed")
-            elif self.breakers is not None and not self.breakers.allow(dep.name):
-                progress.notes.append(f"skipped {dep.name}: circuit breaker open")
             else:
                 yield choice, dep
+
+    def allows(self, dep: Deployment, progress: _Progress) -> bool:
+        """Whether ``dep``'s breaker lets a call in (a half-open one lets one probe in)."""
+        if self.breakers is None or self.breakers.allow(dep.name):
+            return True
+        progress.notes.append(f"skipped {dep.name}: circuit breaker open")
+        return False
+
+    async def aallows(self, dep: Deployment, progress: _Progress) -> bool:
+        """Async twin of :meth:`allows` (in a worker thread when the breakers are in Redis)."""
+        if self.breakers is None or not self.offload_breakers:
+            return self.allows(dep, progress)
+        return await asyncio.to_thread(self.allows, dep, progress)
 
     def _failure(self, plan: Plan, progress: _Progress) -> Outcome:
         """The outcome of a failed call: its attempts (some may have been billed)."""
@@ -216,15 +234,18 @@ class Executor:
             finish(self._failure(plan, progress), error)
         return error
 
+    async def aoffload(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` (settling, a release) from an async path: through :attr:`offload` when
+        the router set it (its bookkeeping writes a ledger or Redis), so that the event loop does
+        not wait for it."""
+        if self.offload is not None:
+            return await self.offload(fn, *args)  # type: ignore[no-any-return]
+        return fn(*args)
+
     async def afail(self, plan: Plan, progress: _Progress, error: E, finish: Finish | None) -> E:
-        """Async twin of :meth:`fail`: settles through :attr:`offload` when the router set it
-        (settling writes a ledger or Redis), so the event loop does not wait for it."""
+        """Async twin of :meth:`fail`."""
         if finish is not None and plan.choices:
-            outcome = self._failure(plan, progress)
-            if self.offload is not None:
-                await self.offload(finish, outcome, error)
-            else:
-                finish(outcome, error)
+            await self.aoffload(finish, self._failure(plan, progress), error)
         return error
 
     def abandon(
@@ -236,13 +257,21 @@ class Executor:
         if any(a.cost_usd for a in progress.attempts):
             self.fail(plan, progress, error, finish)
 
-    def retrying(self, fn: Callable[[], T], deadline: float) -> T:
-        """``fn()`` with this executor's retry settings, sleep and randomness."""
-        return retry_call(fn, self.retry, deadline, self.clock, self.sleep, self.rng)
+    async def aabandon(
+        self, plan: Plan, progress: _Progress, error: BaseException, finish: Finish | None
+    ) -> None:
+        """Async twin of :meth:`abandon`."""
+        if any(a.cost_usd for a in progress.attempts):
+            await self.afail(plan, progress, error, finish)
 
-    async def aretrying(self, fn: Callable[[], Awaitable[T]], deadline: float) -> T:
-        """Async twin of :meth:`retrying`."""
-        return await aretry_call(fn, self.retry, deadline, self.clock, self.asleep, self.rng)
+    def attempts(self, deadline: float) -> tenacity.Retrying:
+        """The attempts on one deployment, with this executor's retry settings, sleep and
+        randomness: ``for attempt in ex.attempts(deadline): with attempt: ...``."""
+        return retrying(self.retry, deadline, self.clock, self.sleep, self.rng)
+
+    def aattempts(self, deadline: float) -> tenacity.AsyncRetrying:
+        """Async twin of :meth:`attempts` (``async for attempt in ...``)."""
+        return aretrying(self.retry, deadline, self.clock, self.asleep, self.rng)
 
     def _learn(
         self,
@@ -259,14 +288,35 @@ class Executor:
             self.fail(plan, progress, bad, finish)
             raise
 
+    async def _alearn(
+        self,
+        plan: Plan,
+        progress: _Progress,
+        dep: Deployment,
+        exc: errors.ProviderError,
+        finish: Finish | None,
+    ) -> None:
+        """Async twin of :meth:`_learn`."""
+        try:
+            progress.learn(dep, exc)
+        except errors.BadRequestError as bad:
+            await self.afail(plan, progress, bad, finish)
+            raise
+
     @staticmethod
     def _done(outcome: Outcome, progress: _Progress) -> Outcome:
         outcome.notes = list(progress.notes)
         return outcome
 
-    def _finish_reason(self, response: Any) -> str | None:
-        choices: Any = getattr(response, "choices", None) or ()
-        return getattr(choices[0], "finish_reason", None) if len(choices) == 1 else None
+    def _answered(
+        self, progress: _Progress, choice: Choice, dep: Deployment, started: float, resp: Any
+    ) -> Outcome:
+        """Record an attempt that answered: the outcome of the call."""
+        usage = providers.usage_from(getattr(resp, "usage", None))
+        self.record(progress, dep, started, usage, None)
+        choices: Any = getattr(resp, "choices", None) or ()
+        finish = getattr(choices[0], "finish_reason", None) if len(choices) == 1 else None
+        return Outcome(resp, dep, choice, progress.attempts, usage, finish)
 
     # ---- sync ------------------------------------------------------------------------------
 
@@ -286,29 +336,24 @@ class Executor:
         deadline = self.clock() + timeout
         progress = _Progress()
         stopped: BaseException | None = None
-        for choice, dep in self.usable(plan, progress, deadline):
+        for choice, dep in self.candidates(plan, progress, deadline):
+            if not self.allows(dep, progress):
+                continue
             params = call_params(request, choice)
-
-            def once(
-                choice: Choice = choice, dep: Deployment = dep, params: Any = params
-            ) -> Outcome:
-                timeout = self._timeout_left(deadline)
-                cover_next(cover, progress.attempts, choice, dep)
-                started = self.clock()
-                try:
-                    resp = providers.complete(
-                        dep, request.messages, params, timeout=timeout, environ=self.environ
-                    )
-                except CostrouteError as exc:
-                    self.record(progress, dep, started, None, exc)
-                    raise
-                usage = providers.usage_from(getattr(resp, "usage", None))
-                self.record(progress, dep, started, usage, None)
-                finish = self._finish_reason(resp)
-                return Outcome(resp, dep, choice, progress.attempts, usage, finish)
-
             try:
-                return self._done(self.retrying(once, deadline), progress)
+                for attempt in self.attempts(deadline):
+                    with attempt:
+                        timeout = self._timeout_left(deadline)
+                        cover_next(cover, progress.attempts, choice, dep)
+                        started = self.clock()
+                        try:
+                            resp = providers.complete(
+                                dep, request.messages, params, timeout=timeout, environ=self.environ
+                            )
+                        except CostrouteError as exc:
+                            self.record(progress, dep, started, None, exc)
+                            raise
+                return self._done(self._answered(progress, choice, dep, started, resp), progress)
             except errors.ProviderError as exc:
                 self._learn(plan, progress, dep, exc, finish)
             except Uncovered as stop:
@@ -333,35 +378,30 @@ class Executor:
         deadline = self.clock() + timeout
         progress = _Progress()
         stopped: BaseException | None = None
-        for choice, dep in self.usable(plan, progress, deadline):
+        for choice, dep in self.candidates(plan, progress, deadline):
+            if not await self.aallows(dep, progress):
+                continue
             params = call_params(request, choice)
-
-            async def once(
-                choice: Choice = choice, dep: Deployment = dep, params: Any = params
-            ) -> Outcome:
-                timeout = self._timeout_left(deadline)
-                await acover_next(cover, progress.attempts, choice, dep)
-                started = self.clock()
-                try:
-                    resp = await providers.acomplete(
-                        dep, request.messages, params, timeout=timeout, environ=self.environ
-                    )
-                except CostrouteError as exc:
-                    self.record(progress, dep, started, None, exc)
-                    raise
-                usage = providers.usage_from(getattr(resp, "usage", None))
-                self.record(progress, dep, started, usage, None)
-                finish = self._finish_reason(resp)
-                return Outcome(resp, dep, choice, progress.attempts, usage, finish)
-
             try:
-                return self._done(await self.aretrying(once, deadline), progress)
+                async for attempt in self.aattempts(deadline):
+                    with attempt:
+                        timeout = self._timeout_left(deadline)
+                        await acover_next(cover, progress.attempts, choice, dep)
+                        started = self.clock()
+                        try:
+                            resp = await providers.acomplete(
+                                dep, request.messages, params, timeout=timeout, environ=self.environ
+                            )
+                        except CostrouteError as exc:
+                            self.record(progress, dep, started, None, exc)
+                            raise
+                return self._done(self._answered(progress, choice, dep, started, resp), progress)
             except errors.ProviderError as exc:
-                self._learn(plan, progress, dep, exc, finish)
+                await self._alearn(plan, progress, dep, exc, finish)
             except Uncovered as stop:
                 stopped = refused(stop, progress.attempts)
                 break
             except BaseException as exc:
-                self.abandon(plan, progress, exc, finish)
+                await self.aabandon(plan, progress, exc, finish)
                 raise
         raise await self.afail(plan, progress, stopped or self._failed(plan, progress), finish)

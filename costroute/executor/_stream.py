@@ -4,7 +4,6 @@ billing and the usage chunk work)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -54,7 +53,10 @@ class StreamRun(_StreamRunBase):
     def close(self) -> None:
         """Stop the stream: what was billed so far is settled and recorded (a stream never
         read sends nothing and gives its reservation back). Idempotent."""
-        if self._close_unstarted() and self._gen is not None:
+        release = self._closing()
+        if release is not None:
+            release()
+        elif self._started and self._gen is not None:
             self._gen.close()
 
     def __enter__(self) -> StreamRun:
@@ -69,15 +71,13 @@ class StreamRun(_StreamRunBase):
         deadline = ex.clock() + self._timeout
         progress = _Progress()
         stopped: BaseException | None = None
-        for choice, dep in ex.usable(self._plan, progress, deadline):
-
-            def attempt(
-                dep: Deployment = dep, choice: Choice = choice
-            ) -> tuple[Iterator[Any], list[Any], _StreamState]:
-                return self._open(dep, choice, deadline, progress)
-
+        for choice, dep in ex.candidates(self._plan, progress, deadline):
+            if not ex.allows(dep, progress):
+                continue
             try:
-                chunks, buffered, state = ex.retrying(attempt, deadline)
+                for attempt in ex.attempts(deadline):
+                    with attempt:
+                        chunks, buffered, state = self._open(dep, choice, deadline, progress)
             except errors.ProviderError as exc:
                 ex._learn(self._plan, progress, dep, exc, self._finish)
                 continue
@@ -110,11 +110,10 @@ class StreamRun(_StreamRunBase):
 
 
 class AsyncStreamRun(_StreamRunBase):
-    """Async twin of :class:`StreamRun`: ``async for chunk in await router.achat(stream=True)``."""
+    """Async twin of :class:`StreamRun`: ``async for chunk in await router.achat(stream=True)``.
 
-    offload = False
-    """Settle in a worker thread (set by the router when settling does blocking I/O: a ledger,
-    Redis), so that the event loop never waits for it."""
+    It settles through :meth:`Executor.aoffload`: in a worker thread when the router's
+    bookkeeping blocks (a ledger, Redis), so that the event loop never waits for it."""
 
     async def _acompleted(
         self,
@@ -126,10 +125,7 @@ class AsyncStreamRun(_StreamRunBase):
         closed: bool = False,
     ) -> None:
         outcome = self._completion(progress, dep, choice, state, closed=closed)
-        if self.offload:
-            self.costroute = await asyncio.to_thread(self._finish, outcome, None)
-        else:
-            self.costroute = self._finish(outcome, None)
+        self.costroute = await self._ex.aoffload(self._finish, outcome, None)
 
     async def _ainterrupted(
         self,
@@ -139,10 +135,8 @@ class AsyncStreamRun(_StreamRunBase):
         state: _StreamState,
         cause: BaseException | None,
     ) -> errors.StreamInterrupted:
-        if not self.offload:
-            return self._interrupted(progress, dep, choice, state, cause)
         outcome, error = self._interruption(progress, dep, choice, state, cause)
-        self.costroute = await asyncio.to_thread(self._finish, outcome, error)
+        self.costroute = await self._ex.aoffload(self._finish, outcome, error)
         return error
 
     async def _open(
@@ -174,7 +168,10 @@ class AsyncStreamRun(_StreamRunBase):
 
     async def close(self) -> None:
         """Async twin of :meth:`StreamRun.close` (as the openai SDK's ``AsyncStream.close``)."""
-        if self._close_unstarted() and self._gen is not None:
+        release = self._closing()
+        if release is not None:
+            await self._ex.aoffload(release)
+        elif self._started and self._gen is not None:
             await self._gen.aclose()
 
     async def __aenter__(self) -> AsyncStreamRun:
@@ -189,23 +186,21 @@ class AsyncStreamRun(_StreamRunBase):
         deadline = ex.clock() + self._timeout
         progress = _Progress()
         stopped: BaseException | None = None
-        for choice, dep in ex.usable(self._plan, progress, deadline):
-
-            async def attempt(
-                dep: Deployment = dep, choice: Choice = choice
-            ) -> tuple[AsyncIterator[Any] | None, list[Any], _StreamState]:
-                return await self._open(dep, choice, deadline, progress)
-
+        for choice, dep in ex.candidates(self._plan, progress, deadline):
+            if not await ex.aallows(dep, progress):
+                continue
             try:
-                chunks, buffered, state = await ex.aretrying(attempt, deadline)
+                async for attempt in ex.aattempts(deadline):
+                    with attempt:
+                        chunks, buffered, state = await self._open(dep, choice, deadline, progress)
             except errors.ProviderError as exc:
-                ex._learn(self._plan, progress, dep, exc, self._finish)
+                await ex._alearn(self._plan, progress, dep, exc, self._finish)
                 continue
             except Uncovered as stop:
                 stopped = refused(stop, progress.attempts)
                 break
             except BaseException as exc:
-                ex.abandon(self._plan, progress, exc, self._finish)
+                await ex.aabandon(self._plan, progress, exc, self._finish)
                 raise
             try:
                 for chunk in buffered:

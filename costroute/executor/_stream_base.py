@@ -132,17 +132,15 @@ class _StreamRunBase:
         self._gen: Any = None
         self.costroute: Any = None
 
-    def _close_unstarted(self) -> bool:
-        """Close a stream; True when its run had begun (the caller then closes the generator,
-        which settles what was billed), False when nothing was sent: the reservation is
-        given back."""
+    def _closing(self) -> Callable[[], None] | None:
+        """Close a stream. When nothing was sent, the call that gives its reservation back (once);
+        else None: if its run had begun, the caller closes the generator, which settles what was
+        billed."""
         self._iterated = True  # a closed stream is not read afterwards
         if self._started:
-            return True
+            return None
         release, self._release = self._release, None
-        if release is not None:
-            release()
-        return False
+        return release
 
     def _shows(self, chunk: Any) -> bool:
         """Whether the caller sees ``chunk``: the usage-only chunk only when it asked for it."""

@@ -10,7 +10,9 @@ ledger, budget reservation settled), the reasons name the check and its error, a
 ``costroute`` logger warns with the traceback. Streams never cascade (their answer is already on
 its way to the caller). The escalation's attempts are covered by the call's reservation, counted
 after what the first stage billed; if the budget cannot cover one, the escalation stops there
-(BudgetExceeded, kept as the reason) and the first answer stands.
+(BudgetExceeded, kept as the reason) and the first answer stands. An escalation cut short
+(cancelled, interrupted) raises through here: the router settles the first answer, already
+billed, before the exception goes on.
 """
 
 from __future__ import annotations

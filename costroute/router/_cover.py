@@ -12,6 +12,7 @@ the amount reserved, with the same arithmetic as the reservation (:class:`Router
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -74,4 +75,9 @@ class BudgetCover:
         self._state.budget.extend(self.reservation, amount)
 
     async def aextend(self, amount: Decimal) -> None:
-        await self._state.budget.aextend(self.reservation, amount)
+        """:meth:`extend` in a worker thread when the budget is in Redis (the sync client works
+        from any thread and event loop); in-process, at once (no I/O)."""
+        if self._state.store.kind == "memory":
+            self.extend(amount)
+        else:
+            await asyncio.to_thread(self.extend, amount)

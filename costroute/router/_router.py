@@ -43,14 +43,16 @@ class Router(RouterBase):
 
     def _setup_offload(self) -> None:
         # What achat hands to a worker thread, so that the event loop never waits on I/O:
-        # planning and the cache lookup when they read Redis (or a hit is recorded in the
-        # ledger), and settling when it writes a ledger or Redis.
+        # the cache lookup, planning and the budget reservation when they read Redis (or a hit
+        # is recorded in the ledger), a breaker check before an attempt when the breakers are in
+        # Redis, and settling (or giving a reservation back) when it writes a ledger or Redis.
         remote_cache = self.cache is not None and not isinstance(self.cache, MemoryResponseCache)
         remote_store = self.state.store.kind != "memory"
         self._offload_begin = (
             remote_store or remote_cache or (self.cache is not None and self.ledger is not None)
         )
         self._offload_settle = remote_store or remote_cache or self.ledger is not None
+        self.executor.offload_breakers = remote_store
         if self._offload_settle:
             self.executor.offload = asyncio.to_thread
 
@@ -185,6 +187,21 @@ class Router(RouterBase):
             self.observer.decision(request, plan)
         return _Call(request, plan, self._finisher(request, plan, started, self._new_id(), key))
 
+    def _admit(
+        self, request: Request, kwargs: dict[str, Any]
+    ) -> tuple[_Call, Counts, BudgetExceeded | None]:
+        """Steps 2-5: :meth:`_begin`, then the plan's budget reservation (through the sync
+        client, so that achat can run all of it in one worker thread); a refusal is returned,
+        to be recorded and raised by the caller."""
+        call = self._begin(request, kwargs)
+        counts = Counts()
+        if call.finish is not None:
+            try:
+                call.finish.reservation = self.state.reserve(call.request, call.plan, counts)
+            except BudgetExceeded as exc:
+                return call, counts, exc
+        return call, counts, None
+
     def chat(self, messages: Any = None, **kwargs: Any) -> Any:
         """Route and answer one chat request (``stream=True`` returns an iterator of chunks).
 
@@ -192,7 +209,7 @@ class Router(RouterBase):
         """
         request = build_request(messages, kwargs)
         providers.litellm()  # loaded once per process, before the call's clock starts
-        call = self._begin(request, kwargs)
+        call, counts, refusal = self._admit(request, kwargs)
         if call.hit is not None:
             entry, info = call.hit
             if call.request.stream:
@@ -200,12 +217,9 @@ class Router(RouterBase):
             return _attach(providers.response_from_entry(entry), info)
         finish = call.finish
         assert finish is not None
-        counts = Counts()
-        try:
-            finish.reservation = self.state.reserve(call.request, call.plan, counts)
-        except BudgetExceeded as exc:
-            finish.refused(exc)
-            raise
+        if refusal is not None:
+            finish.refused(refusal)
+            raise refusal
         cover = self._cover(call.request, finish.reservation, counts)
         try:
             if call.request.stream:
@@ -221,7 +235,11 @@ class Router(RouterBase):
             outcome = self.executor.run(call.plan, call.request, self._timeout(call), finish, cover)
             if call.plan.cascade is not None:
                 left = self._time_left(finish)
-                outcome = cascade(self.executor, call.plan, call.request, outcome, left, cover)
+                try:
+                    outcome = cascade(self.executor, call.plan, call.request, outcome, left, cover)
+                except BaseException as exc:  # interrupted: the first answer was billed
+                    finish(outcome, exc)
+                    raise
             return _attach(outcome.response, finish(outcome, None))
         except BaseException:
             finish.release()  # a no-op when the failure was already settled
@@ -232,10 +250,10 @@ class Router(RouterBase):
         request = build_request(messages, kwargs)
         if not providers.loaded():  # the import takes seconds: never on the event loop
             await asyncio.to_thread(providers.litellm)
-        if self._offload_begin:
-            call = await asyncio.to_thread(self._begin, request, kwargs)
-        else:
-            call = self._begin(request, kwargs)
+        if self._offload_begin:  # one worker thread for the cache, the plan and the reservation
+            call, counts, refusal = await asyncio.to_thread(self._admit, request, kwargs)
+        else:  # nothing there does I/O
+            call, counts, refusal = self._admit(request, kwargs)
         if call.hit is not None:
             entry, info = call.hit
             if call.request.stream:
@@ -243,19 +261,13 @@ class Router(RouterBase):
             return _attach(providers.response_from_entry(entry), info)
         finish = call.finish
         assert finish is not None
-        counts = Counts()
-        try:
-            finish.reservation = await self.state.areserve(call.request, call.plan, counts)
-        except BudgetExceeded as exc:
-            if self._offload_settle:
-                await asyncio.to_thread(finish.refused, exc)
-            else:
-                finish.refused(exc)
-            raise
+        if refusal is not None:
+            await self.executor.aoffload(finish.refused, refusal)
+            raise refusal
         cover = self._cover(call.request, finish.reservation, counts)
         try:
             if call.request.stream:
-                stream = AsyncStreamRun(
+                return AsyncStreamRun(
                     self.executor,
                     call.plan,
                     call.request,
@@ -264,21 +276,22 @@ class Router(RouterBase):
                     cover,
                     release=finish.release,
                 )
-                stream.offload = self._offload_settle
-                return stream
             outcome = await self.executor.arun(
                 call.plan, call.request, self._timeout(call), finish, cover
             )
             if call.plan.cascade is not None:
                 left = self._time_left(finish)
-                outcome = await acascade(
-                    self.executor, call.plan, call.request, outcome, left, cover
-                )
-            if self._offload_settle:
-                return _attach(outcome.response, await asyncio.to_thread(finish, outcome, None))
-            return _attach(outcome.response, finish(outcome, None))
+                try:
+                    outcome = await acascade(
+                        self.executor, call.plan, call.request, outcome, left, cover
+                    )
+                except BaseException as exc:  # cancelled: the first answer was billed
+                    await self.executor.aoffload(finish, outcome, exc)
+                    raise
+            return _attach(outcome.response, await self.executor.aoffload(finish, outcome, None))
         except BaseException:
-            finish.release()
+            if finish.reservation is not None:  # not settled yet: give it back
+                await self.executor.aoffload(finish.release)
             raise
 
     def _timeout(self, call: _Call) -> float:

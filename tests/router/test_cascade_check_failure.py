@@ -123,3 +123,41 @@ def test_a_raw_boolean_check_reads_like_custom(
     info = router.chat(messages=EASY).costroute
     assert info.deployment == "claude-sonnet-5-5" and premium.calls
     assert "escalated: always rejected the answer" in info.reasons
+
+
+class Interrupted(BaseException):
+    """Stands for KeyboardInterrupt in the sync driver."""
+
+
+def escalate(request: Request, message: Mapping[str, Any]) -> str:
+    return "the test escalates"
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_an_escalation_cut_short_settles_the_paid_first_answer(
+    router_factory: Any, mock: respx.MockRouter, tmp_path: Path, mode: str
+) -> None:
+    """Interrupted (or cancelled) while the escalation waits to retry: the first answer, already
+    billed, is settled and recorded as an error, not released as if nothing was spent."""
+    router, premium = setup(router_factory, mock, tmp_path, escalate)
+    premium.mock(return_value=httpx.Response(503, json={"error": {"message": "busy"}}))
+
+    def interrupt(seconds: float) -> None:
+        raise Interrupted
+
+    async def cancel(seconds: float) -> None:
+        raise asyncio.CancelledError
+
+    router.executor.sleep, router.executor.asleep = interrupt, cancel
+    if mode == "sync":
+        with pytest.raises(Interrupted):
+            router.chat(messages=EASY)
+    else:
+        with pytest.raises(asyncio.CancelledError):
+            asyncio.run(router.achat(messages=EASY))
+    assert premium.call_count == 1
+    (record,) = router.usage.records()
+    assert record.status == "error" and record.cost_usd > 0
+    assert [a.deployment for a in record.attempts] == ["deepseek-v4-flash"]
+    (window,) = router.budget.status().windows
+    assert window.reserved == 0 and window.spent == record.cost_usd
