@@ -128,7 +128,7 @@ def router(
         retry=costroute.RetryConfig(attempts=2, backoff_s=0.001, max_backoff_s=0.001),
         timeout=30,
     )
-    router.state.breakers.primary.hint_s = 0  # every attempt asks Redis, none reuses a hint
+    router.state.breakers.redis.hint_s = 0  # every attempt asks Redis, none reuses a hint
     router.escalate = escalate  # type: ignore[attr-defined]
     yield router
     drop = getattr(router.ledger, "drop_schema", None)
