@@ -12,7 +12,9 @@ figures are its own:
 
 Per scenario: errors, wall time, the ratio to litellm's wall time at the same N, CPU time per
 call (process time / N), peak RSS, and the longest event-loop stall (asyncio debug mode with
-``slow_callback_duration=10 ms``: the slowest callback it reports, 0 when none).
+``slow_callback_duration=10 ms``: the slowest callback it reports, 0 when none; it includes
+litellm's and aiohttp's own callbacks), and costroute's own blocking I/O that ran on the
+loop's thread during the run (sync Redis, sqlite3 and psycopg calls: how many, the slowest).
 
     python benchmarks/concurrency.py [--n 100 500 1000] [--redis URL] [--postgres URL]
 """
@@ -113,8 +115,61 @@ class _Stalls(logging.Handler):
             self.worst = max(self.worst, seconds)
 
 
+class _LoopIO:
+    """costroute's own blocking I/O on the event loop's thread: the sync Redis connection's
+    sends and connects, sqlite3 and psycopg statements, counted and timed when they run on a
+    thread with a running loop (none should: achat hands them to worker threads)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.worst = 0.0
+
+    def install(self) -> None:
+        import sqlite3
+
+        def timed(fn: Any) -> Any:
+            def wrapper(*a: Any, **k: Any) -> Any:
+                try:
+                    asyncio.get_running_loop()
+                except RuntimeError:
+                    return fn(*a, **k)
+                t0 = time.perf_counter()
+                try:
+                    return fn(*a, **k)
+                finally:
+                    self.calls += 1
+                    self.worst = max(self.worst, time.perf_counter() - t0)
+
+            return wrapper
+
+        try:
+            import redis.connection
+
+            conn = redis.connection.AbstractConnection
+            conn.connect = timed(conn.connect)  # type: ignore[method-assign]
+            conn.send_packed_command = timed(conn.send_packed_command)  # type: ignore[method-assign]
+            conn.read_response = timed(conn.read_response)  # type: ignore[method-assign]
+        except ImportError:
+            pass
+        try:
+            import psycopg
+
+            psycopg.Cursor.execute = timed(psycopg.Cursor.execute)  # type: ignore[method-assign]
+        except ImportError:
+            pass
+
+        class Timed(sqlite3.Connection):
+            execute = timed(sqlite3.Connection.execute)
+            executemany = timed(sqlite3.Connection.executemany)
+            commit = timed(sqlite3.Connection.commit)
+
+        connect = sqlite3.connect
+        sqlite3.connect = lambda *a, **k: connect(*a, factory=Timed, **k)  # type: ignore[assignment]
+
+
 async def _run(scenario: str, n: int, port: int, args: argparse.Namespace) -> dict[str, Any]:
     base = f"http://127.0.0.1:{port}"
+    loop_io = _LoopIO()
     if scenario == "litellm":
         os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
         import litellm
@@ -136,6 +191,8 @@ async def _run(scenario: str, n: int, port: int, args: argparse.Namespace) -> di
     else:
         import costroute
         from costroute.catalog import known
+
+        loop_io.install()
 
         _, store, ledger = scenario.split("/")
         dep = known("deepseek-v4-flash").model_copy(
@@ -166,10 +223,12 @@ async def _run(scenario: str, n: int, port: int, args: argparse.Namespace) -> di
     loop = asyncio.get_running_loop()
     loop.set_debug(True)
     loop.slow_callback_duration = 0.010
+    loop_io.calls, loop_io.worst = 0, 0.0
     cpu0, t0 = time.process_time(), time.perf_counter()
     results = await asyncio.gather(*(one() for _ in range(n)), return_exceptions=True)
     wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     loop.set_debug(False)
+    own_io, own_io_worst = loop_io.calls, loop_io.worst  # before the clean-up below
     errors = [r for r in results if isinstance(r, BaseException)]
     if scenario != "litellm" and ledger == "postgres":
         router.ledger.drop_schema()
@@ -180,6 +239,8 @@ async def _run(scenario: str, n: int, port: int, args: argparse.Namespace) -> di
         "cpu_ms_per_call": cpu * 1000 / n,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "worst_stall_ms": stalls.worst * 1000,
+        "own_io_on_loop": own_io,
+        "own_io_on_loop_worst_ms": own_io_worst * 1000,
     }
 
 
@@ -212,7 +273,7 @@ def main() -> None:
     proc, port = start_provider(args.delay)
     try:
         print(f"{'scenario':28} {'N':>5} {'errors':>6} {'wall s':>7} {'x litellm':>9}"
-              f" {'CPU ms/call':>11} {'RSS MB':>7} {'stall ms':>8}")  # fmt: skip
+              f" {'CPU ms/call':>11} {'RSS MB':>7} {'stall ms':>8} {'own I/O on loop':>15}")  # fmt: skip
         for n in args.n:
             base_wall = None
             for scenario in scenarios:
@@ -235,6 +296,7 @@ def main() -> None:
                     f"{scenario:28} {n:>5} {r['errors']:>6} {r['wall_s']:>7.2f} {ratio:>9.2f}"
                     f" {r['cpu_ms_per_call']:>11.2f} {r['peak_rss_mb']:>7.0f}"
                     f" {r['worst_stall_ms']:>8.1f}"
+                    f" {r['own_io_on_loop']:>6} ({r['own_io_on_loop_worst_ms']:.1f} ms)"
                     + (f"  first error: {r['first_error']}" if r["first_error"] else "")
                 )
     finally:

@@ -1,8 +1,8 @@
 """achat runs none of costroute's blocking I/O on the event loop's thread, on every path.
 
 Against the local simulator, with a Redis store (budget, breakers asked on every attempt,
-latency stats) and a SQLite or PostgreSQL ledger: the sync Redis connection, sqlite3 (and the
-SQLite ledger's inbox file) and psycopg's cursors are patched to fail, and note it, when they
+latency stats) and a SQLite or PostgreSQL ledger: the sync Redis connection, sqlite3 and
+psycopg's cursors are patched to fail, and note it, when they
 are called from the thread that runs the event loop (``asyncio.get_running_loop()`` succeeds
 there, and nowhere else). Paths: an answer, a cascade that escalates, a 400, a stream read to
 the end, a stream closed before reading, a stream cancelled while waiting to retry after a
@@ -75,12 +75,6 @@ def blocked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         monkeypatch.setattr(
             psycopg.Cursor, name, guard(f"psycopg {name}", getattr(psycopg.Cursor, name))
         )
-    try:  # the SQLite ledger's inbox (one line written per append), where it has one
-        from costroute.ledger._inbox import Inbox
-    except ImportError:  # pragma: no cover - appends are then sqlite3 commits, guarded below
-        pass
-    else:
-        monkeypatch.setattr(Inbox, "write", guard("ledger inbox write", Inbox.write))
 
     class Guarded(sqlite3.Connection):
         execute = guard("sqlite3 execute", sqlite3.Connection.execute)
