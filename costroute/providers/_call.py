@@ -125,16 +125,18 @@ def stream(
     kwargs = build_kwargs(deployment, messages, params, api_key=key, timeout=timeout, stream=True)
     try:
         chunks = litellm().completion(**kwargs)
-        try:
-            for chunk in chunks:
-                yield chunk_from(chunk)
-        except GeneratorExit:  # the caller stopped reading: close the provider's stream too
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
-            raise
     except Exception as exc:
         raise translate(exc, deployment, key) from exc
+    try:
+        for chunk in chunks:
+            yield chunk_from(chunk)
+    except GeneratorExit:  # the caller stopped reading: close the provider's stream too
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+        raise
+    except Exception as exc:  # the stream had opened (its 200 arrived), then broke
+        raise translate(exc, deployment, key, streaming=True) from exc
 
 
 async def astream(
@@ -150,7 +152,10 @@ async def astream(
     kwargs = build_kwargs(deployment, messages, params, api_key=key, timeout=timeout, stream=True)
     try:
         chunks = await litellm().acompletion(**kwargs)
-        async for chunk in chunks:
-            yield chunk_from(chunk)
     except Exception as exc:
         raise translate(exc, deployment, key) from exc
+    try:
+        async for chunk in chunks:
+            yield chunk_from(chunk)
+    except Exception as exc:  # the stream had opened (its 200 arrived), then broke
+        raise translate(exc, deployment, key, streaming=True) from exc
