@@ -20,7 +20,6 @@ from costroute.catalog import Deployment
 from costroute.providers._convert import chunk_from, completion_from
 from costroute.providers._errors import translate
 from costroute.providers._loader import litellm
-from costroute.providers._quiet import quiet_logging
 
 __all__ = ["acomplete", "astream", "build_kwargs", "complete", "stream", "wants_usage"]
 
@@ -88,10 +87,8 @@ def complete(
     """One non-streaming call; litellm errors come out as costroute errors."""
     key = deployment.resolve_api_key(environ)
     kwargs = build_kwargs(deployment, messages, params, api_key=key, timeout=timeout)
-    lite = litellm()
     try:
-        with quiet_logging(lite):
-            response = lite.completion(**kwargs)
+        response = litellm().completion(**kwargs)
     except Exception as exc:
         raise translate(exc, deployment, key) from exc
     return completion_from(response)
@@ -108,10 +105,8 @@ async def acomplete(
     """Async twin of :func:`complete`."""
     key = deployment.resolve_api_key(environ)
     kwargs = build_kwargs(deployment, messages, params, api_key=key, timeout=timeout)
-    lite = litellm()
     try:
-        with quiet_logging(lite):
-            response = await lite.acompletion(**kwargs)
+        response = await litellm().acompletion(**kwargs)
     except Exception as exc:
         raise translate(exc, deployment, key) from exc
     return completion_from(response)
@@ -130,16 +125,18 @@ def stream(
     kwargs = build_kwargs(deployment, messages, params, api_key=key, timeout=timeout, stream=True)
     try:
         chunks = litellm().completion(**kwargs)
-        try:
-            for chunk in chunks:
-                yield chunk_from(chunk)
-        except GeneratorExit:  # the caller stopped reading: close the provider's stream too
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
-            raise
     except Exception as exc:
         raise translate(exc, deployment, key) from exc
+    try:
+        for chunk in chunks:
+            yield chunk_from(chunk)
+    except GeneratorExit:  # the caller stopped reading: close the provider's stream too
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+        raise
+    except Exception as exc:  # the stream had opened (its 200 arrived), then broke
+        raise translate(exc, deployment, key, streaming=True) from exc
 
 
 async def astream(
@@ -155,7 +152,10 @@ async def astream(
     kwargs = build_kwargs(deployment, messages, params, api_key=key, timeout=timeout, stream=True)
     try:
         chunks = await litellm().acompletion(**kwargs)
-        async for chunk in chunks:
-            yield chunk_from(chunk)
     except Exception as exc:
         raise translate(exc, deployment, key) from exc
+    try:
+        async for chunk in chunks:
+            yield chunk_from(chunk)
+    except Exception as exc:  # the stream had opened (its 200 arrived), then broke
+        raise translate(exc, deployment, key, streaming=True) from exc

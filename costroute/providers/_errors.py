@@ -1,13 +1,21 @@
 """Translate litellm's exceptions into costroute's, keeping status, provider and Retry-After.
 
-This is the only place that knows litellm's exception classes. The key a call used is scrubbed
-from every message, whatever the provider echoed back.
+This is the only place that knows litellm's exception classes. It reads only their public face:
+the classes litellm exports (``litellm.Timeout``, ``litellm.ContextWindowExceededError``), their
+``status_code``, ``litellm_response_headers`` and ``response``, and the httpx / openai SDK
+exceptions among their causes (the status the provider really sent, a reset, a timeout, a body
+that is not JSON), so that any litellm release costroute supports is read the same way. Where
+litellm keeps a fact only in its message (a 200 whose body it could not read, the name of a
+parameter it refused), the message is read as a fallback; docs/api.md lists both.
+
+The key a call used is scrubbed from every message, whatever the provider echoed back.
 """
 
 from __future__ import annotations
 
 import email.utils
 import functools
+import json
 import re
 import time
 from collections.abc import Mapping
@@ -15,6 +23,7 @@ from typing import Any
 
 from costroute import errors
 from costroute.catalog import Deployment
+from costroute.providers._loader import loaded_module
 
 __all__ = ["retry_after_seconds", "translate"]
 
@@ -87,67 +96,96 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return out
 
 
-def _kinds(chain: list[BaseException]) -> set[str]:
-    """Qualified class names (``module.Name``) of the exceptions in ``chain``.
+def _sent_status(chain: list[BaseException]) -> int | None:
+    """The status the provider sent, from an ``httpx.HTTPStatusError`` among the causes.
 
-    httpx exceptions count with their base classes (``ReadError`` is a ``TransportError``);
-    others by their own class only, because litellm's exceptions subclass openai's
-    (``litellm.InternalServerError`` is an ``openai.APIStatusError`` even for a reset).
-    Matching by name keeps httpx and openai out of ``import costroute``.
+    litellm reports some statuses as others (Anthropic's 529 "overloaded" as a 500); the
+    HTTP error it wraps keeps the provider's own.
     """
-    kinds: set[str] = set()
+    import httpx
+
     for exc in chain:
-        cls = type(exc)
-        classes = cls.__mro__ if cls.__module__.startswith("httpx") else (cls,)
-        kinds.update(f"{c.__module__}.{c.__name__}" for c in classes)
-    return kinds
-
-
-_TIMEOUTS = frozenset(
-    {"httpx.TimeoutException", "openai.APITimeoutError", "litellm.exceptions.Timeout"}
-)
-_TRANSPORT = frozenset({"httpx.TransportError", "openai.APIConnectionError"})
-_HTTP_STATUS = frozenset({"httpx.HTTPStatusError", "openai.APIStatusError"})
-# litellm's words for a 2xx body it could not read, and for a stream that stopped early.
-_UNREADABLE = ("empty or invalid response", "unable to get json response", "no 'choices'")
-_TRUNCATED = "stream ended before a finish_reason"
-
-
-def _status_of(exc: BaseException, message: str) -> int | None:
-    status = getattr(exc, "status_code", None)
-    if isinstance(status, int):
-        if status == 500 and "overloaded" in message.lower():
-            return 529  # Anthropic's overload arrives from litellm as a 500
-        return status
+        if isinstance(exc, httpx.HTTPStatusError):
+            return exc.response.status_code
     return None
 
 
+def _status_of(exc: BaseException, chain: list[BaseException]) -> int | None:
+    status = getattr(exc, "status_code", None)
+    if not isinstance(status, int):
+        return None
+    sent = _sent_status(chain)
+    return sent if sent is not None and sent >= 400 else status
+
+
+def _timed_out(chain: list[BaseException]) -> bool:
+    import httpx
+    import openai
+
+    lite = loaded_module()
+    timeout = getattr(lite, "Timeout", None) if lite is not None else None
+    kinds: tuple[type[BaseException], ...] = (
+        TimeoutError,
+        httpx.TimeoutException,
+        openai.APITimeoutError,
+    )
+    if isinstance(timeout, type) and issubclass(timeout, BaseException):
+        kinds = (*kinds, timeout)
+    return any(isinstance(e, kinds) for e in chain)
+
+
+def _transport_failed(chain: list[BaseException]) -> bool:
+    """A connection that failed before any answer: an httpx transport error, or the openai
+    SDK's own ``APIConnectionError`` (litellm's subclass of it also reports unreadable
+    bodies, so only the SDK's exact class counts)."""
+    import httpx
+    import openai
+
+    return any(
+        isinstance(e, httpx.TransportError) or type(e) is openai.APIConnectionError for e in chain
+    )
+
+
+def _answered_with_error(chain: list[BaseException]) -> bool:
+    """Whether an HTTP error status arrived (httpx's error, or the openai SDK's own; litellm's
+    exceptions subclass the SDK's and say "500" for unreadable 200s too, so they do not count)."""
+    import httpx
+    import openai
+
+    return any(
+        isinstance(e, httpx.HTTPStatusError)
+        or (isinstance(e, openai.APIStatusError) and type(e).__module__.split(".")[0] == "openai")
+        for e in chain
+    )
+
+
+# litellm's words for a 2xx body it could not read (a proxy's HTML page answered with 200): its
+# exception then says 500 and carries no cause to tell it from a real 500.
+_UNREADABLE = ("empty or invalid response", "unable to get json response")
+
+
 def _class_for(
-    exc: BaseException, status: int | None, message: str
+    exc: BaseException, status: int | None, message: str, *, streaming: bool
 ) -> tuple[type[errors.ProviderError], int | None]:
     """The costroute class for ``exc`` and the HTTP status to report (None when there was none).
 
-    litellm reports connection failures, unreadable 200 bodies and truncated streams as
-    "500"s; the cause chain tells them apart from a real 500.
+    ``streaming`` says the exception came while reading a stream that had opened (its 200
+    had arrived): a failure there is a broken stream, whatever litellm calls it.
     """
-    name = type(exc).__name__
-    if name == "UnsupportedParamsError":  # refused by litellm before sending: a 400 like the API's
-        return errors.BadRequestError, 400
-    if "ContextWindowExceeded" in name:
+    lite = loaded_module()
+    window = getattr(lite, "ContextWindowExceededError", None) if lite is not None else None
+    if isinstance(window, type) and isinstance(exc, window):
         return errors.ContextWindowExceeded, status
     chain = _chain(exc)
-    kinds = _kinds(chain)
-    if kinds & _TIMEOUTS or any(isinstance(e, TimeoutError) for e in chain):
+    if _timed_out(chain):
         return errors.ProviderTimeout, status if status == 408 else None
-    text = message.lower()
-    if "litellm.exceptions.MidStreamFallbackError" in kinds or _TRUNCATED in text:
-        return errors.ProviderConnectionError, 200  # the stream had opened: 200, then broke
-    if kinds & _TRANSPORT:
+    if streaming:
+        return errors.ProviderConnectionError, 200
+    if _transport_failed(chain):
         return errors.ProviderConnectionError, None
-    if not kinds & _HTTP_STATUS and (
-        "json.decoder.JSONDecodeError" in kinds
-        or any(marker in text for marker in _UNREADABLE)
-        or name == "APIConnectionError"
+    if not _answered_with_error(chain) and (
+        any(isinstance(e, json.JSONDecodeError) for e in chain)
+        or (status == 500 and any(marker in message.lower() for marker in _UNREADABLE))
     ):
         return errors.InvalidResponseError, 200
     if status is not None:
@@ -168,21 +206,23 @@ _REFUSED = re.compile(r"does not support (?:parameters: \[['\"]([^'\"]+)['\"]|(\
 
 
 def _refused_param(message: str) -> str | None:
-    """The first parameter litellm names as unsupported, for the error's ``param``."""
+    """The first parameter litellm names as unsupported, for the error's ``param`` (a detail
+    read from the message: litellm's exception has no field for it; None when not found)."""
     found = _REFUSED.search(message)
     return (found.group(1) or found.group(2)) if found else None
 
 
 def translate(
-    exc: BaseException, deployment: Deployment, api_key: str | None
+    exc: BaseException, deployment: Deployment, api_key: str | None, *, streaming: bool = False
 ) -> errors.CostrouteError:
-    """The costroute error for a litellm (or transport) exception raised by ``deployment``."""
+    """The costroute error for a litellm (or transport) exception raised by ``deployment``;
+    ``streaming``: raised while reading a stream that had opened."""
     if isinstance(exc, errors.CostrouteError):
         return exc
     message = str(exc)
     if api_key:
         message = message.replace(api_key, "[secure]")
-    cls, status = _class_for(exc, _status_of(exc, message), message)
+    cls, status = _class_for(exc, _status_of(exc, _chain(exc)), message, streaming=streaming)
     headers = getattr(exc, "litellm_response_headers", None)
     if headers is None:
         response = getattr(exc, "response", None)

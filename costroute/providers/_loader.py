@@ -13,7 +13,10 @@ sees them), and settings such as ``drop_params`` go with each call
 Fork: litellm keeps its HTTP clients (and their keep-alive connections) in a cache. A child of
 ``os.fork()`` (gunicorn ``--preload``, celery prefork) would send on its parent's sockets, where
 writes from several processes interleave and one process can read another's answer; so in the
-child that cache is emptied and the child opens connections of its own.
+child that cache is emptied and the child opens connections of its own. litellm has no public
+call for this: costroute uses ``litellm.in_memory_llm_clients_cache.flush_cache()`` when the
+running litellm has it, and does nothing (never raises) when it has not (docs/api.md, "litellm
+internals costroute touches").
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from types import ModuleType
 
 from costroute._env import env_defaults
 
-__all__ = ["litellm", "loaded"]
+__all__ = ["litellm", "loaded", "loaded_module"]
 
 _ENV_DEFAULTS = {
     "LITELLM_LOCAL_MODEL_COST_MAP": "True",
@@ -74,14 +77,20 @@ def loaded() -> bool:
     return _module is not None
 
 
+def loaded_module() -> ModuleType | None:
+    """The litellm module when costroute has imported it, else None (never imports it)."""
+    return _module
+
+
 def _after_fork_in_child() -> None:
     """Drop the HTTP clients inherited from the parent (see the module's docstring)."""
     if _module is None:
         return
     cache = getattr(_module, "in_memory_llm_clients_cache", None)
     flush = getattr(cache, "flush_cache", None)
-    if flush is not None:
-        flush()
+    if callable(flush):
+        with contextlib.suppress(Exception):  # never break the child over a cache
+            flush()
 
 
 if hasattr(os, "register_at_fork"):

@@ -1,10 +1,10 @@
 """Which OpenAI parameters a deployment accepts, read from litellm once per model.
 
 ``litellm.get_supported_openai_params`` names the parameters litellm maps for a model; its
-bundled model map adds the value rules litellm enforces before sending (litellm 1.110):
+bundled model map (``litellm.model_cost``) adds the value rules litellm enforces before sending:
 
 - Anthropic models whose map entry says ``supports_sampling_params: false`` (Claude Sonnet
-  5.5, Opus 4.7) take ``temperature`` at 1 only (``top_p`` is already off their list).
+  5.5, Opus 4.7) take ``temperature`` at 1 only, and no ``top_p``.
 - OpenAI reasoning models take ``temperature`` at 1 only; those that support a reasoning
   effort of ``"none"`` (gpt-5.1 and later) take any ``temperature``, ``top_p``, ``logprobs``
   and ``top_logprobs`` while the effort resolves to ``"none"`` (the call's, or the map's
@@ -54,15 +54,17 @@ def _rules(model: str) -> ParamRules:
     fixed: tuple[tuple[str, Any], ...] = ()
     effort_none: frozenset[str] = frozenset()
     default_effort = None
+    accepted = frozenset(supported)
     if provider == "anthropic" and info.get("supports_sampling_params") is False:
         fixed = (("temperature", 1),)
+        accepted -= {"top_p"}  # refused too (litellm before 1.110 still lists it)
     elif provider == "openai" and info.get("supports_reasoning"):
         fixed = (("temperature", 1),)
         if info.get("supports_none_reasoning_effort"):
             effort_none = _EFFORT_NONE_SAMPLING
             default_effort = info.get("default_reasoning_effort")
     return ParamRules(
-        accepted=frozenset(supported),
+        accepted=accepted,
         fixed=fixed,
         effort_none=effort_none,
         default_effort=default_effort,

@@ -75,3 +75,10 @@ def test_a_model_litellm_does_not_know_accepts_everything() -> None:
         name="odd", model="nosuchprovider/x", prices=costroute.Prices(input=1, output=1)
     )
     assert providers.param_rules(odd) == ParamRules()
+
+
+def test_a_model_without_sampling_parameters_takes_no_top_p() -> None:
+    # litellm 1.110 leaves top_p off such a model's list; 1.109 lists it and refuses it later.
+    rules = providers.param_rules(known("claude-opus-4-7"))
+    assert rules.refusal("top_p", 0.9, {}) == "does not accept top_p"
+    assert rules.refusal("temperature", 0.3, {}) == "accepts only temperature=1"
