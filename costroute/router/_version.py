@@ -114,16 +114,28 @@ def _canon(obj: Any, depth: int, seen: frozenset[int]) -> Any:
     if isinstance(obj, types.BuiltinFunctionType | types.ModuleType):
         return f"{getattr(obj, '__module__', None)}.{getattr(obj, '__qualname__', obj.__name__)}"
     kind = f"{type(obj).__module__}.{type(obj).__qualname__}"
-    to_json = getattr(obj, "to_json", None)
-    if callable(to_json):
-        return {"type": kind, "json": canon(to_json())}
+    for method, key in (("to_json", "json"), ("tolist", "values")):  # weights files, numpy
+        found = _called(obj, method)
+        if found is not _NOTHING:
+            return {"type": kind, key: canon(found)}
     if dataclasses.is_dataclass(obj):
         fields = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
         return {"type": kind, "attrs": canon(fields)}
-    tolist = getattr(obj, "tolist", None)
-    if callable(tolist):  # numpy arrays
-        return {"type": kind, "values": canon(tolist())}
     return {"type": kind, "attrs": canon(_attributes(obj))}
+
+
+_NOTHING = object()
+
+
+def _called(obj: Any, method: str) -> Any:
+    """``obj.method()`` when it has such a method that takes no argument, else ``_NOTHING``."""
+    bound = getattr(obj, method, None)
+    if not callable(bound):
+        return _NOTHING
+    try:
+        return bound()
+    except TypeError:  # a method of that name that wants arguments: describe the attributes
+        return _NOTHING
 
 
 def _attributes(obj: Any) -> dict[str, Any]:

@@ -124,3 +124,23 @@ def test_a_policy_files_params_json_is_part_of_its_digest(
         before.digest
         == version_of("mine", balanced(hard_from=0.6, name="mine"), router.estimator).digest
     )
+
+
+def test_an_estimator_without_a_plain_to_json_is_described_by_its_attributes() -> None:
+    class Scaled:
+        name = "scaled"
+
+        def __init__(self, factor: float) -> None:
+            self.factor = factor
+            self._cache: dict[str, float] = {}  # private: not part of the version
+
+        def to_json(self, indent: int) -> str:  # wants an argument: not the weights' form
+            return "{}"
+
+        def estimate(self, messages: Any) -> Any:
+            raise NotImplementedError
+
+    half, same, double = Scaled(0.5), Scaled(0.5), Scaled(2.0)
+    same._cache["seen"] = 1.0
+    assert version_of("s", balanced(), half) == version_of("s", balanced(), same)
+    assert version_of("s", balanced(), half) != version_of("s", balanced(), double)
