@@ -23,7 +23,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from costroute.router._version import RouterVersion
 
@@ -129,11 +129,48 @@ def _sides(
     return cur_q, cand_q, cur_c, cand_c, agreed, unjudged
 
 
-def _diff(calls: Sequence[LabelledCall]) -> float | None:
-    cur_q, cand_q, *_ = _sides(calls)
-    if not cur_q:
-        return None
-    return (sum(cand_q) - sum(cur_q)) / len(cur_q)
+def _resampled_diffs(calls: Sequence[LabelledCall], resamples: int, seed: int) -> list[float]:
+    """(candidate - current) mean quality of each bootstrap resample, sorted; the same figures
+    as :func:`_sides` on the resample, in floats only (the costs are not resampled)."""
+    answered = [(c.deployment, _bucket(c.difficulty)) for c in calls]
+    wanted = [
+        None
+        if c.shadow_deployment is None or c.shadow_deployment == c.deployment
+        else (c.shadow_deployment, _bucket(c.difficulty))
+        for c in calls
+    ]
+    agreed = [c.shadow_deployment == c.deployment for c in calls]
+    scores = [c.score for c in calls]
+    rng = random.Random(seed)
+    everyone = range(len(calls))
+    diffs: list[float] = []
+    for _ in range(resamples):
+        picked = rng.choices(everyone, k=len(calls))
+        sums: dict[Any, list[float]] = {}
+        for i in picked:
+            for key in (answered[i], answered[i][0]):
+                found = sums.get(key)
+                if found is None:
+                    sums[key] = [scores[i], 1.0]
+                else:
+                    found[0] += scores[i]
+                    found[1] += 1.0
+        total = judged = 0.0
+        for i in picked:
+            if agreed[i]:
+                judged += 1.0
+                continue
+            want = wanted[i]
+            if want is None:
+                continue
+            found = sums.get(want) or sums.get(want[0])
+            if found is None:
+                continue
+            total += found[0] / found[1] - scores[i]
+            judged += 1.0
+        if judged:
+            diffs.append(total / judged)
+    return sorted(diffs)
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -164,12 +201,7 @@ def compare(
     cand_cost = sum(cand_c, ZERO) / n if n else ZERO
     ci = (0.0, 0.0)
     if n:
-        rng = random.Random(seed)
-        diffs = sorted(
-            d
-            for d in (_diff(rng.choices(calls, k=len(calls))) for _ in range(resamples))
-            if d is not None
-        )
+        diffs = _resampled_diffs(calls, resamples, seed)
         if diffs:
             tail = (1.0 - confidence) / 2
             ci = (_percentile(diffs, tail), _percentile(diffs, 1.0 - tail))
