@@ -42,6 +42,8 @@ openai (about 0.5 s): reading one of their names here imports it, ``import costr
     ├── StreamInterrupted            a stream broke after content was sent  openai.APIConnectionError
     │                                (carries the text)
     ├── LedgerError                  the usage ledger cannot be opened or written
+    ├── RolloutError                 router.rollout refused a step (nothing proposed, no
+    │                                evaluation, a candidate that does not beat the current)
     └── BackendUnavailable           Redis (shared state) is unreachable, and the store fails closed
         └── BackendBusy              Redis answers, but no pooled connection was free in time
 
@@ -97,6 +99,7 @@ __all__ = [
     "ProviderTimeout",
     "ProviderUnavailableError",
     "RateLimitError",
+    "RolloutError",
     "StreamInterrupted",
     "UnknownCallError",
     "UnknownDeploymentError",
@@ -251,6 +254,11 @@ class BudgetExceeded(CostrouteError):
 
 class LedgerError(CostrouteError):
     """The usage ledger cannot be opened or written."""
+
+
+class RolloutError(CostrouteError):
+    """``router.rollout`` refused a step: ``promote()`` of a candidate whose last evaluation does
+    not say it beats the current version, ``rollback()`` with no earlier version, and so on."""
 
 
 class BackendUnavailable(CostrouteError):

@@ -158,7 +158,12 @@ class Cascade:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """What the policy decided: ordered choices (first is preferred, the rest are fallbacks)."""
+    """What the policy decided: ordered choices (first is preferred, the rest are fallbacks).
+
+    ``router_version`` names the router version that decided (``"name@digest"``, see
+    ``router.rollout``); ``None`` when none did (a pinned ``model=``, a per-call ``policy=``,
+    a cache hit).
+    """
 
     choices: tuple[Choice, ...]
     policy: str
@@ -168,6 +173,7 @@ class Plan:
     baseline: str | None = None
     rejected: tuple[tuple[str, str], ...] = ()
     cascade: Cascade | None = None
+    router_version: str | None = None
 
     @property
     def primary(self) -> Choice:
@@ -221,6 +227,7 @@ class CallInfo:
     cached: bool = False
     ttft_ms: float | None = None
     category: str = "general"
+    router_version: str | None = None
 
     @property
     def saved_usd(self) -> Decimal:

@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from costroute.ledger._money import from_text, to_pico, to_text
 from costroute.ledger._record import CallRecord, Status
-from costroute.ledger._schema import ATTEMPT_FIELDS
+from costroute.ledger._schema import ATTEMPT_FIELDS, ROLLOUT_COLUMNS
 from costroute.types import Attempt, Usage
 
 __all__ = [
@@ -59,6 +59,7 @@ CALL_COLUMNS = (
     "prompt_hash",
     "prompt_text",
     "features",
+    *ROLLOUT_COLUMNS,
     "cost_pusd",
     "baseline_pusd",
 )
@@ -116,6 +117,9 @@ def call_row(rec: CallRecord) -> tuple[Any, ...]:
         rec.prompt_hash,
         rec.prompt_text,
         features_json(rec.features),
+        rec.router_version,
+        rec.shadow_version,
+        rec.shadow_deployment,
         to_pico(cost),
         to_pico(baseline),
     )
@@ -208,6 +212,9 @@ def record_from_rows(row: Sequence[Any], attempts: Sequence[Sequence[Any]]) -> C
         prompt_hash,
         prompt_text,
         features,
+        router_version,
+        shadow_version,
+        shadow_deployment,
         *_,
     ) = row
     return CallRecord(
@@ -237,5 +244,8 @@ def record_from_rows(row: Sequence[Any], attempts: Sequence[Sequence[Any]]) -> C
         prompt_hash=prompt_hash,
         prompt_text=prompt_text,
         features=None if features is None else json.loads(features),
+        router_version=router_version,
+        shadow_version=shadow_version,
+        shadow_deployment=shadow_deployment,
         attempts=tuple(_attempt(a) for a in attempts),
     )

@@ -49,7 +49,8 @@ CALL_TS = "SELECT ts FROM calls WHERE request_id = ?"
 
 _SELECT = (
     "SELECT c.request_id, c.ts, c.deployment, c.model, c.provider, c.policy, c.category,"
-    " c.difficulty, c.cost_usd, {features}, c.status, o.source, o.score, o.note, o.ts"
+    " c.difficulty, c.cost_usd, {features}, c.status, o.source, o.score, o.note, o.ts,"
+    " c.router_version, c.shadow_version, c.shadow_deployment"
     " FROM outcomes AS o JOIN calls AS c ON c.request_id = o.request_id"
 )
 
@@ -68,6 +69,8 @@ class RatedCall:
     ``at`` is the call's time, ``recorded_at`` the outcome's (both aware UTC); ``features`` is
     the difficulty feature vector kept at routing time (name -> value, zeros left out; ``None``
     for calls recorded before schema 5 or by a tool that gave none); ``score`` is in [0, 1].
+    ``router_version``, ``shadow_version`` and ``shadow_deployment`` are the call's (schema 6;
+    ``None`` before, or when no version decided or was shadowed).
     """
 
     request_id: str
@@ -85,6 +88,9 @@ class RatedCall:
     score: float
     note: str | None
     recorded_at: dt.datetime
+    router_version: str | None = None
+    shadow_version: str | None = None
+    shadow_deployment: str | None = None
 
     def __repr__(self) -> str:
         return (
@@ -96,7 +102,7 @@ class RatedCall:
 def rated_call(row: Any) -> RatedCall:
     """A :class:`RatedCall` from a row of :func:`select_outcomes`."""
     (rid, ts, dep, model, provider, policy, category, diff, cost, feats, status, src, score,
-     note, recorded) = row  # fmt: skip
+     note, recorded, version, shadow_version, shadow_deployment) = row  # fmt: skip
     return RatedCall(
         request_id=rid,
         at=from_us(ts),
@@ -113,6 +119,9 @@ def rated_call(row: Any) -> RatedCall:
         score=score,
         note=note,
         recorded_at=from_us(recorded),
+        router_version=version,
+        shadow_version=shadow_version,
+        shadow_deployment=shadow_deployment,
     )
 
 

@@ -105,6 +105,9 @@ def insert_params(rec: CallRecord) -> list[Any]:
         rec.prompt_hash,
         rec.prompt_text,
         features_json(rec.features),
+        rec.router_version,
+        rec.shadow_version,
+        rec.shadow_deployment,
     ]
     for idx, a in enumerate(rec.attempts):
         au = a.usage

@@ -85,6 +85,10 @@ class CallRecord:
     call before the network, or before a further attempt: then the attempts billed before it
     cost money). ``attempts`` keeps every try, billed or not. ``features`` is the request's
     difficulty feature vector (name -> value), what training needs instead of the prompt.
+    ``router_version`` names the router version that decided the call (``"name@digest"``);
+    ``shadow_version`` and ``shadow_deployment`` the version proposed in shadow mode and its
+    first choice for the same request (see docs/learning.md, "Safe rollout"). All three are
+    ``None`` for calls recorded before schema 6, or that no version decided (pinned, cached).
     """
 
     request_id: str
@@ -113,6 +117,9 @@ class CallRecord:
     prompt_hash: str = ""
     prompt_text: str | None = None
     features: Mapping[str, float] | None = None
+    router_version: str | None = None
+    shadow_version: str | None = None
+    shadow_deployment: str | None = None
     attempts: tuple[Attempt, ...] = ()
 
     def __post_init__(self) -> None:
@@ -149,8 +156,10 @@ class CallRecord:
         error_class: str | None = None,
         stream: bool = False,
         ttft_ms: float | None = None,
+        shadow: tuple[str, str | None] | None = None,
     ) -> CallRecord:
-        """The record of a settled call. ``prompt_text`` is kept only when given (opt-in)."""
+        """The record of a settled call. ``prompt_text`` is kept only when given (opt-in);
+        ``shadow`` is ``(shadow_version, shadow_deployment)`` when a candidate was shadowed."""
         return cls(
             request_id=info.request_id,
             at=at,
@@ -178,6 +187,9 @@ class CallRecord:
             prompt_hash=prompt_hash,
             prompt_text=prompt_text,
             features=features,
+            router_version=info.router_version,
+            shadow_version=shadow[0] if shadow else None,
+            shadow_deployment=shadow[1] if shadow else None,
             attempts=tuple(info.attempts),
         )
 

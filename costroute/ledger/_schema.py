@@ -19,6 +19,9 @@ version  change
          touches two indexes, about 35 µs less right after a provider call
 5        ``calls.features`` (the difficulty feature vector, JSON) and the ``outcomes`` table
          (``feedback()``: one score per call and source)
+6        safe rollout: ``calls.router_version`` (the router version that decided the call),
+         ``calls.shadow_version`` and ``calls.shadow_deployment`` (a proposed version's first
+         choice, recorded beside it); NULL in older rows
 =======  ===================================================================================
 """
 
@@ -31,7 +34,14 @@ from collections.abc import Callable
 from costroute.errors import LedgerError
 from costroute.ledger._money import from_text, to_pico
 
-__all__ = ["ATTEMPT_FIELDS", "SCHEMA_VERSION", "V1_DDL", "ensure_schema", "read_version"]
+__all__ = [
+    "ATTEMPT_FIELDS",
+    "ROLLOUT_COLUMNS",
+    "SCHEMA_VERSION",
+    "V1_DDL",
+    "ensure_schema",
+    "read_version",
+]
 
 V1_DDL = """
 CREATE TABLE schema_version (version INTEGER NOT NULL);
@@ -186,12 +196,24 @@ def _v4_to_v5(conn: sqlite3.Connection) -> None:
         conn.execute(stmt)
 
 
+ROLLOUT_COLUMNS = ("router_version", "shadow_version", "shadow_deployment")
+"""Schema 6's columns of ``calls`` (all TEXT, NULL when unknown), in both backends."""
+
+
+def _add_rollout_columns(conn: sqlite3.Connection) -> None:
+    """Safe rollout: which router version decided each call, and what a proposed version in
+    shadow mode would have chosen first."""
+    for column in ROLLOUT_COLUMNS:
+        conn.execute(f"ALTER TABLE calls ADD COLUMN {column} TEXT")
+
+
 # MIGRATIONS[n] takes a file from version n + 1 to n + 2 (index 0: v1 -> v2).
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_to_v2,
     _v2_to_v3,
     _v3_to_v4,
     _v4_to_v5,
+    _add_rollout_columns,
 )
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 

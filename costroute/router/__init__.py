@@ -4,6 +4,18 @@ from __future__ import annotations
 
 from costroute.router._base import ModelDeprecationWarning, RouterBase
 from costroute.router._options import ClientOptions, RouterOptions
+from costroute.router._rollout import Rollout
+from costroute.router._rollout_eval import RolloutReport
 from costroute.router._router import Router
+from costroute.router._version import RouterVersion
 
-__all__ = ["ClientOptions", "ModelDeprecationWarning", "Router", "RouterBase", "RouterOptions"]
+__all__ = [
+    "ClientOptions",
+    "ModelDeprecationWarning",
+    "Rollout",
+    "RolloutReport",
+    "Router",
+    "RouterBase",
+    "RouterOptions",
+    "RouterVersion",
+]

@@ -57,7 +57,9 @@ from costroute.router._hits import CacheHits
 from costroute.router._ledger import open_router_ledger
 from costroute.router._model_ids import ModelIds
 from costroute.router._policy import estimator_of, resolve_policy
+from costroute.router._rollout import Rollout, first_decider
 from costroute.router._state import RouterState
+from costroute.router._version import Decider
 from costroute.store import Store
 from costroute.types import CallInfo, Plan, Request, Signals
 
@@ -238,6 +240,10 @@ class RouterBase(CacheHits, ModelIds):
             if estimator is not None
             else estimator_of(self.policy) or difficulty.default_estimator()
         )
+        # What decides each call (policy + estimator) as one version; router.rollout swaps it.
+        self._decider: Decider = first_decider(self, self._own_estimator)
+        self._shadow: Decider | None = None
+        self._rollout = Rollout(self)
         self.timeout = float(timeout)
         self.now = now or (lambda: dt.datetime.now(dt.UTC))
         self.environ = environ
@@ -302,9 +308,17 @@ class RouterBase(CacheHits, ModelIds):
         ``chat()`` and ``explain()`` plan here alike; only when no deployment has a key does
         ``explain()`` (``explaining=True``) plan over all of them instead of raising.
         """
+        return self._plan_and_shadow(request, explaining=explaining, shadow=False)[0]
+
+    def _plan_and_shadow(
+        self, request: Request, *, explaining: bool = False, shadow: bool = True
+    ) -> tuple[Plan, tuple[str, str | None] | None]:
+        """The plan, and (when a candidate version is shadowed and the router's own version
+        decided) the candidate's version and first choice for the same request and signals."""
+        decider, candidate = self._decider, self._shadow if shadow else None
         resolved, catalog = self._resolve(request.model)
         if resolved.kind in ("deployment", "model"):
-            return self._pinned_plan(request, resolved, explaining=explaining)
+            return self._pinned_plan(request, resolved, explaining=explaining), None
         notes: list[str] = [] if resolved.kind == "auto" else [resolved.reason]
         candidates = list(self.deployments.values())
         if catalog is not None:
@@ -333,9 +347,10 @@ class RouterBase(CacheHits, ModelIds):
                     [f"{n}: {w}" for n, w in skipped],
                 )
             keyed = tuple(kept)
-        policy = self._policy_for(request.policy) if request.policy else self.policy
-        estimator = self.estimator
-        if policy is not self.policy and not self._own_estimator:
+        policy = self._policy_for(request.policy) if request.policy else decider.policy
+        estimator = decider.estimator
+        ours = policy is decider.policy
+        if not ours and not decider.own_estimator:
             estimator = estimator_of(policy) or estimator
         estimate = estimator.estimate(request.messages)
         pressure, pressure_reason, predicted, open_breakers = self.state.signals(request, keyed)
@@ -350,6 +365,8 @@ class RouterBase(CacheHits, ModelIds):
             open_breakers=open_breakers,
         )
         plan = policy.route(request, signals)
+        if ours:
+            plan = dataclasses.replace(plan, router_version=decider.label)
         if pressure_reason and not any(pressure_reason in r for r in plan.reasons):
             plan = _with_reason(plan, pressure_reason)
         if notes:
@@ -365,7 +382,34 @@ class RouterBase(CacheHits, ModelIds):
             have = {d.name for d in keyed} | {n for n, _ in skipped}
             missing = [d.name for d in candidates if d.name not in have]
             plan = _with_reason(plan, f"no API key for: {', '.join(missing)}")
-        return plan
+        if candidate is None or not ours:
+            return plan, None
+        choice = self._shadow_choice(candidate, request, signals, estimator)
+        return plan, (candidate.label, choice)
+
+    def _shadow_choice(
+        self, candidate: Decider, request: Request, signals: Signals, used: Estimator
+    ) -> str | None:
+        """The candidate's first choice on the signals the call was planned with (its own
+        difficulty estimate); None, and a warning, when it cannot plan. Never raises: the
+        caller's call does not depend on it."""
+        try:
+            if candidate.estimator is not used:
+                estimate = candidate.estimator.estimate(request.messages)
+                signals = dataclasses.replace(
+                    signals,
+                    difficulty=estimate.score,
+                    category=estimate.category,
+                    difficulty_features=estimate.features,
+                )
+            plan = candidate.policy.route(request, signals)
+            plan = fit_plan(
+                plan, request, self.deployments, self.param_rules, self._strict(request)
+            )
+            return plan.primary.deployment
+        except Exception as exc:
+            log.warning("costroute: candidate version %s could not plan: %s", candidate.label, exc)
+            return None
 
     def _policy_for(self, name: str) -> Policy:
         """A per-call ``policy=``: a preset name or the path of a policy file (loaded once)."""
@@ -384,6 +428,21 @@ class RouterBase(CacheHits, ModelIds):
                 )
             self._policies[name] = found
         return found
+
+    @property
+    def rollout(self) -> Rollout:
+        """Safe rollout of router versions: ``propose()`` a candidate estimator or policy
+        (shadowed on live calls), ``evaluate()`` it on their outcomes, ``promote()`` it when it
+        beats the current version, ``rollback()`` in one call. See docs/learning.md."""
+        return self._rollout
+
+    def _swap(self, decider: Decider) -> None:
+        """Make ``decider`` the one that decides (under the rollout's lock)."""
+        self.policy = decider.policy
+        self.estimator = decider.estimator
+        self._own_estimator = decider.own_estimator
+        self._policies[decider.policy.name] = decider.policy
+        self._decider = decider
 
     def explain(self, messages: Any, **kwargs: Any) -> Plan:
         """The plan ``chat()`` would follow for this request, with its reasons; no network
@@ -426,6 +485,7 @@ class RouterBase(CacheHits, ModelIds):
             latency_ms=(self.executor.clock() - started) * 1000.0,
             ttft_ms=ttft,
             cached=outcome.cached,
+            router_version=plan.router_version,
         )
 
     @staticmethod

@@ -129,7 +129,13 @@ class Router(RouterBase):
         except Exception as exc:
             log.warning("costroute: response cache store failed for %s: %s", info.request_id, exc)
 
-    def _record(self, request: Request, info: CallInfo, error: BaseException | None) -> None:
+    def _record(
+        self,
+        request: Request,
+        info: CallInfo,
+        error: BaseException | None,
+        shadow: tuple[str, str | None] | None = None,
+    ) -> None:
         if self.ledger is None:
             return
         # Imported here, not at the top: the ledger brings sqlite3 and asyncio (~35 ms), which
@@ -149,6 +155,7 @@ class Router(RouterBase):
             error_class=type(error).__name__ if error else None,
             stream=request.stream,
             ttft_ms=info.ttft_ms,
+            shadow=shadow,
         )
         try:
             self.ledger.append(record)
@@ -182,10 +189,12 @@ class Router(RouterBase):
                 finish = self._finisher(request, plan, started, self._new_id())
                 info = finish(self._hit_outcome(entry, dep, plan), None)
                 return _Call(request, plan, None, (entry, info))
-        plan = self._plan(request)
+        plan, shadow = self._plan_and_shadow(request)
         if self.observer is not None:
             self.observer.decision(request, plan)
-        return _Call(request, plan, self._finisher(request, plan, started, self._new_id(), key))
+        finish = self._finisher(request, plan, started, self._new_id(), key)
+        finish.shadow = shadow
+        return _Call(request, plan, finish)
 
     def _admit(
         self, request: Request, kwargs: dict[str, Any]
@@ -341,7 +350,16 @@ class _Finisher:
     cacheable answer. The budget is settled before the ledger write, so a failing ledger never
     leaves money reserved."""
 
-    __slots__ = ("key", "plan", "request", "request_id", "reservation", "router", "started")
+    __slots__ = (
+        "key",
+        "plan",
+        "request",
+        "request_id",
+        "reservation",
+        "router",
+        "shadow",
+        "started",
+    )
 
     def __init__(
         self,
@@ -359,13 +377,14 @@ class _Finisher:
         self.request_id = request_id
         self.key = key
         self.reservation: Any = None
+        self.shadow: tuple[str, str | None] | None = None  # a candidate version's first choice
 
     def __call__(self, outcome: Outcome, error: BaseException | None) -> CallInfo:
         router = self.router
         info = router._settle(self.request, self.plan, outcome, self.started, self.request_id)
         reservation, self.reservation = self.reservation, None
         router.state.settle(reservation, info)
-        router._record(self.request, info, error)
+        router._record(self.request, info, error, self.shadow)
         if self.key is not None and error is None and not outcome.cached:
             router._store(self.key, outcome, info)
         if router.observer is not None:

@@ -58,7 +58,7 @@ def test_new_schema_is_at_the_current_version_with_numeric_money(
     pg_run: PgRun, schema: str
 ) -> None:
     PostgresLedger(pg_run.url, schema=schema).close()
-    assert _version(pg_run, schema) == SCHEMA_VERSION == 5
+    assert _version(pg_run, schema) == SCHEMA_VERSION == 6
     types = dict(
         _sql(
             pg_run,

@@ -21,7 +21,7 @@ from costroute.ledger._codec import (
     attempts_json,
     call_row,
 )
-from costroute.ledger._schema import MIGRATIONS, V1_DDL
+from costroute.ledger._schema import MIGRATIONS, ROLLOUT_COLUMNS, V1_DDL
 from costroute.types import Attempt, Usage
 
 D = Decimal
@@ -62,7 +62,7 @@ def _version(path: Path) -> int:
 
 def test_new_file_is_at_the_current_version(db_path: Path) -> None:
     SQLiteLedger(db_path).close()
-    assert _version(db_path) == SCHEMA_VERSION == 5
+    assert _version(db_path) == SCHEMA_VERSION == 6
 
 
 def test_v1_file_is_migrated_forward(db_path: Path) -> None:
@@ -193,10 +193,12 @@ def test_one_row_holds_the_call_and_attempts_is_a_view_of_it(db_path: Path) -> N
 
 
 def _v3_insert(row: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
-    """Today's call row as a schema-3 file takes it: without ``features`` (schema 5)."""
-    skip = CALL_COLUMNS.index("features")
-    columns = [c for c in CALL_COLUMNS if c != "features"]
-    values = row[:skip] + row[skip + 1 :]
+    """Today's call row as a schema-3 file takes it: without ``features`` (schema 5) and the
+    rollout columns (schema 6)."""
+    later = {"features", *ROLLOUT_COLUMNS}
+    columns = [c for c in CALL_COLUMNS if c not in later]
+    values = tuple(v for c, v in zip(CALL_COLUMNS, row, strict=False) if c not in later)
+    values += row[len(CALL_COLUMNS) :]
     marks = ", ".join("?" * (len(columns) + 1))
     return f"INSERT INTO calls ({', '.join(columns)}, attempts_json) VALUES ({marks})", values
 
