@@ -249,8 +249,8 @@ def redis_store(
         client,
         health,
         StoreBudget(RedisBudgetBackend(client, prefix, aclient=aclient), health, on_failure),
-        StoreLatency(RedisLatencyStats(client, prefix, aclient=aclient), health),
-        StoreBreakers(RedisBreakers(client, prefix, config, aclient=aclient), health),
+        StoreLatency(RedisLatencyStats(client, prefix), health),
+        StoreBreakers(RedisBreakers(client, prefix, config), health),
     )
 
 

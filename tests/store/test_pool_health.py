@@ -53,33 +53,25 @@ class Busy:
         self._wait()
         return {name: -1.0 for name, _ in deployments}
 
-    async def apredictions(self, deployments: Any, output_tokens: int) -> dict[str, float]:
-        return self.predictions(deployments, output_tokens)
-
     def open_set(self, names: Any) -> frozenset[str]:
         self._wait()
         return frozenset(names)
 
-    async def aopen_set(self, names: Any) -> frozenset[str]:
-        return self.open_set(names)
 
-
-async def test_latency_and_breakers_answer_locally_for_that_call_and_stay_on_redis() -> None:
+def test_latency_and_breakers_answer_locally_for_that_call_and_stay_on_redis() -> None:
     health = _health(FakeClock())
     primary = Busy()
     latency = StoreLatency(primary, health)  # type: ignore[arg-type]
     breakers = StoreBreakers(primary, health)  # type: ignore[arg-type]
     asked = [("fast", Prior(400, 100))]
     primary.busy = True
-    assert latency.predictions(asked, 10)["fast"] > 0  # the in-process twin: the prior
-    assert await latency.apredictions(asked, 10) == latency.local.predictions(asked, 10)
-    assert breakers.open_set(["fast"]) == frozenset()  # the twin: nothing open
-    assert await breakers.aopen_set(["fast"]) == frozenset()
+    assert latency.predictions(asked, 10) == latency.local.predictions(asked, 10)  # the prior
+    assert latency.predictions(asked, 10)["fast"] > 0
+    assert breakers.open_set(["fast"]) == frozenset()  # the in-process twin: nothing open
     primary.busy = False
     assert latency.predictions(asked, 10) == {"fast": -1.0}  # no retry_s to wait
-    assert await latency.apredictions(asked, 10) == {"fast": -1.0}
-    assert breakers.open_set(["fast"]) == await breakers.aopen_set(["fast"]) == {"fast"}
-    assert health.down_since is None and health.pool_timeouts == 4
+    assert breakers.open_set(["fast"]) == {"fast"}
+    assert health.down_since is None and health.pool_timeouts == 3
 
 
 # ---- budgets -----------------------------------------------------------------------------------
