@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import costroute
-from costroute._redis_clients import PoolTimeout, async_client, sync_client
+from costroute._redis_clients import PoolTimeout, sync_client
 from costroute.cache import RedisResponseCache
 from costroute.errors import ConfigError
 from costroute.store import redis_store
@@ -70,19 +70,6 @@ def test_the_sync_pool_waits_then_raises_pool_timeout(redis_url: str) -> None:
         assert client.ping() is True
     finally:
         client.close()
-
-
-@pytest.mark.redis
-async def test_the_async_pool_waits_then_raises_pool_timeout(redis_url: str) -> None:
-    client = async_client(redis_url, max_connections=1, pool_timeout_s=0)
-    try:
-        held = await client.connection_pool.get_connection()
-        with pytest.raises(PoolTimeout):
-            await client.ping()
-        await client.connection_pool.release(held)
-        assert await client.ping() is True
-    finally:
-        await client.aclose()
 
 
 @pytest.mark.redis
