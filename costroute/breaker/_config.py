@@ -99,7 +99,8 @@ class Breakers(Protocol):
 
     The router calls :meth:`open_set` before planning (``Signals.open_breakers``),
     :meth:`allow` before each attempt, and :meth:`record_success` / :meth:`record_failure`
-    after it (they return the state after the record). ``a*`` methods are the async twins.
+    after it (they return the state after the record). Blocking calls: the router's ``achat``
+    makes them in a worker thread.
     """
 
     config: BreakerConfig
@@ -113,13 +114,3 @@ class Breakers(Protocol):
     def open_set(self, names: Iterable[str]) -> frozenset[str]: ...
 
     def state(self, deployment: str) -> BreakerState: ...
-
-    async def aallow(self, deployment: str) -> bool: ...
-
-    async def arecord_success(self, deployment: str) -> StateName: ...
-
-    async def arecord_failure(self, deployment: str) -> StateName: ...
-
-    async def aopen_set(self, names: Iterable[str]) -> frozenset[str]: ...
-
-    async def astate(self, deployment: str) -> BreakerState: ...

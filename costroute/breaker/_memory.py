@@ -168,26 +168,6 @@ class MemoryBreakers:
                 fails,
             )
 
-    async def aallow(self, deployment: str) -> bool:
-        """Async twin of :meth:`allow`."""
-        return self.allow(deployment)
-
-    async def arecord_success(self, deployment: str) -> StateName:
-        """Async twin of :meth:`record_success`."""
-        return self.record_success(deployment)
-
-    async def arecord_failure(self, deployment: str) -> StateName:
-        """Async twin of :meth:`record_failure`."""
-        return self.record_failure(deployment)
-
-    async def aopen_set(self, names: Iterable[str]) -> frozenset[str]:
-        """Async twin of :meth:`open_set`."""
-        return self.open_set(names)
-
-    async def astate(self, deployment: str) -> BreakerState:
-        """Async twin of :meth:`state`."""
-        return self.state(deployment)
-
     def _circuit(self, deployment: str) -> _Circuit:
         with self._lock:
             return self._circuits.setdefault(deployment, _Circuit())

@@ -25,13 +25,12 @@ from costroute.errors import ConfigError
 
 if TYPE_CHECKING:
     import redis
-    import redis.asyncio
 
 __all__ = ["RedisBreakers"]
 
 
 class Pipe(Protocol):
-    """The part of a redis-py pipeline (sync or asyncio) the ``queue_*`` methods use."""
+    """The part of a redis-py pipeline the ``queue_*`` methods use."""
 
     def __len__(self) -> int: ...
 
@@ -45,26 +44,25 @@ def _text(value: Any) -> str:
 class RedisBreakers:
     """The breakers of :class:`~costroute.breaker.MemoryBreakers`, kept in Redis.
 
-    ``client`` is a redis-py ``Redis`` (sync methods), ``aclient`` a ``redis.asyncio.Redis``
-    (the ``a*`` methods); give either or both, or use :meth:`from_url`. The default clock is
-    the wall clock (``time.time``): readings are compared across processes and hosts.
+    ``client`` is a redis-py ``Redis`` (or use :meth:`from_url`); the methods block, and
+    async code calls them in a worker thread, as the router's ``achat`` does. The default clock
+    is the wall clock (``time.time``): readings are compared across processes and hosts.
     """
 
     def __init__(
         self,
-        client: redis.Redis | None,
+        client: redis.Redis,
         prefix: str = "costroute:",
         config: BreakerConfig | None = None,
         *,
-        aclient: redis.asyncio.Redis | None = None,
         clock: Callable[[], float] = time.time,
         hint_s: float = 1.0,
     ) -> None:
-        if client is None and aclient is None:
+        if client is None:
             raise ConfigError(
                 "RedisBreakers needs a Redis client.",
                 field="RedisBreakers.client",
-                fix="pass redis.Redis.from_url(url) (and/or aclient=...) or use from_url(url)",
+                fix="pass redis.Redis.from_url(url), or use RedisBreakers.from_url(url)",
             )
         if not (isinstance(hint_s, int | float) and hint_s >= 0):
             raise ConfigError(
@@ -74,33 +72,23 @@ class RedisBreakers:
             )
         self.config = config if config is not None else BreakerConfig()
         self.client = client
-        self.aclient = aclient
         self.prefix = prefix
         self.hint_s = float(hint_s)
         self._clock = clock
         self._hints: dict[str, tuple[float, bool]] = {}
         cfg = self.config
         self._ttl_ms = int(1000 * (2 * (cfg.window_s + cfg.cooldown_s + cfg.probe_timeout_s) + 60))
-        self._allow = client.register_script(ALLOW_LUA) if client is not None else None
-        self._record = client.register_script(RECORD_LUA) if client is not None else None
-        self._aallow = aclient.register_script(ALLOW_LUA) if aclient is not None else None
-        self._arecord = aclient.register_script(RECORD_LUA) if aclient is not None else None
+        self._allow = client.register_script(ALLOW_LUA)
+        self._record = client.register_script(RECORD_LUA)
 
     @classmethod
     def from_url(
         cls, url: str, prefix: str = "costroute:", config: BreakerConfig | None = None, **kw: Any
     ) -> RedisBreakers:
-        """A sync and an async client for ``url`` (``redis://host:port/db``)."""
+        """Breakers over a client for ``url`` (``redis://host:port/db``)."""
         import redis
-        import redis.asyncio
 
-        return cls(
-            redis.Redis.from_url(url),
-            prefix,
-            config,
-            aclient=redis.asyncio.Redis.from_url(url),
-            **kw,
-        )
+        return cls(redis.Redis.from_url(url), prefix, config, **kw)
 
     # ---- no I/O ---------------------------------------------------------------------------------
 
@@ -210,111 +198,41 @@ class RedisBreakers:
         state: StateName = "open" if st == "o" else "half_open"
         return BreakerState(state, failures, float(fields["oa"]), float(fields["ra"]), calls, fails)
 
-    # ---- sync ---------------------------------------------------------------------------------
-
-    def _sync(self) -> redis.Redis:
-        if self.client is None:
-            raise ConfigError(
-                "RedisBreakers was built without a sync client.",
-                field="RedisBreakers.client",
-                fix="pass a redis.Redis client, or call the async methods (aallow, ...)",
-            )
-        return self.client
+    # ---- round trips -----------------------------------------------------------------------------
 
     def allow(self, deployment: str) -> bool:
         """Whether a call may go to ``deployment`` now (taking the half-open probe if due)."""
         hinted = self._hinted(deployment)
         if hinted is not None:
             return hinted
-        client = self._sync()
-        assert self._allow is not None
         code = self._allow(
-            keys=[self.key(deployment)],
-            args=[self._clock(), self.config.probe_timeout_s],
-            client=client,
+            keys=[self.key(deployment)], args=[self._clock(), self.config.probe_timeout_s]
         )
         return self._after_allow(deployment, code)
 
     def record_success(self, deployment: str) -> StateName:
         """A call succeeded (one round trip); returns the state after it."""
-        return self._record_sync(deployment, True)
+        return self._record_outcome(deployment, True)
 
     def record_failure(self, deployment: str) -> StateName:
         """A call failed (one round trip); returns the state after it."""
-        return self._record_sync(deployment, False)
+        return self._record_outcome(deployment, False)
 
-    def _record_sync(self, deployment: str, ok: bool) -> StateName:
-        client = self._sync()
-        assert self._record is not None
-        result = self._record(
-            keys=[self.key(deployment)], args=self._record_args(ok), client=client
-        )
+    def _record_outcome(self, deployment: str, ok: bool) -> StateName:
+        result = self._record(keys=[self.key(deployment)], args=self._record_args(ok))
         return self._after_record(deployment, result)
 
     def open_set(self, names: Iterable[str]) -> frozenset[str]:
         """The names whose breaker refuses calls now (one round trip for all)."""
-        pipe = self._sync().pipeline(transaction=False)
+        pipe = self.client.pipeline(transaction=False)
         read = self.queue_open_set(pipe, names)
         return read(pipe.execute())
 
     def state(self, deployment: str) -> BreakerState:
         """The breaker of ``deployment`` as a value (one round trip)."""
-        pipe = self._sync().pipeline(transaction=False)
+        pipe = self.client.pipeline(transaction=False)
         read = self.queue_state(pipe, deployment)
         return read(pipe.execute())
-
-    # ---- async ---------------------------------------------------------------------------------
-
-    def _async(self) -> redis.asyncio.Redis:
-        if self.aclient is None:
-            raise ConfigError(
-                "RedisBreakers was built without an async client.",
-                field="RedisBreakers.aclient",
-                fix="pass aclient=redis.asyncio.Redis.from_url(url), or use from_url(url)",
-            )
-        return self.aclient
-
-    async def aallow(self, deployment: str) -> bool:
-        """Async twin of :meth:`allow`."""
-        hinted = self._hinted(deployment)
-        if hinted is not None:
-            return hinted
-        client = self._async()
-        assert self._aallow is not None
-        code = await self._aallow(
-            keys=[self.key(deployment)],
-            args=[self._clock(), self.config.probe_timeout_s],
-            client=client,
-        )
-        return self._after_allow(deployment, code)
-
-    async def arecord_success(self, deployment: str) -> StateName:
-        """Async twin of :meth:`record_success`."""
-        return await self._record_async(deployment, True)
-
-    async def arecord_failure(self, deployment: str) -> StateName:
-        """Async twin of :meth:`record_failure`."""
-        return await self._record_async(deployment, False)
-
-    async def _record_async(self, deployment: str, ok: bool) -> StateName:
-        client = self._async()
-        assert self._arecord is not None
-        result = await self._arecord(
-            keys=[self.key(deployment)], args=self._record_args(ok), client=client
-        )
-        return self._after_record(deployment, result)
-
-    async def aopen_set(self, names: Iterable[str]) -> frozenset[str]:
-        """Async twin of :meth:`open_set`."""
-        pipe = self._async().pipeline(transaction=False)
-        read = self.queue_open_set(pipe, names)
-        return read(await pipe.execute())
-
-    async def astate(self, deployment: str) -> BreakerState:
-        """Async twin of :meth:`state`."""
-        pipe = self._async().pipeline(transaction=False)
-        read = self.queue_state(pipe, deployment)
-        return read(await pipe.execute())
 
     def __repr__(self) -> str:
         return f"<RedisBreakers prefix={self.prefix!r} hint_s={self.hint_s}>"

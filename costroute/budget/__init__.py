@@ -18,7 +18,7 @@ per user, per tenant and per tag value. State lives in a backend: :class:`Memory
 
 from __future__ import annotations
 
-from costroute.budget._backend import AsyncBudgetBackend, BudgetBackend, Lease, Outcome, Slot, Usage
+from costroute.budget._backend import BudgetBackend, Lease, Outcome, Slot, Usage
 from costroute.budget._calendar import from_nano, to_nano
 from costroute.budget._config import Budget, Limit, Window
 from costroute.budget._manager import BudgetManager
@@ -27,7 +27,6 @@ from costroute.budget._redis import RedisBudgetBackend
 from costroute.budget._status import BudgetStatus, Reservation, WindowStatus
 
 __all__ = [
-    "AsyncBudgetBackend",
     "Budget",
     "BudgetBackend",
     "BudgetManager",

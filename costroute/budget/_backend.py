@@ -17,7 +17,6 @@ from typing import NamedTuple, Protocol, runtime_checkable
 from costroute.errors import InvalidRequestError
 
 __all__ = [
-    "AsyncBudgetBackend",
     "BudgetBackend",
     "Lease",
     "Outcome",
@@ -79,7 +78,9 @@ class Outcome(NamedTuple):
 
 @runtime_checkable
 class BudgetBackend(Protocol):
-    """Atomic reserve/extend/settle over several window keys (blocking calls)."""
+    """Atomic reserve/extend/settle over several window keys (blocking calls: async code,
+    :meth:`BudgetManager.areserve <costroute.budget.BudgetManager.areserve>` included, makes
+    them in a worker thread)."""
 
     def reserve(self, slots: Sequence[Slot], lease: Lease, now: float) -> Outcome:
         """Take ``lease`` in every slot, or in none if any slot would exceed its limit.
@@ -113,20 +114,3 @@ class BudgetBackend(Protocol):
     def restore(self, slot: Slot, spent: int, now: float) -> None:
         """Raise the slot's spend to ``spent`` if it is lower (restoring from a ledger)."""
         ...
-
-
-@runtime_checkable
-class AsyncBudgetBackend(Protocol):
-    """The asyncio twin of :class:`BudgetBackend`, for the router's ``achat``."""
-
-    async def areserve(self, slots: Sequence[Slot], lease: Lease, now: float) -> Outcome: ...
-
-    async def aextend(
-        self, slots: Sequence[Slot], lease: Lease, grown: Lease, now: float
-    ) -> Outcome: ...
-
-    async def asettle(
-        self, slots: Sequence[Slot], lease: Lease, actual: int, now: float
-    ) -> None: ...
-
-    async def ausage(self, keys: Sequence[str], now: float) -> tuple[Usage, ...]: ...

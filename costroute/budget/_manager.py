@@ -20,6 +20,7 @@ and makes reserve and extend atomic over every window of a call.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -27,14 +28,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from costroute._ids import new_id
-from costroute.budget._backend import (
-    AsyncBudgetBackend,
-    BudgetBackend,
-    Lease,
-    Outcome,
-    Slot,
-    Usage,
-)
+from costroute.budget._backend import BudgetBackend, Lease, Outcome, Slot, Usage
 from costroute.budget._calendar import to_nano
 from costroute.budget._config import Budget, scope_key
 from costroute.budget._memory import MemoryBudgetBackend
@@ -117,7 +111,7 @@ class BudgetManager:
             f" backend={self.backend!r}>"
         )
 
-    # ---- shared steps (no I/O) -------------------------------------------------------------
+    # ---- steps of the operations (no I/O) ---------------------------------------------------
 
     def _begin(
         self,
@@ -313,17 +307,7 @@ class BudgetManager:
                 self.backend.settle(res.slots, res.lease, 0, self.clock())
             res.state = "released"
 
-    # ---- asyncio ---------------------------------------------------------------------------
-
-    def _async(self) -> AsyncBudgetBackend:
-        backend = self.backend
-        if not isinstance(backend, AsyncBudgetBackend):
-            raise ConfigError(
-                f"{backend!r} has no asyncio methods.",
-                field="backend",
-                fix="use a backend with areserve/asettle/ausage (both shipped backends have them)",
-            )
-        return backend
+    # ---- asyncio: the blocking methods in a worker thread ------------------------------------
 
     async def areserve(
         self,
@@ -332,40 +316,21 @@ class BudgetManager:
         tenant: str | None = None,
         tags: Mapping[str, str] | None = None,
     ) -> Reservation:
-        """:meth:`reserve` without blocking the event loop."""
-        resolved, res, now = self._begin(amount, user, tenant, tags)
-        if resolved.slots:
-            outcome = await self._async().areserve(resolved.slots, res.lease, now)
-            if outcome.refused >= 0:
-                raise self._rules.refusal(resolved, outcome.refused, outcome.usage, amount)
-            self._remember(resolved.slots, outcome.usage, now)
-        return res
+        """:meth:`reserve` in a worker thread (``asyncio.to_thread``): the event loop never
+        waits for the backend, and any loop may call it (the backend's client is the sync one)."""
+        return await asyncio.to_thread(self.reserve, amount, user, tenant, tags)
 
     async def aextend(self, res: Reservation, amount: Decimal) -> None:
-        """:meth:`extend` without blocking the event loop."""
-        step = self._growing(res, amount)
-        if step is None:
-            return
-        grown, now = step
-        outcome = Outcome(-1, ())
-        if res.slots:
-            outcome = await self._async().aextend(res.slots, res.lease, grown, now)
-        self._grown(res, amount, grown, outcome, now)
+        """:meth:`extend` in a worker thread."""
+        await asyncio.to_thread(self.extend, res, amount)
 
     async def asettle(self, res: Reservation, actual: Decimal) -> None:
-        """:meth:`settle` without blocking the event loop."""
-        nano = self._closing(res, actual)
-        if res.slots and (res.state == "held" or (res.state == "released" and nano)):
-            await self._async().asettle(res.slots, res.lease, nano, self.clock())
-        res.state = "settled"
+        """:meth:`settle` in a worker thread."""
+        await asyncio.to_thread(self.settle, res, actual)
 
     async def arelease(self, res: Reservation) -> None:
-        """:meth:`release` without blocking the event loop."""
-        self._closing(res, None)
-        if res.state == "held":
-            if res.slots:
-                await self._async().asettle(res.slots, res.lease, 0, self.clock())
-            res.state = "released"
+        """:meth:`release` in a worker thread."""
+        await asyncio.to_thread(self.release, res)
 
     # ---- reporting and restoring -------------------------------------------------------------
 

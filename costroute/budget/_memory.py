@@ -41,9 +41,7 @@ class MemoryBudgetBackend:
     """Budget state in this process: thread-safe, atomic across windows under one lock.
 
     Leases that expired are swept lazily, when a window is next touched; windows whose time to
-    live has passed are dropped when a new window is created (at most once a minute). Implements both
-    :class:`~costroute.budget.BudgetBackend` and its async twin (the work is a few
-    microseconds under a lock, so the async methods run it inline).
+    live has passed are dropped when a new window is created (at most once a minute).
     """
 
     remote = False
@@ -145,17 +143,3 @@ class MemoryBudgetBackend:
         with self._lock:
             w = self._get(slot, now)
             w.spent = max(w.spent, spent)
-
-    async def areserve(self, slots: Sequence[Slot], lease: Lease, now: float) -> Outcome:
-        return self.reserve(slots, lease, now)
-
-    async def aextend(
-        self, slots: Sequence[Slot], lease: Lease, grown: Lease, now: float
-    ) -> Outcome:
-        return self.extend(slots, lease, grown, now)
-
-    async def asettle(self, slots: Sequence[Slot], lease: Lease, actual: int, now: float) -> None:
-        self.settle(slots, lease, actual, now)
-
-    async def ausage(self, keys: Sequence[str], now: float) -> tuple[Usage, ...]:
-        return self.usage(keys, now)

@@ -20,7 +20,6 @@ from costroute.errors import ConfigError
 
 if TYPE_CHECKING:
     import redis
-    import redis.asyncio
 
 __all__ = ["RedisBudgetBackend"]
 
@@ -57,9 +56,9 @@ def _usages(flat: Sequence[Any], start: int = 0) -> tuple[Usage, ...]:
 class RedisBudgetBackend:
     """Budgets in Redis under ``prefix`` (default ``"costroute:"``).
 
-    ``client`` is a ``redis.Redis`` for the blocking methods; ``aclient`` a
-    ``redis.asyncio.Redis`` for the async twins (give either or both). Responses may be bytes or
-    str (``decode_responses`` does not matter). Not for Redis Cluster: one reserve touches
+    ``client`` is a ``redis.Redis``; async code (``BudgetManager.areserve`` ...) calls the
+    backend in a worker thread. Responses may be bytes or str (``decode_responses`` does not
+    matter). Not for Redis Cluster: one reserve touches
     several keys that need not share a hash slot.
     """
 
@@ -67,16 +66,14 @@ class RedisBudgetBackend:
 
     def __init__(
         self,
-        client: redis.Redis | None = None,
+        client: redis.Redis,
         prefix: str = "costroute:",
-        *,
-        aclient: redis.asyncio.Redis | None = None,
     ) -> None:
-        if client is None and aclient is None:
+        if client is None:
             raise ConfigError(
                 "RedisBudgetBackend needs a Redis client.",
                 field="client",
-                fix="pass redis.Redis.from_url(url) and/or aclient=redis.asyncio.Redis.from_url(url)",
+                fix="pass redis.Redis.from_url(url)",
             )
         if not isinstance(prefix, str):
             raise ConfigError(
@@ -86,7 +83,6 @@ class RedisBudgetBackend:
 
         self._noscript = NoScriptError
         self.client = client
-        self.aclient = aclient
         self.prefix = prefix
         # v2: integer nanodollars; the keys of 0.1 (picodollars, budget:s: ...) are ignored.
         self._index = f"{prefix}budget:v2:index"
@@ -96,7 +92,7 @@ class RedisBudgetBackend:
     def __repr__(self) -> str:
         return f"<RedisBudgetBackend prefix={self.prefix!r}>"
 
-    # ---- the arguments of each script (no I/O) -------------------------------------------
+    # ---- the arguments of each script (no I/O) -----------------------------------------------
 
     def _pairs(self, keys: Sequence[str]) -> list[str]:
         out: list[str] = []
@@ -131,16 +127,10 @@ class RedisBudgetBackend:
             args += (str(s.ttl), s.key)
         return keys, args
 
-    # ---- blocking --------------------------------------------------------------------------
+    # ---- round trips -------------------------------------------------------------------------
 
     def _run(self, script: _Script, keys: Sequence[str], args: Sequence[str]) -> Any:
         client = self.client
-        if client is None:
-            raise ConfigError(
-                "This RedisBudgetBackend has only an asyncio client.",
-                field="client",
-                fix="pass client=redis.Redis(...) too, or use the async methods (areserve ...)",
-            )
         try:
             return client.evalsha(script.sha, len(keys), *keys, *args)
         except self._noscript:
@@ -160,7 +150,7 @@ class RedisBudgetBackend:
     def queue_settle(
         self, pipeline: Any, slots: Sequence[Slot], lease: Lease, actual: int, now: float
     ) -> None:
-        """Queue the settle on ``pipeline`` (sync or async); the caller executes it.
+        """Queue the settle on ``pipeline`` (a redis-py pipeline); the caller executes it.
 
         Sent as EVAL (the script text), so it cannot fail with NOSCRIPT inside someone else's
         pipeline; Redis caches the compiled script by its SHA either way.
@@ -185,36 +175,3 @@ class RedisBudgetBackend:
             [self._index, self._hash + slot.key],
             [repr(now), str(spent), str(slot.ttl), slot.key],
         )
-
-    # ---- asyncio ---------------------------------------------------------------------------
-
-    async def _arun(self, script: _Script, keys: Sequence[str], args: Sequence[str]) -> Any:
-        client = self.aclient
-        if client is None:
-            raise ConfigError(
-                "This RedisBudgetBackend has no asyncio client.",
-                field="aclient",
-                fix="pass aclient=redis.asyncio.Redis(...) to use areserve/asettle",
-            )
-        try:
-            return await client.evalsha(script.sha, len(keys), *keys, *args)
-        except self._noscript:
-            await client.script_load(script.text)
-            return await client.evalsha(script.sha, len(keys), *keys, *args)
-
-    async def areserve(self, slots: Sequence[Slot], lease: Lease, now: float) -> Outcome:
-        return _outcome(await self._arun(_RESERVE, *self._reserve_args(slots, lease, now)), lease)
-
-    async def aextend(
-        self, slots: Sequence[Slot], lease: Lease, grown: Lease, now: float
-    ) -> Outcome:
-        flat = await self._arun(_EXTEND, *self._extend_args(slots, lease, grown, now))
-        return Outcome(int(flat[0]), _usages(flat, 1))
-
-    async def asettle(self, slots: Sequence[Slot], lease: Lease, actual: int, now: float) -> None:
-        await self._arun(_SETTLE, *self._settle_args(slots, lease, actual, now))
-
-    async def ausage(self, keys: Sequence[str], now: float) -> tuple[Usage, ...]:
-        if not keys:
-            return ()
-        return _usages(await self._arun(_USAGE, self._pairs(keys), [repr(now)]))

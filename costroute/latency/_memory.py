@@ -129,22 +129,6 @@ class MemoryLatencyStats:
                 for name, prior in items
             }
 
-    async def arecord(
-        self, deployment: str, total_ms: float, ttft_ms: float | None, output_tokens: int
-    ) -> None:
-        """Async twin of :meth:`record` (in memory: no waiting)."""
-        self.record(deployment, total_ms, ttft_ms, output_tokens)
-
-    async def asnapshot(self, deployment: str) -> LatencySnapshot | None:
-        """Async twin of :meth:`snapshot`."""
-        return self.snapshot(deployment)
-
-    async def apredictions(
-        self, deployments: Iterable[tuple[str, PriorLike]], output_tokens: int
-    ) -> dict[str, float]:
-        """Async twin of :meth:`predictions`."""
-        return self.predictions(deployments, output_tokens)
-
     def __repr__(self) -> str:
         return (
             f"<MemoryLatencyStats deployments={len(self._series)} half_life={self.half_life}"

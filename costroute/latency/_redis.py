@@ -29,7 +29,6 @@ from costroute.latency._types import LatencySnapshot, PriorLike, check_settings
 
 if TYPE_CHECKING:
     import redis
-    import redis.asyncio
 
 __all__ = ["RedisLatencyStats"]
 
@@ -63,7 +62,7 @@ return 1
 
 
 class Pipe(Protocol):
-    """The part of a redis-py pipeline (sync or asyncio) the ``queue_*`` methods use."""
+    """The part of a redis-py pipeline the ``queue_*`` methods use."""
 
     def __len__(self) -> int: ...
 
@@ -76,18 +75,17 @@ Reader = Callable[[Sequence[Any]], Any]
 class RedisLatencyStats:
     """The statistics of :class:`~costroute.latency.MemoryLatencyStats`, kept in Redis.
 
-    ``client`` is a redis-py ``Redis`` (sync methods), ``aclient`` a ``redis.asyncio.Redis``
-    (the ``a*`` methods); give either or both, or use :meth:`from_url`. The default clock is
-    the wall clock (``time.time``): readings are compared across processes and hosts.
+    ``client`` is a redis-py ``Redis`` (or use :meth:`from_url`); the methods block, and
+    async code calls them in a worker thread, as the router's ``achat`` does. The default clock
+    is the wall clock (``time.time``): readings are compared across processes and hosts.
     Every process must use the same ``half_life`` and ``window`` for a prefix.
     """
 
     def __init__(
         self,
-        client: redis.Redis | None,
+        client: redis.Redis,
         prefix: str = "costroute:",
         *,
-        aclient: redis.asyncio.Redis | None = None,
         half_life: float = 50,
         window: int = 200,
         min_samples: int = 5,
@@ -104,15 +102,13 @@ class RedisLatencyStats:
                 field="RedisLatencyStats.cache_s",
                 fix="e.g. 1.0, or 0 to read Redis on every predictions()",
             )
-        if client is None and aclient is None:
+        if client is None:
             raise ConfigError(
                 "RedisLatencyStats needs a Redis client.",
                 field="RedisLatencyStats.client",
-                fix="pass redis.Redis.from_url(url) (and/or aclient=redis.asyncio.Redis...)"
-                " or use RedisLatencyStats.from_url(url)",
+                fix="pass redis.Redis.from_url(url), or use RedisLatencyStats.from_url(url)",
             )
         self.client = client
-        self.aclient = aclient
         self.prefix = prefix
         self.half_life = half_life
         self.window = window
@@ -122,18 +118,14 @@ class RedisLatencyStats:
         self._clock = clock
         # deployment -> (clock reading when fetched, its sums); see queue_predictions
         self._cache: dict[str, tuple[float, Sums | None]] = {}
-        self._script = client.register_script(RECORD_LUA) if client is not None else None
-        self._ascript = aclient.register_script(RECORD_LUA) if aclient is not None else None
+        self._script = client.register_script(RECORD_LUA)
 
     @classmethod
     def from_url(cls, url: str, prefix: str = "costroute:", **kwargs: Any) -> RedisLatencyStats:
-        """A sync and an async client for ``url`` (``redis://host:port/db``)."""
+        """Statistics over a client for ``url`` (``redis://host:port/db``)."""
         import redis
-        import redis.asyncio
 
-        return cls(
-            redis.Redis.from_url(url), prefix, aclient=redis.asyncio.Redis.from_url(url), **kwargs
-        )
+        return cls(redis.Redis.from_url(url), prefix, **kwargs)
 
     # ---- keys and arguments (no I/O) ------------------------------------------------------------
 
@@ -232,29 +224,19 @@ class RedisLatencyStats:
 
         return read
 
-    # ---- sync ---------------------------------------------------------------------------------
-
-    def _sync(self) -> redis.Redis:
-        if self.client is None:
-            raise ConfigError(
-                "RedisLatencyStats was built without a sync client.",
-                field="RedisLatencyStats.client",
-                fix="pass a redis.Redis client, or call the async methods (arecord, ...)",
-            )
-        return self.client
+    # ---- round trips -----------------------------------------------------------------------------
 
     def record(
         self, deployment: str, total_ms: float, ttft_ms: float | None, output_tokens: int
     ) -> None:
         """Add one answered attempt (one round trip). Invalid latencies are ignored."""
-        client = self._sync()
         args = self._record_args(deployment, total_ms, ttft_ms, output_tokens)
-        if args is not None and self._script is not None:
-            self._script(keys=list(self.keys(deployment)), args=args, client=client)
+        if args is not None:
+            self._script(keys=list(self.keys(deployment)), args=args)
 
     def snapshot(self, deployment: str) -> LatencySnapshot | None:
         """The statistics of ``deployment`` (one round trip), or ``None`` before any sample."""
-        pipe = self._sync().pipeline(transaction=False)
+        pipe = self.client.pipeline(transaction=False)
         read = self.queue_snapshot(pipe, deployment)
         result: LatencySnapshot | None = read(pipe.execute())
         return result
@@ -267,44 +249,9 @@ class RedisLatencyStats:
         self, deployments: Iterable[tuple[str, PriorLike]], output_tokens: int
     ) -> dict[str, float]:
         """``{name: predicted ms}`` for all deployments: one round trip, none while cached."""
-        pipe = self._sync().pipeline(transaction=False)
+        pipe = self.client.pipeline(transaction=False)
         read = self.queue_predictions(pipe, deployments, output_tokens)
         return read(pipe.execute())
-
-    # ---- async ---------------------------------------------------------------------------------
-
-    def _async(self) -> redis.asyncio.Redis:
-        if self.aclient is None:
-            raise ConfigError(
-                "RedisLatencyStats was built without an async client.",
-                field="RedisLatencyStats.aclient",
-                fix="pass aclient=redis.asyncio.Redis.from_url(url), or use from_url(url)",
-            )
-        return self.aclient
-
-    async def arecord(
-        self, deployment: str, total_ms: float, ttft_ms: float | None, output_tokens: int
-    ) -> None:
-        """Async twin of :meth:`record`."""
-        client = self._async()
-        args = self._record_args(deployment, total_ms, ttft_ms, output_tokens)
-        if args is not None and self._ascript is not None:
-            await self._ascript(keys=list(self.keys(deployment)), args=args, client=client)
-
-    async def asnapshot(self, deployment: str) -> LatencySnapshot | None:
-        """Async twin of :meth:`snapshot`."""
-        pipe = self._async().pipeline(transaction=False)
-        read = self.queue_snapshot(pipe, deployment)
-        result: LatencySnapshot | None = read(await pipe.execute())
-        return result
-
-    async def apredictions(
-        self, deployments: Iterable[tuple[str, PriorLike]], output_tokens: int
-    ) -> dict[str, float]:
-        """Async twin of :meth:`predictions`."""
-        pipe = self._async().pipeline(transaction=False)
-        read = self.queue_predictions(pipe, deployments, output_tokens)
-        return read(await pipe.execute())
 
     def __repr__(self) -> str:
         return (

@@ -94,7 +94,8 @@ class LatencyStats(Protocol):
     """Online per-deployment latency statistics; implemented in memory and in Redis.
 
     ``record`` is called after every attempt that returned an answer; ``predictions`` before
-    planning, for ``Signals.predicted_latency_ms``. The ``a*`` methods are the async twins.
+    planning, for ``Signals.predicted_latency_ms``. Blocking calls: the router's ``achat``
+    makes them in a worker thread.
     """
 
     min_samples: int
@@ -108,16 +109,6 @@ class LatencyStats(Protocol):
     def predict_ms(self, deployment: str, output_tokens: int, prior: PriorLike) -> float: ...
 
     def predictions(
-        self, deployments: Iterable[tuple[str, PriorLike]], output_tokens: int
-    ) -> dict[str, float]: ...
-
-    async def arecord(
-        self, deployment: str, total_ms: float, ttft_ms: float | None, output_tokens: int
-    ) -> None: ...
-
-    async def asnapshot(self, deployment: str) -> LatencySnapshot | None: ...
-
-    async def apredictions(
         self, deployments: Iterable[tuple[str, PriorLike]], output_tokens: int
     ) -> dict[str, float]: ...
 

@@ -12,9 +12,10 @@ follow the ``on_failure`` choice (costroute/store/_budget.py), statistics and br
 in-process (_twins.py), and nothing is replayed: the windows are restored from the ledger when
 Redis answers again (_health.py). See docs/fleet.md.
 
-Each Redis store holds two clients (sync and async), each over a pool of at most
-``max_connections`` connections; an operation that finds them all in use waits up to
-``pool_timeout_s`` for one (costroute/_redis_clients.py), so concurrency waits instead of failing.
+Each Redis store holds one client (redis-py's, blocking: async code, ``achat`` included, uses it
+from worker threads) over a pool of at most ``max_connections`` connections; an operation that
+finds them all in use waits up to ``pool_timeout_s`` for one (costroute/_redis_clients.py), so
+concurrency waits instead of failing.
 """
 
 from __future__ import annotations
@@ -184,7 +185,7 @@ def redis_store(
     ``on_failure`` says what a budget does while Redis cannot be reached (``"closed"``: refuse
     the calls that need a reservation; ``"open"``: reserve in this process and warn); Redis is
     tried again at most every ``retry_s`` seconds (on ``clock``).
-    ``max_connections`` bounds each of the store's two pools (sync and async client);
+    ``max_connections`` bounds the store's connection pool (one client, shared by its parts);
     an operation that finds every connection in use waits up to ``pool_timeout_s`` for one.
     A wait that runs out fails that operation as ``on_failure`` says, without marking Redis
     down (a fail-closed budget refuses the call with :class:`~costroute.errors.BackendBusy`).
@@ -210,7 +211,7 @@ def redis_store(
             field="store",
             fix="pip install 'costroute[redis]'",
         ) from None
-    from costroute._redis_clients import async_client, sync_client
+    from costroute._redis_clients import sync_client
     from costroute.breaker import RedisBreakers
     from costroute.budget import RedisBudgetBackend
     from costroute.latency import RedisLatencyStats
@@ -228,12 +229,7 @@ def redis_store(
         conn.on_connect()
         health.reconnected = True
 
-    async def areconnected(conn: Any) -> None:
-        await conn.on_connect()
-        health.reconnected = True
-
     client = sync_client(url, redis_connect_func=reconnected, **options)
-    aclient = async_client(url, redis_connect_func=areconnected, **options)
 
     def run_id() -> object:
         return client.info("server").get("run_id")
@@ -248,9 +244,9 @@ def redis_store(
         masked,
         client,
         health,
-        StoreBudget(RedisBudgetBackend(client, prefix, aclient=aclient), health, on_failure),
-        StoreLatency(RedisLatencyStats(client, prefix, aclient=aclient), health),
-        StoreBreakers(RedisBreakers(client, prefix, config, aclient=aclient), health),
+        StoreBudget(RedisBudgetBackend(client, prefix), health, on_failure),
+        StoreLatency(RedisLatencyStats(client, prefix), health),
+        StoreBreakers(RedisBreakers(client, prefix, config), health),
     )
 
 

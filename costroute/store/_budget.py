@@ -29,7 +29,7 @@ OnFailure = Literal["closed", "open"]
 
 
 class StoreBudget:
-    """A :class:`~costroute.budget.BudgetBackend` (and its async twin) over Redis."""
+    """A :class:`~costroute.budget.BudgetBackend` over Redis."""
 
     remote = True  # the manager may reuse recent figures for pressure (no round trip)
 
@@ -47,7 +47,7 @@ class StoreBudget:
     def __repr__(self) -> str:
         return f"<StoreBudget {self.health.url} on_failure={self.on_failure!r}>"
 
-    # ---- the decisions shared by the sync and async paths (no I/O to Redis) ----------------
+    # ---- the decisions (no I/O to Redis) -----------------------------------------------------
 
     def _saw(self, slots: Sequence[Slot], outcome: Outcome) -> Outcome:
         if self._used and not self._here:  # Redis has it all now (settles, ledger restore)
@@ -156,51 +156,4 @@ class StoreBudget:
             "budget restore",
             lambda: self.redis.restore(slot, spent, now),
             lambda: self.local.restore(slot, spent, now),
-        )
-
-    # ---- AsyncBudgetBackend ------------------------------------------------------------------
-
-    async def areserve(self, slots: Sequence[Slot], lease: Lease, now: float) -> Outcome:
-        cause: BaseException | None = None
-        if await self.health.aready():
-            try:
-                return self._saw(slots, await self.redis.areserve(slots, lease, now))
-            except self.health.errors as exc:
-                self.health.failed(exc, "budget reserve")
-                cause = exc
-        return self._without_redis(slots, lease, now, cause, "reserve")
-
-    async def aextend(
-        self, slots: Sequence[Slot], lease: Lease, grown: Lease, now: float
-    ) -> Outcome:
-        if lease.id in self._here:
-            return self.local.extend(slots, lease, grown, now)
-        cause: BaseException | None = None
-        if await self.health.aready():
-            try:
-                return self._saw(slots, await self.redis.aextend(slots, lease, grown, now))
-            except self.health.errors as exc:
-                self.health.failed(exc, "budget extend")
-                cause = exc
-        return self._without_redis(slots, grown, now, cause, "extend", replaces=lease)
-
-    async def asettle(self, slots: Sequence[Slot], lease: Lease, actual: int, now: float) -> None:
-        held: Lease | None = lease
-        if lease.id in self._here:
-            held = self._settle_here(slots, lease, actual, now)
-        if held is None:
-            return
-        if not await self.health.aready():
-            self.health.lost()
-            return
-        try:
-            await self.redis.asettle(slots, held, actual, now)
-        except self.health.errors as exc:
-            self.health.failed(exc, "budget settle")
-
-    async def ausage(self, keys: Sequence[str], now: float) -> tuple[Usage, ...]:
-        return await self.health.acall(
-            "budget usage",
-            lambda: self.redis.ausage(keys, now),
-            lambda: self.local.usage(keys, now),
         )

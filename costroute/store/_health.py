@@ -18,11 +18,10 @@ shared budget windows must be restored from the ledger.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -119,15 +118,6 @@ class Health:
             self._restore()
         return True
 
-    async def aready(self) -> bool:
-        """:meth:`ready`; a probe and restore, when due, run in a worker thread."""
-        now = self.clock()
-        if self._down(now):
-            return False
-        if not self._due(now):
-            return True
-        return await asyncio.to_thread(self.ready)
-
     def _restore(self) -> None:
         for hook in list(self.on_restore):
             try:
@@ -182,17 +172,6 @@ class Health:
         if self.ready():
             try:
                 return remote()
-            except self.errors as exc:
-                self.failed(exc, what)
-        return local()
-
-    async def acall(
-        self, what: str, remote: Callable[[], Awaitable[T]], local: Callable[[], T]
-    ) -> T:
-        """The async twin of :meth:`call` (``local`` is in-process: it does not block)."""
-        if await self.aready():
-            try:
-                return await remote()
             except self.errors as exc:
                 self.failed(exc, what)
         return local()

@@ -64,31 +64,6 @@ class StoreLatency:
             lambda: self.local.predictions(items, output_tokens),
         )
 
-    async def arecord(
-        self, deployment: str, total_ms: float, ttft_ms: float | None, output_tokens: int
-    ) -> None:
-        args = (deployment, total_ms, ttft_ms, output_tokens)
-        await self.health.acall(
-            "latency", lambda: self.redis.arecord(*args), lambda: self.local.record(*args)
-        )
-
-    async def asnapshot(self, deployment: str) -> LatencySnapshot | None:
-        return await self.health.acall(
-            "latency",
-            lambda: self.redis.asnapshot(deployment),
-            lambda: self.local.snapshot(deployment),
-        )
-
-    async def apredictions(
-        self, deployments: Iterable[tuple[str, PriorLike]], output_tokens: int
-    ) -> dict[str, float]:
-        items = list(deployments)
-        return await self.health.acall(
-            "latency",
-            lambda: self.redis.apredictions(items, output_tokens),
-            lambda: self.local.predictions(items, output_tokens),
-        )
-
 
 class StoreBreakers:
     """:class:`~costroute.breaker.Breakers` in Redis, in-process while Redis is away."""
@@ -130,34 +105,4 @@ class StoreBreakers:
     def state(self, deployment: str) -> BreakerState:
         return self.health.call(
             "breaker", lambda: self.redis.state(deployment), lambda: self.local.state(deployment)
-        )
-
-    async def aallow(self, deployment: str) -> bool:
-        return await self.health.acall(
-            "breaker", lambda: self.redis.aallow(deployment), lambda: self.local.allow(deployment)
-        )
-
-    async def arecord_success(self, deployment: str) -> StateName:
-        return await self.health.acall(
-            "breaker",
-            lambda: self.redis.arecord_success(deployment),
-            lambda: self.local.record_success(deployment),
-        )
-
-    async def arecord_failure(self, deployment: str) -> StateName:
-        return await self.health.acall(
-            "breaker",
-            lambda: self.redis.arecord_failure(deployment),
-            lambda: self.local.record_failure(deployment),
-        )
-
-    async def aopen_set(self, names: Iterable[str]) -> frozenset[str]:
-        items = list(names)
-        return await self.health.acall(
-            "breaker", lambda: self.redis.aopen_set(items), lambda: self.local.open_set(items)
-        )
-
-    async def astate(self, deployment: str) -> BreakerState:
-        return await self.health.acall(
-            "breaker", lambda: self.redis.astate(deployment), lambda: self.local.state(deployment)
         )

@@ -21,9 +21,4 @@ def make_breakers(request: pytest.FixtureRequest, clock: FakeClock) -> Callable[
     if request.param == "memory":
         return lambda config=None: MemoryBreakers(config or BreakerConfig(), clock=clock)
     client, prefix = request.getfixturevalue("redis_prefix")
-    import redis.asyncio
-
-    aclient = redis.asyncio.Redis.from_url(request.getfixturevalue("redis_url"))
-    return lambda config=None: RedisBreakers(
-        client, prefix, config, aclient=aclient, clock=clock, hint_s=0
-    )
+    return lambda config=None: RedisBreakers(client, prefix, config, clock=clock, hint_s=0)

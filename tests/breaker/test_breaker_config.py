@@ -43,7 +43,7 @@ def test_defaults_and_protocol() -> None:
 
 def test_redis_needs_a_client_and_a_sane_hint() -> None:
     with pytest.raises(ConfigError) as err:
-        RedisBreakers(None)
+        RedisBreakers(None)  # type: ignore[arg-type]
     assert err.value.field == "RedisBreakers.client"
     with pytest.raises(ConfigError) as err:
         RedisBreakers(object(), hint_s=-1)  # type: ignore[arg-type]

@@ -146,15 +146,3 @@ def test_exactly_one_probe_among_20_threads(make_breakers: Make, clock: FakeCloc
         granted = race_allow(b, "d", 20)
         assert len(granted) == 20 and granted.count(True) == 1, f"round {round_}"
         assert b.record_success("d") == "closed"
-
-
-async def test_async_twins(make_breakers: Make, clock: FakeClock) -> None:
-    b = make_breakers(STREAK)
-    assert await b.aallow("d")
-    for _ in range(3):
-        await b.arecord_failure("d")
-    assert await b.aopen_set(["d"]) == {"d"}
-    clock.advance(30)
-    assert await b.aallow("d")
-    assert await b.arecord_success("d") == "closed"
-    assert (await b.astate("d")).state == "closed"

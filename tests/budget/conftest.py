@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -34,7 +34,7 @@ def redis_prefix(redis_url: str) -> Iterator[tuple[str, str]]:
     """(url, unique prefix); every key under the prefix is deleted after the test.
 
     Unlike tests/conftest.py's ``redis_prefix`` (client, prefix), this one gives the URL: the
-    budget tests build their own clients (sync, async, in other processes).
+    budget tests build their own clients (in this process and in others).
     """
     prefix = f"costroute-test:{uuid.uuid4().hex}:"
     yield redis_url, prefix
@@ -59,7 +59,6 @@ def make_backend(request: pytest.FixtureRequest) -> Iterator[Callable[[], Any]]:
         yield lambda: backend
         return
     import redis
-    import redis.asyncio
 
     url, prefix = request.getfixturevalue("redis_prefix")
     clients: list[Any] = []
@@ -72,21 +71,3 @@ def make_backend(request: pytest.FixtureRequest) -> Iterator[Callable[[], Any]]:
     yield make
     for client in clients:
         client.close()
-
-
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
-async def make_async_backend(request: pytest.FixtureRequest) -> AsyncIterator[Callable[[], Any]]:
-    """Like make_backend, with an asyncio Redis client for the a-methods."""
-    if request.param == "memory":
-        backend = MemoryBudgetBackend()
-        yield lambda: backend
-        return
-    import redis
-    import redis.asyncio
-
-    url, prefix = request.getfixturevalue("redis_prefix")
-    sync = redis.Redis.from_url(url)
-    aclient = redis.asyncio.Redis.from_url(url, max_connections=64)
-    yield lambda: RedisBudgetBackend(sync, prefix=prefix, aclient=aclient)
-    await aclient.aclose()
-    sync.close()

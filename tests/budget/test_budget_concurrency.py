@@ -77,8 +77,8 @@ def test_threads(make_backend: Callable[[], Any], clock: FakeClock) -> None:
     check(mgr, total, f"threads/{type(mgr.backend).__name__}")
 
 
-async def test_asyncio(make_async_backend: Callable[[], Any], clock: FakeClock) -> None:
-    mgr = BudgetManager(Budget(LIMITS), make_async_backend(), clock)
+async def test_asyncio(make_backend: Callable[[], Any], clock: FakeClock) -> None:
+    mgr = BudgetManager(Budget(LIMITS), make_backend(), clock)
     tallies = [Tally() for _ in range(WORKERS)]
 
     async def worker(w: int) -> None:

@@ -296,9 +296,9 @@ def test_a_window_near_the_largest_limit_stays_exact(
 
 
 async def test_async_twins_behave_the_same(
-    make_async_backend: Callable[[], Any], clock: FakeClock
+    make_backend: Callable[[], Any], clock: FakeClock
 ) -> None:
-    mgr = manager(make_async_backend, clock, Limit(usd=1, window="day", scope="user"))
+    mgr = manager(make_backend, clock, Limit(usd=1, window="day", scope="user"))
     res = await mgr.areserve(D("0.6"), user="alice")
     with pytest.raises(BudgetExceeded) as err:
         await mgr.areserve(D("0.6"), user="alice")

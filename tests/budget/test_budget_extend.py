@@ -158,8 +158,8 @@ def test_only_a_held_reservation_grows(make_backend: Callable[[], Any], clock: F
     assert row(mgr).reserved == 0
 
 
-async def test_aextend(make_async_backend: Callable[[], Any], clock: FakeClock) -> None:
-    mgr = BudgetManager(Budget([Limit(usd=1, window="month")]), make_async_backend(), clock)
+async def test_aextend(make_backend: Callable[[], Any], clock: FakeClock) -> None:
+    mgr = BudgetManager(Budget([Limit(usd=1, window="month")]), make_backend(), clock)
     res = await mgr.areserve(D("0.3"))
     await mgr.aextend(res, D("0.6"))
     assert row(mgr).reserved == D("0.6")
@@ -236,9 +236,9 @@ def test_threads_never_overspend_with_extensions(
 
 
 async def test_asyncio_never_overspends_with_extensions(
-    make_async_backend: Callable[[], Any], clock: FakeClock
+    make_backend: Callable[[], Any], clock: FakeClock
 ) -> None:
-    mgr = BudgetManager(Budget([Limit(usd=LIMIT, window="month")]), make_async_backend(), clock)
+    mgr = BudgetManager(Budget([Limit(usd=LIMIT, window="month")]), make_backend(), clock)
     settled: list[Decimal] = []
 
     async def one() -> None:

@@ -29,18 +29,13 @@ def _limits() -> Budget:
 def _process(url: str, prefix: str, worker: int, ready: Any, go: Any, results: Any) -> None:
     """Child: 100 concurrent calls (asyncio tasks) through its own client and manager."""
     import redis
-    import redis.asyncio
 
     from costroute.errors import BudgetExceeded
 
     async def main() -> tuple[int, int, str, list[str]]:
-        aclient = redis.asyncio.Redis.from_url(url, max_connections=CONCURRENT + 5)
-        mgr = BudgetManager(
-            _limits(),
-            RedisBudgetBackend(redis.Redis.from_url(url), prefix, aclient=aclient),
-            clock=lambda: START_TS,
-        )
-        await aclient.ping()
+        client = redis.Redis.from_url(url)
+        mgr = BudgetManager(_limits(), RedisBudgetBackend(client, prefix), clock=lambda: START_TS)
+        client.ping()
         admitted = refused = 0
         settled = Decimal(0)
         bad: list[str] = []
@@ -62,7 +57,7 @@ def _process(url: str, prefix: str, worker: int, ready: Any, go: Any, results: A
         ready.put(worker)
         go.wait(30)
         await asyncio.gather(*(call(i) for i in range(CONCURRENT)))
-        await aclient.aclose()
+        client.close()
         return admitted, refused, str(settled), bad
 
     results.put((worker, *asyncio.run(main())))

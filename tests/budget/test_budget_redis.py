@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
@@ -9,7 +10,6 @@ from typing import Any
 
 import pytest
 import redis
-import redis.asyncio
 
 from costroute.budget import Budget, BudgetManager, Limit, RedisBudgetBackend
 from costroute.errors import ConfigError
@@ -129,20 +129,32 @@ def test_decoded_responses_work_too(redis_prefix: tuple[str, str], clock: FakeCl
     client.close()
 
 
-async def test_a_client_for_each_world(redis_prefix: tuple[str, str], clock: FakeClock) -> None:
+def test_the_async_methods_serve_one_event_loop_after_another(
+    redis_prefix: tuple[str, str], clock: FakeClock
+) -> None:
+    """The async methods run the blocking ones in a worker thread, over the sync client: a
+    second asyncio.run works (an asyncio client's connections belonged to the first loop, and
+    the second one failed with 'Event loop is closed')."""
     url, prefix = redis_prefix
-    aclient = redis.asyncio.Redis.from_url(url)
-    only_async = BudgetManager(LIMITS, RedisBudgetBackend(aclient=aclient, prefix=prefix), clock)
-    await only_async.asettle(await only_async.areserve(D("0.3")), D("0.3"))
+    client = redis.Redis.from_url(url)
+    mgr = BudgetManager(LIMITS, RedisBudgetBackend(client, prefix), clock)
+
+    async def call(amount: Decimal) -> None:
+        res = await mgr.areserve(D("0.3"), user="u")
+        await mgr.aextend(res, D("0.4"))
+        await mgr.asettle(res, amount)
+        await mgr.arelease(await mgr.areserve(D("0.1"), user="u"))
+
+    asyncio.run(call(D("0.25")))
+    asyncio.run(call(D("0.5")))  # a new event loop, the same manager and client
+    assert {(w.key, w.spent, w.reserved) for w in mgr.status().windows} == {
+        ("global", D("0.75"), D(0)),
+        ("user=u", D("0.75"), D(0)),
+    }
+    client.close()
+
+
+def test_a_client_is_required() -> None:
     with pytest.raises(ConfigError) as err:
-        only_async.reserve(D("0.1"))
+        RedisBudgetBackend(None)  # type: ignore[arg-type]
     assert err.value.field == "client"
-    only_sync = BudgetManager(LIMITS, RedisBudgetBackend(redis.Redis.from_url(url), prefix), clock)
-    assert only_sync.status().windows[0].spent == D("0.3")
-    with pytest.raises(ConfigError) as err:
-        await only_sync.areserve(D("0.1"))
-    assert err.value.field == "aclient"
-    with pytest.raises(ConfigError) as err:
-        RedisBudgetBackend()
-    assert err.value.field == "client"
-    await aclient.aclose()

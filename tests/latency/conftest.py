@@ -20,8 +20,5 @@ def make_stats(request: pytest.FixtureRequest, clock: FakeClock) -> Callable[...
     """Build a LatencyStats of the parameterised backend with the fake clock."""
     if request.param == "memory":
         return lambda **kw: MemoryLatencyStats(clock=clock, **kw)
-    import redis.asyncio
-
     client, prefix = request.getfixturevalue("redis_prefix")
-    aclient = redis.asyncio.Redis.from_url(request.getfixturevalue("redis_url"))
-    return lambda **kw: RedisLatencyStats(client, prefix, aclient=aclient, clock=clock, **kw)
+    return lambda **kw: RedisLatencyStats(client, prefix, clock=clock, **kw)

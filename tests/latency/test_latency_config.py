@@ -53,7 +53,7 @@ def test_prior_of_a_catalog_deployment() -> None:
 
 def test_redis_needs_a_client() -> None:
     with pytest.raises(ConfigError) as err:
-        RedisLatencyStats(None)
+        RedisLatencyStats(None)  # type: ignore[arg-type]
     assert err.value.field == "RedisLatencyStats.client"
 
 

@@ -121,11 +121,3 @@ def test_updated_at_is_the_injected_clock(make_stats: Make, clock: FakeClock) ->
     snap = stats.snapshot("d")
     assert snap is not None and snap.updated_at == 42.5
     assert "p95=10ms" in repr(snap)
-
-
-async def test_async_twins_match(make_stats: Make) -> None:
-    stats = make_stats(min_samples=1)
-    await stats.arecord("d", 300.0, 100.0, 100)
-    assert await stats.apredictions([("d", PRIOR)], 50) == {"d": pytest.approx(200.0)}
-    snap = await stats.asnapshot("d")
-    assert snap is not None and snap.n == 1

@@ -113,43 +113,12 @@ def test_the_local_copy_follows_own_records_and_others_within_cache_s(
     assert err.value.field == "RedisLatencyStats.cache_s"
 
 
-async def test_async_twins(redis_url: str, redis_prefix: tuple[Any, str], clock: FakeClock) -> None:
-    import redis.asyncio
-
-    client, prefix = redis_prefix
-    aclient = redis.asyncio.Redis.from_url(redis_url)
-    try:
-        stats = RedisLatencyStats(None, prefix, aclient=aclient, clock=clock, min_samples=1)
-        await stats.arecord("d", 300.0, 100.0, 100)
-        await stats.arecord("d", float("nan"), None, 1)  # ignored
-        assert await stats.apredictions([("d", PRIOR)], 50) == {"d": pytest.approx(200.0)}
-        snap = await stats.asnapshot("d")
-        assert snap is not None and snap.n == 1
-        sync = RedisLatencyStats(client, prefix, clock=clock, min_samples=1)
-        assert sync.snapshot("d") == snap
-        with pytest.raises(ConfigError) as err:
-            stats.record("d", 1.0, None, 1)
-        assert err.value.field == "RedisLatencyStats.client"
-    finally:
-        await aclient.aclose()
-
-
-async def test_sync_only_instance_refuses_async_calls(redis_prefix: tuple[Any, str]) -> None:
-    client, prefix = redis_prefix
-    stats = RedisLatencyStats(client, prefix)
-    with pytest.raises(ConfigError) as err:
-        await stats.arecord("d", 1.0, None, 1)
-    assert err.value.field == "RedisLatencyStats.aclient"
-
-
-async def test_from_url(redis_url: str, redis_prefix: tuple[Any, str]) -> None:
+def test_from_url(redis_url: str, redis_prefix: tuple[Any, str]) -> None:
     _, prefix = redis_prefix
     stats = RedisLatencyStats.from_url(redis_url, prefix, min_samples=1)
-    assert stats.client is not None and stats.aclient is not None
     try:
         stats.record("d", 300.0, 100.0, 100)
-        assert (await stats.apredictions([("d", PRIOR)], 50))["d"] == pytest.approx(200.0)
+        assert stats.predictions([("d", PRIOR)], 50)["d"] == pytest.approx(200.0)
         assert "costroute-test" in repr(stats)
     finally:
         stats.client.close()
-        await stats.aclient.aclose()

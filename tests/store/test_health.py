@@ -63,14 +63,6 @@ def test_one_reconnect_attempt_per_retry_s_then_a_restore(
     assert health.ready() and server.probes == 2 and restores == [10.0]  # once
 
 
-async def test_the_async_path_paces_the_same_way() -> None:
-    health, server, clock, restores = _health()
-    health.failed(DOWN, "reserve")
-    assert not await health.aready() and server.probes == 0
-    clock.advance(5.0)
-    assert await health.aready() and server.probes == 1 and restores == [5.0]
-
-
 def test_a_new_connection_checks_the_run_id() -> None:
     health, server, _, restores = _health()
     health.reconnected = True  # redis-py replaced a pooled connection

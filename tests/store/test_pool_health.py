@@ -8,7 +8,6 @@ own tests, busy pools included, are in test_health.py.)
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -53,33 +52,25 @@ class Busy:
         self._wait()
         return {name: -1.0 for name, _ in deployments}
 
-    async def apredictions(self, deployments: Any, output_tokens: int) -> dict[str, float]:
-        return self.predictions(deployments, output_tokens)
-
     def open_set(self, names: Any) -> frozenset[str]:
         self._wait()
         return frozenset(names)
 
-    async def aopen_set(self, names: Any) -> frozenset[str]:
-        return self.open_set(names)
 
-
-async def test_latency_and_breakers_answer_locally_for_that_call_and_stay_on_redis() -> None:
+def test_latency_and_breakers_answer_locally_for_that_call_and_stay_on_redis() -> None:
     health = _health(FakeClock())
     primary = Busy()
     latency = StoreLatency(primary, health)  # type: ignore[arg-type]
     breakers = StoreBreakers(primary, health)  # type: ignore[arg-type]
     asked = [("fast", Prior(400, 100))]
     primary.busy = True
-    assert latency.predictions(asked, 10)["fast"] > 0  # the in-process twin: the prior
-    assert await latency.apredictions(asked, 10) == latency.local.predictions(asked, 10)
-    assert breakers.open_set(["fast"]) == frozenset()  # the twin: nothing open
-    assert await breakers.aopen_set(["fast"]) == frozenset()
+    assert latency.predictions(asked, 10) == latency.local.predictions(asked, 10)  # the prior
+    assert latency.predictions(asked, 10)["fast"] > 0
+    assert breakers.open_set(["fast"]) == frozenset()  # the in-process twin: nothing open
     primary.busy = False
     assert latency.predictions(asked, 10) == {"fast": -1.0}  # no retry_s to wait
-    assert await latency.apredictions(asked, 10) == {"fast": -1.0}
-    assert breakers.open_set(["fast"]) == await breakers.aopen_set(["fast"]) == {"fast"}
-    assert health.down_since is None and health.pool_timeouts == 4
+    assert breakers.open_set(["fast"]) == {"fast"}
+    assert health.down_since is None and health.pool_timeouts == 3
 
 
 # ---- budgets -----------------------------------------------------------------------------------
@@ -108,12 +99,6 @@ class BusyBackend:
         self._wait()
         return self.memory.usage(keys, now)
 
-    async def areserve(self, slots: Sequence[Slot], lease: Lease, now: float) -> Outcome:
-        return self.reserve(slots, lease, now)
-
-    async def asettle(self, slots: Sequence[Slot], lease: Lease, actual: int, now: float) -> None:
-        self.settle(slots, lease, actual, now)
-
 
 def _budget(on_failure: Any) -> tuple[StoreBudget, BusyBackend, Health, FakeClock]:
     clock = FakeClock()
@@ -122,15 +107,10 @@ def _budget(on_failure: Any) -> tuple[StoreBudget, BusyBackend, Health, FakeCloc
     return StoreBudget(primary, health, on_failure), primary, health, clock  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("use_async", [False, True])
-def test_a_busy_pool_refuses_that_reservation_with_backend_busy_when_failing_closed(
-    use_async: bool,
-) -> None:
+def test_a_busy_pool_refuses_that_reservation_with_backend_busy_when_failing_closed() -> None:
     budget, primary, health, _ = _budget("closed")
 
     def reserve(lease: Lease) -> Outcome:
-        if use_async:
-            return asyncio.run(budget.areserve(SLOTS, lease, 0.0))
         return budget.reserve(SLOTS, lease, 0.0)
 
     primary.busy = True
@@ -158,20 +138,20 @@ def test_a_busy_pool_reserves_locally_when_failing_open() -> None:
     assert health.down_since is None
 
 
-async def test_a_settle_that_finds_the_pool_busy_is_not_kept_the_ledger_restores_it() -> None:
+def test_a_settle_that_finds_the_pool_busy_is_not_kept_the_ledger_restores_it() -> None:
     budget, primary, health, clock = _budget("closed")
     restores: list[float] = []
     health.on_restore.append(lambda: restores.append(clock()))
     lease = Lease("a", 300, 600.0)
-    await budget.areserve(SLOTS, lease, 0.0)
+    budget.reserve(SLOTS, lease, 0.0)
     primary.busy = True
-    await budget.asettle(SLOTS, lease, 120, 0.0)  # not sent, not kept: the ledger has it
+    budget.settle(SLOTS, lease, 120, 0.0)  # not sent, not kept: the ledger has it
     assert health.down_since is None and restores == []
     primary.busy = False
-    await budget.areserve(SLOTS, Lease("b", 1, 600.0), 0.0)
+    budget.reserve(SLOTS, Lease("b", 1, 600.0), 0.0)
     assert primary.memory.usage([SLOTS[0].key], 0.0) == (Usage(0, 301),)  # the lease lingers
     clock.advance(5.0)
-    await budget.areserve(SLOTS, Lease("c", 1, 600.0), 0.0)
+    budget.reserve(SLOTS, Lease("c", 1, 600.0), 0.0)
     assert restores == [5.0]  # retry_s after the failure, the windows come from the ledger
     assert primary.memory.usage([SLOTS[0].key], 600.0) == (Usage(0, 0),)  # leases expire
 
@@ -199,11 +179,11 @@ async def test_a_store_whose_pool_is_busy_refuses_with_backend_busy_and_stays_up
 ) -> None:
     store = redis_store(redis_url, prefix=redis_prefix[1], max_connections=1, pool_timeout_s=0)
     manager = BudgetManager(Budget([Limit(usd=1, window="month")]), backend=store.budget)
-    pool = store.budget.redis.aclient.connection_pool
-    held = await pool.get_connection()  # the only connection of the async pool
+    pool = store.redis.connection_pool
+    held = pool.get_connection()  # the only connection of the store's pool
     with pytest.raises(BackendBusy):
-        await manager.areserve(Decimal("0.01"))
+        await manager.areserve(Decimal("0.01"))  # the sync reserve, in a worker thread
     assert store.health is not None and store.health.down_since is None
-    await pool.release(held)
+    pool.release(held)
     reservation = await manager.areserve(Decimal("0.01"))  # no retry_s to wait
     manager.release(reservation)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import costroute
-from costroute._redis_clients import PoolTimeout, async_client, sync_client
+from costroute._redis_clients import PoolTimeout, sync_client
 from costroute.cache import RedisResponseCache
 from costroute.errors import ConfigError
 from costroute.store import redis_store
@@ -73,26 +73,16 @@ def test_the_sync_pool_waits_then_raises_pool_timeout(redis_url: str) -> None:
 
 
 @pytest.mark.redis
-async def test_the_async_pool_waits_then_raises_pool_timeout(redis_url: str) -> None:
-    client = async_client(redis_url, max_connections=1, pool_timeout_s=0)
-    try:
-        held = await client.connection_pool.get_connection()
-        with pytest.raises(PoolTimeout):
-            await client.ping()
-        await client.connection_pool.release(held)
-        assert await client.ping() is True
-    finally:
-        await client.aclose()
-
-
-@pytest.mark.redis
-def test_the_router_forwards_the_pool_settings_to_both_clients(redis_url: str) -> None:
+def test_the_router_forwards_the_pool_settings_to_the_store_client(redis_url: str) -> None:
     router = costroute.Router(
         store=redis_url, store_max_connections=3, store_pool_timeout_s=1.5, ledger=False
     )
     store = router.state.store
-    for pool in (store.redis.connection_pool, store.budget.redis.aclient.connection_pool):
-        assert (pool.max_connections, pool.timeout) == (3, 1.5)
+    pool = store.redis.connection_pool
+    assert (pool.max_connections, pool.timeout) == (3, 1.5)
+    # one client, one pool: the budget, the statistics and the breakers share it
+    assert store.budget.redis.client is store.latency.redis.client is store.breakers.redis.client
+    assert store.budget.redis.client is store.redis
     with pytest.raises(ConfigError) as err:
         costroute.Router(store=store, store_max_connections=3, ledger=False)
     assert "store_max_connections=" in str(err.value)

@@ -35,7 +35,7 @@ async def test_a_thousand_concurrent_calls_wait_for_ten_connections_and_all_succ
         return_value=httpx.Response(200, json=deepseek_body("42", prompt=20, completion=2))
     )
     store = redis_store(redis_url, prefix=redis_prefix[1], max_connections=POOL)
-    assert store.budget.redis.aclient.connection_pool.max_connections == POOL
+    assert store.redis.connection_pool.max_connections == POOL
     router = router_factory(
         store=store, budget=Budget([Limit(usd=1000, window="month")]), ledger=False
     )
