@@ -185,14 +185,6 @@ class RouterState:
         amount = self.worst_case(request, plan, counts)
         return self.budget.reserve(amount, request.user, request.tenant, request.tags)
 
-    async def areserve(
-        self, request: Request, plan: Plan, counts: Counts | None = None
-    ) -> Reservation | None:
-        if not self.has_limits:
-            return None
-        amount = self.worst_case(request, plan, counts)
-        return await self.budget.areserve(amount, request.user, request.tenant, request.tags)
-
     def settle(self, reservation: Reservation | None, info: CallInfo | None) -> None:
         """Settle the call: its actual cost against the reservation (releasing the rest), and
         what each attempt says of its deployment (latency, breaker success or failure).
