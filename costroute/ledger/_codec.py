@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from costroute.ledger._money import from_text, to_pico, to_text
-from costroute.ledger._record import CallRecord, Status
+from costroute.ledger._record import CallRecord, Purpose, Status
 from costroute.ledger._schema import ATTEMPT_FIELDS
 from costroute.types import Attempt, Usage
 
@@ -59,6 +59,7 @@ CALL_COLUMNS = (
     "prompt_hash",
     "prompt_text",
     "features",
+    "purpose",
     "cost_pusd",
     "baseline_pusd",
 )
@@ -116,6 +117,7 @@ def call_row(rec: CallRecord) -> tuple[Any, ...]:
         rec.prompt_hash,
         rec.prompt_text,
         features_json(rec.features),
+        rec.purpose,
         to_pico(cost),
         to_pico(baseline),
     )
@@ -208,6 +210,7 @@ def record_from_rows(row: Sequence[Any], attempts: Sequence[Sequence[Any]]) -> C
         prompt_hash,
         prompt_text,
         features,
+        purpose,
         *_,
     ) = row
     return CallRecord(
@@ -238,4 +241,5 @@ def record_from_rows(row: Sequence[Any], attempts: Sequence[Sequence[Any]]) -> C
         prompt_text=prompt_text,
         features=None if features is None else json.loads(features),
         attempts=tuple(_attempt(a) for a in attempts),
+        purpose=cast(Purpose, purpose),
     )

@@ -105,6 +105,7 @@ def insert_params(rec: CallRecord) -> list[Any]:
         rec.prompt_hash,
         rec.prompt_text,
         features_json(rec.features),
+        rec.purpose,
     ]
     for idx, a in enumerate(rec.attempts):
         au = a.usage

@@ -19,6 +19,8 @@ version  change
          touches two indexes, about 35 µs less right after a provider call
 5        ``calls.features`` (the difficulty feature vector, JSON) and the ``outcomes`` table
          (``feedback()``: one score per call and source)
+6        ``calls.purpose``: ``route`` (an application's call; every older row) or ``labeling``
+         (a sampled labelling call, reported apart)
 =======  ===================================================================================
 """
 
@@ -31,7 +33,14 @@ from collections.abc import Callable
 from costroute.errors import LedgerError
 from costroute.ledger._money import from_text, to_pico
 
-__all__ = ["ATTEMPT_FIELDS", "SCHEMA_VERSION", "V1_DDL", "ensure_schema", "read_version"]
+__all__ = [
+    "ATTEMPT_FIELDS",
+    "PURPOSE_COLUMN",
+    "SCHEMA_VERSION",
+    "V1_DDL",
+    "ensure_schema",
+    "read_version",
+]
 
 V1_DDL = """
 CREATE TABLE schema_version (version INTEGER NOT NULL);
@@ -186,12 +195,22 @@ def _v4_to_v5(conn: sqlite3.Connection) -> None:
         conn.execute(stmt)
 
 
+PURPOSE_COLUMN = "ALTER TABLE calls ADD COLUMN purpose TEXT NOT NULL DEFAULT 'route'"
+"""Schema 6, both backends: why each call was made (every call before it was routed)."""
+
+
+def _add_purpose(conn: sqlite3.Connection) -> None:
+    """Schema 6: ``calls.purpose`` (``route`` or ``labeling``), ``route`` for every older row."""
+    conn.execute(PURPOSE_COLUMN)
+
+
 # MIGRATIONS[n] takes a file from version n + 1 to n + 2 (index 0: v1 -> v2).
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_to_v2,
     _v2_to_v3,
     _v3_to_v4,
     _v4_to_v5,
+    _add_purpose,
 )
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 
