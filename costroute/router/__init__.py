@@ -3,7 +3,32 @@
 from __future__ import annotations
 
 from costroute.router._base import ModelDeprecationWarning, RouterBase
+from costroute.router._labeler import Labeler, LabelingStats
+from costroute.router._labeling import (
+    DEFAULT_JUDGE_PROMPT,
+    ExactMatch,
+    Judge,
+    JudgeFunction,
+    JudgeModel,
+    Labeling,
+    parse_score,
+)
 from costroute.router._options import ClientOptions, RouterOptions
 from costroute.router._router import Router
 
-__all__ = ["ClientOptions", "ModelDeprecationWarning", "Router", "RouterBase", "RouterOptions"]
+__all__ = [
+    "DEFAULT_JUDGE_PROMPT",
+    "ClientOptions",
+    "ExactMatch",
+    "Judge",
+    "JudgeFunction",
+    "JudgeModel",
+    "Labeler",
+    "Labeling",
+    "LabelingStats",
+    "ModelDeprecationWarning",
+    "Router",
+    "RouterBase",
+    "RouterOptions",
+    "parse_score",
+]

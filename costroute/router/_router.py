@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from costroute import difficulty, providers
@@ -15,12 +16,14 @@ from costroute.executor import AsyncStreamRun, Outcome, StreamRun
 from costroute.router._base import RouterBase
 from costroute.router._cascade import acascade, cascade
 from costroute.router._cover import BudgetCover
+from costroute.router._labeler import Labeler
+from costroute.router._labeling import JudgeModel, Labeling
 from costroute.router._replay import AsyncReplayStream, ReplayStream
 from costroute.router._state import Counts
 from costroute.types import CallInfo, Plan, Request, Usage
 
 if TYPE_CHECKING:
-    from costroute.ledger import Ledger
+    from costroute.ledger import Ledger, Purpose
 
 __all__ = ["Router"]
 
@@ -53,6 +56,79 @@ class Router(RouterBase):
         self._offload_settle = remote_store or remote_cache or self.ledger is not None
         if self._offload_settle:
             self.executor.offload = asyncio.to_thread
+
+    def _setup_labeling(self, labeling: Labeling | None, wall_clock: Callable[[], float]) -> None:
+        self.labeling: Labeler | None = None
+        if labeling is None:
+            return
+        from costroute.ledger import Ledger
+
+        if not isinstance(self.ledger, Ledger):
+            raise ConfigError(
+                "Labeling stores each judgement as an outcome in the ledger, and this router"
+                " keeps none that stores outcomes.",
+                field="labeling",
+                fix='give the router a SQL ledger (ledger="sqlite:///path/ledger.sqlite", a'
+                " postgresql:// URL, or COSTROUTE_LEDGER_URL), or leave labeling out",
+            )
+        reference = self.baseline.name if labeling.reference == "baseline" else labeling.reference
+        names = ", ".join(sorted(self.deployments))
+        if reference not in self.deployments:
+            raise ConfigError(
+                f"The labelling reference {reference!r} is not a deployment of this router.",
+                field="labeling.reference",
+                fix=f"use one of {names} (or 'baseline' when the baseline is one of them)",
+            )
+        judge = labeling.judge
+        if isinstance(judge, JudgeModel) and judge.deployment not in self.deployments:
+            raise ConfigError(
+                f"The judge deployment {judge.deployment!r} is not a deployment of this router.",
+                field="labeling.judge.deployment",
+                fix=f"use one of {names}",
+            )
+        budget = self.state.labeling_budget(labeling.limits, wall_clock)
+        self.state.restore_labeling(budget, self.ledger)
+        self.labeling = Labeler(self, labeling, reference, budget, self.rng)
+
+    def close(self, timeout: float | None = 0.0) -> bool:
+        """Stop the router's background work: sampled labelling takes no more samples and drops
+        the waiting ones; the running one (if any) may finish within ``timeout`` seconds (None:
+        wait for it). True when nothing runs any more. The ledger and store stay open."""
+        if self.labeling is None:
+            return True
+        return self.labeling.close(timeout)
+
+    def _offer(self, request: Request, info: CallInfo, response: Any) -> None:
+        """Hand an answered call to sampled labelling; never fails the caller's call."""
+        if self.labeling is None:
+            return
+        try:
+            self.labeling.offer(request, info, response)
+        except Exception as exc:  # pragma: no cover - offer() only queues
+            log.warning("costroute: labelling sample of %s dropped: %s", info.request_id, exc)
+
+    def _labeling_call(self, request: Request, budget: BudgetManager) -> Any:
+        """One labelling call (a pinned ``request.model``), in the labeller's thread: the
+        routed-call machinery with ``budget`` instead of the router's, no cache, recorded with
+        purpose ``labeling``. Returns the response; raises as ``chat`` does."""
+        providers.litellm()
+        plan = self._plan(request)
+        finish = self._finisher(request, plan, self.executor.clock(), self._new_id())
+        finish.purpose, finish.budget = "labeling", budget
+        counts = Counts()
+        try:
+            finish.reservation = self.state.reserve(request, plan, counts, budget)
+        except BudgetExceeded as exc:
+            finish.refused(exc)
+            raise
+        cover = self._cover(request, finish.reservation, counts, budget)
+        try:
+            outcome = self.executor.run(plan, request, self._timeout_of(request), finish, cover)
+            finish(outcome, None)
+            return outcome.response
+        except BaseException:
+            finish.release()
+            raise
 
     @property
     def budget(self) -> BudgetManager:
@@ -127,7 +203,13 @@ class Router(RouterBase):
         except Exception as exc:
             log.warning("costroute: response cache store failed for %s: %s", info.request_id, exc)
 
-    def _record(self, request: Request, info: CallInfo, error: BaseException | None) -> None:
+    def _record(
+        self,
+        request: Request,
+        info: CallInfo,
+        error: BaseException | None,
+        purpose: Purpose = "route",
+    ) -> None:
         if self.ledger is None:
             return
         # Imported here, not at the top: the ledger brings sqlite3 and asyncio (~35 ms), which
@@ -147,6 +229,7 @@ class Router(RouterBase):
             error_class=type(error).__name__ if error else None,
             stream=request.stream,
             ttft_ms=info.ttft_ms,
+            purpose=purpose,
         )
         try:
             self.ledger.append(record)
@@ -222,7 +305,9 @@ class Router(RouterBase):
             if call.plan.cascade is not None:
                 left = self._time_left(finish)
                 outcome = cascade(self.executor, call.plan, call.request, outcome, left, cover)
-            return _attach(outcome.response, finish(outcome, None))
+            info = finish(outcome, None)
+            self._offer(call.request, info, outcome.response)
+            return _attach(outcome.response, info)
         except BaseException:
             finish.release()  # a no-op when the failure was already settled
             raise
@@ -275,27 +360,37 @@ class Router(RouterBase):
                     self.executor, call.plan, call.request, outcome, left, cover
                 )
             if self._offload_settle:
-                return _attach(outcome.response, await asyncio.to_thread(finish, outcome, None))
-            return _attach(outcome.response, finish(outcome, None))
+                info = await asyncio.to_thread(finish, outcome, None)
+            else:
+                info = finish(outcome, None)
+            self._offer(call.request, info, outcome.response)
+            return _attach(outcome.response, info)
         except BaseException:
             finish.release()
             raise
 
     def _timeout(self, call: _Call) -> float:
         """The seconds the whole call may take: its own ``timeout=``, else the router's."""
-        return call.request.timeout_s or self.timeout
+        return self._timeout_of(call.request)
+
+    def _timeout_of(self, request: Request) -> float:
+        return request.timeout_s or self.timeout
 
     def _time_left(self, finish: _Finisher) -> float:
         timeout = finish.request.timeout_s or self.timeout
         return timeout - (self.executor.clock() - finish.started)
 
     def _cover(
-        self, request: Request, reservation: Reservation | None, counts: Counts
+        self,
+        request: Request,
+        reservation: Reservation | None,
+        counts: Counts,
+        budget: BudgetManager | None = None,
     ) -> BudgetCover | None:
         """The call's budget cover, asked before every attempt (None: no budget limits)."""
         if reservation is None:
             return None
-        return BudgetCover(self.state, request, reservation, counts)
+        return BudgetCover(self.state, request, reservation, counts, budget=budget)
 
 
 class _Call(NamedTuple):
@@ -328,7 +423,17 @@ class _Finisher:
     cacheable answer. The budget is settled before the ledger write, so a failing ledger never
     leaves money reserved."""
 
-    __slots__ = ("key", "plan", "request", "request_id", "reservation", "router", "started")
+    __slots__ = (
+        "budget",
+        "key",
+        "plan",
+        "purpose",
+        "request",
+        "request_id",
+        "reservation",
+        "router",
+        "started",
+    )
 
     def __init__(
         self,
@@ -346,13 +451,15 @@ class _Finisher:
         self.request_id = request_id
         self.key = key
         self.reservation: Any = None
+        self.purpose: Purpose = "route"
+        self.budget: BudgetManager | None = None  # the labelling budget, for a labelling call
 
     def __call__(self, outcome: Outcome, error: BaseException | None) -> CallInfo:
         router = self.router
         info = router._settle(self.request, self.plan, outcome, self.started, self.request_id)
         reservation, self.reservation = self.reservation, None
-        router.state.settle(reservation, info)
-        router._record(self.request, info, error)
+        router.state.settle(reservation, info, self.budget)
+        router._record(self.request, info, error, self.purpose)
         if self.key is not None and error is None and not outcome.cached:
             router._store(self.key, outcome, info)
         if router.observer is not None:
@@ -362,7 +469,7 @@ class _Finisher:
     def release(self) -> None:
         """Give the reservation back (an unexpected error before anything was settled)."""
         reservation, self.reservation = self.reservation, None
-        self.router.state.settle(reservation, None)
+        self.router.state.settle(reservation, None, self.budget)
 
     def refused(self, error: BudgetExceeded) -> None:
         """Record a call the budget refused (nothing was sent, nothing billed)."""
