@@ -197,9 +197,13 @@ class Labeler:
         """Run one sample; the name of the count it adds to."""
         router = self._router
         params = {k: v for k, v in job.request.params.items() if k != "stream_options"}
+        cap = job.request.max_output_tokens
+        if cap is None and self.config.max_output_tokens is not None:
+            cap = params["max_tokens"] = self.config.max_output_tokens
         again = dataclasses.replace(
             job.request,
             params=params,
+            max_output_tokens=cap,
             model=self.reference,
             stream=False,
             max_cost_usd=None,

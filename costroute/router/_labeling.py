@@ -83,7 +83,7 @@ How good is the answer to grade, compared with the reference, from 0 (wrong or u
 
 _FIELDS = ("{request}", "{reference}", "{answer}")
 _SCORE = re.compile(r"score\s*[:=]?\s*(-?\d+(?:\.\d+)?)(\s*/\s*(\d+(?:\.\d+)?)|\s*%)?", re.I)
-_NUMBER = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?)(\s*/\s*(\d+(?:\.\d+)?)|\s*%)?(?![\w.])")
+_NUMBER = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?)(\s*/\s*(\d+(?:\.\d+)?)|\s*%)?(?!\w|\.\d)")
 
 
 def parse_score(text: str) -> float | None:
@@ -246,7 +246,9 @@ class Labeling:
     answer against the reference's. The labelling calls have their own budget: ``max_usd`` per
     ``window`` (``"month"`` or ``"day"``), or a whole ``budget``; when it refuses, the sample
     is dropped and counted. At most ``max_pending`` samples wait or run at once; beyond that a
-    new sample is dropped and counted (the caller never waits).
+    new sample is dropped and counted (the caller never waits). ``max_output_tokens`` caps the
+    reference call's answer when the request set no ``max_tokens`` (its worst case, reserved
+    from the labelling budget, is priced from it; None: the model's own cap).
     """
 
     fraction: float = 0.05
@@ -256,6 +258,7 @@ class Labeling:
     max_usd: Decimal | float | int | str | None = None
     window: Literal["day", "month"] = "month"
     max_pending: int = 16
+    max_output_tokens: int | None = 4096
     _limits: Budget = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -279,6 +282,13 @@ class Labeling:
                 f"Labeling(max_pending={pending!r}) is not a positive count.",
                 field="labeling.max_pending",
                 fix="pass how many samples may wait at once, e.g. max_pending=16",
+            )
+        cap = self.max_output_tokens
+        if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
+            raise ConfigError(
+                f"Labeling(max_output_tokens={cap!r}) is not a positive number of tokens.",
+                field="labeling.max_output_tokens",
+                fix="pass e.g. max_output_tokens=4096, or None for the reference model's own cap",
             )
         object.__setattr__(self, "_limits", _budget(self.budget, self.max_usd, self.window))
 
