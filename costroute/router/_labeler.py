@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from costroute._request import build_request
 from costroute.budget import BudgetManager
-from costroute.errors import BudgetExceeded
+from costroute.errors import BudgetExceeded, ConfigError
 from costroute.router._labeling import ExactMatch, JudgeModel, Labeling, parse_score
 from costroute.types import CallInfo, Request
 
 if TYPE_CHECKING:
     from costroute.router._router import Router
 
-__all__ = ["Labeler", "LabelingStats", "answer_text"]
+__all__ = ["Labeler", "LabelingStats", "answer_text", "labeler_for"]
 
 log = logging.getLogger("costroute")
 
@@ -264,3 +264,38 @@ def _judge_name(config: Labeling) -> str:
     if isinstance(judge, JudgeModel):
         return f"model:{judge.deployment}"
     return getattr(judge, "__name__", None) or type(judge).__name__
+
+
+def labeler_for(router: Router, labeling: Labeling, wall_clock: Callable[[], float]) -> Labeler:
+    """``router.labeling``, once ``labeling`` is checked against the router: a ledger that keeps
+    outcomes, a reference and a judge deployment among its deployments (ConfigError naming the
+    field otherwise); its budget restored from the ledger's labelling spend."""
+    from costroute.ledger import Ledger
+
+    if not isinstance(router.ledger, Ledger):
+        raise ConfigError(
+            "Labeling stores each judgement as an outcome in the ledger, and this router"
+            " keeps none that stores outcomes.",
+            field="labeling",
+            fix='give the router a SQL ledger (ledger="sqlite:///path/ledger.sqlite", a'
+            " postgresql:// URL, or COSTROUTE_LEDGER_URL), or leave labeling out",
+        )
+    deployments = router.deployments
+    reference = router.baseline.name if labeling.reference == "baseline" else labeling.reference
+    names = ", ".join(sorted(deployments))
+    if reference not in deployments:
+        raise ConfigError(
+            f"The labelling reference {reference!r} is not a deployment of this router.",
+            field="labeling.reference",
+            fix=f"use one of {names} (or 'baseline' when the baseline is one of them)",
+        )
+    judge = labeling.judge
+    if isinstance(judge, JudgeModel) and judge.deployment not in deployments:
+        raise ConfigError(
+            f"The judge deployment {judge.deployment!r} is not a deployment of this router.",
+            field="labeling.judge.deployment",
+            fix=f"use one of {names}",
+        )
+    budget = router.state.labeling_budget(labeling.limits, wall_clock)
+    router.state.restore_labeling(budget, router.ledger)
+    return Labeler(router, labeling, reference, budget, router.rng)

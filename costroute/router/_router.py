@@ -16,8 +16,8 @@ from costroute.executor import AsyncStreamRun, Outcome, StreamRun
 from costroute.router._base import RouterBase
 from costroute.router._cascade import acascade, cascade
 from costroute.router._cover import BudgetCover
-from costroute.router._labeler import Labeler
-from costroute.router._labeling import JudgeModel, Labeling
+from costroute.router._labeler import Labeler, labeler_for
+from costroute.router._labeling import Labeling
 from costroute.router._replay import AsyncReplayStream, ReplayStream
 from costroute.router._state import Counts
 from costroute.types import CallInfo, Plan, Request, Usage
@@ -59,36 +59,8 @@ class Router(RouterBase):
 
     def _setup_labeling(self, labeling: Labeling | None, wall_clock: Callable[[], float]) -> None:
         self.labeling: Labeler | None = None
-        if labeling is None:
-            return
-        from costroute.ledger import Ledger
-
-        if not isinstance(self.ledger, Ledger):
-            raise ConfigError(
-                "Labeling stores each judgement as an outcome in the ledger, and this router"
-                " keeps none that stores outcomes.",
-                field="labeling",
-                fix='give the router a SQL ledger (ledger="sqlite:///path/ledger.sqlite", a'
-                " postgresql:// URL, or COSTROUTE_LEDGER_URL), or leave labeling out",
-            )
-        reference = self.baseline.name if labeling.reference == "baseline" else labeling.reference
-        names = ", ".join(sorted(self.deployments))
-        if reference not in self.deployments:
-            raise ConfigError(
-                f"The labelling reference {reference!r} is not a deployment of this router.",
-                field="labeling.reference",
-                fix=f"use one of {names} (or 'baseline' when the baseline is one of them)",
-            )
-        judge = labeling.judge
-        if isinstance(judge, JudgeModel) and judge.deployment not in self.deployments:
-            raise ConfigError(
-                f"The judge deployment {judge.deployment!r} is not a deployment of this router.",
-                field="labeling.judge.deployment",
-                fix=f"use one of {names}",
-            )
-        budget = self.state.labeling_budget(labeling.limits, wall_clock)
-        self.state.restore_labeling(budget, self.ledger)
-        self.labeling = Labeler(self, labeling, reference, budget, self.rng)
+        if labeling is not None:
+            self.labeling = labeler_for(self, labeling, wall_clock)
 
     def close(self, timeout: float | None = 0.0) -> bool:
         """Stop the router's background work: sampled labelling takes no more samples and drops
