@@ -122,13 +122,11 @@ class Labeler:
 
     # ---- on the caller's path ----------------------------------------------------------------
 
-    def offer(self, request: Request, info: CallInfo, response: Any) -> bool:
-        """Draw whether this answered call is labelled; queue it if so. Never blocks, never
-        raises for the caller; True when a job was queued."""
-        if info.cached or request.stream or info.deployment == self.reference:
-            return False
-        answer = answer_text(response)
-        if answer is None:
+    def offer(self, request: Request, info: CallInfo, answer: str | None) -> bool:
+        """Draw whether this answered call (its answer's text; None: no text, e.g. tool calls
+        or a stream the caller closed) is labelled; queue it if so. Never blocks, never raises
+        for the caller; True when a job was queued."""
+        if info.cached or answer is None or info.deployment == self.reference:
             return False
         if not self._rng() < self.config.fraction:
             return False

@@ -240,8 +240,8 @@ def _budget(budget: object, max_usd: object, window: object) -> Budget:
 class Labeling:
     """Sampled labelling: ``Router(labeling=Labeling(...))``; see docs/learning.md.
 
-    ``fraction`` of the calls that answered (not cache hits, not streams, not calls the reference
-    itself answered) are asked again of ``reference`` (``"baseline"``, the router's baseline
+    ``fraction`` of the calls that answered (streams once complete; not cache hits, not calls
+    the reference itself answered) are asked again of ``reference`` (``"baseline"``, the router's baseline
     deployment, or a deployment name) in the background, and ``judge`` scores the routed
     answer against the reference's. The labelling calls have their own budget: ``max_usd`` per
     ``window`` (``"month"`` or ``"day"``), or a whole ``budget``; when it refuses, the sample

@@ -16,7 +16,7 @@ from costroute.executor import AsyncStreamRun, Outcome, StreamRun
 from costroute.router._base import RouterBase
 from costroute.router._cascade import acascade, cascade
 from costroute.router._cover import BudgetCover
-from costroute.router._labeler import Labeler, labeler_for
+from costroute.router._labeler import Labeler, answer_text, labeler_for
 from costroute.router._labeling import Labeling
 from costroute.router._replay import AsyncReplayStream, ReplayStream
 from costroute.router._state import Counts
@@ -70,12 +70,14 @@ class Router(RouterBase):
             return True
         return self.labeling.close(timeout)
 
-    def _offer(self, request: Request, info: CallInfo, response: Any) -> None:
-        """Hand an answered call to sampled labelling; never fails the caller's call."""
+    def _offer(self, request: Request, info: CallInfo, outcome: Outcome) -> None:
+        """Hand an answered call (a complete stream's text included) to sampled labelling;
+        never fails the caller's call."""
         if self.labeling is None:
             return
+        answer = outcome.text if outcome.response is None else answer_text(outcome.response)
         try:
-            self.labeling.offer(request, info, response)
+            self.labeling.offer(request, info, answer)
         except Exception as exc:  # pragma: no cover - offer() only queues
             log.warning("costroute: labelling sample of %s dropped: %s", info.request_id, exc)
 
@@ -277,9 +279,7 @@ class Router(RouterBase):
             if call.plan.cascade is not None:
                 left = self._time_left(finish)
                 outcome = cascade(self.executor, call.plan, call.request, outcome, left, cover)
-            info = finish(outcome, None)
-            self._offer(call.request, info, outcome.response)
-            return _attach(outcome.response, info)
+            return _attach(outcome.response, finish(outcome, None))
         except BaseException:
             finish.release()  # a no-op when the failure was already settled
             raise
@@ -332,11 +332,8 @@ class Router(RouterBase):
                     self.executor, call.plan, call.request, outcome, left, cover
                 )
             if self._offload_settle:
-                info = await asyncio.to_thread(finish, outcome, None)
-            else:
-                info = finish(outcome, None)
-            self._offer(call.request, info, outcome.response)
-            return _attach(outcome.response, info)
+                return _attach(outcome.response, await asyncio.to_thread(finish, outcome, None))
+            return _attach(outcome.response, finish(outcome, None))
         except BaseException:
             finish.release()
             raise
@@ -432,6 +429,8 @@ class _Finisher:
         reservation, self.reservation = self.reservation, None
         router.state.settle(reservation, info, self.budget)
         router._record(self.request, info, error, self.purpose)
+        if error is None and self.purpose == "route":  # answered: maybe a labelling sample
+            router._offer(self.request, info, outcome)
         if self.key is not None and error is None and not outcome.cached:
             router._store(self.key, outcome, info)
         if router.observer is not None:

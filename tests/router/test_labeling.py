@@ -227,9 +227,10 @@ def test_calls_that_cannot_be_compared_are_not_drawn(
     rng = Draws()  # any draw would fail: no value to give
     router = make(_label(), rng=rng, cache="memory")
     router.chat(messages=Q, model="claude-sonnet-5-5")  # the reference answered it
+    answers["deepseek"].mock(return_value=sse_response(openai_sse(["4", " is", " it"], hit=0)))
     stream = router.chat(messages=Q, model=CHEAP, stream=True, cache=False)
-    answers["deepseek"].mock(return_value=sse_response(openai_sse(["4"], hit=0)))
-    assert "".join(c.choices[0].delta.content or "" for c in stream) == "4"
+    assert next(iter(stream)).choices[0].delta.content == "4"
+    stream.close()  # the caller stopped reading: no whole answer to compare
     answers["deepseek"].mock(return_value=httpx.Response(200, json=deepseek_body("4")))
     tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
     answers["deepseek"].mock(
@@ -252,6 +253,32 @@ def test_calls_that_cannot_be_compared_are_not_drawn(
     assert router.labeling.wait(10)
     assert router.chat(messages=Q, model=CHEAP).costroute.cached  # a hit: not drawn
     assert rng.drawn == [0.0] and router.labeling.stats.sampled == 1
+
+
+def test_a_stream_is_sampled_once_it_completed(make: Any, answers: dict[str, respx.Route]) -> None:
+    seen: list[str] = []
+
+    def graded(messages: Any, routed: str, reference: str) -> float:
+        seen.append(routed)
+        return 0.5
+
+    rng = Draws(0.0)
+    answers["deepseek"].mock(return_value=sse_response(openai_sse(["4", " is", " it"], hit=0)))
+    router = make(_label(judge=graded), rng=rng)
+    stream = router.chat(messages=Q, model=CHEAP, stream=True)
+    chunks = iter(stream)
+    first = next(chunks).choices[0].delta.content
+    assert rng.drawn == []  # not while the caller reads
+    rest = [c.choices[0].delta.content or "" for c in chunks if c.choices]
+    assert rng.drawn == [0.0]  # drawn once the stream ended
+    chunks = [first, *rest]
+    assert router.labeling.wait(30)
+    assert seen == ["".join(chunks)] == ["4 is it"]
+    (request,) = answers["claude"].calls  # the reference call itself is not streamed
+    assert b'"stream"' not in request.request.content
+    assert _judged(router) == {
+        stream.costroute.request_id: (0.5, "reference=claude-sonnet-5-5 judge=graded")
+    }
 
 
 # ---- the caller is never delayed -------------------------------------------------------------
