@@ -31,7 +31,7 @@ from costroute.errors import (
 )
 from costroute.executor import RetryConfig
 from costroute.policy import load_policy
-from costroute.router import ModelDeprecationWarning, Router
+from costroute.router import ExactMatch, JudgeModel, Labeling, ModelDeprecationWarning, Router
 from costroute.types import Attempt, CallInfo, Choice, Plan, Request, Signals, Usage
 
 if TYPE_CHECKING:
@@ -54,7 +54,10 @@ __all__ = [
     "ConfigError",
     "CostrouteError",
     "Deployment",
+    "ExactMatch",
     "InvalidRequestError",
+    "JudgeModel",
+    "Labeling",
     "Limit",
     "ModelDeprecationWarning",
     "NoDeploymentAvailable",

@@ -21,7 +21,13 @@ from costroute.testing import (
 )
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-FILES = ["README.md", "docs/quickstart.md", "docs/deployments.md", "docs/api.md"]
+FILES = [
+    "README.md",
+    "docs/quickstart.md",
+    "docs/deployments.md",
+    "docs/api.md",
+    "docs/learning.md",
+]
 BLOCK = re.compile(r"```python\n(.*?)```", re.S)
 
 

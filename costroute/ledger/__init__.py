@@ -22,7 +22,7 @@ from costroute.ledger._open import default_ledger_path, open_ledger
 from costroute.ledger._outcomes import DEFAULT_FEEDBACK_WINDOW, RatedCall
 from costroute.ledger._periods import GROUP_KEYS, month_period, parse_group
 from costroute.ledger._postgres import PostgresLedger
-from costroute.ledger._record import CallRecord, Status, hash_prompt
+from costroute.ledger._record import PURPOSES, CallRecord, Purpose, Status, hash_prompt
 from costroute.ledger._report import DailyPoint, ReportRow, SavingsReport, nearest_rank
 from costroute.ledger._schema import SCHEMA_VERSION
 from costroute.ledger._sqlite import SQLiteLedger
@@ -30,12 +30,14 @@ from costroute.ledger._sqlite import SQLiteLedger
 __all__ = [
     "DEFAULT_FEEDBACK_WINDOW",
     "GROUP_KEYS",
+    "PURPOSES",
     "SCHEMA_VERSION",
     "CallRecord",
     "DailyPoint",
     "Ledger",
     "LedgerLike",
     "PostgresLedger",
+    "Purpose",
     "RatedCall",
     "ReportRow",
     "SQLiteLedger",

@@ -15,7 +15,13 @@ from costroute.errors import LedgerError
 from costroute.ledger._outcomes import RatedCall
 from costroute.ledger._periods import Period
 from costroute.ledger._record import CallRecord
-from costroute.ledger._report import DailyPoint, ReportRow, SavingsReport, Tally
+from costroute.ledger._report import (
+    DailyPoint,
+    ReportRow,
+    SavingsReport,
+    Tally,
+    labeling_figures,
+)
 
 __all__ = ["Ledger", "LedgerLike", "assemble"]
 
@@ -71,8 +77,13 @@ class Ledger(abc.ABC):
         user: str | None = None,
         tenant: str | None = None,
         tag: tuple[str, str] | None = None,
+        purpose: str | None = "route",
     ) -> Decimal:
-        """Settled spend (exact USD) of the calls in ``[since, until)`` matching every filter."""
+        """Settled spend (exact USD) of the calls in ``[since, until)`` matching every filter.
+
+        ``purpose`` counts the routed calls (``"route"``, the default: what the router's budget
+        restores from), the sampled labelling calls (``"labeling"``) or every call (None).
+        """
 
     @abc.abstractmethod
     def records(self, month: str | None = None, *, tz: str = "UTC") -> list[CallRecord]:
@@ -178,8 +189,10 @@ def assemble(
     group_by: str | None,
     cells: dict[tuple[Any, ...], Tally],
     latencies: dict[Any, list[float]],
+    labeling: Tally | None = None,
 ) -> SavingsReport:
-    """A :class:`SavingsReport` from tallies per (group key, day index) and latencies per key."""
+    """A :class:`SavingsReport` from tallies per (group key, day index) of the routed calls,
+    latencies per key, and the sums of the month's labelling calls."""
     groups: dict[Any, Tally] = {}
     days: dict[Any, Tally] = {}
     total = Tally()
@@ -212,4 +225,5 @@ def assemble(
         by=tuple(rows),
         daily=daily,
         **total.figures(),
+        **labeling_figures(total, labeling or Tally()),
     )

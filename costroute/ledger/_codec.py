@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from costroute.ledger._money import from_text, to_pico, to_text
-from costroute.ledger._record import CallRecord, Status
+from costroute.ledger._record import CallRecord, Purpose, Status
 from costroute.ledger._schema import ATTEMPT_FIELDS, ROLLOUT_COLUMNS
 from costroute.types import Attempt, Usage
 
@@ -60,6 +60,7 @@ CALL_COLUMNS = (
     "prompt_text",
     "features",
     *ROLLOUT_COLUMNS,
+    "purpose",
     "cost_pusd",
     "baseline_pusd",
 )
@@ -120,6 +121,7 @@ def call_row(rec: CallRecord) -> tuple[Any, ...]:
         rec.router_version,
         rec.shadow_version,
         rec.shadow_deployment,
+        rec.purpose,
         to_pico(cost),
         to_pico(baseline),
     )
@@ -215,6 +217,7 @@ def record_from_rows(row: Sequence[Any], attempts: Sequence[Sequence[Any]]) -> C
         router_version,
         shadow_version,
         shadow_deployment,
+        purpose,
         *_,
     ) = row
     return CallRecord(
@@ -248,4 +251,5 @@ def record_from_rows(row: Sequence[Any], attempts: Sequence[Sequence[Any]]) -> C
         shadow_version=shadow_version,
         shadow_deployment=shadow_deployment,
         attempts=tuple(_attempt(a) for a in attempts),
+        purpose=cast(Purpose, purpose),
     )

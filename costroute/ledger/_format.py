@@ -22,11 +22,13 @@ if TYPE_CHECKING:
 __all__ = [
     "FIGURES",
     "HEADERS",
+    "LABELING",
     "cells",
     "fmt_ms",
     "fmt_pct",
     "fmt_usd",
     "key_label",
+    "labeling_line",
     "report_csv",
     "report_dict",
     "report_json",
@@ -50,6 +52,8 @@ FIGURES = (
     "p50_latency_ms",
     "p95_latency_ms",
 )
+LABELING = ("labeling_calls", "labeling_usd", "net_saved_usd")
+"""The report's labelling figures: totals only (the groups and days count routed calls)."""
 _HEAD = ("calls", "ok", "errors", "refused", "spend", "baseline", "saved", "saved %")
 _TAIL = ("cache hits", "fallbacks", "retries", "p50", "p95")
 HEADERS = (*_HEAD, *_TAIL)
@@ -70,6 +74,7 @@ def report_dict(report: SavingsReport) -> dict[str, Any]:
         "tz": report.tz,
         "group_by": report.group_by,
         **_figures(report),
+        **{name: _plain(getattr(report, name)) for name in LABELING},
         "by": [{"key": row.key, **_figures(row)} for row in report.by],
         "daily": [
             {
@@ -88,13 +93,16 @@ def report_json(report: SavingsReport, *, indent: int | None = 2) -> str:
 
 
 def report_csv(report: SavingsReport) -> str:
-    """One CSV line per group, then a ``total`` line (``group`` column = the group key kind)."""
+    """One CSV line per group, then a ``total`` line (``group`` column = the group key kind);
+    the labelling columns are filled on the ``total`` line only."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(("month", "tz", "group", "key", *FIGURES))
+    writer.writerow(("month", "tz", "group", "key", *FIGURES, *LABELING))
+    blank = [""] * len(LABELING)
     for row in report.by:
-        writer.writerow(_csv_line(report, report.group_by or "", row.key or "", row))
-    writer.writerow(_csv_line(report, "total", "", report))
+        writer.writerow([*_csv_line(report, report.group_by or "", row.key or "", row), *blank])
+    labeling = [_plain(getattr(report, name)) for name in LABELING]
+    writer.writerow([*_csv_line(report, "total", "", report), *labeling])
     return out.getvalue()
 
 
@@ -175,7 +183,18 @@ def report_text(report: SavingsReport) -> str:
     if report.by:
         out.append(rule)
     out.append(line(body[-1]))
+    if report.labeling_calls:
+        out.append(labeling_line(report))
     return "\n".join(out) + "\n"
+
+
+def labeling_line(report: SavingsReport) -> str:
+    """``labelling: 12 calls, $0.0340; saved net of labelling: $1.23`` (shown when any)."""
+    calls = f"{report.labeling_calls:,} call{'s' if report.labeling_calls != 1 else ''}"
+    return (
+        f"labelling: {calls}, {fmt_usd(report.labeling_usd)};"
+        f" saved net of labelling: {fmt_usd(report.net_saved_usd)}"
+    )
 
 
 def report_table(report: SavingsReport) -> Table | str:
@@ -194,4 +213,6 @@ def report_table(report: SavingsReport) -> Table | str:
         table.add_row(
             label, *values, style="bold" if last else None, end_section=i == len(lines) - 2
         )
+    if report.labeling_calls:
+        table.caption = labeling_line(report)
     return table

@@ -151,6 +151,9 @@ def report_html(report: SavingsReport) -> str:
             _card("cache hits", f"{report.cache_hits:,}"),
         )
     )
+    if report.labeling_calls:
+        cards += _card("labelling", fmt_usd(report.labeling_usd))
+        cards += _card("saved net of labelling", fmt_usd(report.net_saved_usd))
     legend = (
         f'<p class="legend"><span style="background:{_BASE}"></span>baseline'
         f'<span style="background:{_SPEND}"></span>spend</p>'

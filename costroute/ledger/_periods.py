@@ -12,8 +12,17 @@ from typing import Any
 
 from costroute.errors import InvalidRequestError
 from costroute.ledger._codec import to_us
+from costroute.ledger._record import PURPOSES
 
-__all__ = ["COLUMN_KEYS", "GROUP_KEYS", "Period", "month_period", "parse_group", "zone"]
+__all__ = [
+    "COLUMN_KEYS",
+    "GROUP_KEYS",
+    "Period",
+    "check_purpose",
+    "month_period",
+    "parse_group",
+    "zone",
+]
 
 _MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 COLUMN_KEYS = ("deployment", "model", "provider", "policy", "user", "tenant")
@@ -100,6 +109,17 @@ def aware_us(at: dt.datetime, name: str) -> int:
     return to_us(at)
 
 
+def check_purpose(purpose: object) -> str:
+    """A known call purpose (``"route"``, ``"labeling"``); an InvalidRequestError otherwise."""
+    if purpose not in PURPOSES:
+        raise InvalidRequestError(
+            f"Unknown call purpose {purpose!r}.",
+            field="purpose",
+            fix=f"use one of: {', '.join(PURPOSES)}, or None for every call",
+        )
+    return str(purpose)
+
+
 def spent_filter(
     since: dt.datetime,
     until: dt.datetime | None,
@@ -109,14 +129,19 @@ def spent_filter(
     *,
     mark: str,
     tag_condition: Callable[[str, str], tuple[str, list[Any]]],
+    purpose: str | None = "route",
 ) -> tuple[str, list[Any]]:
     """The WHERE clause and parameters of ``Ledger.spent`` for one SQL dialect.
 
     ``mark`` is the dialect's placeholder (``?`` or ``%s``); ``tag_condition(key, value)`` gives
-    its condition on the JSON tags column.
+    its condition on the JSON tags column; ``purpose`` keeps the calls of one purpose (None:
+    every call).
     """
     conds = [f"ts >= {mark}"]
     params: list[Any] = [aware_us(since, "since")]
+    if purpose is not None:
+        conds.append(f"purpose = {mark}")
+        params.append(check_purpose(purpose))
     if until is not None:
         conds.append(f"ts < {mark}")
         params.append(aware_us(until, "until"))

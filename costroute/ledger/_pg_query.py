@@ -108,6 +108,7 @@ def insert_params(rec: CallRecord) -> list[Any]:
         rec.router_version,
         rec.shadow_version,
         rec.shadow_deployment,
+        rec.purpose,
     ]
     for idx, a in enumerate(rec.attempts):
         au = a.usage

@@ -3,7 +3,8 @@
 Versions mean the same thing in both backends (see ``_schema``): version 1 has ``calls`` and
 ``attempts``, version 2 adds streaming (``stream``, ``ttft_ms``), version 5 the feature vector
 (``calls.features``) and ``outcomes``, version 6 the rollout columns (``router_version``,
-``shadow_version``, ``shadow_deployment``). Differences, all of type only:
+``shadow_version``, ``shadow_deployment``), version 7 ``calls.purpose``. Differences, all of
+type only:
 
 * money is ``NUMERIC`` (exact, any precision; the sums run in SQL), so the SQLite-only integer
   picodollar columns (``cost_pusd``, ``baseline_pusd``) do not exist here;
@@ -22,7 +23,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from costroute.errors import LedgerError
-from costroute.ledger._schema import ROLLOUT_COLUMNS, SCHEMA_VERSION
+from costroute.ledger._schema import PURPOSE_COLUMN, ROLLOUT_COLUMNS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from psycopg import Connection
@@ -123,12 +124,18 @@ def _add_rollout_columns(conn: Connection) -> None:
         conn.execute(f"ALTER TABLE calls ADD COLUMN {column} TEXT")
 
 
+def _add_purpose(conn: Connection) -> None:
+    """Schema 7: ``calls.purpose`` (``route`` or ``labeling``), the same statement as SQLite's."""
+    conn.execute(PURPOSE_COLUMN)
+
+
 PG_MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
     _v1_to_v2,
     _v2_to_v3,
     _v3_to_v4,
     _v4_to_v5,
     _add_rollout_columns,
+    _add_purpose,
 )
 assert 1 + len(PG_MIGRATIONS) == SCHEMA_VERSION, "both backends share the version numbers"
 

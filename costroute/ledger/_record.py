@@ -19,10 +19,14 @@ from typing import Any, Literal, get_args
 from costroute.errors import InvalidRequestError
 from costroute.types import Attempt, CallInfo, Usage
 
-__all__ = ["CallRecord", "Status", "hash_prompt"]
+__all__ = ["PURPOSES", "CallRecord", "Purpose", "Status", "hash_prompt"]
 
 Status = Literal["ok", "error", "refused"]
 _STATUSES: frozenset[str] = frozenset(get_args(Status))
+Purpose = Literal["route", "labeling"]
+PURPOSES: tuple[str, ...] = get_args(Purpose)
+"""Why a call was made: ``"route"`` (an application's call), ``"labeling"`` (a background
+reference call of sampled labelling, its own spend; see docs/learning.md)."""
 
 
 def hash_prompt(messages: Sequence[Mapping[str, Any]]) -> str:
@@ -89,6 +93,8 @@ class CallRecord:
     ``shadow_version`` and ``shadow_deployment`` the version proposed in shadow mode and its
     first choice for the same request (see docs/learning.md, "Safe rollout"). All three are
     ``None`` for calls recorded before schema 6, or that no version decided (pinned, cached).
+    ``purpose`` is ``"route"`` for an application's call, ``"labeling"`` for a sampled
+    labelling call (reports count it apart: see docs/ledger.md).
     """
 
     request_id: str
@@ -121,6 +127,7 @@ class CallRecord:
     shadow_version: str | None = None
     shadow_deployment: str | None = None
     attempts: tuple[Attempt, ...] = ()
+    purpose: Purpose = "route"
 
     def __post_init__(self) -> None:
         if self.status not in _STATUSES:
@@ -128,6 +135,12 @@ class CallRecord:
                 f"Unknown record status {self.status!r}.",
                 field="status",
                 fix=f"use one of: {', '.join(sorted(_STATUSES))}",
+            )
+        if self.purpose not in PURPOSES:
+            raise InvalidRequestError(
+                f"Unknown record purpose {self.purpose!r}.",
+                field="purpose",
+                fix=f"use one of: {', '.join(PURPOSES)}",
             )
         object.__setattr__(self, "at", _utc(self.at))
         object.__setattr__(self, "tags", _tags(self.tags))
@@ -157,6 +170,7 @@ class CallRecord:
         stream: bool = False,
         ttft_ms: float | None = None,
         shadow: tuple[str, str | None] | None = None,
+        purpose: Purpose = "route",
     ) -> CallRecord:
         """The record of a settled call. ``prompt_text`` is kept only when given (opt-in);
         ``shadow`` is ``(shadow_version, shadow_deployment)`` when a candidate was shadowed."""
@@ -191,11 +205,13 @@ class CallRecord:
             shadow_version=shadow[0] if shadow else None,
             shadow_deployment=shadow[1] if shadow else None,
             attempts=tuple(info.attempts),
+            purpose=purpose,
         )
 
     def __repr__(self) -> str:
         # Never shows the prompt text: reprs end up in logs.
+        purpose = "" if self.purpose == "route" else f" purpose={self.purpose}"
         return (
-            f"<CallRecord {self.request_id} {self.status} deployment={self.deployment!r}"
+            f"<CallRecord {self.request_id} {self.status}{purpose} deployment={self.deployment!r}"
             f" cost=${self.cost_usd:.6f} saved=${self.saved_usd:.6f} cached={self.cached}>"
         )

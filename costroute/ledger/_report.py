@@ -5,6 +5,11 @@ negative. ``saved_pct`` is ``saved / baseline * 100`` rounded to 2 places (``Non
 baseline). Latency percentiles are *nearest-rank* over the calls that answered (``status ==
 "ok"``, cache hits included): the p-th percentile of n sorted values is the value at 1-based rank
 ``ceil(p / 100 * n)``, always one of the observed values; ``None`` when no call answered.
+
+Every figure above counts the routed calls only (``purpose = "route"``). Sampled labelling calls
+(``purpose = "labeling"``, docs/learning.md) are money spent to learn, not routed traffic: the
+report counts them apart (``labeling_calls``, ``labeling_usd``) and gives the savings net of
+them: ``net_saved_usd = saved_usd - labeling_usd``.
 """
 
 from __future__ import annotations
@@ -19,7 +24,14 @@ from costroute.ledger._money import exact, from_pico, tidy
 if TYPE_CHECKING:
     from rich.table import Table
 
-__all__ = ["DailyPoint", "ReportRow", "SavingsReport", "Tally", "nearest_rank"]
+__all__ = [
+    "DailyPoint",
+    "ReportRow",
+    "SavingsReport",
+    "Tally",
+    "labeling_figures",
+    "nearest_rank",
+]
 
 
 def nearest_rank(sorted_values: list[float], p: float) -> float | None:
@@ -122,13 +134,24 @@ class Tally:
         }
 
 
+def labeling_figures(routed: Tally, labeling: Tally) -> dict[str, Any]:
+    """The labelling fields of a :class:`SavingsReport`: its calls, its spend, and the routed
+    calls' savings net of that spend."""
+    spend = labeling.spend
+    with exact():
+        net = tidy(routed.baseline - routed.spend - spend)
+    return {"labeling_calls": labeling.calls, "labeling_usd": spend, "net_saved_usd": net}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SavingsReport(_Figures):
     """A month's spend against the baseline. Build one with ``ledger.report(...)``.
 
     ``by`` holds one :class:`ReportRow` per group when ``group_by`` was given (by spend,
     highest first; by date for ``"day"``); ``daily`` one :class:`DailyPoint` per day of the
-    month, always.
+    month, always. Both, like the totals, count the routed calls; the month's sampled
+    labelling calls are ``labeling_calls``, their spend ``labeling_usd`` (every status), and
+    ``net_saved_usd`` is ``saved_usd - labeling_usd``.
     """
 
     month: str
@@ -136,6 +159,9 @@ class SavingsReport(_Figures):
     group_by: str | None = None
     by: tuple[ReportRow, ...] = ()
     daily: tuple[DailyPoint, ...] = ()
+    labeling_calls: int = 0
+    labeling_usd: Decimal = Decimal(0)
+    net_saved_usd: Decimal = Decimal(0)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data; money as exact decimal strings."""

@@ -22,6 +22,8 @@ version  change
 6        safe rollout: ``calls.router_version`` (the router version that decided the call),
          ``calls.shadow_version`` and ``calls.shadow_deployment`` (a proposed version's first
          choice, recorded beside it); NULL in older rows
+7        ``calls.purpose``: ``route`` (an application's call; every older row) or ``labeling``
+         (a sampled labelling call, reported apart)
 =======  ===================================================================================
 """
 
@@ -36,6 +38,7 @@ from costroute.ledger._money import from_text, to_pico
 
 __all__ = [
     "ATTEMPT_FIELDS",
+    "PURPOSE_COLUMN",
     "ROLLOUT_COLUMNS",
     "SCHEMA_VERSION",
     "V1_DDL",
@@ -207,6 +210,15 @@ def _add_rollout_columns(conn: sqlite3.Connection) -> None:
         conn.execute(f"ALTER TABLE calls ADD COLUMN {column} TEXT")
 
 
+PURPOSE_COLUMN = "ALTER TABLE calls ADD COLUMN purpose TEXT NOT NULL DEFAULT 'route'"
+"""Schema 7, both backends: why each call was made (every call before it was routed)."""
+
+
+def _add_purpose(conn: sqlite3.Connection) -> None:
+    """Schema 7: ``calls.purpose`` (``route`` or ``labeling``), ``route`` for every older row."""
+    conn.execute(PURPOSE_COLUMN)
+
+
 # MIGRATIONS[n] takes a file from version n + 1 to n + 2 (index 0: v1 -> v2).
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_to_v2,
@@ -214,6 +226,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v3_to_v4,
     _v4_to_v5,
     _add_rollout_columns,
+    _add_purpose,
 )
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 

@@ -92,16 +92,16 @@ class SQLLedger(Ledger):
         """The savings report of ``month`` in ``tz``, optionally grouped (see :class:`Ledger`)."""
         kind, tag_key = parse_group(group_by)
         period = month_period(month, tz, self._clock())
-        where: Filter = (
-            f"ts >= {self._MARK} AND ts < {self._MARK}",
-            [period.start_us, period.end_us],
-        )
+        span = f"ts >= {self._MARK} AND ts < {self._MARK} AND purpose = {self._MARK}"
+        where: Filter = (span, [period.start_us, period.end_us, "route"])
+        labeling: Filter = (span, [period.start_us, period.end_us, "labeling"])
         key = self._key_sql(kind, tag_key, period)
         day = self._key_sql("day", None, period)
 
         def work(conn: Any) -> SavingsReport:
             cells = self._aggregate(conn, [key, day], where)
-            return assemble(period, group_by, cells, latencies(conn, key, where))
+            extra = self._aggregate(conn, [], labeling).get((), Tally())
+            return assemble(period, group_by, cells, latencies(conn, key, where), extra)
 
         return self._read(work)
 
@@ -113,10 +113,19 @@ class SQLLedger(Ledger):
         user: str | None = None,
         tenant: str | None = None,
         tag: tuple[str, str] | None = None,
+        purpose: str | None = "route",
     ) -> Decimal:
-        """Settled spend (exact USD) in ``[since, until)``, every status included."""
+        """Settled spend (exact USD) in ``[since, until)``, every status included; the routed
+        calls' by default (``purpose="labeling"``: labelling calls', ``None``: every call's)."""
         where = spent_filter(
-            since, until, user, tenant, tag, mark=self._MARK, tag_condition=self._tag_condition
+            since,
+            until,
+            user,
+            tenant,
+            tag,
+            mark=self._MARK,
+            tag_condition=self._tag_condition,
+            purpose=purpose,
         )
         found = self._read(lambda conn: self._aggregate(conn, [], where))
         return found[()].spend if found else Decimal(0)

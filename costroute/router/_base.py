@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import logging
 import os
+import random
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -54,6 +55,7 @@ from costroute.policy import (
 )
 from costroute.policy import presets as policy_presets
 from costroute.router._hits import CacheHits
+from costroute.router._labeling import Labeling
 from costroute.router._ledger import open_router_ledger
 from costroute.router._model_ids import ModelIds
 from costroute.router._policy import estimator_of, resolve_policy
@@ -143,6 +145,7 @@ class RouterBase(CacheHits, ModelIds):
         on_ledger_error: Literal["raise", "warn"] = "raise",
         store_prompts: bool = False,
         observer: ObserverLike | None = None,
+        labeling: Labeling | None = None,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], dt.datetime] | None = None,
         wall_clock: Callable[[], float] = time.time,
@@ -174,12 +177,13 @@ class RouterBase(CacheHits, ModelIds):
             on_ledger_error: a record that cannot be written "raise"s LedgerError, or "warn"s.
             store_prompts: keep each prompt's text in the ledger, not only its hash.
             observer: told of each decision, attempt and completion (``ObserverLike``).
+            labeling: judge a sample of calls against a reference in the background (``Labeling``).
             clock: monotonic seconds, for deadlines and latencies.
             now: the current aware datetime, for prices, deprecations and ledger times.
             wall_clock: epoch seconds, for budget windows.
             sleep: waits between retries.
             asleep: waits between retries of async calls (default: ``asyncio.sleep``).
-            rng: random floats in [0, 1), for retry jitter.
+            rng: random floats in [0, 1), for retry jitter and labelling samples.
             environ: where API keys are read (default: ``os.environ``).
 
         ``cache``, ``store`` and ``ledger`` left None read ``COSTROUTE_CACHE`` (else no cache),
@@ -278,11 +282,22 @@ class RouterBase(CacheHits, ModelIds):
         self.observer = observer
         if observer is not None:
             self.executor.on_attempt = observer.attempt
+        self.rng: Callable[[], float] = rng or random.random
+        if labeling is not None and not isinstance(labeling, Labeling):
+            raise ConfigError(
+                f"labeling={labeling!r} is not a Labeling.",
+                field="labeling",
+                fix="pass costroute.Labeling(fraction=0.05, max_usd=5, ...), or leave it out",
+            )
+        self._setup_labeling(labeling, wall_clock)
         self._setup_offload()
         self._warn_deprecated()
 
     def _setup_offload(self) -> None:
         """Set by ``Router``: which of its bookkeeping ``achat`` runs in a worker thread."""
+
+    def _setup_labeling(self, labeling: Labeling | None, wall_clock: Callable[[], float]) -> None:
+        """Set by ``Router``: its background labeller (``router.labeling``)."""
 
     def _warn_deprecated(self) -> None:
         today = self.now().date()

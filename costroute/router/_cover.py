@@ -16,7 +16,7 @@ import asyncio
 from collections.abc import Iterable
 from decimal import Decimal
 
-from costroute.budget import Reservation
+from costroute.budget import BudgetManager, Reservation
 from costroute.catalog import Deployment
 from costroute.router._state import Counts, RouterState
 from costroute.types import Attempt, Choice, Request
@@ -34,7 +34,7 @@ class BudgetCover:
     (a cascade's first answer).
     """
 
-    __slots__ = ("_counts", "_request", "_state", "offset", "reservation")
+    __slots__ = ("_budget", "_counts", "_request", "_state", "offset", "reservation")
 
     def __init__(
         self,
@@ -43,12 +43,14 @@ class BudgetCover:
         reservation: Reservation,
         counts: Counts,
         offset: Decimal = ZERO,
+        budget: BudgetManager | None = None,
     ) -> None:
         self._state = state
         self._request = request
         self._counts = counts
         self.reservation = reservation
         self.offset = offset
+        self._budget = budget or state.budget  # the labelling budget for a labelling call
 
     def __repr__(self) -> str:
         return f"<BudgetCover {self.reservation!r} offset=${self.offset}>"
@@ -57,7 +59,12 @@ class BudgetCover:
         """The same reservation, for a later stage of the call: ``attempts`` were billed first."""
         billed = sum((a.cost_usd for a in attempts), ZERO)
         return BudgetCover(
-            self._state, self._request, self.reservation, self._counts, self.offset + billed
+            self._state,
+            self._request,
+            self.reservation,
+            self._counts,
+            self.offset + billed,
+            self._budget,
         )
 
     def worst(self, choice: Choice) -> Decimal:
@@ -72,7 +79,7 @@ class BudgetCover:
         return needed if needed > self.reservation.amount else None
 
     def extend(self, amount: Decimal) -> None:
-        self._state.budget.extend(self.reservation, amount)
+        self._budget.extend(self.reservation, amount)
 
     async def aextend(self, amount: Decimal) -> None:
         """:meth:`extend` in a worker thread when the budget is in Redis (the sync client works

@@ -22,6 +22,7 @@ from costroute.difficulty import Estimator, Messages
 from costroute.executor import RetryConfig
 from costroute.observe import ObserverLike
 from costroute.policy import Policy
+from costroute.router._labeling import Labeling
 from costroute.store import Store
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ class ClientOptions(TypedDict, total=False):
     on_ledger_error: Literal["raise", "warn"]
     store_prompts: bool
     observer: ObserverLike | None
+    labeling: Labeling | None
     clock: Callable[[], float]
     now: Callable[[], dt.datetime] | None
     wall_clock: Callable[[], float]

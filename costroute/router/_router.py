@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from costroute import difficulty, providers
@@ -15,12 +16,14 @@ from costroute.executor import AsyncStreamRun, Outcome, StreamRun
 from costroute.router._base import RouterBase
 from costroute.router._cascade import acascade, cascade
 from costroute.router._cover import BudgetCover
+from costroute.router._labeler import Labeler, answer_text, labeler_for
+from costroute.router._labeling import Labeling
 from costroute.router._replay import AsyncReplayStream, ReplayStream
 from costroute.router._state import Counts
 from costroute.types import CallInfo, Plan, Request, Usage
 
 if TYPE_CHECKING:
-    from costroute.ledger import Ledger
+    from costroute.ledger import Ledger, Purpose
 
 __all__ = ["Router"]
 
@@ -55,6 +58,53 @@ class Router(RouterBase):
         self.executor.offload_breakers = remote_store
         if self._offload_settle:
             self.executor.offload = asyncio.to_thread
+
+    def _setup_labeling(self, labeling: Labeling | None, wall_clock: Callable[[], float]) -> None:
+        self.labeling: Labeler | None = None
+        if labeling is not None:
+            self.labeling = labeler_for(self, labeling, wall_clock)
+
+    def close(self, timeout: float | None = 0.0) -> bool:
+        """Stop the router's background work: sampled labelling takes no more samples and drops
+        the waiting ones; the running one (if any) may finish within ``timeout`` seconds (None:
+        wait for it). True when nothing runs any more. The ledger and store stay open."""
+        if self.labeling is None:
+            return True
+        return self.labeling.close(timeout)
+
+    def _offer(self, request: Request, info: CallInfo, outcome: Outcome) -> None:
+        """Hand an answered call (a complete stream's text included) to sampled labelling;
+        never fails the caller's call."""
+        if self.labeling is None:
+            return
+        answer = outcome.text if outcome.response is None else answer_text(outcome.response)
+        try:
+            self.labeling.offer(request, info, answer)
+        except Exception as exc:  # pragma: no cover - offer() only queues
+            log.warning("costroute: labelling sample of %s dropped: %s", info.request_id, exc)
+
+    def _labeling_call(self, request: Request, budget: BudgetManager) -> Any:
+        """One labelling call (a pinned ``request.model``), in the labeller's thread: the
+        routed-call machinery with ``budget`` instead of the router's, no cache, recorded with
+        purpose ``labeling``. Returns the response; raises as ``chat`` does."""
+        providers.litellm()
+        plan = self._plan(request)
+        finish = self._finisher(request, plan, self.executor.clock(), self._new_id())
+        finish.purpose, finish.budget = "labeling", budget
+        counts = Counts()
+        try:
+            finish.reservation = self.state.reserve(request, plan, counts, budget)
+        except BudgetExceeded as exc:
+            finish.refused(exc)
+            raise
+        cover = self._cover(request, finish.reservation, counts, budget)
+        try:
+            outcome = self.executor.run(plan, request, self._timeout_of(request), finish, cover)
+            finish(outcome, None)
+            return outcome.response
+        except BaseException:
+            finish.release()
+            raise
 
     @property
     def budget(self) -> BudgetManager:
@@ -135,6 +185,7 @@ class Router(RouterBase):
         info: CallInfo,
         error: BaseException | None,
         shadow: tuple[str, str | None] | None = None,
+        purpose: Purpose = "route",
     ) -> None:
         if self.ledger is None:
             return
@@ -156,6 +207,7 @@ class Router(RouterBase):
             stream=request.stream,
             ttft_ms=info.ttft_ms,
             shadow=shadow,
+            purpose=purpose,
         )
         try:
             self.ledger.append(record)
@@ -305,19 +357,26 @@ class Router(RouterBase):
 
     def _timeout(self, call: _Call) -> float:
         """The seconds the whole call may take: its own ``timeout=``, else the router's."""
-        return call.request.timeout_s or self.timeout
+        return self._timeout_of(call.request)
+
+    def _timeout_of(self, request: Request) -> float:
+        return request.timeout_s or self.timeout
 
     def _time_left(self, finish: _Finisher) -> float:
         timeout = finish.request.timeout_s or self.timeout
         return timeout - (self.executor.clock() - finish.started)
 
     def _cover(
-        self, request: Request, reservation: Reservation | None, counts: Counts
+        self,
+        request: Request,
+        reservation: Reservation | None,
+        counts: Counts,
+        budget: BudgetManager | None = None,
     ) -> BudgetCover | None:
         """The call's budget cover, asked before every attempt (None: no budget limits)."""
         if reservation is None:
             return None
-        return BudgetCover(self.state, request, reservation, counts)
+        return BudgetCover(self.state, request, reservation, counts, budget=budget)
 
 
 class _Call(NamedTuple):
@@ -351,8 +410,10 @@ class _Finisher:
     leaves money reserved."""
 
     __slots__ = (
+        "budget",
         "key",
         "plan",
+        "purpose",
         "request",
         "request_id",
         "reservation",
@@ -378,13 +439,17 @@ class _Finisher:
         self.key = key
         self.reservation: Any = None
         self.shadow: tuple[str, str | None] | None = None  # a candidate version's first choice
+        self.purpose: Purpose = "route"
+        self.budget: BudgetManager | None = None  # the labelling budget, for a labelling call
 
     def __call__(self, outcome: Outcome, error: BaseException | None) -> CallInfo:
         router = self.router
         info = router._settle(self.request, self.plan, outcome, self.started, self.request_id)
         reservation, self.reservation = self.reservation, None
-        router.state.settle(reservation, info)
-        router._record(self.request, info, error, self.shadow)
+        router.state.settle(reservation, info, self.budget)
+        router._record(self.request, info, error, self.shadow, self.purpose)
+        if error is None and self.purpose == "route":  # answered: maybe a labelling sample
+            router._offer(self.request, info, outcome)
         if self.key is not None and error is None and not outcome.cached:
             router._store(self.key, outcome, info)
         if router.observer is not None:
@@ -394,7 +459,7 @@ class _Finisher:
     def release(self) -> None:
         """Give the reservation back (an unexpected error before anything was settled)."""
         reservation, self.reservation = self.reservation, None
-        self.router.state.settle(reservation, None)
+        self.router.state.settle(reservation, None, self.budget)
 
     def refused(self, error: BudgetExceeded) -> None:
         """Record a call the budget refused (nothing was sent, nothing billed)."""

@@ -21,7 +21,7 @@ from costroute.catalog import Deployment
 from costroute.errors import ConfigError
 from costroute.policy import expected_output_tokens, output_cap
 from costroute.pricing import worst_case_cost
-from costroute.store import LatencySample, Store, open_store
+from costroute.store import LatencySample, RedisStore, Store, open_store
 from costroute.types import CallInfo, Choice, Plan, Request
 
 __all__ = ["Counts", "RouterState"]
@@ -177,17 +177,31 @@ class RouterState:
         return dearest(plan.choices) + extra
 
     def reserve(
-        self, request: Request, plan: Plan, counts: Counts | None = None
+        self,
+        request: Request,
+        plan: Plan,
+        counts: Counts | None = None,
+        budget: BudgetManager | None = None,
     ) -> Reservation | None:
-        """Reserve the worst case; raises BudgetExceeded (before any network call)."""
-        if not self.has_limits:
+        """Reserve the worst case; raises BudgetExceeded (before any network call).
+
+        ``budget`` is another manager than the router's (the labelling budget), always asked.
+        """
+        if budget is None and not self.has_limits:
             return None
         amount = self.worst_case(request, plan, counts)
-        return self.budget.reserve(amount, request.user, request.tenant, request.tags)
+        manager = budget or self.budget
+        return manager.reserve(amount, request.user, request.tenant, request.tags)
 
-    def settle(self, reservation: Reservation | None, info: CallInfo | None) -> None:
+    def settle(
+        self,
+        reservation: Reservation | None,
+        info: CallInfo | None,
+        budget: BudgetManager | None = None,
+    ) -> None:
         """Settle the call: its actual cost against the reservation (releasing the rest), and
         what each attempt says of its deployment (latency, breaker success or failure).
+        ``budget`` is the manager the reservation was taken from, when not the router's.
 
         With a Redis store all of it goes in one pipeline: one round trip per call, which with
         the reservation makes two.
@@ -196,7 +210,49 @@ class RouterState:
         if reservation is None and not samples and not outcomes:
             return  # a cache hit or a refusal: nothing to settle
         actual = info.cost_usd if info is not None else None
-        self.store.settle(self.budget, reservation, actual, samples, outcomes)
+        self.store.settle(budget or self.budget, reservation, actual, samples, outcomes)
+
+    def labeling_budget(self, budget: Budget, wall_clock: Callable[[], float]) -> BudgetManager:
+        """The budget of sampled labelling: windows of its own, never the router's.
+
+        In Redis (a fleet shares it) under the store's prefix plus ``labeling:``; while Redis
+        is away a labelling reservation fails, and the sample is dropped and counted (never a
+        caller's call). In this process for any other store.
+        """
+        backend = None
+        store = self.store
+        if isinstance(store, RedisStore):
+            from costroute.budget import RedisBudgetBackend
+
+            base = getattr(getattr(store.budget, "redis", None), "prefix", "costroute:")
+            backend = RedisBudgetBackend(store.redis, f"{base}labeling:")
+        return BudgetManager(budget, backend=backend, clock=wall_clock)
+
+    def restore_labeling(self, manager: BudgetManager, ledger: Any) -> None:
+        """Load this day's and month's labelling spend (``spent(..., purpose="labeling")``)
+        into ``manager``, now and whenever the store says its windows may lack spend."""
+        if ledger is None or not hasattr(ledger, "spent"):
+            return
+
+        def load() -> None:
+            try:
+                manager.load_spent_from(_LabelingSpend(ledger))
+            except Exception as exc:
+                log.warning("costroute: could not restore the labelling budget: %s", exc)
+
+        load()
+        self.store.on_restore(load)
+
+
+class _LabelingSpend:
+    """A ledger's ``spent`` of the labelling calls, for ``BudgetManager.load_spent_from``."""
+
+    def __init__(self, ledger: Any) -> None:
+        self.ledger = ledger
+
+    def spent(self, since: Any, until: Any = None, **filters: Any) -> Decimal:
+        found: Decimal = self.ledger.spent(since, until, purpose="labeling", **filters)
+        return found
 
 
 def _margin(request: Request) -> int:

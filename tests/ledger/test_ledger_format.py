@@ -113,3 +113,27 @@ def test_html_escapes_ledger_text(ledger: SQLiteLedger) -> None:
 def test_html_of_an_empty_month(ledger: SQLiteLedger) -> None:
     page = ledger.report("2026-02").to_html()
     assert page.count("<svg") == 2
+
+
+def test_every_format_shows_labeling_apart(known: Ledger) -> None:
+    known.append(record("claude-sonnet-5-5", cost="0.0070", baseline="0.0070", purpose="labeling"))
+    report = known.report(month="2026-11", group_by="provider")
+    data = json.loads(report.to_json())
+    assert (data["labeling_calls"], data["labeling_usd"], data["net_saved_usd"]) == (
+        1,
+        "0.007",
+        "0.0372",  # saved 0.0442 - labelling 0.0070
+    )
+    assert data["calls"] == 8 and data["spend_usd"] == "0.0448"
+    rows = list(csv.DictReader(io.StringIO(report.to_csv())))
+    assert [r["labeling_usd"] for r in rows] == ["", "", "", "0.007"]
+    assert (rows[-1]["labeling_calls"], rows[-1]["net_saved_usd"]) == ("1", "0.0372")
+    line = "labelling: 1 call, $0.007000; saved net of labelling: $0.0372"
+    assert report.to_text().rstrip().endswith(line)
+    html = report.to_html()
+    assert "saved net of labelling<b>$0.0372</b>" in html and "labelling<b>$0.007000</b>" in html
+
+
+def test_no_labeling_line_without_labeling(report: SavingsReport) -> None:
+    assert "labelling" not in report.to_text() and "labelling" not in report.to_html()
+    assert json.loads(report.to_json())["labeling_calls"] == 0

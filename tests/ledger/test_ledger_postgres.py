@@ -58,7 +58,7 @@ def test_new_schema_is_at_the_current_version_with_numeric_money(
     pg_run: PgRun, schema: str
 ) -> None:
     PostgresLedger(pg_run.url, schema=schema).close()
-    assert _version(pg_run, schema) == SCHEMA_VERSION == 6
+    assert _version(pg_run, schema) == SCHEMA_VERSION == 7
     types = dict(
         _sql(
             pg_run,
@@ -212,3 +212,37 @@ def test_multi_process_run_every_call_once_and_reports_equal_sqlites(
             for tz in ("UTC", "Europe/Paris"):
                 assert pg.report("2026-11", group_by, tz) == lite.report("2026-11", group_by, tz)
     assert _version(pg_run, schema) == SCHEMA_VERSION
+
+
+def test_v5_schema_moves_to_v6_its_calls_routed(pg_run: PgRun, schema: str) -> None:
+    import psycopg
+
+    from costroute.ledger._pg_schema import PG_MIGRATIONS
+
+    with psycopg.connect(pg_run.url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+        conn.execute(f'SET search_path TO "{schema}"')
+        for stmt in PG_V1_DDL.split(";"):
+            if stmt.strip():
+                conn.execute(stmt)
+        for step in PG_MIGRATIONS[:4]:
+            step(conn)
+        conn.execute("UPDATE schema_version SET version = 5")
+    with PostgresLedger(pg_run.url, schema=schema) as ledger:
+        assert _version(pg_run, schema) == SCHEMA_VERSION == 7
+        ledger.append(record(request_id="routed", cost="0.25", baseline="1"))
+        ledger.append(record(request_id="label", cost="0.5", baseline="0.5", purpose="labeling"))
+        assert {r.request_id: r.purpose for r in ledger.records()} == {
+            "routed": "route",
+            "label": "labeling",
+        }
+        r = ledger.report("2026-11")
+        assert (r.calls, r.labeling_calls, r.labeling_usd, r.net_saved_usd) == (
+            1,
+            1,
+            D("0.5"),
+            D("0.25"),
+        )
+    assert _sql(pg_run, f'SELECT column_default FROM information_schema.columns'
+                f" WHERE table_schema = '{schema}' AND table_name = 'calls'"
+                " AND column_name = 'purpose'") == [("'route'::text",)]  # fmt: skip

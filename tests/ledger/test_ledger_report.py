@@ -235,3 +235,42 @@ def test_report_is_frozen(known: Ledger) -> None:
     assert isinstance(r, SavingsReport)
     with pytest.raises(AttributeError):
         r.calls = 3  # type: ignore[misc]
+
+
+def test_labeling_calls_are_reported_apart(known: Ledger) -> None:
+    """Sampled labelling calls (purpose "labeling") are not routed traffic: the totals, groups,
+    days, latencies and budget spend stay those of the known month; the labelling spend is its
+    own figure and the savings are given net of it."""
+    known.append(record("claude-sonnet-5-5", cost="0.0070", baseline="0.0070", when=at(11, 2, 11),
+                        latency_ms=9000.0, purpose="labeling"))  # fmt: skip
+    known.append(record("claude-sonnet-5-5", cost="0.0013", baseline="0.0013", when=at(11, 30, 9),
+                        status="error", latency_ms=1.0, purpose="labeling"))  # fmt: skip
+    known.append(record(cost="5", baseline="5", when=at(10, 3), purpose="labeling"))  # October
+    r = known.report(month="2026-11", group_by="provider")
+    assert (r.calls, r.spend_usd, r.baseline_usd, r.saved_usd) == (
+        8,
+        D("0.0448"),
+        D("0.0890"),
+        D("0.0442"),
+    )
+    assert (r.p50_latency_ms, r.p95_latency_ms) == (900.0, 5000.0)
+    assert {row.key: row.calls for row in r.by} == {"openai": 2, "deepseek": 3, "anthropic": 3}
+    assert sum(d.spend_usd for d in r.daily) == D("0.0448")
+    # 0.0070 + 0.0013 (the error's billed spend counts), October's left out
+    assert (r.labeling_calls, r.labeling_usd) == (2, D("0.0083"))
+    assert r.net_saved_usd == D("0.0359")  # 0.0442 - 0.0083
+    nov = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    dec = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    assert known.spent(nov, dec) == D("0.0448")  # routed only: the month's total above
+    assert known.spent(nov, dec, purpose="labeling") == D("0.0083")
+    assert known.spent(nov, dec, purpose=None) == D("0.0531")  # 0.0448 + 0.0083
+    with pytest.raises(InvalidRequestError) as bad:
+        known.spent(nov, purpose="training")
+    assert bad.value.field == "purpose"
+    labels = [x for x in known.records("2026-11") if x.purpose == "labeling"]
+    assert [x.cost_usd for x in labels] == [D("0.0070"), D("0.0013")]
+
+
+def test_a_month_without_labeling(known: Ledger) -> None:
+    r = known.report(month="2026-11")
+    assert (r.labeling_calls, r.labeling_usd, r.net_saved_usd) == (0, D(0), r.saved_usd)

@@ -48,16 +48,18 @@ def test_the_columns_round_trip_through_records_and_outcomes(store: Store) -> No
 
 
 def _v5_row() -> tuple[list[str], tuple[object, ...]]:
-    """A call row as a schema-5 SQLite file takes it (no rollout columns)."""
+    """A call row as a schema-5 SQLite file takes it (no rollout columns, no purpose)."""
     old = record(request_id="before-6", attempts=(attempt("deepseek-v4-flash"),))
     pairs = [
-        (c, v) for c, v in zip(CALL_COLUMNS, call_row(old), strict=True) if c not in ROLLOUT_COLUMNS
+        (c, v)
+        for c, v in zip(CALL_COLUMNS, call_row(old), strict=True)
+        if c not in (*ROLLOUT_COLUMNS, "purpose")
     ]
     columns = [c for c, _ in pairs] + ["attempts_json"]
     return columns, (*(v for _, v in pairs), attempts_json(old.attempts))
 
 
-def test_a_v5_sqlite_file_moves_to_v6_and_old_rows_have_no_version(tmp_path: Path) -> None:
+def test_a_v5_sqlite_file_moves_to_v7_and_old_rows_have_no_version(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite"
     conn = sqlite3.connect(path, isolation_level=None)
     conn.executescript(V1_DDL)
@@ -82,7 +84,7 @@ def test_a_v5_sqlite_file_moves_to_v6_and_old_rows_have_no_version(tmp_path: Pat
 
 
 @pytest.mark.postgres
-def test_a_v5_postgres_schema_moves_to_v6_and_old_rows_have_no_version(
+def test_a_v5_postgres_schema_moves_to_v7_and_old_rows_have_no_version(
     pg_run: PgRun,
 ) -> None:
     import psycopg
@@ -116,4 +118,4 @@ def test_a_v5_postgres_schema_moves_to_v6_and_old_rows_have_no_version(
     old = back["before-6"]
     assert (old.router_version, old.shadow_version, old.shadow_deployment) == (None, None, None)
     assert {k: getattr(back["after-6"], k) for k in SHADOWED} == SHADOWED
-    assert version == SCHEMA_VERSION == 6
+    assert version == SCHEMA_VERSION == 7

@@ -62,7 +62,7 @@ def _version(path: Path) -> int:
 
 def test_new_file_is_at_the_current_version(db_path: Path) -> None:
     SQLiteLedger(db_path).close()
-    assert _version(db_path) == SCHEMA_VERSION == 6
+    assert _version(db_path) == SCHEMA_VERSION == 7
 
 
 def test_v1_file_is_migrated_forward(db_path: Path) -> None:
@@ -192,15 +192,19 @@ def test_one_row_holds_the_call_and_attempts_is_a_view_of_it(db_path: Path) -> N
         conn.close()
 
 
-def _v3_insert(row: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
-    """Today's call row as a schema-3 file takes it: without ``features`` (schema 5) and the
-    rollout columns (schema 6)."""
-    later = {"features", *ROLLOUT_COLUMNS}
-    columns = [c for c in CALL_COLUMNS if c not in later]
-    values = tuple(v for c, v in zip(CALL_COLUMNS, row, strict=False) if c not in later)
-    values += row[len(CALL_COLUMNS) :]
+def _older_insert(row: tuple[Any, ...], *later: str) -> tuple[str, tuple[Any, ...]]:
+    """Today's call row (``call_row`` + attempts_json) without the columns ``later`` added."""
+    keep = [i for i, c in enumerate(CALL_COLUMNS) if c not in later]
+    columns = [CALL_COLUMNS[i] for i in keep]
+    values = (*(row[i] for i in keep), row[-1])
     marks = ", ".join("?" * (len(columns) + 1))
     return f"INSERT INTO calls ({', '.join(columns)}, attempts_json) VALUES ({marks})", values
+
+
+def _v3_insert(row: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
+    """Today's call row as a schema-3 file takes it: without ``features`` (schema 5), the
+    rollout columns (schema 6) and ``purpose`` (schema 7)."""
+    return _older_insert(row, "features", *ROLLOUT_COLUMNS, "purpose")
 
 
 def test_v3_file_folds_its_attempts_table_into_the_calls(db_path: Path) -> None:
@@ -254,3 +258,25 @@ def test_a_v4_file_moves_to_v5(db_path: Path) -> None:
         ledger.feedback("in-table", 1.0, at=stored.at)
         assert len(ledger.outcomes()) == 1
     assert _version(db_path) == SCHEMA_VERSION
+
+
+def test_a_v5_file_moves_to_v7_its_calls_routed(db_path: Path) -> None:
+    """A schema-5 file (no rollout columns, no purpose): its calls are routed ones, and a labelling call added
+    after the migration is reported apart."""
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.executescript(V1_DDL)
+    for step in MIGRATIONS[:4]:
+        step(conn)
+    conn.execute("UPDATE schema_version SET version = 5")
+    stored = record(request_id="v5-call", cost="0.25", baseline="1", features={"length": 0.5})
+    row = (*call_row(stored), attempts_json(stored.attempts))
+    conn.execute(*_older_insert(row, *ROLLOUT_COLUMNS, "purpose"))
+    conn.close()
+    with SQLiteLedger(db_path) as ledger:
+        (back,) = ledger.records()
+        assert back == stored and back.purpose == "route"
+        ledger.append(record(request_id="label-1", cost="0.5", baseline="0.5", purpose="labeling"))
+        r = ledger.report("2026-11")
+        assert (r.calls, r.spend_usd, r.saved_usd) == (1, D("0.25"), D("0.75"))
+        assert (r.labeling_calls, r.labeling_usd, r.net_saved_usd) == (1, D("0.5"), D("0.25"))
+    assert _version(db_path) == SCHEMA_VERSION == 7
