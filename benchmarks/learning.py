@@ -46,6 +46,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "zeroeval"
 STRONG, WEAK = "gpt-4o-2024-08-06", "deepseek-v2.5-0908"
 S_DEP, W_DEP = "gpt-5.4", "deepseek-v4-flash"  # the simulator's deployments playing them
 PLAYS = {S_DEP: STRONG, W_DEP: WEAK}
+L2 = 1e-2  # train_from_ledger's default, used offline too (same recipe, same features)
 
 
 def load(src: Path, tmp: Path) -> tuple[list[Record], list[Record]]:
@@ -76,8 +77,11 @@ def _threshold(est: Any, items: Sequence[Record], share: float) -> float:
     return scores[max(0, min(len(scores) - 1, int(share * len(scores)) - 1))]
 
 
-def replay(args: argparse.Namespace, train_set: list[Record], test: list[Record]) -> list[Any]:
-    rng = random.Random(args.seed)
+def replay(
+    args: argparse.Namespace, seed: int, train_set: list[Record], test: list[Record]
+) -> list[Any]:
+    """One replay (``seed`` orders the stream and draws the sampled feedback)."""
+    rng = random.Random(seed)
     checkpoints = sorted(args.labels)
     default = load_estimator("default")
     est: Any = default
@@ -127,8 +131,8 @@ def replay(args: argparse.Namespace, train_set: list[Record], test: list[Record]
             if at_checkpoint:
                 n = checkpoints.pop(0)
                 items = [r for r in train_set if r.id in seen]
-                offline = train(items, STRONG, WEAK, label="gain", vocab_size=0)
-                words = train(items, STRONG, WEAK, label="gain", vocab_size=1000)
+                offline = train(items, STRONG, WEAK, label="gain", vocab_size=0, l2=L2)
+                words = train(items, STRONG, WEAK, label="gain", vocab_size=1000, l2=L2)
                 live = figures(est, test, threshold)
                 rows.append(
                     {
@@ -158,39 +162,48 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--feedback-rate", type=float, default=1.0, help="share of calls rated")
     ap.add_argument("--label-rate", type=float, default=0.5, help="share of weak calls judged")
     ap.add_argument("--retrain-every", type=int, default=250, help="labels between retrains")
-    ap.add_argument("--cost-share", type=float, default=0.5, help="strong-call share target")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--cost-share", type=float, default=0.2, help="strong-call share target")
+    ap.add_argument("--seeds", type=int, default=3, help="replays (seeds 0..N-1), averaged")
     args = ap.parse_args(argv)
     if args.quick:
-        args.labels = [100, 300]
+        args.labels, args.seeds = [100, 300], 1
     if not (args.src / "items.csv").exists():
         print(f"error: {args.src / 'items.csv'} not found; pass --src", file=sys.stderr)
         return 2
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         train_set, test = load(args.src, Path(tmp))
-    rows = replay(args, train_set, test)
+    runs = [replay(args, seed, train_set, test) for seed in range(args.seeds)]
     default = figures(load_estimator("default"), test, None)[0]
     print(
         f"ZeroEval TEST ({len(test)} items), {STRONG} over {WEAK}; shipped default estimator"
         f" APGR {default:.4f}; cost = share of always-{STRONG} cost at the router's threshold"
-        f" (calibrated to {args.cost_share:.0%} strong calls on the labels)"
+        f" (calibrated to {args.cost_share:.0%} strong calls on the labels); mean of"
+        f" {args.seeds} replays (ledger APGR: lowest-highest)"
     )
     head = (
         f"{'labels':>6} {'calls':>6} {'items':>6} {'judged':>6} {'label $':>8}  "
-        f"{'ledger APGR':>11} {'cost':>6}  {'offline':>7} {'cost':>6}  {'+words':>7} {'cost':>6}"
-        f"  {'vs default':>10}"
+        f"{'ledger APGR':>11} {'(range)':>15} {'cost':>6}  {'offline':>7} {'cost':>6}"
+        f"  {'+words':>7} {'cost':>6}  {'vs default':>10} {'vs offline':>10}"
     )
     print(head)
-    for r in rows:
+
+    def mean(key: str, i: int | None = None) -> float:
+        return sum(r[key] if i is None else r[key][i] for r in rows) / len(rows)
+
+    for k in range(len(runs[0])):
+        rows = [run[k] for run in runs]
+        live = [r["live"][0] for r in rows]
         print(
-            f"{r['labels']:>6} {r['calls']:>6} {r['items']:>6} {r['judged']:>6}"
-            f" {r['label_cost']:>8.4f}  {r['live'][0]:>11.4f} {r['live'][1]:>6.1%}"
-            f"  {r['offline'][0]:>7.4f} {r['offline'][1]:>6.1%}"
-            f"  {r['words'][0]:>7.4f} {r['words'][1]:>6.1%}  {r['live'][0] - default:>+10.4f}"
+            f"{rows[0]['labels']:>6} {mean('calls'):>6.0f} {mean('items'):>6.0f}"
+            f" {mean('judged'):>6.0f} {mean('label_cost'):>8.4f}  {mean('live', 0):>11.4f}"
+            f" {f'{min(live):.3f}-{max(live):.3f}':>15} {mean('live', 1):>6.1%}"
+            f"  {mean('offline', 0):>7.4f} {mean('offline', 1):>6.1%}"
+            f"  {mean('words', 0):>7.4f} {mean('words', 1):>6.1%}"
+            f"  {mean('live', 0) - default:>+10.4f} {mean('live', 0) - mean('offline', 0):>+10.4f}"
         )
-    last = rows[-1]
-    print(f"labels by source at {last['labels']}: {last['by_source']}")
+    last = runs[0][-1]
+    print(f"labels by source at {last['labels']} (seed 0): {last['by_source']}")
     print(f"({time.perf_counter() - started:.0f} s)")
     return 0
 

@@ -186,10 +186,14 @@ def _design(examples: Sequence[PairExample]) -> Any:
 
 
 def fit_examples(
-    examples: Sequence[PairExample], *, l2: float = 1e-3, meta: Mapping[str, Any] | None = None
+    examples: Sequence[PairExample], *, l2: float = 1e-2, meta: Mapping[str, Any] | None = None
 ) -> LearnedEstimator:
     """The logistic regression of ``gain`` on the standardised hand features (what
-    ``train(records, strong, weak, label="gain", vocab_size=0)`` fits from texts)."""
+    ``train(records, strong, weak, label="gain", vocab_size=0, l2=l2)`` fits from texts with
+    both sides known). A side a call did not observe (its mean in :func:`pair_examples`) is
+    first predicted by a logistic regression of that side's quality fitted on the calls that
+    observed it (given at least 10). ``l2`` 1e-2 was chosen on ZeroEval TRAIN (a replay of
+    three quarters of it, validated on the rest; see docs/learning.md)."""
     import numpy as np
 
     from costroute.difficulty.train import fit_logistic
@@ -321,7 +325,7 @@ def train_from_ledger(
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
     holdout: float = 0.2,
-    l2: float = 1e-3,
+    l2: float = 1e-2,
     target_quality: float | None = None,
     target_cost_share: float | None = None,
 ) -> tuple[LearnedEstimator, LedgerTrainReport]:

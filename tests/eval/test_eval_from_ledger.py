@@ -238,4 +238,4 @@ def test_learning_benchmark_quick_beats_the_default(capsys: Any) -> None:
     (row,) = rows
     after_300 = float(row[5])  # the ledger-trained router's APGR on TEST
     assert after_300 > default + 0.03
-    assert "labels by source at 300: {'user':" in out
+    assert "labels by source at 300 (seed 0): {'user':" in out
