@@ -153,6 +153,91 @@ def replay(
     return rows
 
 
+POOL = (
+    "deepseek-v2.5-0908",
+    "gpt-4o-mini-2024-07-18",
+    "gpt-3.5-turbo-0125",
+    "claude-3-haiku-20240307",
+    "claude-3-5-sonnet-20240620",
+    "gpt-4o-2024-08-06",
+    "claude-3-opus-20240229",
+)
+COST_WEIGHT = 0.825  # policies/zeroeval_table.py's PARAMS
+
+
+def replay_pool(
+    args: argparse.Namespace, train_set: list[Record], test: list[Record]
+) -> list[dict[str, Any]]:
+    """The 7-model loop: a quality_table policy, each rated call feeding its deployment's cells
+    (``quality_table_from_ledger``), ``--explore`` of the calls pinned by the application to
+    a deployment drawn at random (without it a deployment never picked would never be rated).
+    The table starts flat (every model 0.5: the cheapest wins)."""
+    from costroute.eval._prices import deployments_for, prices_from_csv
+    from costroute.eval.from_ledger import quality_table_from_ledger
+    from costroute.eval.policy_eval import evaluate_choices, prepare, route_all
+    from costroute.policy import QualityTable, load_policy, quality_table
+
+    rng = random.Random(args.seed)
+    prices = {m: p for m, p in prices_from_csv(args.src / "models.csv").items() if m in POOL}
+    est = load_estimator("learned")
+    prepared = prepare(test, POOL, est, prices)
+    ref_cost = sum(r.costs[STRONG] for r in test)
+
+    def on_test(policy: Any) -> tuple[float, float]:
+        plans = route_all(prepared, policy)
+        point = evaluate_choices(prepared, [p.primary.deployment for p in plans], "x", ref_cost)
+        return point.accuracy, point.cost_share
+
+    flat = QualityTable({"*": ()}, {"*": {m: (0.5,) for m in POOL}}, {})
+    shipped = load_policy(Path(__file__).resolve().parents[1] / "policies" / "zeroeval_table.py")
+    rows: list[dict[str, Any]] = [{"labels": "shipped", "test": on_test(shipped)}]
+    checkpoints = sorted(args.labels)
+    labels, seen = 0, set()
+    with tempfile.TemporaryDirectory() as tmp, Simulator(latency_scale=0, seed=7) as sim:
+        url = f"sqlite:///{Path(tmp) / 'ledger.sqlite'}"
+        template = next(d for d in sim_deployments(sim) if d.name == "gpt-5.4-mini")
+        deps = [
+            template.model_copy(update={"name": d.name, "prices": d.prices, "tier": d.tier})
+            for d in deployments_for(POOL, prices)
+        ]
+
+        def router_for(table: QualityTable) -> Router:
+            policy = quality_table(table, COST_WEIGHT, estimator=est, name="learning")
+            return Router(deps, policy=policy, ledger=url)
+
+        router = router_for(flat)
+        stream: list[Record] = []
+        last = 0
+        while checkpoints:
+            if not stream:
+                stream = list(train_set)
+                rng.shuffle(stream)
+            item = stream.pop()
+            pin = {"model": rng.choice(POOL)} if rng.random() < args.explore else {}
+            info = router.chat(messages=list(item.messages), max_tokens=16, **pin).costroute
+            router.feedback(info.request_id, item.scores[info.deployment], source="user")
+            labels += 1
+            seen.add(item.id)
+            if labels - last >= args.retrain_every or labels >= checkpoints[0]:
+                last = labels
+                router.ledger.close()
+                table = quality_table_from_ledger(url)
+                router = router_for(table)
+            if labels >= checkpoints[0]:
+                n = checkpoints.pop(0)
+                items = [r for r in train_set if r.id in seen]
+                off = [
+                    (e.score, e.category, r.scores)
+                    for r in items
+                    for e in [est.estimate(r.messages)]
+                ]
+                offline = quality_table(QualityTable.fit(off), COST_WEIGHT, estimator=est)
+                learned = quality_table(table, COST_WEIGHT, estimator=est)
+                rows.append({"labels": n, "test": on_test(learned), "offline": on_test(offline)})
+        router.ledger.close()
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -164,6 +249,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--retrain-every", type=int, default=250, help="labels between retrains")
     ap.add_argument("--cost-share", type=float, default=0.2, help="strong-call share target")
     ap.add_argument("--seeds", type=int, default=3, help="replays (seeds 0..N-1), averaged")
+    ap.add_argument("--pool", action="store_true", help="the 7-model loop instead of the pair")
+    ap.add_argument("--explore", type=float, default=0.2, help="--pool: share of pinned calls")
+    ap.add_argument("--seed", type=int, default=0, help="--pool: the replay's seed")
     args = ap.parse_args(argv)
     if args.quick:
         args.labels, args.seeds = [100, 300], 1
@@ -173,6 +261,18 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         train_set, test = load(args.src, Path(tmp))
+    if args.pool:
+        print(
+            f"7-model pool, ZeroEval TEST ({len(test)} items): accuracy and cost (share of"
+            f" {STRONG}'s) of the quality_table policy (cost_weight {COST_WEIGHT})"
+        )
+        print(f"{'labels':>8} {'ledger acc':>10} {'cost':>6}  {'offline acc':>11} {'cost':>6}")
+        for r in replay_pool(args, train_set, test):
+            q, c = r["test"]
+            off = f"{r['offline'][0]:>11.4f} {r['offline'][1]:>6.1%}" if "offline" in r else ""
+            print(f"{r['labels']:>8} {q:>10.4f} {c:>6.1%}  {off}")
+        print(f"({time.perf_counter() - started:.0f} s)")
+        return 0
     runs = [replay(args, seed, train_set, test) for seed in range(args.seeds)]
     default = figures(load_estimator("default"), test, None)[0]
     print(
