@@ -352,7 +352,8 @@ def train_from_ledger(
     before = after = None
     if newest:
         before = _apgr([e.difficulty for e in newest], newest)
-        after = _apgr(scores_of(fit_examples(older, l2=l2), newest), newest)
+        if len(older) >= 10:  # else no "after": too few older calls to fit on
+            after = _apgr(scores_of(fit_examples(older, l2=l2), newest), newest)
     meta = {
         "label": "gain",
         "strong": strong,

@@ -253,3 +253,11 @@ def test_learning_benchmark_pool_learns_from_per_deployment_outcomes(capsys: Any
     # ratings through the loop move it to better picks
     assert float(rows["100"][0]) > 0.76
     assert float(rows["shipped"][0]) == pytest.approx(0.8139, abs=1e-4)
+
+
+def test_too_few_older_calls_give_no_after_figure_but_still_train(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    _synthetic_ledger(url, n=11)
+    est, report = train_from_ledger(url, strong="S", weak="W", holdout=0.2)
+    assert (report.examples, report.held_out, report.heldout_after) == (11, 2, None)
+    assert est.meta["n_records"] == 11  # the shipped estimator uses every call
