@@ -27,11 +27,95 @@ if TYPE_CHECKING:
 __all__ = ["add_router_command"]
 
 
+def _since(value: str | None, flag: str) -> Any:
+    """An ISO date or datetime (UTC when it names no zone), or None."""
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        at = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise bad_flag(
+            f"{flag} {value!r} is not an ISO date or datetime.",
+            flag,
+            "e.g. 2026-11-01 or 2026-11-01T09:00+01:00",
+        ) from None
+    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+
+
+def _train_from_ledger(args: argparse.Namespace) -> int:
+    from costroute.eval import check_targets
+    from costroute.eval.from_ledger import train_from_ledger
+
+    for flag, given in (
+        ("--data", args.data),
+        ("--label", args.label),
+        ("--vocab-size", args.vocab_size),
+        ("--cv", args.cv),
+    ):
+        if given:
+            raise bad_flag(
+                f"{flag} applies to JSON lines, not to --from-ledger (the ledger keeps hand "
+                "features only; the label is gain).",
+                flag,
+                f"drop {flag}, or train on JSON lines with --data",
+            )
+    if not (args.strong and args.weak) or args.strong == args.weak:
+        raise bad_flag(
+            "--from-ledger trains a pair router: it needs two different --strong and --weak "
+            "(deployment or model names of the ledger's calls).",
+            "--strong/--weak",
+            "add --strong DEPLOYMENT --weak DEPLOYMENT",
+        )
+    check_targets(args.target_quality, args.target_cost_share, required=False)
+    out = check_output(args.out, "--out")
+    since, until = _since(args.since, "--since"), _since(args.until, "--until")
+    ready_outputs((out, "--out"))
+    est, report = train_from_ledger(
+        args.from_ledger,
+        strong=args.strong,
+        weak=args.weak,
+        since=since,
+        until=until,
+        holdout=args.holdout,
+        target_quality=args.target_quality,
+        target_cost_share=args.target_cost_share,
+    )
+    try:
+        est.save(out)
+    except OSError as exc:
+        raise cannot_write(out, "--out", exc) from exc
+    print("\n".join(report.lines()), file=sys.stderr)
+    print(json.dumps({"out": str(out), "label": "gain", **report.to_dict()}))
+    return 0
+
+
 def _train(args: argparse.Namespace) -> int:
     from costroute.eval import load_jsonl
     from costroute.eval.cv import train_selected
     from costroute.train.fit import train
 
+    if args.from_ledger:
+        return _train_from_ledger(args)
+    if not args.data:
+        raise bad_flag(
+            "router train needs --data FILE (labelled JSON lines) or --from-ledger URL.",
+            "--data",
+            "add --data train.jsonl, or --from-ledger sqlite:///path/ledger.sqlite",
+        )
+    if (
+        args.since
+        or args.until
+        or args.target_quality is not None
+        or (args.target_cost_share is not None)
+    ):
+        raise bad_flag(
+            "--since, --until and --target-* apply to --from-ledger; calibrate JSON lines "
+            "training with router eval.",
+            "--since/--until/--target-*",
+            "add --from-ledger URL, or drop them (router eval --target-quality calibrates)",
+        )
     if args.vocab_size is not None and args.vocab_size < 0:
         raise bad_flag(
             f"--vocab-size {args.vocab_size} is negative.",
@@ -130,7 +214,33 @@ def add_router_command(sub: Any) -> None:
     cmds = router.add_subparsers(dest="router_command", required=True, metavar="ACTION")
 
     p = cmds.add_parser("train", help="train a difficulty estimator on labelled JSON lines")
-    p.add_argument("--data", required=True, help="labelled JSON lines (training split)")
+    p.add_argument("--data", default=None, help="labelled JSON lines (training split)")
+    p.add_argument(
+        "--from-ledger",
+        default=None,
+        metavar="URL",
+        help="train a pair router on the outcomes recorded in this ledger instead of --data",
+    )
+    p.add_argument("--since", default=None, help="--from-ledger: outcomes recorded from (ISO)")
+    p.add_argument("--until", default=None, help="--from-ledger: ... and before (ISO)")
+    p.add_argument(
+        "--holdout",
+        type=float,
+        default=0.2,
+        help="--from-ledger: newest share of calls measuring before/after (default 0.2)",
+    )
+    p.add_argument(
+        "--target-quality",
+        type=float,
+        default=None,
+        help="--from-ledger: calibrate to keep this fraction of the strong model's quality",
+    )
+    p.add_argument(
+        "--target-cost-share",
+        type=float,
+        default=None,
+        help="--from-ledger: calibrate to send at most this fraction of calls to --strong",
+    )
     p.add_argument("--out", required=True, help="where to write the weights (JSON)")
     p.add_argument("--strong", default=None, help="strong model key (a pair's labels)")
     p.add_argument("--weak", default=None, help="weak model key")
