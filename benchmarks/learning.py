@@ -34,13 +34,13 @@ from typing import Any
 
 from costroute.cli._demo import sim_deployments
 from costroute.difficulty import load_estimator
-from costroute.difficulty.data import Record, load_jsonl
-from costroute.difficulty.train import train
 from costroute.eval import evaluate
 from costroute.eval.from_ledger import train_from_ledger
 from costroute.policy import pair
 from costroute.router import Router
 from costroute.sim import Simulator
+from costroute.train.data import Record, load_jsonl
+from costroute.train.fit import train
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "zeroeval"
 STRONG, WEAK = "gpt-4o-2024-08-06", "deepseek-v2.5-0908"

@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from costroute.difficulty import FEATURE_NAMES, LearnedEstimator, feature_vector, load_estimator
-from costroute.difficulty.data import Record, load_jsonl
-from costroute.difficulty.train import fit_logistic, train
 from costroute.eval import evaluate
 from costroute.eval import from_ledger as fl
 from costroute.ledger import RatedCall
+from costroute.train.data import Record, load_jsonl
+from costroute.train.fit import fit_logistic, train
 
 S, W = "gpt-4o-2024-08-06", "deepseek-v2.5-0908"
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)

@@ -196,7 +196,7 @@ def fit_examples(
     three quarters of it, validated on the rest; see docs/learning.md)."""
     import numpy as np
 
-    from costroute.difficulty.train import fit_logistic
+    from costroute.train.fit import fit_logistic
 
     if len(examples) < 10:
         raise ConfigError(
@@ -368,7 +368,7 @@ def train_from_ledger(
     est = fit_examples(ex, l2=l2, meta=meta)
     cal_info = None
     if target_quality is not None or target_cost_share is not None:
-        from costroute.difficulty.data import Record
+        from costroute.train.data import Record
 
         records = [Record(e.request_id, (), {strong: e.strong, weak: e.weak}) for e in ex]
         cal = calibrate(
