@@ -84,7 +84,9 @@ class PostgresLedger(SQLLedger):
         self._conninfo = conninfo
         options = _options(conninfo)
         self._password = options.get("password")
-        self._extra: dict[str, Any] = {"application_name": "costroute-ledger"}
+        self._extra: dict[str, Any] = {}
+        if "application_name" not in options:  # the URL's own ?application_name= wins
+            self._extra["application_name"] = "costroute-ledger"
         if "connect_timeout" not in options:
             self._extra["connect_timeout"] = max(1, round(connect_timeout_s))
         self._clock = clock

@@ -130,21 +130,20 @@ def test_prompt_text_is_not_stored_unless_opted_in(pg_run: PgRun, schema: str) -
 
 
 def test_dead_pooled_connections_are_replaced(pg_run: PgRun, schema: str) -> None:
-    with PostgresLedger(pg_run.url, schema=schema, pool_size=2) as ledger:
+    # The URL's application_name names this ledger's connections alone (other test runs may
+    # share the server: their ledgers' connections must not be cut).
+    sep = "&" if "?" in pg_run.url else "?"
+    url = f"{pg_run.url}{sep}application_name=costroute-ledger-{schema}"
+    cut = (
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        f" WHERE application_name = 'costroute-ledger-{schema}' AND pid <> pg_backend_pid()"
+    )
+    with PostgresLedger(url, schema=schema, pool_size=2) as ledger:
         ledger.append(record(request_id="before"))
-        # Cut every connection of this ledger, as a server restart or a proxy would.
-        _sql(
-            pg_run,
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE application_name = 'costroute-ledger' AND pid <> pg_backend_pid()",
-        )
+        assert _sql(pg_run, cut)  # cut every connection of this ledger, as a restart would
         ledger.append(record(request_id="after"))  # retried on a fresh connection
         assert {r.request_id for r in ledger.records()} == {"before", "after"}
-        _sql(
-            pg_run,
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE application_name = 'costroute-ledger' AND pid <> pg_backend_pid()",
-        )
+        assert _sql(pg_run, cut)
         assert ledger.report("2026-11").calls == 2
 
 
