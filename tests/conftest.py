@@ -166,6 +166,22 @@ def postgres_url() -> str:
     return service_url(POSTGRES_ENV, _ping_postgres)
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def ledger_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+    """A router's ledger, once on each backend: a SQLite file, or a PostgreSQL schema of its
+    own (dropped afterwards)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+        return
+    from costroute.ledger import PostgresLedger
+
+    url: str = request.getfixturevalue("postgres_url")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    yield f"{url}?schema={schema}"
+    with PostgresLedger(url, schema=schema) as ledger:
+        ledger.drop_schema()
+
+
 @pytest.fixture
 def redis_prefix(redis_url: str) -> Iterator[tuple[Any, str]]:
     """A sync client and a unique key prefix; deletes every key under the prefix afterwards."""

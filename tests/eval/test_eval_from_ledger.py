@@ -9,8 +9,6 @@ import datetime as dt
 import importlib.util
 import json
 import random
-import uuid
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,7 +23,7 @@ from costroute.eval.from_ledger import (
     quality_table_from_ledger,
     train_from_ledger,
 )
-from costroute.ledger import CallRecord, Ledger, PostgresLedger, open_ledger
+from costroute.ledger import CallRecord, Ledger, open_ledger
 from costroute.policy import pair
 from costroute.types import Usage
 
@@ -34,18 +32,6 @@ pytest.importorskip("numpy")
 T0 = dt.datetime(2026, 11, 10, 12, tzinfo=dt.UTC)
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "data" / "zeroeval"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ledger.sqlite'}"
-        return
-    url: str = request.getfixturevalue("postgres_url")
-    schema = f"rt_{uuid.uuid4().hex[:12]}"
-    yield f"{url}?schema={schema}"
-    with PostgresLedger(url, schema=schema) as ledger:
-        ledger.drop_schema()
 
 
 def call(

@@ -7,8 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +18,7 @@ import costroute
 from costroute import difficulty
 from costroute.difficulty import FEATURE_NAMES, LearnedEstimator
 from costroute.errors import ConfigError, FeedbackTooLate, InvalidRequestError, UnknownCallError
-from costroute.ledger import PostgresLedger, RatedCall
+from costroute.ledger import RatedCall
 from costroute.testing import (
     ANTHROPIC_URL,
     DEEPSEEK_URL,
@@ -42,19 +40,6 @@ def providers(mock: respx.MockRouter) -> respx.MockRouter:
     mock.post(OPENAI_URL).mock(return_value=httpx.Response(200, json=openai_body("Paris")))
     mock.post(ANTHROPIC_URL).mock(return_value=httpx.Response(200, json=anthropic_body("Paris")))
     return mock
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The router's ledger: a SQLite file, or a PostgreSQL schema of its own (dropped after)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ledger.sqlite'}"
-        return
-    url: str = request.getfixturevalue("postgres_url")
-    schema = f"fb_{uuid.uuid4().hex[:12]}"
-    yield f"{url}?schema={schema}"
-    with PostgresLedger(url, schema=schema) as ledger:
-        ledger.drop_schema()
 
 
 def test_feedback_joins_the_call_and_its_features(

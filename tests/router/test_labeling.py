@@ -21,8 +21,7 @@ import asyncio
 import datetime as dt
 import json
 import threading
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,6 @@ import costroute
 from costroute import Budget, ExactMatch, JudgeModel, Labeling, Limit
 from costroute.catalog import known
 from costroute.errors import ConfigError
-from costroute.ledger import PostgresLedger
 from costroute.router import LabelingStats, parse_score
 from costroute.testing import (
     ANTHROPIC_URL,
@@ -66,18 +64,6 @@ class Draws:
         value = self.values.pop(0)
         self.drawn.append(value)
         return value
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ledger.sqlite'}"
-        return
-    url: str = request.getfixturevalue("postgres_url")
-    schema = f"lab_{uuid.uuid4().hex[:12]}"
-    yield f"{url}?schema={schema}"
-    with PostgresLedger(url, schema=schema) as ledger:
-        ledger.drop_schema()
 
 
 @pytest.fixture

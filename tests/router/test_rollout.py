@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ import respx
 
 from costroute.difficulty import CallableEstimator
 from costroute.errors import ConfigError, RolloutError
-from costroute.ledger import CallRecord, PostgresLedger
+from costroute.ledger import CallRecord
 from costroute.testing import (
     ANTHROPIC_URL,
     DEEPSEEK_URL,
@@ -43,19 +42,6 @@ def providers(mock: respx.MockRouter) -> respx.MockRouter:
     mock.post(OPENAI_URL).mock(return_value=httpx.Response(200, json=openai_body("Paris")))
     mock.post(ANTHROPIC_URL).mock(return_value=httpx.Response(200, json=anthropic_body("Paris")))
     return mock
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The router's ledger: a SQLite file, or a PostgreSQL schema of its own (dropped after)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ledger.sqlite'}"
-        return
-    url: str = request.getfixturevalue("postgres_url")
-    schema = f"ro_{uuid.uuid4().hex[:12]}"
-    yield f"{url}?schema={schema}"
-    with PostgresLedger(url, schema=schema) as ledger:
-        ledger.drop_schema()
 
 
 @pytest.fixture
