@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
 from costroute.errors import ConfigError, LedgerError
 
 if TYPE_CHECKING:
-    from costroute.ledger import LedgerLike
+    from costroute.budget import BudgetManager
+    from costroute.ledger import Ledger, LedgerLike
+    from costroute.router._state import RouterState
 
-__all__ = ["open_router_ledger"]
+__all__ = ["LedgerFace", "open_router_ledger"]
 
 log = logging.getLogger("costroute")
 
@@ -49,3 +53,55 @@ def open_router_ledger(ledger: LedgerLike | str | Literal[False] | None) -> Ledg
     except LedgerError as exc:
         log.warning("costroute: no ledger this run, the default one cannot be opened: %s", exc)
         return None
+
+
+class LedgerFace:
+    """Mixed into Router: its budget and ledger as the application reads them, and the
+    outcomes it records (``feedback``)."""
+
+    ledger: LedgerLike | None
+    state: RouterState
+    now: Callable[[], dt.datetime]
+
+    @property
+    def budget(self) -> BudgetManager:
+        """The budget manager: ``router.budget.status()`` shows every window."""
+        return self.state.budget
+
+    @property
+    def usage(self) -> Ledger:
+        """The ledger, for reports: ``router.usage.report(month="2026-11")``."""
+        from costroute.ledger import Ledger
+
+        if self.ledger is None:
+            raise ConfigError(
+                "This router keeps no ledger.",
+                field="ledger",
+                fix='pass Router(ledger="sqlite:///path/ledger.sqlite") or set COSTROUTE_LEDGER_URL',
+            )
+        if not isinstance(self.ledger, Ledger):
+            raise ConfigError(
+                f"This router's ledger ({type(self.ledger).__name__}) keeps records but makes no "
+                "reports.",
+                field="ledger",
+                fix="read the records where your ledger keeps them, or pass a "
+                "costroute.ledger.Ledger (a sqlite:/// or postgresql:// URL, or a subclass)",
+            )
+        return self.ledger
+
+    def feedback(
+        self, request_id: str, score: float, *, source: str = "user", note: str | None = None
+    ) -> None:
+        """Record how call ``request_id`` turned out: ``score`` from 0 (bad) to 1 (good).
+
+        ``source`` says who judged (``"user"``, ``"tests"``, ``"app"``...); one outcome per
+        call and source, a repeat replaces it. Stored in the ledger, joined to the call (see
+        docs/ledger.md, "Outcomes"); a ConfigError when the router keeps no ledger.
+        """
+        self.usage.feedback(request_id, score, source=source, note=note, at=self.now())
+
+    async def afeedback(
+        self, request_id: str, score: float, *, source: str = "user", note: str | None = None
+    ) -> None:
+        """Async twin of :meth:`feedback` (the write runs in a worker thread)."""
+        await self.usage.afeedback(request_id, score, source=source, note=note, at=self.now())

@@ -29,7 +29,7 @@ class ModelIds:
     params_mode: str
     param_rules: Callable[[Deployment], ParamRules]
     _model_ids: dict[str, tuple[ModelId, Deployment | None]]
-    _has_key: Callable[[Deployment], bool]  # RouterBase's method
+    _has_key: Callable[[Deployment], bool]  # Planner's method
 
     def _strict(self, request: Request) -> bool:
         return (request.params_mode or self.params_mode) == "strict"

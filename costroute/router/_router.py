@@ -5,25 +5,27 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from costroute import difficulty, providers
 from costroute._request import build_request, prompt_text
 from costroute.budget import BudgetManager, Reservation
 from costroute.cache import MemoryResponseCache, entry_from_response, entry_from_stream
-from costroute.errors import BudgetExceeded, ConfigError, LedgerError
+from costroute.errors import BudgetExceeded, LedgerError
 from costroute.executor import AsyncStreamRun, Outcome, StreamRun
 from costroute.router._base import RouterBase
 from costroute.router._cascade import acascade, cascade
 from costroute.router._cover import BudgetCover
+from costroute.router._finish import Call, Finisher, attach, replayed
 from costroute.router._labeler import Labeler, answer_text, labeler_for
 from costroute.router._labeling import Labeling
+from costroute.router._ledger import LedgerFace
 from costroute.router._replay import AsyncReplayStream, ReplayStream
 from costroute.router._state import Counts
-from costroute.types import CallInfo, Plan, Request, Usage
+from costroute.types import CallInfo, Plan, Request
 
 if TYPE_CHECKING:
-    from costroute.ledger import Ledger, Purpose
+    from costroute.ledger import Purpose
 
 __all__ = ["Router"]
 
@@ -31,7 +33,7 @@ __all__ = ["Router"]
 log = logging.getLogger("costroute")
 
 
-class Router(RouterBase):
+class Router(LedgerFace, RouterBase):
     """Routes each chat call to a deployment; OpenAI-shaped in and out.
 
     >>> router = costroute.Router()                                     # doctest: +SKIP
@@ -106,55 +108,12 @@ class Router(RouterBase):
             finish.release()
             raise
 
-    @property
-    def budget(self) -> BudgetManager:
-        """The budget manager: ``router.budget.status()`` shows every window."""
-        return self.state.budget
-
-    @property
-    def usage(self) -> Ledger:
-        """The ledger, for reports: ``router.usage.report(month="2026-11")``."""
-        from costroute.ledger import Ledger
-
-        if self.ledger is None:
-            raise ConfigError(
-                "This router keeps no ledger.",
-                field="ledger",
-                fix='pass Router(ledger="sqlite:///path/ledger.sqlite") or set COSTROUTE_LEDGER_URL',
-            )
-        if not isinstance(self.ledger, Ledger):
-            raise ConfigError(
-                f"This router's ledger ({type(self.ledger).__name__}) keeps records but makes no "
-                "reports.",
-                field="ledger",
-                fix="read the records where your ledger keeps them, or pass a "
-                "costroute.ledger.Ledger (a sqlite:/// or postgresql:// URL, or a subclass)",
-            )
-        return self.ledger
-
-    def feedback(
-        self, request_id: str, score: float, *, source: str = "user", note: str | None = None
-    ) -> None:
-        """Record how call ``request_id`` turned out: ``score`` from 0 (bad) to 1 (good).
-
-        ``source`` says who judged (``"user"``, ``"tests"``, ``"app"``...); one outcome per
-        call and source, a repeat replaces it. Stored in the ledger, joined to the call (see
-        docs/ledger.md, "Outcomes"); a ConfigError when the router keeps no ledger.
-        """
-        self.usage.feedback(request_id, score, source=source, note=note, at=self.now())
-
-    async def afeedback(
-        self, request_id: str, score: float, *, source: str = "user", note: str | None = None
-    ) -> None:
-        """Async twin of :meth:`feedback` (the write runs in a worker thread)."""
-        await self.usage.afeedback(request_id, score, source=source, note=note, at=self.now())
-
     # ---- bookkeeping ------------------------------------------------------------------------
 
     def _finisher(
         self, request: Request, plan: Plan, started: float, request_id: str, key: str | None = None
-    ) -> _Finisher:
-        return _Finisher(self, request, plan, started, request_id, key)
+    ) -> Finisher:
+        return Finisher(self, request, plan, started, request_id, key)
 
     def _store(self, key: str, outcome: Outcome, info: CallInfo) -> None:
         """Keep a complete answer in the response cache; a cache error is logged, not raised."""
@@ -222,7 +181,7 @@ class Router(RouterBase):
 
     # ---- one call -----------------------------------------------------------------------------
 
-    def _begin(self, request: Request, kwargs: dict[str, Any]) -> _Call:
+    def _begin(self, request: Request, kwargs: dict[str, Any]) -> Call:
         """Steps 2-4, no I/O: a cache hit (already settled) or a plan.
 
         The call's clock starts here, after the provider layer is loaded (the first call of a
@@ -240,17 +199,17 @@ class Router(RouterBase):
                     self.observer.decision(request, plan)
                 finish = self._finisher(request, plan, started, self._new_id())
                 info = finish(self._hit_outcome(entry, dep, plan), None)
-                return _Call(request, plan, None, (entry, info))
+                return Call(request, plan, None, (entry, info))
         plan, shadow = self._plan_and_shadow(request)
         if self.observer is not None:
             self.observer.decision(request, plan)
         finish = self._finisher(request, plan, started, self._new_id(), key)
         finish.shadow = shadow
-        return _Call(request, plan, finish)
+        return Call(request, plan, finish)
 
     def _admit(
         self, request: Request, kwargs: dict[str, Any]
-    ) -> tuple[_Call, Counts, BudgetExceeded | None]:
+    ) -> tuple[Call, Counts, BudgetExceeded | None]:
         """Steps 2-5: :meth:`_begin`, then the plan's budget reservation (through the sync
         client, so that achat can run all of it in one worker thread); a refusal is returned,
         to be recorded and raised by the caller."""
@@ -274,8 +233,8 @@ class Router(RouterBase):
         if call.hit is not None:
             entry, info = call.hit
             if call.request.stream:
-                return ReplayStream(_replayed(entry, call.request), info)
-            return _attach(providers.response_from_entry(entry), info)
+                return ReplayStream(replayed(entry, call.request), info)
+            return attach(providers.response_from_entry(entry), info)
         finish = call.finish
         assert finish is not None
         if refusal is not None:
@@ -301,7 +260,7 @@ class Router(RouterBase):
                 except BaseException as exc:  # interrupted: the first answer was billed
                     finish(outcome, exc)
                     raise
-            return _attach(outcome.response, finish(outcome, None))
+            return attach(outcome.response, finish(outcome, None))
         except BaseException:
             finish.release()  # a no-op when the failure was already settled
             raise
@@ -318,8 +277,8 @@ class Router(RouterBase):
         if call.hit is not None:
             entry, info = call.hit
             if call.request.stream:
-                return AsyncReplayStream(_replayed(entry, call.request), info)
-            return _attach(providers.response_from_entry(entry), info)
+                return AsyncReplayStream(replayed(entry, call.request), info)
+            return attach(providers.response_from_entry(entry), info)
         finish = call.finish
         assert finish is not None
         if refusal is not None:
@@ -349,20 +308,20 @@ class Router(RouterBase):
                 except BaseException as exc:  # cancelled: the first answer was billed
                     await self.executor.aoffload(finish, outcome, exc)
                     raise
-            return _attach(outcome.response, await self.executor.aoffload(finish, outcome, None))
+            return attach(outcome.response, await self.executor.aoffload(finish, outcome, None))
         except BaseException:
             if finish.reservation is not None:  # not settled yet: give it back
                 await self.executor.aoffload(finish.release)
             raise
 
-    def _timeout(self, call: _Call) -> float:
+    def _timeout(self, call: Call) -> float:
         """The seconds the whole call may take: its own ``timeout=``, else the router's."""
         return self._timeout_of(call.request)
 
     def _timeout_of(self, request: Request) -> float:
         return request.timeout_s or self.timeout
 
-    def _time_left(self, finish: _Finisher) -> float:
+    def _time_left(self, finish: Finisher) -> float:
         timeout = finish.request.timeout_s or self.timeout
         return timeout - (self.executor.clock() - finish.started)
 
@@ -377,92 +336,3 @@ class Router(RouterBase):
         if reservation is None:
             return None
         return BudgetCover(self.state, request, reservation, counts, budget=budget)
-
-
-class _Call(NamedTuple):
-    """One call after steps 1-4: a cache hit (entry and settled CallInfo), or a plan to run."""
-
-    request: Request
-    plan: Plan
-    finish: _Finisher | None
-    hit: tuple[dict[str, Any], CallInfo] | None = None
-
-
-def _replayed(entry: dict[str, Any], request: Request) -> list[Any]:
-    """A cached answer's chunks; the usage chunk only when the caller asked for it."""
-    return providers.chunks_from_entry(entry, include_usage=providers.wants_usage(request.params))
-
-
-def _attach(response: Any, info: CallInfo) -> Any:
-    """Set ``response.costroute`` without making it a serialised field of the response.
-
-    The openai SDK's ChatCompletion is a pydantic model that allows extra fields: a plain
-    setattr would put CallInfo into ``model_dump()`` and break ``model_dump_json()``; set on the
-    instance's ``__dict__`` it is an attribute only (tests/router/test_openai_types.py).
-    """
-    object.__setattr__(response, "costroute", info)
-    return response
-
-
-class _Finisher:
-    """Settles an outcome (step 7): price it, settle its budget reservation, record it, store a
-    cacheable answer. The budget is settled before the ledger write, so a failing ledger never
-    leaves money reserved."""
-
-    __slots__ = (
-        "budget",
-        "key",
-        "plan",
-        "purpose",
-        "request",
-        "request_id",
-        "reservation",
-        "router",
-        "shadow",
-        "started",
-    )
-
-    def __init__(
-        self,
-        router: Router,
-        request: Request,
-        plan: Plan,
-        started: float,
-        request_id: str,
-        key: str | None,
-    ) -> None:
-        self.router = router
-        self.request = request
-        self.plan = plan
-        self.started = started
-        self.request_id = request_id
-        self.key = key
-        self.reservation: Any = None
-        self.shadow: tuple[str, str | None] | None = None  # a candidate version's first choice
-        self.purpose: Purpose = "route"
-        self.budget: BudgetManager | None = None  # the labelling budget, for a labelling call
-
-    def __call__(self, outcome: Outcome, error: BaseException | None) -> CallInfo:
-        router = self.router
-        info = router._settle(self.request, self.plan, outcome, self.started, self.request_id)
-        reservation, self.reservation = self.reservation, None
-        router.state.settle(reservation, info, self.budget)
-        router._record(self.request, info, error, self.shadow, self.purpose)
-        if error is None and self.purpose == "route":  # answered: maybe a labelling sample
-            router._offer(self.request, info, outcome)
-        if self.key is not None and error is None and not outcome.cached:
-            router._store(self.key, outcome, info)
-        if router.observer is not None:
-            router.observer.complete(self.request, info, error)
-        return info
-
-    def release(self) -> None:
-        """Give the reservation back (an unexpected error before anything was settled)."""
-        reservation, self.reservation = self.reservation, None
-        self.router.state.settle(reservation, None, self.budget)
-
-    def refused(self, error: BudgetExceeded) -> None:
-        """Record a call the budget refused (nothing was sent, nothing billed)."""
-        primary = self.plan.primary
-        dep = self.router.deployments[primary.deployment]
-        self(Outcome(None, dep, primary, [], Usage()), error)
