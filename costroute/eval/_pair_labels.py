@@ -1,0 +1,227 @@
+"""Pair labels from recorded outcomes (issue 15.4): a pair router's training set, the fit that
+fills in the side an outcome did not observe, and held-out APGR over it. The rules are spelled
+out in docs/learning.md ("From outcomes to pair labels"); :mod:`costroute.eval.from_ledger`
+trains and calibrates with them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from costroute.difficulty import FEATURE_NAMES, LearnedEstimator
+from costroute.errors import ConfigError
+from costroute.eval import metrics
+from costroute.ledger import RatedCall
+
+__all__ = ["JUDGE", "PairExample", "PairSet", "fit_examples", "pair_examples", "scores_of"]
+
+JUDGE = "judge"
+"""The outcome source of sampled labelling: the routed answer graded against the reference's
+(1 = as good as the reference or better)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PairExample:
+    """One routed call turned into a pair label (see docs/learning.md for the rules).
+
+    ``rating`` is the mean of the call's non-judge outcomes, ``judge`` its judge outcome;
+    ``strong``/``weak`` the two models' qualities on it (known or imputed by a mean);
+    ``gain = (1 + strong - weak) / 2``, the training label.
+    """
+
+    request_id: str
+    at: dt.datetime
+    routed: str
+    features: Mapping[str, float]
+    difficulty: float
+    rating: float | None
+    judge: float | None
+    strong: float
+    weak: float
+    gain: float
+    imputed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PairSet:
+    """The pair examples of a ledger window, and what was used or left out.
+
+    ``labels`` counts the outcomes used by source; ``skipped`` the calls left out by reason
+    (``no_features``, ``not_ok``, ``other_deployment``, ``judge_only_on_strong``);
+    ``strong_mean``/``weak_mean`` are the means used to impute a missing side.
+    """
+
+    strong: str
+    weak: str
+    examples: tuple[PairExample, ...]
+    labels: Mapping[str, int]
+    skipped: Mapping[str, int]
+    strong_mean: float
+    weak_mean: float
+
+
+def _is(row: RatedCall, name: str) -> bool:
+    return name in (row.deployment, row.model)
+
+
+def mean_or(xs: Sequence[float], default: float = 0.5) -> float:
+    return sum(xs) / len(xs) if xs else default
+
+
+def pair_examples(rows: Sequence[RatedCall], strong: str, weak: str) -> PairSet:
+    """Pair labels from outcome rows (``ledger.outcomes(...)``), one per routed call.
+
+    ``strong``/``weak`` match a call's deployment or model name. A call routed to ``weak``:
+    its weak quality is its rating (else its judge score); with a judge score ``j`` the strong
+    quality is ``min(1, weak + 1 - j)``, without one the mean strong quality of the set. A call
+    routed to ``strong``: its rating is the strong quality, the weak one is the set's mean.
+    """
+    if strong == weak:
+        raise ConfigError(
+            f"strong and weak are the same {strong!r}.",
+            field="strong/weak",
+            fix="give two different deployments (or models)",
+        )
+    by_call: dict[str, list[RatedCall]] = {}
+    for r in rows:
+        by_call.setdefault(r.request_id, []).append(r)
+    skipped: Counter[str] = Counter()
+    labels: Counter[str] = Counter()
+    raw: list[tuple[RatedCall, str, float | None, float | None, list[str]]] = []
+    for calls in by_call.values():
+        first = calls[0]
+        if first.status != "ok":
+            skipped["not_ok"] += 1
+            continue
+        if not first.features:
+            skipped["no_features"] += 1
+            continue
+        routed = "strong" if _is(first, strong) else "weak" if _is(first, weak) else None
+        if routed is None:
+            skipped["other_deployment"] += 1
+            continue
+        ratings = [r.score for r in calls if r.source != JUDGE]
+        judged = [r.score for r in calls if r.source == JUDGE]
+        rating = mean_or(ratings) if ratings else None
+        judge = judged[0] if judged and routed == "weak" else None
+        if rating is None and judge is None:
+            skipped["judge_only_on_strong"] += 1
+            continue
+        used = [r.source for r in calls if r.source != JUDGE or judge is not None]
+        raw.append((first, routed, rating, judge, used))
+    known_strong: list[float] = []
+    known_weak: list[float] = []
+    for _, routed, rating, judge, _used in raw:
+        if routed == "strong":
+            assert rating is not None
+            known_strong.append(rating)
+            continue
+        w = rating if rating is not None else judge
+        assert w is not None
+        known_weak.append(w)
+        if judge is not None:
+            known_strong.append(min(1.0, w + 1.0 - judge))
+    s_mean, w_mean = mean_or(known_strong), mean_or(known_weak)
+    examples = []
+    for first, routed, rating, judge, used in raw:
+        labels.update(used)
+        if routed == "strong":
+            assert rating is not None
+            s, w, imputed = rating, w_mean, True
+        else:
+            w = rating if rating is not None else judge
+            assert w is not None
+            imputed = judge is None
+            s = s_mean if judge is None else min(1.0, w + 1.0 - judge)
+        examples.append(
+            PairExample(
+                request_id=first.request_id,
+                at=first.at,
+                routed=routed,
+                features=dict(first.features or {}),
+                difficulty=first.difficulty,
+                rating=rating,
+                judge=judge,
+                strong=s,
+                weak=w,
+                gain=(1.0 + s - w) / 2.0,
+                imputed=imputed,
+            )
+        )
+    examples.sort(key=lambda e: (e.at, e.request_id))
+    return PairSet(strong, weak, tuple(examples), dict(labels), dict(skipped), s_mean, w_mean)
+
+
+def _design(examples: Sequence[PairExample]) -> Any:
+    import numpy as np
+
+    return np.asarray([[e.features.get(n, 0.0) for n in FEATURE_NAMES] for e in examples])
+
+
+def fit_examples(
+    examples: Sequence[PairExample], *, l2: float = 1e-2, meta: Mapping[str, Any] | None = None
+) -> LearnedEstimator:
+    """The logistic regression of ``gain`` on the standardised hand features (what
+    ``train(records, strong, weak, label="gain", vocab_size=0, l2=l2)`` fits from texts with
+    both sides known). A side a call did not observe (its mean in :func:`pair_examples`) is
+    first predicted by a logistic regression of that side's quality fitted on the calls that
+    observed it (given at least 10). ``l2`` 1e-2 was chosen on ZeroEval TRAIN (a replay of
+    three quarters of it, validated on the rest; see docs/learning.md)."""
+    import numpy as np
+
+    from costroute.train.fit import fit_logistic
+
+    if len(examples) < 10:
+        raise ConfigError(
+            f"Only {len(examples)} labelled calls of the pair: too few to train.",
+            field="ledger",
+            fix="collect more outcomes (Router.feedback or sampled labelling), or widen --since",
+        )
+    x = _design(examples)
+    mean, std = x.mean(axis=0), x.std(axis=0)
+    std[std < 1e-9] = 1.0
+    d = len(FEATURE_NAMES)
+    design = np.hstack([np.ones((len(examples), 1)), (x - mean) / std])
+    penalty = np.concatenate([[0.0], np.full(d, l2)])
+    s = np.asarray([e.strong for e in examples])
+    w = np.asarray([e.weak for e in examples])
+    for side, values in (("strong", s), ("weak", w)):
+        # a side nobody observed on a call is predicted from the calls where it was observed
+        known = np.asarray([not _imputed(e, side) for e in examples])
+        if known.sum() >= 10 and not known.all():
+            coef = fit_logistic(design[known], values[known], penalty)
+            values[~known] = 1.0 / (1.0 + np.exp(-(design[~known] @ coef)))
+    coef = fit_logistic(design, (1.0 + s - w) / 2.0, penalty)
+    return LearnedEstimator(
+        coef[1:].tolist(), float(coef[0]), mean.tolist(), std.tolist(), meta=dict(meta or {})
+    )
+
+
+def _imputed(e: PairExample, side: str) -> bool:
+    """Whether ``side``'s quality on ``e`` is a mean, not an observation."""
+    if side == "weak":
+        return e.routed == "strong"
+    return e.routed == "weak" and e.judge is None
+
+
+def scores_of(est: LearnedEstimator, examples: Sequence[PairExample]) -> list[float]:
+    """The estimator's score of each example, from its stored features (no words)."""
+    import numpy as np
+
+    z = est.bias + ((_design(examples) - np.asarray(est.mean)) / np.asarray(est.std)) @ np.asarray(
+        est.weights
+    )
+    return [float(v) for v in 1.0 / (1.0 + np.exp(-z))]
+
+
+def held_out_apgr(scores: Sequence[float], examples: Sequence[PairExample]) -> float | None:
+    try:
+        curve = metrics.quality_curve(
+            scores, [e.strong for e in examples], [e.weak for e in examples]
+        )
+    except ValueError:  # the strong model is not better on these examples
+        return None
+    return metrics.apgr(curve)
