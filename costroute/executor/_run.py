@@ -15,8 +15,6 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, TypeVar
 
 import tenacity
@@ -25,6 +23,7 @@ from costroute import errors, providers
 from costroute.catalog import Deployment
 from costroute.errors import CostrouteError
 from costroute.executor._cover import Cover, Uncovered, acover_next, cover_next, refused
+from costroute.executor._outcome import Outcome, Progress
 from costroute.executor._params import call_params
 from costroute.executor._retry import RetryConfig, Rng, aretrying, retrying
 from costroute.pricing import cost
@@ -40,67 +39,6 @@ T = TypeVar("T")
 E = TypeVar("E", bound=BaseException)
 _Candidate = tuple[Choice, Deployment]
 Finish = Callable[["Outcome", BaseException | None], Any]
-
-
-@dataclass(slots=True)
-class Outcome:
-    """The answer of a plan: the response, who gave it, and every attempt on the way.
-
-    ``response`` is None for a stream (its chunks went to the caller); ``text`` and
-    ``finish_reason`` then summarise what was streamed. A response-cache hit has
-    ``cached=True``, no attempts, and the stored call's baseline in ``baseline_usd``.
-    """
-
-    response: Any
-    deployment: Deployment
-    choice: Choice
-    attempts: list[Attempt]
-    usage: Usage
-    finish_reason: str | None = None
-    text: str | None = None
-    cached: bool = False
-    baseline_usd: Decimal | None = None
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class _Progress:
-    """What the run learnt so far: attempts, the last error, providers and windows to avoid."""
-
-    attempts: list[Attempt] = field(default_factory=list)
-    last: BaseException | None = None
-    bad_providers: set[str] = field(default_factory=set)
-    min_window: int = 0
-    notes: list[str] = field(default_factory=list)
-
-    def skip_reason(self, dep: Deployment) -> str | None:
-        if dep.provider in self.bad_providers:
-            return f"provider {dep.provider} refused the key or model"
-        if dep.capabilities.context_window <= self.min_window:
-            return f"context window {dep.capabilities.context_window:,} is not larger"
-        return None
-
-    def learn(self, dep: Deployment, exc: errors.ProviderError) -> None:
-        """Raise at once what must not fall back; remember what narrows the next choices."""
-        self.last = exc
-        status = f" {exc.status_code}" if exc.status_code is not None else ""
-        failed = f"{dep.name} failed with {type(exc).__name__}{status}"
-        if isinstance(exc, errors.BadRequestError):
-            raise exc
-        if isinstance(exc, errors.ContextWindowExceeded):
-            self.min_window = max(self.min_window, dep.capabilities.context_window)
-            self.notes.append(f"{failed}; falling back only to a larger context window")
-        elif isinstance(exc, errors.AuthenticationError | errors.ModelNotFoundError):
-            self.bad_providers.add(dep.provider)
-            self.notes.append(f"{failed}; moving to another provider than {dep.provider}")
-            log.warning(
-                "costroute: deployment %r failed with %s (%s); moving to another provider",
-                dep.name,
-                type(exc).__name__,
-                exc.status_code,
-            )
-        else:
-            self.notes.append(f"{failed}; falling back")
 
 
 class Executor:
@@ -141,7 +79,7 @@ class Executor:
 
     def record(
         self,
-        progress: _Progress,
+        progress: Progress,
         dep: Deployment,
         started: float,
         usage: Usage | None,
@@ -182,7 +120,7 @@ class Executor:
             )
         return math.ceil(left * 10) / 10
 
-    def _failed(self, plan: Plan, progress: _Progress) -> CostrouteError:
+    def _failed(self, plan: Plan, progress: Progress) -> CostrouteError:
         """The error of a plan whose every choice failed: a plan of one choice (a pinned model,
         one capable deployment) raises that deployment's own error (its 429 is a
         RateLimitError); a plan with fallbacks raises AllDeploymentsFailed."""
@@ -193,7 +131,7 @@ class Executor:
             cls = errors.AllDeploymentsRateLimited  # also an openai.RateLimitError
         return cls(progress.attempts, progress.last, progress.notes)
 
-    def candidates(self, plan: Plan, progress: _Progress, deadline: float) -> Iterator[_Candidate]:
+    def candidates(self, plan: Plan, progress: Progress, deadline: float) -> Iterator[_Candidate]:
         """The plan's choices still worth trying, in order, while time is left (no I/O: the
         breaker is asked next, by :meth:`allows` or :meth:`aallows`)."""
         for choice in plan.choices:
@@ -206,20 +144,20 @@ class Executor:
             else:
                 yield choice, dep
 
-    def allows(self, dep: Deployment, progress: _Progress) -> bool:
+    def allows(self, dep: Deployment, progress: Progress) -> bool:
         """Whether ``dep``'s breaker lets a call in (a half-open one lets one probe in)."""
         if self.breakers is None or self.breakers.allow(dep.name):
             return True
         progress.notes.append(f"skipped {dep.name}: circuit breaker open")
         return False
 
-    async def aallows(self, dep: Deployment, progress: _Progress) -> bool:
+    async def aallows(self, dep: Deployment, progress: Progress) -> bool:
         """Async twin of :meth:`allows` (in a worker thread when the breakers are in Redis)."""
         if self.breakers is None or not self.offload_breakers:
             return self.allows(dep, progress)
         return await asyncio.to_thread(self.allows, dep, progress)
 
-    def _failure(self, plan: Plan, progress: _Progress) -> Outcome:
+    def _failure(self, plan: Plan, progress: Progress) -> Outcome:
         """The outcome of a failed call: its attempts (some may have been billed)."""
         name = progress.attempts[-1].deployment if progress.attempts else plan.primary.deployment
         choice = next((c for c in plan.choices if c.deployment == name), plan.primary)
@@ -228,7 +166,7 @@ class Executor:
         outcome.notes = list(progress.notes)
         return outcome
 
-    def fail(self, plan: Plan, progress: _Progress, error: E, finish: Finish | None) -> E:
+    def fail(self, plan: Plan, progress: Progress, error: E, finish: Finish | None) -> E:
         """Settle a failed call (its attempts may have been billed) and return the error."""
         if finish is not None and plan.choices:
             finish(self._failure(plan, progress), error)
@@ -242,14 +180,14 @@ class Executor:
             return await self.offload(fn, *args)  # type: ignore[no-any-return]
         return fn(*args)
 
-    async def afail(self, plan: Plan, progress: _Progress, error: E, finish: Finish | None) -> E:
+    async def afail(self, plan: Plan, progress: Progress, error: E, finish: Finish | None) -> E:
         """Async twin of :meth:`fail`."""
         if finish is not None and plan.choices:
             await self.aoffload(finish, self._failure(plan, progress), error)
         return error
 
     def abandon(
-        self, plan: Plan, progress: _Progress, error: BaseException, finish: Finish | None
+        self, plan: Plan, progress: Progress, error: BaseException, finish: Finish | None
     ) -> None:
         """An exception the run does not handle (a cancellation, an interrupt) ends the call:
         settle its billed attempts through ``finish``. (The router's fallback for an escaping
@@ -258,7 +196,7 @@ class Executor:
             self.fail(plan, progress, error, finish)
 
     async def aabandon(
-        self, plan: Plan, progress: _Progress, error: BaseException, finish: Finish | None
+        self, plan: Plan, progress: Progress, error: BaseException, finish: Finish | None
     ) -> None:
         """Async twin of :meth:`abandon`."""
         if any(a.cost_usd for a in progress.attempts):
@@ -276,7 +214,7 @@ class Executor:
     def _learn(
         self,
         plan: Plan,
-        progress: _Progress,
+        progress: Progress,
         dep: Deployment,
         exc: errors.ProviderError,
         finish: Finish | None,
@@ -291,7 +229,7 @@ class Executor:
     async def _alearn(
         self,
         plan: Plan,
-        progress: _Progress,
+        progress: Progress,
         dep: Deployment,
         exc: errors.ProviderError,
         finish: Finish | None,
@@ -304,12 +242,12 @@ class Executor:
             raise
 
     @staticmethod
-    def _done(outcome: Outcome, progress: _Progress) -> Outcome:
+    def _done(outcome: Outcome, progress: Progress) -> Outcome:
         outcome.notes = list(progress.notes)
         return outcome
 
     def _answered(
-        self, progress: _Progress, choice: Choice, dep: Deployment, started: float, resp: Any
+        self, progress: Progress, choice: Choice, dep: Deployment, started: float, resp: Any
     ) -> Outcome:
         """Record an attempt that answered: the outcome of the call."""
         usage = providers.usage_from(getattr(resp, "usage", None))
@@ -334,7 +272,7 @@ class Executor:
         cannot cover one, the call stops with its error and what was billed is settled.
         """
         deadline = self.clock() + timeout
-        progress = _Progress()
+        progress = Progress()
         stopped: BaseException | None = None
         for choice, dep in self.candidates(plan, progress, deadline):
             if not self.allows(dep, progress):
@@ -376,7 +314,7 @@ class Executor:
     ) -> Outcome:
         """Async twin of :meth:`run`."""
         deadline = self.clock() + timeout
-        progress = _Progress()
+        progress = Progress()
         stopped: BaseException | None = None
         for choice, dep in self.candidates(plan, progress, deadline):
             if not await self.aallows(dep, progress):

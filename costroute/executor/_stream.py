@@ -11,8 +11,8 @@ from costroute import errors, providers
 from costroute.catalog import Deployment
 from costroute.errors import CostrouteError
 from costroute.executor._cover import Uncovered, acover_next, cover_next, refused
+from costroute.executor._outcome import Progress
 from costroute.executor._params import call_params
-from costroute.executor._run import _Progress
 from costroute.executor._stream_base import _StreamRunBase, _StreamState
 from costroute.types import Choice
 
@@ -23,7 +23,7 @@ class StreamRun(_StreamRunBase):
     """A synchronous stream over a plan; iterate it once. ``finish`` settles the call."""
 
     def _open(
-        self, dep: Deployment, choice: Choice, deadline: float, progress: _Progress
+        self, dep: Deployment, choice: Choice, deadline: float, progress: Progress
     ) -> tuple[Iterator[Any], list[Any], _StreamState]:
         """Open a stream and read up to its first content chunk (buffered)."""
         timeout = self._ex._timeout_left(deadline)
@@ -69,7 +69,7 @@ class StreamRun(_StreamRunBase):
         self._started = True
         ex = self._ex
         deadline = ex.clock() + self._timeout
-        progress = _Progress()
+        progress = Progress()
         stopped: BaseException | None = None
         for choice, dep in ex.candidates(self._plan, progress, deadline):
             if not ex.allows(dep, progress):
@@ -117,7 +117,7 @@ class AsyncStreamRun(_StreamRunBase):
 
     async def _acompleted(
         self,
-        progress: _Progress,
+        progress: Progress,
         dep: Deployment,
         choice: Choice,
         state: _StreamState,
@@ -129,7 +129,7 @@ class AsyncStreamRun(_StreamRunBase):
 
     async def _ainterrupted(
         self,
-        progress: _Progress,
+        progress: Progress,
         dep: Deployment,
         choice: Choice,
         state: _StreamState,
@@ -140,7 +140,7 @@ class AsyncStreamRun(_StreamRunBase):
         return error
 
     async def _open(
-        self, dep: Deployment, choice: Choice, deadline: float, progress: _Progress
+        self, dep: Deployment, choice: Choice, deadline: float, progress: Progress
     ) -> tuple[AsyncIterator[Any] | None, list[Any], _StreamState]:
         timeout = self._ex._timeout_left(deadline)
         await acover_next(self._cover, progress.attempts, choice, dep)
@@ -184,7 +184,7 @@ class AsyncStreamRun(_StreamRunBase):
         self._started = True
         ex = self._ex
         deadline = ex.clock() + self._timeout
-        progress = _Progress()
+        progress = Progress()
         stopped: BaseException | None = None
         for choice, dep in ex.candidates(self._plan, progress, deadline):
             if not await ex.aallows(dep, progress):

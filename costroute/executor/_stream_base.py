@@ -28,7 +28,8 @@ from costroute._request import chars_to_tokens
 from costroute.catalog import Deployment
 from costroute.errors import CostrouteError, InvalidRequestError
 from costroute.executor._cover import Cover
-from costroute.executor._run import Executor, Outcome, _Progress
+from costroute.executor._outcome import Outcome, Progress
+from costroute.executor._run import Executor
 from costroute.types import Choice, Plan, Request, Usage
 
 __all__ = ["Finish", "_StreamRunBase", "_StreamState"]
@@ -177,7 +178,7 @@ class _StreamRunBase:
             )
 
     def _open_failed(
-        self, progress: _Progress, dep: Deployment, state: _StreamState, exc: CostrouteError
+        self, progress: Progress, dep: Deployment, state: _StreamState, exc: CostrouteError
     ) -> None:
         """Record a try that failed before content; a stream that broke after its 200 had
         started billing the prompt (litellm drops the usage it may have sent)."""
@@ -186,7 +187,7 @@ class _StreamRunBase:
 
     def _interrupted(
         self,
-        progress: _Progress,
+        progress: Progress,
         dep: Deployment,
         choice: Choice,
         state: _StreamState,
@@ -199,7 +200,7 @@ class _StreamRunBase:
 
     def _interruption(
         self,
-        progress: _Progress,
+        progress: Progress,
         dep: Deployment,
         choice: Choice,
         state: _StreamState,
@@ -226,7 +227,7 @@ class _StreamRunBase:
 
     def _completion(
         self,
-        progress: _Progress,
+        progress: Progress,
         dep: Deployment,
         choice: Choice,
         state: _StreamState,
@@ -244,7 +245,7 @@ class _StreamRunBase:
 
     def _completed(
         self,
-        progress: _Progress,
+        progress: Progress,
         dep: Deployment,
         choice: Choice,
         state: _StreamState,
