@@ -21,17 +21,17 @@ and makes reserve and extend atomic over every window of a call.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from costroute._ids import new_id
 from costroute.budget._backend import BudgetBackend, Lease, Outcome, Slot, Usage
 from costroute.budget._calendar import to_nano
-from costroute.budget._config import Budget, scope_key
+from costroute.budget._config import Budget
 from costroute.budget._memory import MemoryBudgetBackend
+from costroute.budget._restore import SpentSource, restore_windows
 from costroute.budget._rules import Resolved, Rules, check_identity
 from costroute.budget._status import BudgetStatus, Reservation
 from costroute.budget._status_build import build_status
@@ -41,20 +41,6 @@ __all__ = ["BudgetManager"]
 
 _SEEN_MAX = 10_000
 """How many windows' figures :meth:`BudgetManager.pressure` keeps before starting afresh."""
-
-
-class _SpentSource(Protocol):
-    """What :meth:`BudgetManager.load_spent_from` needs of a ledger (``Ledger.spent``)."""
-
-    def spent(
-        self,
-        since: dt.datetime,
-        until: dt.datetime | None = None,
-        *,
-        user: str | None = None,
-        tenant: str | None = None,
-        tag: tuple[str, str] | None = None,
-    ) -> Decimal: ...
 
 
 class BudgetManager:
@@ -73,7 +59,7 @@ class BudgetManager:
         backend: BudgetBackend | None = None,
         clock: Callable[[], float] = time.time,
         lease_s: float = 600.0,
-        ledger: _SpentSource | None = None,
+        ledger: SpentSource | None = None,
         *,
         pressure_ttl_s: float = 1.0,
     ) -> None:
@@ -341,7 +327,7 @@ class BudgetManager:
 
     def load_spent_from(
         self,
-        ledger: _SpentSource,
+        ledger: SpentSource,
         *,
         users: Iterable[str] = (),
         tenants: Iterable[str] = (),
@@ -355,32 +341,6 @@ class BudgetManager:
         A window's spend is raised to the ledger's figure, never lowered. Returns how many
         windows were restored.
         """
-        now = self.clock()
-        identities: list[tuple[str | None, str | None, dict[str, str]]] = [(None, None, {})]
-        identities += [(u, None, {}) for u in users]
-        identities += [(None, t, {}) for t in tenants]
-        identities += [(None, None, {k: v}) for k, vs in (tags or {}).items() for v in vs]
-        for rule in self._rules.per_window:  # fixed tag values need no argument
-            key, sep, value = rule.limit.scope[4:].partition("=")
-            if rule.limit.scope.startswith("tag:") and sep:
-                identities.append((None, None, {key: value}))
-        done: set[str] = set()
-        for rule in self._rules.per_window:
-            for user, tenant, tag_map in identities:
-                scope = scope_key(rule.limit.scope, user, tenant, tag_map)
-                if scope is None or (scope == "global" and (user or tenant or tag_map)):
-                    continue
-                resolved = self._rules.resolve(now, user, tenant, tag_map)
-                for slot, period in zip(resolved.slots, resolved.periods, strict=True):
-                    if slot.key in done or slot.key.split(":", 2)[2] != scope:
-                        continue
-                    done.add(slot.key)
-                    spent = ledger.spent(
-                        period.starts_at,
-                        period.resets_at,
-                        user=user,
-                        tenant=tenant,
-                        tag=next(iter(tag_map.items()), None),
-                    )
-                    self.backend.restore(slot, to_nano(spent, "ledger.spent"), now)
-        return len(done)
+        return restore_windows(
+            self._rules, self.backend, self.clock(), ledger, users, tenants, tags or {}
+        )
