@@ -108,6 +108,7 @@ class Pool:
             if self._closed:
                 raise LedgerError(
                     f"The ledger {self._where} is closed.",
+                    field="ledger",
                     fix="open a new one with open_ledger()",
                 )
             while self._idle:

@@ -167,6 +167,7 @@ def ensure_pg_schema(conn: Connection, schema: str, where: str) -> int:
         raise LedgerError(
             f"The ledger {where} is at schema version {version}; this costroute knows up to"
             f" {SCHEMA_VERSION}.",
+            field="ledger",
             fix="upgrade costroute (schemas are migrated forward, never back)",
         )
     with conn.transaction():

@@ -251,6 +251,7 @@ def ensure_schema(conn: sqlite3.Connection, where: str) -> int:
         raise LedgerError(
             f"The ledger {where} is at schema version {version}; this costroute knows up to"
             f" {SCHEMA_VERSION}.",
+            field="ledger",
             fix="upgrade costroute (files are migrated forward, never back)",
         )
     conn.execute("BEGIN IMMEDIATE")

@@ -154,7 +154,9 @@ class SQLiteLedger(SQLLedger):
     def _live(self, conn: sqlite3.Connection | None) -> sqlite3.Connection:
         if self._closed or conn is None:
             raise LedgerError(
-                f"The ledger {self._where} is closed.", fix="open a new one with open_ledger()"
+                f"The ledger {self._where} is closed.",
+                field="ledger",
+                fix="open a new one with open_ledger()",
             )
         return conn
 

@@ -118,6 +118,7 @@ def test_newer_schema_is_refused(pg_run: PgRun, schema: str) -> None:
     with pytest.raises(LedgerError, match="upgrade costroute") as info:
         PostgresLedger(pg_run.url, schema=schema)
     assert "99" in str(info.value) and schema in str(info.value)
+    assert info.value.field == "ledger"
 
 
 def test_prompt_text_is_not_stored_unless_opted_in(pg_run: PgRun, schema: str) -> None:

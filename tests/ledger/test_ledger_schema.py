@@ -104,6 +104,7 @@ def test_newer_file_is_refused(db_path: Path) -> None:
     with pytest.raises(LedgerError, match="upgrade costroute") as info:
         SQLiteLedger(db_path)
     assert "99" in str(info.value) and str(db_path) in str(info.value)
+    assert info.value.field == "ledger"
 
 
 def test_missing_folder_names_the_path_and_the_fix(tmp_path: Path) -> None:

@@ -127,8 +127,9 @@ def test_closed_ledger_refuses(store: Store) -> None:
     ledger = store.open()
     ledger.close()
     ledger.close()
-    with pytest.raises(LedgerError, match="closed"):
+    with pytest.raises(LedgerError, match="closed") as info:
         ledger.append(record())
+    assert info.value.field == "ledger" and info.value.fix
     with pytest.raises(LedgerError, match="closed"):
         ledger.report("2026-11")
 
