@@ -42,15 +42,37 @@ _ROUTER_NAMES = {
 class Counts:
     """What one call's worst cases were computed from, kept for its budget cover (so a check
     before a retry never counts again): prompt tokens per provider, and each choice's bounds and
-    worst case per (deployment, max_tokens)."""
+    worst case per (deployment, max_tokens).
+
+    ``exact`` is False at first: the prompt is taken at the request's conservative byte bound,
+    which needs no tokenizer. Counting with the provider's tokenizer (litellm's, where it is
+    exact) costs little on its own, but it releases the GIL, and on an event loop whose worker
+    threads are busy (litellm prepares each async call in one) getting it back took about 4 ms
+    a call (``benchmarks/concurrency.py``, 1,000 calls). So the exact count is taken only where
+    it can change an outcome: when the bound does not fit the budget (:meth:`RouterState.reserve`,
+    :meth:`~costroute.router._cover.BudgetCover.shortfall`), and for the usage estimate of a
+    stream cut without a usage block.
+    """
 
     tokens: dict[str, int] = field(default_factory=dict)
     bounds: dict[tuple[str, Any], tuple[int, int]] = field(default_factory=dict)
     worst: dict[tuple[str, Any], Decimal] = field(default_factory=dict)
+    exact: bool = False
 
     @staticmethod
     def key(choice: Choice) -> tuple[str, Any]:
         return choice.deployment, choice.params.get("max_tokens")
+
+    def count_exactly(self) -> bool:
+        """Switch to the tokenizer's counts (forgetting what the bound gave); False when they
+        were already in use, so that nothing would change."""
+        if self.exact:
+            return False
+        self.exact = True
+        self.tokens.clear()
+        self.bounds.clear()
+        self.worst.clear()
+        return True
 
 
 class RouterState:
@@ -124,15 +146,20 @@ class RouterState:
 
     # ---- reserve and settle ------------------------------------------------------------------
 
-    def input_tokens(self, request: Request, dep: Deployment, counted: dict[str, int]) -> int:
-        """The prompt tokens to reserve for on ``dep``: the provider tokenizer's count of the
-        messages and tools (where litellm's is exact) plus a framing margin plus the bound of
-        the billed parameters it does not count (``request.uncounted_tokens_bound``), else the
-        conservative byte bound; never more than the bound. ``counted`` caches a count per
-        provider within one call."""
+    def input_tokens(self, request: Request, dep: Deployment, counts: Counts) -> int:
+        """The prompt tokens to reserve for on ``dep``: the conservative byte bound, or, once
+        ``counts`` is exact, the provider tokenizer's count of the messages and tools (where
+        litellm's is exact) plus a framing margin plus the bound of the billed parameters it
+        does not count (``request.uncounted_tokens_bound``); never more than the bound.
+        ``counts`` caches a count per provider within one call."""
         bound = request.input_tokens_bound
-        if request.needs_vision or dep.provider not in providers.EXACT_PROVIDERS:
+        if (
+            not counts.exact
+            or request.needs_vision
+            or dep.provider not in providers.EXACT_PROVIDERS
+        ):
             return bound
+        counted = counts.tokens
         if dep.provider not in counted:
             exact = providers.count_prompt_tokens(
                 dep, request.messages, request.params.get("tools")
@@ -151,7 +178,7 @@ class RouterState:
         if found is None:
             dep = self.deployments[choice.deployment]
             cap = choice.params.get("max_tokens") or output_cap(request, dep)
-            found = counts.bounds[key] = (self.input_tokens(request, dep, counts.tokens), cap)
+            found = counts.bounds[key] = (self.input_tokens(request, dep, counts), cap)
         return found
 
     def attempt_worst_case(self, request: Request, choice: Choice, counts: Counts) -> Decimal:
@@ -185,12 +212,21 @@ class RouterState:
     ) -> Reservation | None:
         """Reserve the worst case; raises BudgetExceeded (before any network call).
 
-        ``budget`` is another manager than the router's (the labelling budget), always asked.
+        The worst case takes the prompt at its byte bound; only when that does not fit is the
+        prompt counted with the provider's tokenizer (see :class:`Counts`) and the reservation
+        asked again. ``budget`` is another manager than the router's (the labelling budget), always asked.
         """
         if budget is None and not self.has_limits:
             return None
-        amount = self.worst_case(request, plan, counts)
+        counts = Counts() if counts is None else counts
         manager = budget or self.budget
+        try:
+            amount = self.worst_case(request, plan, counts)
+            return manager.reserve(amount, request.user, request.tenant, request.tags)
+        except errors.BudgetExceeded:
+            if not counts.count_exactly():
+                raise
+        amount = self.worst_case(request, plan, counts)  # the tokenizer's count may fit
         return manager.reserve(amount, request.user, request.tenant, request.tags)
 
     def settle(

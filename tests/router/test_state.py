@@ -17,6 +17,7 @@ from costroute.budget import Budget, Limit
 from costroute.catalog import known
 from costroute.errors import BudgetExceeded, InvalidRequestError, ProviderUnavailableError
 from costroute.policy import cascade
+from costroute.router._state import Counts
 from costroute.testing import ANTHROPIC_URL, DEEPSEEK_URL, OPENAI_URL, deepseek_body, openai_body
 
 EASY = [{"role": "user", "content": "hi"}]
@@ -270,6 +271,74 @@ def test_reservations_use_the_exact_tokenizer_where_there_is_one(router_factory:
     gpt, claude = router.deployments["gpt-5.4"], router.deployments["claude-sonnet-5-5"]
     exact = count_prompt_tokens(gpt, request.messages)
     assert exact is not None
-    reserved = state.input_tokens(request, gpt, {})
+    reserved = state.input_tokens(request, gpt, Counts(exact=True))
     assert exact < reserved < request.input_tokens_bound  # exact plus a margin, below the bound
-    assert state.input_tokens(request, claude, {}) == request.input_tokens_bound  # approximate
+    assert (
+        state.input_tokens(request, claude, Counts(exact=True)) == request.input_tokens_bound
+    )  # approximate
+
+
+LONG = [{"role": "user", "content": "Summarise the Roman Empire in three paragraphs. " * 60}]
+
+
+def _amounts(router: Any, messages: Any) -> tuple[Any, Any, Decimal, Decimal]:
+    """(request, plan, worst case at the byte bound, worst case with the tokenizer's count)."""
+    request, plan = router._prepare(messages, {"model": "gpt-5.4", "max_tokens": 100})
+    at_bound = router.state.worst_case(request, plan, Counts())
+    counted = router.state.worst_case(request, plan, Counts(exact=True))
+    assert counted < at_bound  # the long prompt's bound is well above its count
+    return request, plan, at_bound, counted
+
+
+def test_a_reservation_that_fits_at_the_bound_counts_no_tokens(
+    router_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    router = router_factory(budget=Budget([Limit(usd=10, window="day")]), ledger=False)
+    request, plan, at_bound, _ = _amounts(router, LONG)
+    counted: list[Any] = []
+    monkeypatch.setattr(
+        "costroute.providers.count_prompt_tokens", lambda *a, **k: counted.append(a)
+    )
+    counts = Counts()
+    res = router.state.reserve(request, plan, counts)
+    assert res is not None and res.amount == at_bound
+    assert counted == [] and not counts.exact
+    router.budget.release(res)
+
+
+def test_the_tokenizer_counts_the_prompt_when_the_bound_does_not_fit(router_factory: Any) -> None:
+    probe = router_factory(budget=Budget([Limit(usd=10, window="day")]), ledger=False)
+    _, _, at_bound, counted = _amounts(probe, LONG)
+    limit = (at_bound + counted) / 2  # the count fits, the bound does not
+    router = router_factory(budget=Budget([Limit(usd=limit, window="day")]), ledger=False)
+    request, plan = router._prepare(LONG, {"model": "gpt-5.4", "max_tokens": 100})
+    counts = Counts()
+    res = router.state.reserve(request, plan, counts)
+    assert res is not None and res.amount == counted and counts.exact
+    router.budget.release(res)
+    # below the count too: refused, and nothing is left reserved
+    tight = router_factory(budget=Budget([Limit(usd=counted / 2, window="day")]), ledger=False)
+    request, plan = tight._prepare(LONG, {"model": "gpt-5.4", "max_tokens": 100})
+    with pytest.raises(BudgetExceeded):
+        tight.state.reserve(request, plan, Counts())
+    (window,) = tight.budget.status().windows
+    assert window.reserved == 0
+
+
+def test_a_retry_that_does_not_fit_at_the_bound_is_checked_with_the_count(
+    router_factory: Any,
+) -> None:
+    from costroute.router._cover import BudgetCover
+
+    router = router_factory(budget=Budget([Limit(usd=10, window="day")]), ledger=False)
+    request, plan, at_bound, counted = _amounts(router, LONG)
+    counts = Counts()
+    res = router.state.reserve(request, plan, counts)
+    assert res is not None
+    cover = BudgetCover(router.state, request, res, counts)
+    (choice,) = plan.choices
+    dep = router.deployments[choice.deployment]
+    billed = at_bound - counted  # a billed first try: the bound's worst case no longer fits
+    assert cover.shortfall(choice, dep, billed) is None and counts.exact
+    assert cover.shortfall(choice, dep, billed + Decimal("0.000001")) is not None
+    router.budget.release(res)
