@@ -1,8 +1,9 @@
 """``costroute router train | eval``: train a difficulty estimator, evaluate and calibrate routers.
 
 The arguments live here; ``train`` in :mod:`costroute.cli._router_train`; ``eval`` in
-:mod:`costroute.cli._router_eval`; what they share (checks, outputs, progress) in
-:mod:`costroute.cli._router_io`.
+:mod:`costroute.cli._router_eval_pair` (``--strong/--weak``) and
+:mod:`costroute.cli._router_eval_policy` (``--policy``); what they share (checks, outputs,
+progress) in :mod:`costroute.cli._router_io`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from costroute.cli._router_eval import pair_eval, policy_eval
+from costroute.cli._router_eval_pair import pair_eval
+from costroute.cli._router_eval_policy import policy_eval
 from costroute.cli._router_train import train
 
 __all__ = ["add_router_command"]
