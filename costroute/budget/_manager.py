@@ -14,33 +14,30 @@
 A call that may cost more than its worst case (a retry after an attempt that was billed) grows
 its reservation before that attempt, under the same limits: ``mgr.extend(res, Decimal("0.03"))``.
 
-The manager resolves limits, scopes and calendar windows (no I/O); the backend holds the state
-and makes reserve and extend atomic over every window of a call.
+The manager resolves limits, scopes and calendar windows (no I/O, in ``_rules.py`` and
+``_steps.py``); the backend holds the state and makes reserve and extend atomic over every window
+of a call.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from costroute._ids import new_id
-from costroute.budget._backend import BudgetBackend, Lease, Outcome, Slot, Usage
-from costroute.budget._calendar import to_nano
+from costroute.budget._backend import BudgetBackend, Outcome
 from costroute.budget._config import Budget
 from costroute.budget._memory import MemoryBudgetBackend
 from costroute.budget._restore import SpentSource, restore_windows
-from costroute.budget._rules import Resolved, Rules, check_identity
+from costroute.budget._rules import Rules, check_identity
 from costroute.budget._status import BudgetStatus, Reservation
 from costroute.budget._status_build import build_status
-from costroute.errors import ConfigError, InvalidRequestError
+from costroute.budget._steps import RecentUsage, begin, closing, growing, grown, pressure_reason
+from costroute.errors import ConfigError
 
 __all__ = ["BudgetManager"]
-
-_SEEN_MAX = 10_000
-"""How many windows' figures :meth:`BudgetManager.pressure` keeps before starting afresh."""
 
 
 class BudgetManager:
@@ -87,7 +84,7 @@ class BudgetManager:
         self.lease_s = float(lease_s)
         self.pressure_ttl_s = pressure_ttl_s if getattr(self.backend, "remote", False) else 0.0
         self._rules = Rules(self.budget, self.lease_s)
-        self._seen: dict[str, tuple[Usage, float]] = {}
+        self._recent = RecentUsage(self.pressure_ttl_s)
         if ledger is not None:
             self.load_spent_from(ledger)
 
@@ -96,96 +93,6 @@ class BudgetManager:
             f"<BudgetManager limits={len(self.budget.limits)} tz={self.budget.tz!r}"
             f" backend={self.backend!r}>"
         )
-
-    # ---- steps of the operations (no I/O) ---------------------------------------------------
-
-    def _begin(
-        self,
-        amount: Decimal,
-        user: str | None,
-        tenant: str | None,
-        tags: Mapping[str, str] | None,
-    ) -> tuple[Resolved, Reservation, float]:
-        nano = to_nano(amount)
-        tag_map = check_identity(user, tenant, tags)
-        self._rules.check_request(nano, amount, user, tenant, tag_map)
-        now = self.clock()
-        resolved = self._rules.resolve(now, user, tenant, tag_map)
-        lease = Lease(new_id(), nano, now + self.lease_s)
-        res = Reservation(
-            id=lease.id,
-            amount=amount,
-            expires_at=lease.expires,
-            windows=tuple(s.key for s in resolved.slots),
-            lease=lease,
-            slots=tuple(resolved.slots),
-            identity=(user, tenant, tag_map),
-            resolved=resolved,
-        )
-        return resolved, res, now
-
-    def _growing(self, res: Reservation, amount: Decimal) -> tuple[Lease, float] | None:
-        """The lease ``res`` must grow to for ``amount``; None when it already holds that much
-        (``res.amount`` then follows, without I/O). Checks the per-request limits, like
-        :meth:`_begin`."""
-        if not isinstance(res, Reservation) or res.state != "held":
-            raise InvalidRequestError(
-                f"{res!r} is not a held reservation.",
-                field="reservation",
-                fix="extend the reservation of a call in flight, before settle() or release()",
-            )
-        nano = to_nano(amount)
-        if nano <= res.lease.amount:  # the lease, rounded up to the nanodollar, covers it
-            res.amount = max(res.amount, amount)
-            return None
-        user, tenant, tags = res.identity
-        self._rules.check_request(nano, amount, user, tenant, tags)
-        now = self.clock()
-        return Lease(res.id, nano, now + self.lease_s), now
-
-    def _grown(
-        self, res: Reservation, amount: Decimal, grown: Lease, outcome: Outcome, now: float
-    ) -> None:
-        """Apply the backend's answer to an extend: refuse, or make ``res`` hold ``amount``."""
-        if outcome.refused >= 0:  # res.resolved: set by reserve(), which made res.slots
-            raise self._rules.refusal(
-                res.resolved, outcome.refused, outcome.usage, amount - res.amount, further=True
-            )
-        self._remember(res.slots, outcome.usage, now)
-        res.amount, res.lease, res.expires_at = amount, grown, grown.expires
-
-    def _remember(self, slots: Sequence[Slot], usage: Sequence[Usage], now: float) -> None:
-        if self.pressure_ttl_s:
-            if len(self._seen) > _SEEN_MAX:
-                self._seen.clear()
-            for slot, u in zip(slots, usage, strict=True):
-                self._seen[slot.key] = (u, now)
-
-    def _fresh(self, slots: Sequence[Slot], now: float) -> tuple[Usage, ...] | None:
-        if not self.pressure_ttl_s:
-            return None
-        out: list[Usage] = []
-        for slot in slots:
-            seen = self._seen.get(slot.key)
-            if seen is None or now - seen[1] > self.pressure_ttl_s:
-                return None
-            out.append(seen[0])
-        return tuple(out)
-
-    def _closing(self, res: Reservation, actual: Decimal | None) -> int:
-        if not isinstance(res, Reservation):
-            raise InvalidRequestError(
-                f"{res!r} is not a Reservation.",
-                field="reservation",
-                fix="pass the object reserve() returned",
-            )
-        if res.state == "settled" and actual is not None:
-            raise InvalidRequestError(
-                f"Reservation {res.id} is already settled.",
-                field="reservation",
-                fix="settle each reservation once; release() after settle() is a no-op",
-            )
-        return 0 if actual is None else to_nano(actual, "actual")
 
     # ---- blocking --------------------------------------------------------------------------
 
@@ -215,18 +122,11 @@ class BudgetManager:
         resolved = self._rules.resolve(now, user, tenant, tag_map)
         if not resolved.slots:
             return 0.0, None
-        usage = self._fresh(resolved.slots, now)
+        usage = self._recent.fresh(resolved.slots, now)
         if usage is None:
             usage = self.backend.usage([s.key for s in resolved.slots], now)
-            self._remember(resolved.slots, usage, now)
-        value, where, rule = Rules.pressure(resolved, usage)
-        if rule is None:
-            return 0.0, None
-        scope = resolved.slots[where].key.split(":", 2)[2]
-        return value, (
-            f"budget {rule.limit.window} for {scope} at {value:.0%} of ${rule.limit.limit_usd}"
-            f" (soft {rule.limit.soft:.0%})"
-        )
+            self._recent.remember(resolved.slots, usage, now)
+        return pressure_reason(resolved, usage)
 
     def reserve(
         self,
@@ -240,12 +140,14 @@ class BudgetManager:
         Atomic: the reservation is taken in all windows or in none. Raises
         :class:`~costroute.errors.BudgetExceeded` naming the window that refused.
         """
-        resolved, res, now = self._begin(amount, user, tenant, tags)
+        resolved, res, now = begin(
+            self._rules, self.clock, self.lease_s, amount, user, tenant, tags
+        )
         if resolved.slots:
             outcome = self.backend.reserve(resolved.slots, res.lease, now)
             if outcome.refused >= 0:
                 raise self._rules.refusal(resolved, outcome.refused, outcome.usage, amount)
-            self._remember(resolved.slots, outcome.usage, now)
+            self._recent.remember(resolved.slots, outcome.usage, now)
         return res
 
     def extend(self, res: Reservation, amount: Decimal) -> None:
@@ -256,14 +158,14 @@ class BudgetManager:
         :class:`~costroute.errors.BudgetExceeded` (``further=True``) naming the window that
         refused; the reservation is then unchanged, to be settled with what the call cost.
         """
-        step = self._growing(res, amount)
+        step = growing(self._rules, self.clock, self.lease_s, res, amount)
         if step is None:
             return
-        grown, now = step
+        lease, now = step
         outcome = Outcome(-1, ())
         if res.slots:
-            outcome = self.backend.extend(res.slots, res.lease, grown, now)
-        self._grown(res, amount, grown, outcome, now)
+            outcome = self.backend.extend(res.slots, res.lease, lease, now)
+        grown(self._rules, self._recent, res, amount, lease, outcome, now)
 
     def settle(self, res: Reservation, actual: Decimal, *, pipeline: Any = None) -> None:
         """Record the call's actual cost (even above the reservation) and drop the reservation.
@@ -273,7 +175,7 @@ class BudgetManager:
         caller executes the pipeline, the reservation still counts. Settling a released
         reservation records ``actual`` (a failed call that was billed after all).
         """
-        nano = self._closing(res, actual)
+        nano = closing(res, actual)
         if res.state == "held" and res.slots:
             queue = getattr(self.backend, "queue_settle", None)
             if pipeline is not None and queue is not None:
@@ -287,7 +189,7 @@ class BudgetManager:
 
     def release(self, res: Reservation) -> None:
         """The call failed without cost: drop the reservation. A no-op once settled/released."""
-        self._closing(res, None)
+        closing(res, None)
         if res.state == "held":
             if res.slots:
                 self.backend.settle(res.slots, res.lease, 0, self.clock())

@@ -1,7 +1,7 @@
 """The catalog: deployments, their prices and capabilities, and the default set.
 
 The default catalog holds current (late 2026) models of the three families, priced from
-litellm's bundled map and pinned in :mod:`costroute.catalog._pinned`:
+litellm's bundled map and pinned in ``costroute/catalog/pinned.json``:
 
 ========================  ==============================  ======================================
 name                      model                           role

@@ -24,6 +24,7 @@ __all__ = [
     "described",
     "emit",
     "estimator",
+    "eval_outputs",
     "ready_outputs",
     "require_keys",
     "write_scores",
@@ -120,6 +121,19 @@ def check_distinct(outputs: dict[str, str | None], inputs: dict[str, str | None]
                 f"give {flag} another path",
             )
         seen[Path(path).resolve()] = flag
+
+
+def eval_outputs(
+    args: argparse.Namespace, inputs: dict[str, str | None]
+) -> tuple[Path | None, Path | None]:
+    """``router eval``'s ``--scores-out`` and ``--plot``, checked: neither is one of ``inputs``
+    nor the other, each can be written, and the plot's file type is known."""
+    from costroute.eval.plot import check_plot_path
+
+    check_distinct({"--scores-out": args.scores_out, "--plot": args.plot}, inputs)
+    scores_out = check_output(args.scores_out, "--scores-out") if args.scores_out else None
+    plot_to = check_output(str(check_plot_path(args.plot)), "--plot") if args.plot else None
+    return scores_out, plot_to
 
 
 def cannot_write(path: Path, flag: str, exc: OSError) -> ConfigError:

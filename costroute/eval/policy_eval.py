@@ -7,6 +7,10 @@ like the models; its first choice answers. Beside it: every single model, the or
 cheapest model that gets the item right, else the cheapest) and a threshold sweep whose
 Pareto-optimal points form the policy's cost/quality frontier.
 
+This module is the face of the policy evaluation: preparing the records and scoring a router's
+choices live in :mod:`costroute.eval._prepared`, picking a swept point for a target in
+:mod:`costroute.eval._calibrate_sweep`.
+
 >>> from costroute.eval import policy_eval                                  # doctest: +SKIP
 >>> prepared = policy_eval.prepare(records, deployments, estimator)         # doctest: +SKIP
 >>> result = policy_eval.evaluate_policy(prepared, policy)                  # doctest: +SKIP
@@ -15,27 +19,24 @@ Pareto-optimal points form the policy's cost/quality frontier.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from costroute._request import build_request
-from costroute.catalog import Deployment, Prices
-from costroute.difficulty import Estimator
-from costroute.errors import ConfigError
-from costroute.eval._evaluate import check_targets
-from costroute.eval._prices import (
-    OUTPUT_TOKENS,
-    deployments_for,
-    mean_cost_prices,
-    prices_for,
-    prices_from_csv,
+from costroute.eval._calibrate_sweep import calibrate_sweep
+from costroute.eval._prepared import (
+    Point,
+    Prepared,
+    Progress,
+    evaluate_choices,
+    item_cost,
+    prepare,
+    route_all,
 )
+from costroute.eval._prices import deployments_for, prices_for, prices_from_csv
 from costroute.policy import Policy, check_params, write_params
-from costroute.train.data import Record, require_models
-from costroute.types import Plan, Request, Signals
+from costroute.types import Plan
 
 __all__ = [
     "Point",
@@ -53,20 +54,6 @@ __all__ = [
     "sweep",
     "write_params",
 ]
-
-Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True, slots=True)
-class Point:
-    """One router on the data: mean quality, total cost, cost as a share of the reference."""
-
-    label: str
-    accuracy: float
-    cost_usd: float
-    cost_share: float
-    picks: Mapping[str, int] = field(default_factory=dict)
-    value: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,67 +76,6 @@ class PolicyEvalResult:
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
         return asdict(self)
-
-
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """Records with the request and signals a router would build for each (computed once)."""
-
-    records: tuple[Record, ...]
-    requests: tuple[Request, ...]
-    signals: tuple[Signals, ...]
-    models: tuple[str, ...]
-    prices: Mapping[str, Prices]
-
-
-def prepare(
-    records: Sequence[Record],
-    models: Sequence[str],
-    estimator: Estimator,
-    prices: Mapping[str, Prices] | None = None,
-    deployments: Sequence[Deployment] | None = None,
-    progress: Progress | None = None,
-) -> Prepared:
-    """Score every record once (difficulty, category, token estimate) for fast evaluation."""
-    if not records:
-        raise ConfigError("No records to evaluate.", field="data", fix="pass labelled records")
-    require_models(records, models, field="models")
-    prices = dict(prices or mean_cost_prices(records, models))
-    deps = tuple(deployments or deployments_for(models, prices))
-    requests, signals = [], []
-    for i, r in enumerate(records):
-        req = build_request(list(r.messages), {})  # as the router builds it (token estimate, needs)
-        est = estimator.estimate(r.messages)
-        requests.append(req)
-        signals.append(
-            Signals(deps, est.score, est.category, est.features, req.input_tokens_estimate)
-        )
-        if progress is not None:
-            progress(i + 1, len(records))
-    return Prepared(tuple(records), tuple(requests), tuple(signals), tuple(models), prices)
-
-
-def item_cost(p: Prepared, i: int, model: str) -> float:
-    """USD of record ``i`` on ``model``: the record's cost, else prices x token estimates."""
-    c = p.records[i].costs.get(model)
-    if c is not None:
-        return c
-    pr = p.prices[model]
-    tokens_in = p.requests[i].input_tokens_estimate
-    return float(tokens_in * pr.input + OUTPUT_TOKENS * pr.output) / 1e6
-
-
-def evaluate_choices(p: Prepared, choices: Sequence[str], label: str, ref_cost: float) -> Point:
-    """Accuracy and cost when record ``i`` is answered by ``choices[i]``."""
-    acc = sum(r.scores[m] for r, m in zip(p.records, choices, strict=True)) / len(choices)
-    cost = sum(item_cost(p, i, m) for i, m in enumerate(choices))
-    share = cost / ref_cost if ref_cost > 0 else 0.0
-    return Point(label, acc, cost, share, dict(Counter(choices)))
-
-
-def route_all(p: Prepared, policy: Policy) -> list[Plan]:
-    """The plan of ``policy`` for every record."""
-    return [policy.route(r, s) for r, s in zip(p.requests, p.signals, strict=True)]
 
 
 def _firsts(plans: Sequence[Plan]) -> list[str]:
@@ -263,67 +189,3 @@ def cascade_bound(p: Prepared, plans: Sequence[Plan], name: str, ref_cost: float
     share = cost / ref_cost if ref_cost > 0 else 0.0
     label = f"{name} (perfect check)"
     return Point(label, acc / len(p.records), cost, share, dict(picks))
-
-
-def calibrate_sweep(
-    points: Sequence[Point],
-    reference_accuracy: float,
-    *,
-    target_quality: float | None = None,
-    target_cost_share: float | None = None,
-    knob: str = "value",
-    reference: str = "the reference",
-) -> Point:
-    """Pick one swept point for exactly one target (on TRAINING data).
-
-    ``target_quality``: the cheapest point whose accuracy reaches that fraction of the
-    reference's. ``target_cost_share``: the most accurate point whose cost share is at most
-    that. Targets are fractions in [0, 1] (:func:`costroute.eval.check_targets`). When no point
-    meets the target, a :class:`~costroute.errors.ConfigError` names the closest one (the most
-    accurate, or the cheapest) and the target it would meet; ``knob`` and ``reference`` name
-    the swept parameter and the reference model in that message.
-    """
-    check_targets(target_quality, target_cost_share)
-    if not points:
-        raise ConfigError(
-            "Calibration needs swept points, got none.",
-            field="SWEEP",
-            fix='give the policy file a SWEEP, e.g. SWEEP = {"cost_weight": [0.0, 0.5, 1.0]}',
-        )
-    if target_quality is not None:
-        ok = [x for x in points if x.accuracy >= target_quality * reference_accuracy - 1e-12]
-        if ok:
-            return min(ok, key=lambda x: (x.cost_usd, -x.accuracy))
-        best = max(points, key=lambda x: (x.accuracy, -x.cost_usd))
-        frac = best.accuracy / reference_accuracy if reference_accuracy > 0 else 0.0
-        raise ConfigError(
-            f"No {knob} in the sweep reaches {target_quality:.1%} of {reference}'s accuracy "
-            f"({target_quality * reference_accuracy:.4f}): the most accurate, {knob}="
-            f"{_shown(best)}, gets {best.accuracy:.4f} ({frac:.1%} of it) at "
-            f"{best.cost_share:.1%} of its cost.",
-            field="target_quality",
-            fix=f"lower the target to at most {math.floor(frac * 1000) / 1000:g}, or add "
-            f"{knob} values that reach it to SWEEP",
-        )
-    assert target_cost_share is not None
-    ok = [x for x in points if x.cost_share <= target_cost_share + 1e-12]
-    if ok:
-        return max(ok, key=lambda x: (x.accuracy, -x.cost_usd))
-    cheap = min(points, key=lambda x: (x.cost_usd, -x.accuracy))
-    least = math.ceil(cheap.cost_share * 1000) / 1000
-    raise ConfigError(
-        f"No {knob} in the sweep costs at most {target_cost_share:.1%} of {reference}'s cost: "
-        f"the cheapest, {knob}={_shown(cheap)}, costs {cheap.cost_share:.1%} of it (accuracy "
-        f"{cheap.accuracy:.4f}).",
-        field="target_cost_share",
-        fix=(
-            f"raise the target to at least {least:g}, or add cheaper {knob} values to SWEEP"
-            if least <= 1.0
-            else f"add cheaper {knob} values to SWEEP (every swept value costs more than "
-            f"{reference})"
-        ),
-    )
-
-
-def _shown(p: Point) -> str:
-    return repr(p.value) if p.value is not None else p.label

@@ -1,9 +1,6 @@
-"""The HTTP side of the simulator: routing, faults, pacing, and writing bytes.
-
-Every non-streamed response (status line, headers and body) goes out in ONE write, and
-accepted sockets get ``TCP_NODELAY``: on loopback, a response split over two sends meets
-Nagle's algorithm and delayed ACK and stalls about 40 ms. A stream writes each SSE event
-(as one HTTP chunk) in one write.
+"""The HTTP side of the simulator: routing, faults, completions and pacing, over the
+connection plumbing of :mod:`costroute.sim._http` (every non-streamed response in ONE write,
+sockets with ``TCP_NODELAY``). A stream writes each SSE event (as one HTTP chunk) in one write.
 
 Routes (the provider prefix is optional; without it the model's profile decides):
 
@@ -14,30 +11,20 @@ Routes (the provider prefix is optional; without it the model's profile decides)
 
 from __future__ import annotations
 
-import contextlib
 import json
-import logging
-import socket
-import struct
 import time
 from collections.abc import Iterator
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from ._engine import generate, request_rng
 from ._errors import context_message, error_body
 from ._faults import Fault
+from ._http import Connection, json_bytes
 from ._profiles import PROVIDERS, ModelProfile, Provider
 from ._prompt import Prompt, read_chat, read_messages
 from ._wire import Event, chat_body, chat_events, messages_body, messages_events
 
-if TYPE_CHECKING:
-    from ._server import SimState
-
 __all__ = ["Handler", "route"]
-
-logger = logging.getLogger("costroute.sim")
 
 Api = Literal["chat", "messages", "models"]
 _HTML = (
@@ -64,80 +51,8 @@ def route(path: str) -> tuple[Provider | None, Api | None]:
     return hint, None
 
 
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Overloaded" if status == 529 else "Error"
-
-
-def _json_bytes(obj: Any) -> bytes:
-    return json.dumps(obj, separators=(",", ":")).encode()
-
-
-class Handler(BaseHTTPRequestHandler):
-    """One connection to the simulator (HTTP/1.1, keep-alive)."""
-
-    protocol_version = "HTTP/1.1"
-    server_version = "costroute-sim"
-    sim: SimState  # set on the subclass the server builds
-
-    # ------------------------------------------------------------------ connection plumbing
-
-    def setup(self) -> None:
-        """Disable Nagle on the accepted socket and register it for shutdown."""
-        super().setup()
-        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sim.track(self.request)
-
-    def finish(self) -> None:
-        """Unregister the socket."""
-        self.sim.untrack(self.request)
-        with contextlib.suppress(OSError):  # the peer is gone; nothing left to flush
-            super().finish()
-
-    def handle(self) -> None:
-        """Serve requests until the peer leaves; a vanished peer is not an error."""
-        try:
-            super().handle()
-        except (ConnectionError, TimeoutError, OSError) as exc:
-            logger.debug("connection ended: %r", exc)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Log to ``costroute.sim`` at DEBUG instead of writing to stderr."""
-        logger.debug("%s " + format, self.address_string(), *args)
-
-    def _write(self, status: int, body: bytes, headers: dict[str, str]) -> None:
-        """Status line, headers and body in a single send."""
-        lines = [f"HTTP/1.1 {status} {_reason(status)}"]
-        lines += [f"{k}: {v}" for k, v in headers.items()]
-        if "Transfer-Encoding" not in headers:
-            lines.append(f"Content-Length: {len(body)}")
-        lines.append("Connection: close" if self.close_connection else "Connection: keep-alive")
-        self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
-        self.log_request(status, len(body))
-
-    def _send_json(self, status: int, obj: Any, headers: dict[str, str] | None = None) -> None:
-        self._write(
-            status, _json_bytes(obj), {"Content-Type": "application/json", **(headers or {})}
-        )
-
-    def _read_body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks = []
-            while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            self.rfile.readline()
-            return b"".join(chunks)
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
-
-    def _drop(self) -> None:
-        """Close the connection with a TCP reset, without answering."""
-        self.close_connection = True
-        self.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-
-    # ------------------------------------------------------------------ requests
+class Handler(Connection):
+    """What the simulator answers on a connection: routing, faults, completions and pacing."""
 
     def do_GET(self) -> None:
         """List the models a provider serves."""
@@ -189,7 +104,7 @@ class Handler(BaseHTTPRequestHandler):
         """Answer ``status`` with the provider's error body (or ``raw``)."""
         request_id = self.sim.next_ids(provider).response.replace("msg_", "req_")
         body = error_body(provider, status, model, message, request_id)
-        payload = raw.encode() if raw is not None else _json_bytes(body)
+        payload = raw.encode() if raw is not None else json_bytes(body)
         extra = {"Content-Type": "application/json", _id_header(provider): request_id}
         self._write(status, payload, extra | (headers or {}))
 
@@ -234,21 +149,11 @@ class Handler(BaseHTTPRequestHandler):
         )
         if wait > 0 and self.sim.stopping.wait(wait):
             return self._drop()
-        payload = _json_bytes(obj)
+        payload = json_bytes(obj)
         if cut is not None:
             return self._write_cut(payload)
         self._write(
             200, payload, {"Content-Type": "application/json", _id_header(provider): ids.response}
-        )
-
-    def _write_cut(self, payload: bytes) -> None:
-        """Announce the whole body, send half of it (one send), then close."""
-        self.close_connection = True
-        head = (
-            f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(payload)}"
-        )
-        self.wfile.write(
-            f"{head}\r\nConnection: close\r\n\r\n".encode() + payload[: len(payload) // 2]
         )
 
     def _stream(self, profile: ModelProfile, events: Iterator[Event], cut: int | None) -> None:

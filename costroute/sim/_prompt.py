@@ -9,7 +9,9 @@ Token counting is a documented approximation, the same for every provider:
 * an Anthropic ``system`` prompt counts as one message.
 
 The prompt is kept as an ordered list of :class:`Segment` (tools, system, then one per
-message); prompt caching works on prefixes of that list.
+message); prompt caching works on prefixes of that list. What the prompt records of the
+conversation itself (the last user turn, tool results, tools called, a JSON schema to follow)
+is read in :mod:`costroute.sim._conversation`.
 """
 
 from __future__ import annotations
@@ -19,9 +21,17 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ._conversation import (
+    called_tools,
+    json_wanted,
+    last_user,
+    parts_text,
+    system_texts,
+    tool_result,
+)
+
 __all__ = ["Prompt", "Segment", "ToolSpec", "count_text_tokens", "read_chat", "read_messages"]
 
-IMAGE_TOKENS = 85
 MESSAGE_FRAMING_TOKENS = 4
 ToolMode = Literal["none", "auto", "required"]
 
@@ -72,36 +82,8 @@ class Prompt:
         return sum(s.tokens for s in self.segments)
 
 
-def _parts_text(content: Any) -> tuple[str, int, bool]:
-    """Text of a message ``content``, extra tokens (images), and whether it has cache_control."""
-    if content is None:
-        return "", 0, False
-    if isinstance(content, str):
-        return content, 0, False
-    if not isinstance(content, list):
-        return json.dumps(content, sort_keys=True), 0, False
-    texts: list[str] = []
-    extra = 0
-    cached = False
-    for part in content:
-        if not isinstance(part, dict):
-            texts.append(str(part))
-            continue
-        cached = cached or "cache_control" in part
-        kind = part.get("type")
-        if kind == "text":
-            texts.append(str(part.get("text", "")))
-        elif kind in ("image", "image_url", "input_image"):
-            extra += IMAGE_TOKENS
-        elif kind == "tool_result":
-            texts.append(_parts_text(part.get("content"))[0])
-        else:
-            texts.append(json.dumps(part, sort_keys=True))
-    return "\n".join(texts), extra, cached
-
-
 def _segment(role: str, content: Any, extra_text: str = "") -> Segment:
-    text, extra, cached = _parts_text(content)
+    text, extra, cached = parts_text(content)
     text = f"{text}{extra_text}"
     tokens = count_text_tokens(text) + extra + MESSAGE_FRAMING_TOKENS
     return Segment(f"{role}: {text}", tokens, cached)
@@ -111,107 +93,6 @@ def _tools_segment(tools: list[Any]) -> Segment:
     raw = json.dumps(tools, sort_keys=True)
     cached = any(isinstance(t, dict) and "cache_control" in t for t in tools)
     return Segment(f"tools: {raw}", count_text_tokens(raw), cached)
-
-
-def _last_user(messages: list[Any]) -> tuple[str, bool]:
-    """Text of the last user message (tool results aside), and whether the conversation
-    ends with it."""
-    text = ""
-    for message in messages:
-        if (
-            isinstance(message, dict)
-            and message.get("role") == "user"
-            and not _is_tool_result(message.get("content"))
-        ):
-            text = _parts_text(message.get("content"))[0]
-    if not messages or not isinstance(messages[-1], dict):
-        return text, False
-    last = messages[-1]
-    return text, last.get("role") == "user" and not _is_tool_result(last.get("content"))
-
-
-def _is_tool_result(content: Any) -> bool:
-    """Whether an Anthropic user turn carries tool results (it answers a tool call)."""
-    return isinstance(content, list) and any(
-        isinstance(p, dict) and p.get("type") == "tool_result" for p in content
-    )
-
-
-def _tool_result(messages: list[Any]) -> str | None:
-    """Text of the tool results that end the conversation (chat ``tool`` messages or an
-    Anthropic user turn of ``tool_result`` blocks), or None when it ends otherwise."""
-    texts: list[str] = []
-    for message in reversed(messages):
-        if not isinstance(message, dict):
-            break
-        content = message.get("content")
-        if message.get("role") == "tool":
-            texts.append(_parts_text(content)[0])
-            continue
-        if message.get("role") == "user" and isinstance(content, list):
-            results = [p for p in content if isinstance(p, dict) and p.get("type") == "tool_result"]
-            texts.extend(_parts_text(p.get("content"))[0] for p in reversed(results))
-        break
-    return "\n".join(reversed(texts)) if texts else None
-
-
-def _called_tools(messages: list[Any]) -> tuple[str, ...]:
-    """Names of the tools the assistant already called in the conversation, in order."""
-    names: list[str] = []
-    for message in messages:
-        if not isinstance(message, dict) or message.get("role") != "assistant":
-            continue
-        for call in message.get("tool_calls") or []:
-            if isinstance(call, dict) and isinstance(call.get("function"), dict):
-                names.append(str(call["function"].get("name", "")))
-        content = message.get("content")
-        if isinstance(content, list):
-            names += [
-                str(p.get("name", ""))
-                for p in content
-                if isinstance(p, dict) and p.get("type") == "tool_use"
-            ]
-    return tuple(names)
-
-
-def _embedded_schema(texts: list[str]) -> dict[str, Any] | None:
-    """The first JSON schema (an object with ``properties``) written inside ``texts``.
-
-    Instructor's JSON modes and prompted-output agents put the schema in the system prompt
-    and ask for "an instance of the JSON"; a real model answers with one.
-    """
-    decoder = json.JSONDecoder()
-    for text in texts:
-        start = text.find("{")
-        tries = 0
-        while start != -1 and tries < 50:
-            tries += 1
-            try:
-                found, _ = decoder.raw_decode(text, start)
-            except ValueError:
-                found = None
-            if isinstance(found, dict) and isinstance(found.get("properties"), dict):
-                return found
-            start = text.find("{", start + 1)
-    return None
-
-
-def _system_texts(messages: list[Any], system: Any = None) -> list[str]:
-    texts = [_parts_text(system)[0]] if system else []
-    return texts + [
-        _parts_text(m.get("content"))[0]
-        for m in messages
-        if isinstance(m, dict) and m.get("role") in ("system", "developer")
-    ]
-
-
-def _json_wanted(asked: dict[str, Any] | None, system_texts: list[str]) -> dict[str, Any] | None:
-    """The schema to answer with: the one asked for; for a bare JSON request (or none) one
-    the system prompt embeds; ``{}`` for JSON of any shape; None for text."""
-    if asked:
-        return asked
-    embedded = _embedded_schema(system_texts)
-    return embedded if embedded is not None else asked
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -258,7 +139,7 @@ def read_chat(body: dict[str, Any]) -> Prompt:
         if isinstance(t, dict) and isinstance(t.get("function"), dict)
     )
     mode, forced = _chat_tool_choice(body.get("tool_choice"))
-    last_text, ends_with_user = _last_user(messages)
+    last_text, ends_with_user = last_user(messages)
     stream_options = body.get("stream_options") or {}
     return Prompt(
         model=str(body.get("model", "")),
@@ -269,11 +150,11 @@ def read_chat(body: dict[str, Any]) -> Prompt:
         tools=tools,
         tool_mode=mode,
         forced_tool=forced,
-        json_schema=_json_wanted(
-            _chat_json_schema(body.get("response_format")), _system_texts(messages)
+        json_schema=json_wanted(
+            _chat_json_schema(body.get("response_format")), system_texts(messages)
         ),
-        tool_result=_tool_result(messages),
-        called_tools=_called_tools(messages),
+        tool_result=tool_result(messages),
+        called_tools=called_tools(messages),
         stream=bool(body.get("stream")),
         include_usage=bool(
             isinstance(stream_options, dict) and stream_options.get("include_usage")
@@ -320,7 +201,7 @@ def read_messages(body: dict[str, Any]) -> Prompt:
         if isinstance(t, dict) and "name" in t
     )
     mode, forced = _messages_tool_choice(body.get("tool_choice"))
-    last_text, ends_with_user = _last_user(messages)
+    last_text, ends_with_user = last_user(messages)
     return Prompt(
         model=str(body.get("model", "")),
         segments=tuple(segments),
@@ -330,11 +211,11 @@ def read_messages(body: dict[str, Any]) -> Prompt:
         tools=tools,
         tool_mode=mode,
         forced_tool=forced,
-        json_schema=_json_wanted(
-            _messages_json_schema(body), _system_texts(messages, body.get("system"))
+        json_schema=json_wanted(
+            _messages_json_schema(body), system_texts(messages, body.get("system"))
         ),
-        tool_result=_tool_result(messages),
-        called_tools=_called_tools(messages),
+        tool_result=tool_result(messages),
+        called_tools=called_tools(messages),
         stream=bool(body.get("stream")),
         include_usage=True,
     )

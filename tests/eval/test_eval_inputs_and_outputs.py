@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from costroute.catalog import Prices
 from costroute.errors import ConfigError
 from costroute.eval import (
     Record,
@@ -138,7 +139,7 @@ def test_prices_from_csv_missing_file(tmp_path: Path) -> None:
 
 
 def test_prices_for_names_every_unpriced_model() -> None:
-    prices = {"a": pe.Prices(input=1, output=1)}
+    prices = {"a": Prices(input=1, output=1)}
     assert set(pe.prices_for(["a"], prices)) == {"a"}
     with pytest.raises(ConfigError, match="no price for 2 of the 3 models: 'b', 'c'") as info:
         pe.prices_for(["a", "b", "c"], prices, "--prices p.csv")
