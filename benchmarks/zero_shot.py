@@ -8,8 +8,15 @@ Usage::
 A zero-shot default (no training on the pair it routes) must at least order requests better
 than their length does. Prints a Markdown table, one row per labelled set: APGR of the default
 estimator and of the prompt's length (characters of the whole conversation), each with a 95%
-percentile bootstrap interval (``--resamples`` resamples of the items, seeded), and which one
-is higher.
+percentile bootstrap interval (``--resamples`` resamples of the items, seeded), the default's
+margin over length with a paired bootstrap interval (both scored on each resample), and the
+same margin for a candidate default (:func:`capped_score`, not shipped).
+
+The candidate is the heuristic with one change: its terms beyond the category base and length
+(proof and algorithmic cues, LaTeX, math and code terms, constraints...) add at most
+:data:`CAP`. They set a request's level; inside a level, length orders. The cap was chosen on
+ZeroEval TRAIN (four pairs) and the dev prompts only (column "choice"), with the length
+coefficient left at the heuristic's 0.22: ``--grid`` prints that choice's landscape.
 
 The sets:
 
@@ -31,8 +38,11 @@ from pathlib import Path
 from typing import Any
 
 from costroute import difficulty
+from costroute.difficulty._features import compute
+from costroute.difficulty._heuristic import categorize, heuristic_terms
 from costroute.difficulty._text import extract
 from costroute.eval import Record, evaluate, load_jsonl
+from costroute.eval.metrics import apgr_difference_interval
 
 ROOT = Path(__file__).resolve().parents[1]
 OOD_FILES = {
@@ -73,42 +83,108 @@ def default_score(messages: Sequence[Any]) -> float:
     return difficulty.default_estimator().estimate(list(messages)).score
 
 
+CAP = 0.15
+"""The candidate's cap: the middle of [0.10, 0.20], where the candidate is above length on all
+five choice sets for every length coefficient from 0.1 to 1.0 (``--grid``)."""
+CHOICE_SETS = ("ood dev", "ZeroEval TRAIN")
+"""Sets the cap was chosen on (name prefixes); the blind prompts and TEST chose nothing."""
+
+
+def capped_score(messages: Sequence[Any], cap: float = CAP, length: float = 0.22) -> float:
+    """The candidate: the heuristic's category base, its length term (coefficient ``length``)
+    and its other terms added up to at most ``cap``."""
+    f = compute(extract(list(messages)))
+    category = categorize(f.values, f.words)
+    terms = heuristic_terms(f.values, category)
+    base = terms[0][1]
+    if category == "trivial":
+        return base
+    rest = sum(c for name, c in terms[1:] if name != "length")
+    n = f.values[0]  # the "length" feature
+    return min(0.99, max(0.01, base + length * (n - 0.55) + min(rest, cap)))
+
+
 def figures(
     records: Sequence[Record], strong: str, weak: str, resamples: int, seed: int
 ) -> dict[str, Any]:
-    """APGR and interval of the default and of length on ``records``."""
+    """APGR and interval of the default, of length and of the candidate on ``records``, and
+    the margins over length with paired intervals."""
     out: dict[str, Any] = {"n": len(records)}
     scorers: dict[str, Callable[[Sequence[Any]], float]] = {
         "default": default_score,
         "length": prompt_length,
+        "candidate": capped_score,
     }
-    for name, score in scorers.items():
-        r = evaluate(
-            records,
-            [score(r.messages) for r in records],
-            strong,
-            weak,
-            resamples=resamples,
-            seed=seed,
-        )
+    scores = {name: [score(r.messages) for r in records] for name, score in scorers.items()}
+    sq = [r.scores[strong] for r in records]
+    wq = [r.scores[weak] for r in records]
+    value: dict[str, float] = {}
+    for name in scorers:
+        r = evaluate(records, scores[name], strong, weak, resamples=resamples, seed=seed)
         assert r.apgr_ci is not None
+        value[name] = r.apgr
         out[name] = {"apgr": round(r.apgr, 4), "ci": [round(x, 4) for x in r.apgr_ci]}
-    out["default_wins"] = out["default"]["apgr"] > out["length"]["apgr"]
+    for name in ("default", "candidate"):
+        ci = apgr_difference_interval(
+            scores[name], scores["length"], sq, wq, resamples=resamples, seed=seed
+        )
+        out[name]["margin"] = round(value[name] - value["length"], 4)
+        out[name]["margin_ci"] = [round(x, 4) for x in ci]
+    out["default_wins"] = value["default"] > value["length"]
+    out["candidate_wins"] = value["candidate"] > value["length"]
     return out
+
+
+def _cell(x: dict[str, Any], key: str, ci: str) -> str:
+    value = f"{x[key]:+.3f}" if key == "margin" else f"{x[key]:.3f}"
+    lo, hi = x[ci]
+    return f"{value} [{lo:+.3f}, {hi:+.3f}]" if key == "margin" else f"{value} [{lo:.3f}, {hi:.3f}]"
 
 
 def table(rows: dict[str, dict[str, Any]]) -> str:
     lines = [
-        "| set | n | default APGR [95% CI] | length APGR [95% CI] | higher |",
-        "|---|---|---|---|---|",
+        "| set | n | choice | default APGR [95% CI] | length APGR [95% CI] "
+        "| default - length [95% CI] | candidate APGR | candidate - length [95% CI] |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, f in rows.items():
-        d, ln = f["default"], f["length"]
+        d, ln, c = f["default"], f["length"], f["candidate"]
+        choice = "yes" if name.startswith(CHOICE_SETS) else "no"
+        dm = _cell(d, "margin", "margin_ci")
+        cm = _cell(c, "margin", "margin_ci")
         lines.append(
-            f"| {name} | {f['n']} | {d['apgr']:.3f} [{d['ci'][0]:.3f}, {d['ci'][1]:.3f}] | "
-            f"{ln['apgr']:.3f} [{ln['ci'][0]:.3f}, {ln['ci'][1]:.3f}] | "
-            f"{'default' if f['default_wins'] else '**length**'} |"
+            f"| {name} | {f['n']} | {choice} | {_cell(d, 'apgr', 'ci')} | {_cell(ln, 'apgr', 'ci')}"
+            f" | {dm if f['default_wins'] else f'**{dm}**'} | {c['apgr']:.3f}"
+            f" | {cm if f['candidate_wins'] else f'**{cm}**'} |"
         )
+    return "\n".join(lines)
+
+
+def grid(choice: dict[str, tuple[list[Record], str, str]]) -> str:
+    """The smallest margin over length across the choice sets, for caps 0-0.6 (rows) and
+    length coefficients 0-1 (columns): how the cap was chosen."""
+    from costroute.eval.metrics import apgr, quality_curve
+
+    def a(records: list[Record], scores: list[float], strong: str, weak: str) -> float:
+        sq = [r.scores[strong] for r in records]
+        return apgr(quality_curve(scores, sq, [r.scores[weak] for r in records]))
+
+    base = {
+        k: a(rs, [prompt_length(r.messages) for r in rs], s, w) for k, (rs, s, w) in choice.items()
+    }
+    betas = [i / 10 for i in range(11)]
+    lines = ["| cap \\ length | " + " | ".join(f"{b:.1f}" for b in betas) + " |"]
+    lines.append("|---" * (len(betas) + 1) + "|")
+    for i in range(13):
+        cap = i / 20
+        cells = []
+        for b in betas:
+            worst = min(
+                a(rs, [capped_score(r.messages, cap, b) for r in rs], s, w) - base[k]
+                for k, (rs, s, w) in choice.items()
+            )
+            cells.append(f"{worst:+.3f}")
+        lines.append(f"| {cap:.2f} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -120,7 +196,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--test", action="store_true", help="add the held-out TEST split rows")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON instead")
+    ap.add_argument("--grid", action="store_true", help="print the cap's choice landscape only")
     args = ap.parse_args(argv)
+    if args.grid:
+        train = load_jsonl(args.data / "train.jsonl")
+        choice = {"ood dev": (ood_records(OOD_FILES["ood dev"]), "strong", "weak")}
+        for strong, weak in PAIRS:
+            choice[f"TRAIN {strong} > {weak}"] = (train, strong, weak)
+        print(grid(choice))
+        return 0
     rows: dict[str, dict[str, Any]] = {}
     for name, path in OOD_FILES.items():
         rows[name] = figures(ood_records(path), "strong", "weak", args.resamples, args.seed)

@@ -29,9 +29,25 @@ def test_default_beats_prompt_length_on_the_dev_prompts() -> None:
     assert f["n"] == 56
     assert f["default"]["apgr"] > f["length"]["apgr"] + 0.03
     assert f["default_wins"] is True
-    for name in ("default", "length"):
+    for name in ("default", "length", "candidate"):
         lo, hi = f[name]["ci"]
         assert lo < f[name]["apgr"] < hi
+    # The margin's interval is paired: it holds the margin and is positive here.
+    lo, hi = f["default"]["margin_ci"]
+    assert 0 < lo < f["default"]["margin"] < hi
+
+
+def test_the_candidate_caps_the_terms_beyond_base_and_length() -> None:
+    hi = [{"role": "user", "content": "hi"}]
+    assert ZS.capped_score(hi) == ZS.default_score(hi)  # trivial: the base only
+    proof = [
+        {"role": "user", "content": "Prove that for every $n$, $\\sum_{k=1}^n k^3$ is a square."}
+    ]
+    assert ZS.capped_score(proof) < ZS.default_score(proof)
+    assert ZS.capped_score(proof, cap=1.0) == ZS.default_score(proof)
+    # Inside a capped level, the longer request scores higher.
+    longer = [{"role": "user", "content": proof[0]["content"] + " Justify every step rigorously."}]
+    assert ZS.capped_score(longer) > ZS.capped_score(proof)
 
 
 def test_the_stand_in_pair_follows_the_hand_labels() -> None:

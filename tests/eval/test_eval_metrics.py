@@ -103,6 +103,23 @@ def test_bootstrap_interval_contains_the_estimate_and_is_seeded() -> None:
     assert lo < narrow[0] < narrow[1] < hi
 
 
+def test_the_margin_interval_is_paired_and_zero_for_the_same_router() -> None:
+    scores, strong, weak = _bootstrap_case()
+    noisy = [s + 0.1 * ((i * 7919) % 13 - 6) for i, s in enumerate(scores)]
+    point = m.apgr(m.quality_curve(scores, strong, weak)) - m.apgr(
+        m.quality_curve(noisy, strong, weak)
+    )
+    lo, hi = m.apgr_difference_interval(scores, noisy, strong, weak, resamples=400, seed=7)
+    assert lo < point < hi
+    assert m.apgr_difference_interval(scores, scores, strong, weak, resamples=50) == (0.0, 0.0)
+    # Paired: narrower than the two routers' own intervals side by side.
+    a = m.apgr_interval(scores, strong, weak, resamples=400, seed=7)
+    b = m.apgr_interval(noisy, strong, weak, resamples=400, seed=7)
+    assert hi - lo < (a[1] - a[0]) + (b[1] - b[0])
+    with pytest.raises(ValueError, match="equal length"):
+        m.apgr_difference_interval(scores, noisy[:-1], strong, weak)
+
+
 def test_a_resample_that_doubles_every_item_has_the_same_apgr() -> None:
     # The bootstrap's weighted APGR is the plain one when every item counts the same.
     scores, strong, weak = _bootstrap_case(60)
