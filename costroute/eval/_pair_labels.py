@@ -162,14 +162,15 @@ def _design(examples: Sequence[PairExample]) -> Any:
 
 
 def fit_examples(
-    examples: Sequence[PairExample], *, l2: float = 1e-2, meta: Mapping[str, Any] | None = None
+    examples: Sequence[PairExample], *, l2: float = 1.0, meta: Mapping[str, Any] | None = None
 ) -> LearnedEstimator:
     """The logistic regression of ``gain`` on the standardised hand features (what
     ``train(records, strong, weak, label="gain", vocab_size=0, l2=l2)`` fits from texts with
     both sides known). A side a call did not observe (its mean in :func:`pair_examples`) is
     first predicted by a logistic regression of that side's quality fitted on the calls that
-    observed it (given at least 10). ``l2`` 1e-2 was chosen on ZeroEval TRAIN (a replay of
-    three quarters of it, validated on the rest; see docs/learning.md)."""
+    observed it (given at least 10), with the same ``l2``. The default is
+    :data:`costroute.eval._ledger_cv.DEFAULT_L2`; :func:`costroute.eval.from_ledger.train_from_ledger`
+    chooses it by cross-validation on the calls."""
     import numpy as np
 
     from costroute.train.fit import fit_logistic
@@ -218,10 +219,12 @@ def scores_of(est: LearnedEstimator, examples: Sequence[PairExample]) -> list[fl
 
 
 def held_out_apgr(scores: Sequence[float], examples: Sequence[PairExample]) -> float | None:
+    """APGR of ``scores`` on the examples' qualities; None when the strong model is not better
+    on them (PGR undefined)."""
     try:
         curve = metrics.quality_curve(
             scores, [e.strong for e in examples], [e.weak for e in examples]
         )
+        return metrics.apgr(curve)
     except ValueError:  # the strong model is not better on these examples
         return None
-    return metrics.apgr(curve)

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from costroute.difficulty import LearnedEstimator
 from costroute.errors import ConfigError
 from costroute.eval._evaluate import calibrate, check_targets
+from costroute.eval._ledger_cv import DEFAULT_L2, LEDGER_L2S, L2Choice, select_l2
 from costroute.eval._pair_labels import (
     JUDGE,
     PairExample,
@@ -40,13 +41,17 @@ from costroute.ledger import Ledger, RatedCall, open_ledger
 from costroute.policy import QualityTable
 
 __all__ = [
+    "DEFAULT_L2",
     "JUDGE",
+    "LEDGER_L2S",
+    "L2Choice",
     "LedgerTrainReport",
     "PairExample",
     "PairSet",
     "atrain_from_ledger",
     "pair_examples",
     "quality_table_from_ledger",
+    "select_l2",
     "train_from_ledger",
 ]
 
@@ -62,6 +67,8 @@ class LedgerTrainReport:
     on the older calls only (the shipped one is then refitted on all of them). Both are on the
     labels' qualities, one side imputed where unknown; None when the held-out part has no
     strong advantage to measure. ``calibration`` holds the threshold chosen on all calls.
+    ``l2`` is the penalty of the estimator trained; ``cv`` how it was chosen
+    (:meth:`L2Choice.to_dict`; None when it was given).
     """
 
     strong: str
@@ -76,12 +83,15 @@ class LedgerTrainReport:
     heldout_before: float | None
     heldout_after: float | None
     calibration: Mapping[str, Any] | None = field(default=None)
+    l2: float = DEFAULT_L2
+    cv: Mapping[str, Any] | None = field(default=None)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
         out = asdict(self)
         out["labels"] = dict(self.labels)
         out["skipped"] = dict(self.skipped)
+        out["cv"] = None if self.cv is None else dict(self.cv)
         return out
 
     def lines(self) -> list[str]:
@@ -98,6 +108,13 @@ class LedgerTrainReport:
             f"held-out APGR on the newest {self.held_out} calls: before (recorded routing"
             f" scores) {shown(self.heldout_before)}, after (retrained) {shown(self.heldout_after)}",
         ]
+        if self.cv is None:
+            out.append(f"L2 {self.l2:g}")
+        elif not self.cv["measured"]:
+            out.append(f"L2 {self.l2:g} (the fallback: too few calls to cross-validate)")
+        else:
+            figs = ", ".join(f"{c:g} {shown(a)}" for c, a in self.cv["cv_apgr"])
+            out.append(f"L2 {self.l2:g} chosen by {self.cv['folds']}-fold CV APGR ({figs})")
         if self.calibration:
             c = self.calibration
             out.append(
@@ -125,7 +142,9 @@ def train_from_ledger(
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
     holdout: float = 0.2,
-    l2: float = 1e-2,
+    l2: float | None = DEFAULT_L2,
+    l2s: Sequence[float] = LEDGER_L2S,
+    folds: int = 5,
     target_quality: float | None = None,
     target_cost_share: float | None = None,
 ) -> tuple[LearnedEstimator, LedgerTrainReport]:
@@ -134,7 +153,9 @@ def train_from_ledger(
     :func:`~costroute.ledger.open_ledger`).
 
     The estimator is fitted on the hand features with the ``gain`` label (see
-    :func:`pair_examples`); with a target its threshold is calibrated on all the calls
+    :func:`pair_examples`) and the L2 penalty ``l2`` (:data:`DEFAULT_L2`); ``l2=None`` chooses
+    it among ``l2s`` by ``folds``-fold cross-validation on the calls (:func:`select_l2`; the
+    "after" figure's estimator chooses its own on the older calls only). With a target its threshold is calibrated on all the calls
     (:func:`costroute.eval.calibrate` on the labels' qualities) and stored in it, as
     ``router eval --target-...`` does, so :func:`costroute.policy.pair` reads it.
     """
@@ -145,15 +166,30 @@ def train_from_ledger(
             fix="e.g. 0.2 (the newest fifth of the calls measures the retrained estimator)",
         )
     check_targets(target_quality, target_cost_share, required=False)
+    if l2 is not None and (isinstance(l2, bool) or not isinstance(l2, int | float) or l2 <= 0):
+        raise ConfigError(
+            f"l2={l2!r} is not a positive number.",
+            field="l2",
+            fix=f"e.g. {DEFAULT_L2}, or None to choose it by cross-validation on the calls",
+        )
     pairs = pair_examples(_window(ledger, since, until), strong, weak)
     ex = list(pairs.examples)
     n_held = int(len(ex) * holdout)
     older, newest = ex[: len(ex) - n_held], ex[len(ex) - n_held :]
+
+    def choose(calls: list[PairExample]) -> tuple[float, L2Choice | None]:
+        if l2 is not None:
+            return float(l2), None
+        choice = select_l2(calls, l2s=l2s, folds=folds)
+        return choice.l2, choice
+
     before = after = None
     if newest:
         before = held_out_apgr([e.difficulty for e in newest], newest)
         if len(older) >= 10:  # else no "after": too few older calls to fit on
-            after = held_out_apgr(scores_of(fit_examples(older, l2=l2), newest), newest)
+            older_l2 = choose(older)[0]
+            after = held_out_apgr(scores_of(fit_examples(older, l2=older_l2), newest), newest)
+    chosen_l2, choice = choose(ex)
     meta = {
         "label": "gain",
         "strong": strong,
@@ -163,9 +199,11 @@ def train_from_ledger(
         "until": until.isoformat() if until else None,
         "n_records": len(ex),
         "labels": dict(pairs.labels),
+        "l2": chosen_l2,
+        "l2_cv": None if choice is None else choice.to_dict(),
         "trained_at": dt.date.today().isoformat(),
     }
-    est = fit_examples(ex, l2=l2, meta=meta)
+    est = fit_examples(ex, l2=chosen_l2, meta=meta)
     cal_info = None
     if target_quality is not None or target_cost_share is not None:
         from costroute.train.data import Record
@@ -205,6 +243,8 @@ def train_from_ledger(
         heldout_before=before,
         heldout_after=after,
         calibration=cal_info,
+        l2=chosen_l2,
+        cv=None if choice is None else choice.to_dict(),
     )
     return est, report
 

