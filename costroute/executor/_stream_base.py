@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from costroute import errors, providers
-from costroute._request import chars_to_tokens
+from costroute._tokens import chars_to_tokens
 from costroute.catalog import Deployment
 from costroute.errors import CostrouteError, InvalidRequestError
 from costroute.executor._cover import Cover
