@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import logging
 import math
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
@@ -23,7 +22,7 @@ from costroute import errors, providers
 from costroute.catalog import Deployment
 from costroute.errors import CostrouteError
 from costroute.executor._cover import Cover, Uncovered, acover_next, cover_next, refused
-from costroute.executor._outcome import Outcome, Progress
+from costroute.executor._outcome import Finish, Outcome, Progress
 from costroute.executor._params import call_params
 from costroute.executor._retry import RetryConfig, Rng, aretrying, retrying
 from costroute.pricing import cost
@@ -31,14 +30,11 @@ from costroute.types import Attempt, Choice, Plan, Request, Usage
 
 __all__ = ["Executor", "Outcome"]
 
-log = logging.getLogger("costroute")
-
 Sleep = Callable[[float], None]
 ASleep = Callable[[float], Awaitable[None]]
 T = TypeVar("T")
 E = TypeVar("E", bound=BaseException)
 _Candidate = tuple[Choice, Deployment]
-Finish = Callable[["Outcome", BaseException | None], Any]
 
 
 class Executor:
@@ -162,9 +158,7 @@ class Executor:
         name = progress.attempts[-1].deployment if progress.attempts else plan.primary.deployment
         choice = next((c for c in plan.choices if c.deployment == name), plan.primary)
         usage = sum((a.usage for a in progress.attempts), Usage())
-        outcome = Outcome(None, self.deployments[name], choice, progress.attempts, usage)
-        outcome.notes = list(progress.notes)
-        return outcome
+        return progress.outcome(None, self.deployments[name], choice, usage)
 
     def fail(self, plan: Plan, progress: Progress, error: E, finish: Finish | None) -> E:
         """Settle a failed call (its attempts may have been billed) and return the error."""
@@ -241,11 +235,6 @@ class Executor:
             await self.afail(plan, progress, bad, finish)
             raise
 
-    @staticmethod
-    def _done(outcome: Outcome, progress: Progress) -> Outcome:
-        outcome.notes = list(progress.notes)
-        return outcome
-
     def _answered(
         self, progress: Progress, choice: Choice, dep: Deployment, started: float, resp: Any
     ) -> Outcome:
@@ -254,7 +243,7 @@ class Executor:
         self.record(progress, dep, started, usage, None)
         choices: Any = getattr(resp, "choices", None) or ()
         finish = getattr(choices[0], "finish_reason", None) if len(choices) == 1 else None
-        return Outcome(resp, dep, choice, progress.attempts, usage, finish)
+        return progress.outcome(resp, dep, choice, usage, finish)
 
     # ---- sync ------------------------------------------------------------------------------
 
@@ -291,7 +280,7 @@ class Executor:
                         except CostrouteError as exc:
                             self.record(progress, dep, started, None, exc)
                             raise
-                return self._done(self._answered(progress, choice, dep, started, resp), progress)
+                return self._answered(progress, choice, dep, started, resp)
             except errors.ProviderError as exc:
                 self._learn(plan, progress, dep, exc, finish)
             except Uncovered as stop:
@@ -333,7 +322,7 @@ class Executor:
                         except CostrouteError as exc:
                             self.record(progress, dep, started, None, exc)
                             raise
-                return self._done(self._answered(progress, choice, dep, started, resp), progress)
+                return self._answered(progress, choice, dep, started, resp)
             except errors.ProviderError as exc:
                 await self._alearn(plan, progress, dep, exc, finish)
             except Uncovered as stop:
