@@ -27,9 +27,9 @@ from costroute import errors, providers
 from costroute._tokens import chars_to_tokens
 from costroute.catalog import Deployment
 from costroute.errors import CostrouteError, InvalidRequestError
+from costroute.executor._core import ExecutorCore
 from costroute.executor._cover import Cover
 from costroute.executor._outcome import Finish, Outcome, Progress
-from costroute.executor._run import Executor
 from costroute.types import Choice, Plan, Request, Usage
 
 __all__ = ["_StreamRunBase", "_StreamState"]
@@ -114,7 +114,7 @@ class _StreamRunBase:
 
     def __init__(
         self,
-        executor: Executor,
+        executor: ExecutorCore,
         plan: Plan,
         request: Request,
         timeout: float,
