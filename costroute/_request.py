@@ -6,25 +6,22 @@ nothing. Each error names the field (``messages[2].role``) and the fix.
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from costroute._tokens import (
+    bound_tokens,
+    estimate_tokens,
+    json_bytes,
+    text_bytes,
+    uncounted_tokens_bound,
+)
 from costroute.errors import InvalidRequestError
 from costroute.types import Request
 
-__all__ = [
-    "BILLED_PARAMS",
-    "ROLES",
-    "bound_tokens",
-    "build_request",
-    "chars_to_tokens",
-    "estimate_tokens",
-    "prompt_text",
-    "uncounted_tokens_bound",
-]
+__all__ = ["ROLES", "build_request", "prompt_text"]
 
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 
@@ -51,34 +48,25 @@ _REFUSED = {
     "Router(retry=RetryConfig(attempts=N + 1))",
 }
 
-_CHARS_PER_TOKEN = 4
-_TOKENS_PER_MESSAGE = 4
-_TOKENS_PER_IMAGE = 1000
-
 
 def _fail(message: str, field: str, fix: str) -> InvalidRequestError:
     return InvalidRequestError(message, field=field, fix=fix)
 
 
-def _nbytes(text: str) -> int:
-    """UTF-8 length; ``isascii`` is O(1) in CPython, so ASCII text costs no encoding."""
-    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
-
-
 def _check_content(i: int, role: str, message: Mapping[str, Any]) -> tuple[int, int, int]:
-    """Validate one message's content; return (characters, UTF-8 bytes of text, images)."""
+    """Validate one message's content; return (characters and UTF-8 bytes of its text, images)."""
     content = message.get("content")
     if content is None:
         if role == "assistant" and (message.get("tool_calls") or message.get("function_call")):
             calls = message.get("tool_calls") or message.get("function_call")
-            return 0, len(json.dumps(calls, default=str)), 0
+            return 0, json_bytes(calls), 0
         raise _fail(
             f"Message {i} ({role}) has no content.",
             f"messages[{i}].content",
             "give a string or a list of content parts",
         )
     if isinstance(content, str):
-        return len(content), _nbytes(content), 0
+        return len(content), text_bytes(content), 0
     if isinstance(content, Sequence) and not isinstance(content, bytes | bytearray):
         chars, nbytes, images = 0, 0, 0
         for j, part in enumerate(content):
@@ -92,14 +80,13 @@ def _check_content(i: int, role: str, message: Mapping[str, Any]) -> tuple[int, 
             if kind == "text":
                 text = str(part.get("text", ""))
                 chars += len(text)
-                nbytes += _nbytes(text)
+                nbytes += text_bytes(text)
             elif kind in ("image_url", "image", "input_image"):
                 images += 1
-                chars += _TOKENS_PER_IMAGE * _CHARS_PER_TOKEN
             else:
                 text = str(part)
                 chars += len(text)
-                nbytes += _nbytes(text)
+                nbytes += text_bytes(text)
         return chars, nbytes, images
     raise _fail(
         f"Message {i} has content of type {type(content).__name__}.",
@@ -119,7 +106,7 @@ def _as_dict(message: Any) -> Any:
 
 
 def _check_messages(messages: Any) -> tuple[tuple[Mapping[str, Any], ...], int, int, int]:
-    """Validate the messages; return (messages, characters, UTF-8 bytes of text, images)."""
+    """Validate the messages; return (messages, characters and UTF-8 bytes of text, images)."""
     if isinstance(messages, str | bytes) or not isinstance(messages, Sequence):
         raise _fail(
             f"messages must be a list of dicts, got {type(messages).__name__}.",
@@ -197,82 +184,6 @@ def _needs_json(params: Mapping[str, Any]) -> bool:
     return fmt is not None
 
 
-def chars_to_tokens(chars: int) -> int:
-    """A typical token count of ``chars`` characters of text: 4 a token, rounded up."""
-    return -(-chars // _CHARS_PER_TOKEN)
-
-
-def estimate_tokens(chars: int, n_messages: int) -> int:
-    """A cheap typical token estimate: 4 characters a token plus per-message framing.
-
-    For routing and context-window checks; budgets use :func:`bound_tokens`.
-    """
-    return chars_to_tokens(chars) + _TOKENS_PER_MESSAGE * n_messages + 3
-
-
-# Per message and per request: above every provider's chat framing (OpenAI adds 3-4 a message).
-_BOUND_PER_MESSAGE = 16
-_BOUND_PER_REQUEST = 32
-# Above the most any provider bills for one image (Claude ~1,600 at 1.15 MP; OpenAI high detail).
-_BOUND_PER_IMAGE = 2500
-
-
-# The request parameters sent with the prompt and billed as input tokens. This is the one list:
-# the byte bound counts them all; a reservation that counts the prompt with the provider's own
-# tokenizer (which sees the messages and ``tools`` only) adds :func:`uncounted_tokens_bound`.
-BILLED_PARAMS = ("tools", "functions", "response_format", "tool_choice", "function_call")
-_TOKENIZER_COUNTS = frozenset({"tools"})
-
-
-def _params_bytes(params: Mapping[str, Any], keys: Iterable[str]) -> int:
-    """The JSON bytes of the parameters ``keys`` (ASCII-escaped, so no fewer than UTF-8's)."""
-    total = 0
-    for key in keys:
-        value = params.get(key)
-        if value is not None:
-            total += _value_bytes(value)
-    return total
-
-
-def _value_bytes(value: Any) -> int:
-    """JSON bytes of a billed parameter. A pydantic model class as ``response_format`` is sent
-    as its JSON schema, wrapped (``{"type": "json_schema", "json_schema": {"name", "schema",
-    "strict"}}``) with ``"additionalProperties": false`` added to every object: counted so."""
-    schema = getattr(value, "model_json_schema", None)
-    if isinstance(value, type) and callable(schema):
-        text = json.dumps(schema())
-        return (
-            len(text) + _PER_SCHEMA_OBJECT * text.count('"properties"') + 128 + len(value.__name__)
-        )
-    return len(json.dumps(value, default=str))
-
-
-_PER_SCHEMA_OBJECT = 64
-"""Bytes allowed per object of a model's schema for what the strict conversion adds."""
-
-
-def uncounted_tokens_bound(params: Mapping[str, Any]) -> int:
-    """An upper bound of the billed tokens of the parameters no tokenizer count covers
-    (``functions``, ``response_format``, ``tool_choice``, ``function_call``): their JSON bytes."""
-    return _params_bytes(params, (k for k in BILLED_PARAMS if k not in _TOKENIZER_COUNTS))
-
-
-def bound_tokens(nbytes: int, n_messages: int, images: int, params: Mapping[str, Any]) -> int:
-    """An upper bound of the prompt's billed tokens, for budget reservations.
-
-    Every BPE token covers at least one UTF-8 byte, so the bytes of the text bound its tokens;
-    the parameters of :data:`BILLED_PARAMS` (tool definitions, a response schema) are sent and
-    billed too and count by their JSON bytes.
-    """
-    return (
-        nbytes
-        + _params_bytes(params, BILLED_PARAMS)
-        + _BOUND_PER_IMAGE * images
-        + _BOUND_PER_MESSAGE * n_messages
-        + _BOUND_PER_REQUEST
-    )
-
-
 def build_request(messages: Any, kwargs: Mapping[str, Any]) -> Request:
     """Validate the call's arguments and split ours from the ones litellm receives."""
     msgs, chars, nbytes, images = _check_messages(messages)
@@ -329,7 +240,7 @@ def build_request(messages: Any, kwargs: Mapping[str, Any]) -> Request:
         needs_tools=bool(tools) or bool(params.get("functions")),
         needs_vision=images > 0,
         needs_json=_needs_json(params),
-        input_tokens_estimate=estimate_tokens(chars, len(msgs)),
+        input_tokens_estimate=estimate_tokens(chars, len(msgs), images),
         input_tokens_bound=bound_tokens(nbytes, len(msgs), images, params),
         uncounted_tokens_bound=uncounted_tokens_bound(params),
     )

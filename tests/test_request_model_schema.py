@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, create_model
 
-from costroute._request import build_request, uncounted_tokens_bound
+from costroute._request import build_request
+from costroute._tokens import uncounted_tokens_bound
 
 Inner = create_model("Inner", **{f"x{i}": (str, ...) for i in range(10)})  # type: ignore[call-overload]
 

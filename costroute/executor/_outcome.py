@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -12,7 +13,7 @@ from costroute import errors
 from costroute.catalog import Deployment
 from costroute.types import Attempt, Choice, Usage
 
-__all__ = ["Outcome", "Progress"]
+__all__ = ["Finish", "Outcome", "Progress"]
 
 log = logging.getLogger("costroute")
 
@@ -38,6 +39,10 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
 
 
+Finish = Callable[[Outcome, BaseException | None], Any]
+"""Settles a call (the router's bookkeeping): its outcome, and the error it ends with if any."""
+
+
 @dataclass(slots=True)
 class Progress:
     """What the run learnt so far: attempts, the last error, providers and windows to avoid."""
@@ -47,6 +52,20 @@ class Progress:
     bad_providers: set[str] = field(default_factory=set)
     min_window: int = 0
     notes: list[str] = field(default_factory=list)
+
+    def outcome(
+        self,
+        response: Any,
+        dep: Deployment,
+        choice: Choice,
+        usage: Usage,
+        finish_reason: str | None = None,
+        text: str | None = None,
+    ) -> Outcome:
+        """The call's outcome: its attempts, and the notes so far."""
+        return Outcome(
+            response, dep, choice, self.attempts, usage, finish_reason, text, notes=list(self.notes)
+        )
 
     def skip_reason(self, dep: Deployment) -> str | None:
         if dep.provider in self.bad_providers:

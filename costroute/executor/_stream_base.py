@@ -24,17 +24,15 @@ from collections.abc import Callable
 from typing import Any
 
 from costroute import errors, providers
-from costroute._request import chars_to_tokens
+from costroute._tokens import chars_to_tokens
 from costroute.catalog import Deployment
 from costroute.errors import CostrouteError, InvalidRequestError
+from costroute.executor._core import ExecutorCore
 from costroute.executor._cover import Cover
-from costroute.executor._outcome import Outcome, Progress
-from costroute.executor._run import Executor
+from costroute.executor._outcome import Finish, Outcome, Progress
 from costroute.types import Choice, Plan, Request, Usage
 
-__all__ = ["Finish", "_StreamRunBase", "_StreamState"]
-
-Finish = Callable[[Outcome, BaseException | None], Any]
+__all__ = ["_StreamRunBase", "_StreamState"]
 
 
 def _delta_of(chunk: Any) -> tuple[str, bool, str | None]:
@@ -116,7 +114,7 @@ class _StreamRunBase:
 
     def __init__(
         self,
-        executor: Executor,
+        executor: ExecutorCore,
         plan: Plan,
         request: Request,
         timeout: float,
@@ -215,9 +213,7 @@ class _StreamRunBase:
         usage = state.partial_usage()
         error = errors.StreamInterrupted(dep.name, "".join(state.text), cause)
         self._ex.record(progress, dep, state.started, usage, cause, state.ttft_ms, "interrupted")
-        outcome = Outcome(None, dep, choice, progress.attempts, usage, state.finish_reason)
-        outcome.notes = list(progress.notes)
-        return outcome, error
+        return progress.outcome(None, dep, choice, usage, state.finish_reason), error
 
     def _truncated(
         self, dep: Deployment, state: _StreamState
@@ -244,9 +240,7 @@ class _StreamRunBase:
         status = "interrupted" if closed else None
         self._ex.record(progress, dep, state.started, usage, None, state.ttft_ms, status)
         text = None if state.tool_calls or closed else "".join(state.text)
-        outcome = Outcome(None, dep, choice, progress.attempts, usage, state.finish_reason, text)
-        outcome.notes = list(progress.notes)
-        return outcome
+        return progress.outcome(None, dep, choice, usage, state.finish_reason, text)
 
     def _completed(
         self,
