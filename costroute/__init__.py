@@ -13,11 +13,12 @@ and the provider errors (subclasses of openai's classes) are loaded on first use
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from costroute import difficulty, errors, policy
 from costroute._default import achat, chat, default_router, set_default_router
 from costroute._info import info
+from costroute._lazy import lazy_names
 from costroute.breaker import BreakerConfig
 from costroute.budget import Budget, Limit
 from costroute.catalog import Capabilities, Deployment, Prices
@@ -31,12 +32,13 @@ from costroute.errors import (
 )
 from costroute.executor import RetryConfig
 from costroute.policy import load_policy
-from costroute.router import ExactMatch, JudgeModel, Labeling, ModelDeprecationWarning, Router
+from costroute.router import ModelDeprecationWarning, Router
 from costroute.types import Attempt, CallInfo, Choice, Plan, Request, Signals, Usage
 
 if TYPE_CHECKING:
     from costroute._openai import AsyncOpenAI, OpenAI
     from costroute.errors import AllDeploymentsFailed, ProviderError, StreamInterrupted
+    from costroute.router import ExactMatch, JudgeModel, Labeling
 
 __version__ = "0.1.0"
 
@@ -82,22 +84,18 @@ __all__ = [
     "set_default_router",
 ]
 
-# Names whose modules import openai (about 0.5 s): loaded on first use, like litellm.
-_LAZY = {
-    "AllDeploymentsFailed": "costroute.errors",
-    "AsyncOpenAI": "costroute._openai",
-    "OpenAI": "costroute._openai",
-    "ProviderError": "costroute.errors",
-    "StreamInterrupted": "costroute.errors",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+# Loaded on first use, like litellm: names whose modules import openai (about 0.5 s), and
+# sampled labelling's configuration (a routed call without labelling never loads it).
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "AllDeploymentsFailed": "costroute.errors",
+        "AsyncOpenAI": "costroute._openai",
+        "ExactMatch": "costroute.router",
+        "JudgeModel": "costroute.router",
+        "Labeling": "costroute.router",
+        "OpenAI": "costroute._openai",
+        "ProviderError": "costroute.errors",
+        "StreamInterrupted": "costroute.errors",
+    },
+)

@@ -45,13 +45,11 @@ from costroute.policy import (
     validate_policy,
 )
 from costroute.router._hits import CacheHits
-from costroute.router._labeling import Labeling
 from costroute.router._ledger import open_router_ledger
 from costroute.router._planning import Planner
 from costroute.router._policy import estimator_of, resolve_policy
-from costroute.router._rollout import Rollout, first_decider
 from costroute.router._state import RouterState
-from costroute.router._version import Decider
+from costroute.router._version import Decider, first_decider
 from costroute.store import Store
 from costroute.types import CallInfo, Plan, Request
 
@@ -59,6 +57,7 @@ if TYPE_CHECKING:
     from redis import Redis
 
     from costroute.ledger import LedgerLike
+    from costroute.router._labeling import Labeling
 
 __all__ = ["ModelDeprecationWarning", "RouterBase"]
 
@@ -90,6 +89,12 @@ def _index(deployments: Iterable[Deployment]) -> dict[str, Deployment]:
     if not out:
         raise ConfigError("No deployments.", field="deployments", fix="give at least one")
     return out
+
+
+def _is_labeling(labeling: object) -> bool:
+    from costroute.router._labeling import Labeling  # loaded only by a router that labels
+
+    return isinstance(labeling, Labeling)
 
 
 def _pick_baseline(deployments: Mapping[str, Deployment], name: str | None) -> Deployment:
@@ -235,9 +240,8 @@ class RouterBase(CacheHits, Planner):
             else estimator_of(self.policy) or difficulty.default_estimator()
         )
         # What decides each call (policy + estimator) as one version; router.rollout swaps it.
-        self._decider: Decider = first_decider(self, self._own_estimator)
+        self._decider: Decider = first_decider(self.policy, self.estimator, self._own_estimator)
         self._shadow: Decider | None = None
-        self._rollout = Rollout(self)
         self.timeout = float(timeout)
         self.now = now or (lambda: dt.datetime.now(dt.UTC))
         self.environ = environ
@@ -273,7 +277,7 @@ class RouterBase(CacheHits, Planner):
         if observer is not None:
             self.executor.on_attempt = observer.attempt
         self.rng: Callable[[], float] = rng or random.random
-        if labeling is not None and not isinstance(labeling, Labeling):
+        if labeling is not None and not _is_labeling(labeling):
             raise ConfigError(
                 f"labeling={labeling!r} is not a Labeling.",
                 field="labeling",

@@ -17,8 +17,6 @@ from costroute.router._base import RouterBase
 from costroute.router._cascade import acascade, cascade
 from costroute.router._cover import BudgetCover
 from costroute.router._finish import Call, Finisher, attach, replayed
-from costroute.router._labeler import Labeler, answer_text, labeler_for
-from costroute.router._labeling import Labeling
 from costroute.router._ledger import LedgerFace
 from costroute.router._replay import AsyncReplayStream, ReplayStream
 from costroute.router._state import Counts
@@ -26,6 +24,8 @@ from costroute.types import CallInfo, Plan, Request
 
 if TYPE_CHECKING:
     from costroute.ledger import Purpose
+    from costroute.router._labeler import Labeler
+    from costroute.router._labeling import Labeling
 
 __all__ = ["Router"]
 
@@ -63,7 +63,9 @@ class Router(LedgerFace, RouterBase):
 
     def _setup_labeling(self, labeling: Labeling | None, wall_clock: Callable[[], float]) -> None:
         self.labeling: Labeler | None = None
-        if labeling is not None:
+        if labeling is not None:  # the labeller is loaded only by a router that labels
+            from costroute.router._labeler import labeler_for
+
             self.labeling = labeler_for(self, labeling, wall_clock)
 
     def close(self, timeout: float | None = 0.0) -> bool:
@@ -79,6 +81,8 @@ class Router(LedgerFace, RouterBase):
         never fails the caller's call."""
         if self.labeling is None:
             return
+        from costroute.router._labeler import answer_text
+
         answer = outcome.text if outcome.response is None else answer_text(outcome.response)
         try:
             self.labeling.offer(request, info, answer)
