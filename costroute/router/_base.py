@@ -22,7 +22,7 @@ from costroute._ids import new_id
 from costroute._request import build_request, prompt_text
 from costroute.breaker import BreakerConfig
 from costroute.budget import Budget
-from costroute.cache import ResponseCache, open_cache
+from costroute.cache import open_cache
 from costroute.catalog import (
     DEFAULT_BASELINE,
     MODEL_IDS_MODES,
@@ -56,6 +56,7 @@ from costroute.types import CallInfo, Plan, Request
 if TYPE_CHECKING:
     from redis import Redis
 
+    from costroute.cache import ResponseCache
     from costroute.ledger import LedgerLike
     from costroute.router._labeling import Labeling
 

@@ -9,21 +9,18 @@ from typing import TYPE_CHECKING, Any
 
 from costroute import difficulty, providers
 from costroute._request import build_request, prompt_text
-from costroute.budget import BudgetManager, Reservation
-from costroute.cache import MemoryResponseCache, entry_from_response, entry_from_stream
 from costroute.errors import BudgetExceeded, LedgerError
 from costroute.executor import AsyncStreamRun, Outcome, StreamRun
 from costroute.router._base import RouterBase
-from costroute.router._cascade import acascade, cascade
-from costroute.router._cover import BudgetCover
 from costroute.router._finish import Call, Finisher, attach, replayed
 from costroute.router._ledger import LedgerFace
-from costroute.router._replay import AsyncReplayStream, ReplayStream
 from costroute.router._state import Counts
 from costroute.types import CallInfo, Plan, Request
 
 if TYPE_CHECKING:
+    from costroute.budget import BudgetManager, Reservation
     from costroute.ledger import Purpose
+    from costroute.router._cover import BudgetCover
     from costroute.router._labeler import Labeler
     from costroute.router._labeling import Labeling
 
@@ -31,6 +28,12 @@ __all__ = ["Router"]
 
 
 log = logging.getLogger("costroute")
+
+
+def _in_memory(cache: object) -> bool:
+    from costroute.cache import MemoryResponseCache
+
+    return isinstance(cache, MemoryResponseCache)
 
 
 class Router(LedgerFace, RouterBase):
@@ -51,7 +54,7 @@ class Router(LedgerFace, RouterBase):
         # the cache lookup, planning and the budget reservation when they read Redis (or a hit
         # is recorded in the ledger), a breaker check before an attempt when the breakers are in
         # Redis, and settling (or giving a reservation back) when it writes a ledger or Redis.
-        remote_cache = self.cache is not None and not isinstance(self.cache, MemoryResponseCache)
+        remote_cache = self.cache is not None and not _in_memory(self.cache)
         remote_store = self.state.store.kind != "memory"
         self._offload_begin = (
             remote_store or remote_cache or (self.cache is not None and self.ledger is not None)
@@ -122,6 +125,8 @@ class Router(LedgerFace, RouterBase):
     def _store(self, key: str, outcome: Outcome, info: CallInfo) -> None:
         """Keep a complete answer in the response cache; a cache error is logged, not raised."""
         assert self.cache is not None
+        from costroute.cache import entry_from_response, entry_from_stream
+
         if outcome.response is not None:
             entry = entry_from_response(
                 outcome.response, outcome.finish_reason, info.deployment, info.baseline_cost_usd
@@ -237,6 +242,8 @@ class Router(LedgerFace, RouterBase):
         if call.hit is not None:
             entry, info = call.hit
             if call.request.stream:
+                from costroute.router._replay import ReplayStream
+
                 return ReplayStream(replayed(entry, call.request), info)
             return attach(providers.response_from_entry(entry), info)
         finish = call.finish
@@ -257,7 +264,9 @@ class Router(LedgerFace, RouterBase):
                     release=finish.release,
                 )
             outcome = self.executor.run(call.plan, call.request, self._timeout(call), finish, cover)
-            if call.plan.cascade is not None:
+            if call.plan.cascade is not None:  # loaded only by a policy that cascades
+                from costroute.router._cascade import cascade
+
                 left = self._time_left(finish)
                 try:
                     outcome = cascade(self.executor, call.plan, call.request, outcome, left, cover)
@@ -281,6 +290,8 @@ class Router(LedgerFace, RouterBase):
         if call.hit is not None:
             entry, info = call.hit
             if call.request.stream:
+                from costroute.router._replay import AsyncReplayStream
+
                 return AsyncReplayStream(replayed(entry, call.request), info)
             return attach(providers.response_from_entry(entry), info)
         finish = call.finish
@@ -304,6 +315,8 @@ class Router(LedgerFace, RouterBase):
                 call.plan, call.request, self._timeout(call), finish, cover
             )
             if call.plan.cascade is not None:
+                from costroute.router._cascade import acascade
+
                 left = self._time_left(finish)
                 try:
                     outcome = await acascade(
@@ -339,4 +352,6 @@ class Router(LedgerFace, RouterBase):
         """The call's budget cover, asked before every attempt (None: no budget limits)."""
         if reservation is None:
             return None
+        from costroute.router._cover import BudgetCover  # loaded only by a budgeted router
+
         return BudgetCover(self.state, request, reservation, counts, budget=budget)

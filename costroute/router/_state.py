@@ -9,20 +9,24 @@ and settles the actual cost afterwards, failures included.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from costroute import errors, providers
-from costroute.budget import Budget, BudgetManager, Reservation
+from costroute.budget import Budget
 from costroute.catalog import Deployment
 from costroute.errors import ConfigError
 from costroute.policy import expected_output_tokens, output_cap
 from costroute.pricing import worst_case_cost
-from costroute.store import LatencySample, RedisStore, Store, open_store
+from costroute.store import LatencySample, Store, open_store
 from costroute.types import CallInfo, Choice, Plan, Request
+
+if TYPE_CHECKING:
+    from costroute.budget import BudgetManager, Reservation
 
 __all__ = ["Counts", "RouterState"]
 
@@ -81,10 +85,28 @@ class RouterState:
         else:
             options = {k: v for k, v in store_options.items() if v is not None}
             self.store = open_store(store, **options)
-        self.budget = BudgetManager(budget, backend=self.store.budget, clock=wall_clock)
+        self._wall_clock = wall_clock
+        self._budget: BudgetManager | None = None
+        self._budget_made = threading.Lock()
+        if budget is not None:  # checked now; without one, made on first use (router.budget)
+            self._budget = self._manager(budget)
         self.has_limits = bool(budget is not None and budget.limits)
         self.latency = self.store.latency
         self.breakers = self.store.breakers
+
+    def _manager(self, budget: Budget | None) -> BudgetManager:
+        from costroute.budget import BudgetManager
+
+        return BudgetManager(budget, backend=self.store.budget, clock=self._wall_clock)
+
+    @property
+    def budget(self) -> BudgetManager:
+        """The budget manager over the store's windows (``router.budget``)."""
+        if self._budget is None:
+            with self._budget_made:
+                if self._budget is None:
+                    self._budget = self._manager(None)
+        return self._budget
 
     def restore_from(self, ledger: Any) -> None:
         """Budgets survive restarts: load this day's and month's spend from the ledger, now and
@@ -210,7 +232,9 @@ class RouterState:
         if reservation is None and not samples and not outcomes:
             return  # a cache hit or a refusal: nothing to settle
         actual = info.cost_usd if info is not None else None
-        self.store.settle(budget or self.budget, reservation, actual, samples, outcomes)
+        # The router's manager is made on first use: a call that reserved nothing needs none.
+        manager = budget or (self.budget if reservation is not None else None)
+        self.store.settle(manager, reservation, actual, samples, outcomes)
 
     def labeling_budget(self, budget: Budget, wall_clock: Callable[[], float]) -> BudgetManager:
         """The budget of sampled labelling: windows of its own, never the router's.
@@ -219,6 +243,9 @@ class RouterState:
         is away a labelling reservation fails, and the sample is dropped and counted (never a
         caller's call). In this process for any other store.
         """
+        from costroute.budget import BudgetManager
+        from costroute.store import RedisStore  # a router that labels loads it, no other
+
         backend = None
         store = self.store
         if isinstance(store, RedisStore):
