@@ -31,13 +31,13 @@ from costroute.errors import (
     NoDeploymentAvailable,
 )
 from costroute.executor import RetryConfig
-from costroute.policy import load_policy
 from costroute.router import ModelDeprecationWarning, Router
 from costroute.types import Attempt, CallInfo, Choice, Plan, Request, Signals, Usage
 
 if TYPE_CHECKING:
     from costroute._openai import AsyncOpenAI, OpenAI
     from costroute.errors import AllDeploymentsFailed, ProviderError, StreamInterrupted
+    from costroute.policy import load_policy
     from costroute.router import ExactMatch, JudgeModel, Labeling
 
 __version__ = "0.1.0"
@@ -85,7 +85,8 @@ __all__ = [
 ]
 
 # Loaded on first use, like litellm: names whose modules import openai (about 0.5 s), and
-# sampled labelling's configuration (a routed call without labelling never loads it).
+# sampled labelling's configuration and policy files (a routed call without them never loads
+# them).
 __getattr__ = lazy_names(
     __name__,
     {
@@ -95,6 +96,7 @@ __getattr__ = lazy_names(
         "JudgeModel": "costroute.router",
         "Labeling": "costroute.router",
         "OpenAI": "costroute._openai",
+        "load_policy": "costroute.policy",
         "ProviderError": "costroute.errors",
         "StreamInterrupted": "costroute.errors",
     },

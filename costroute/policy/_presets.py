@@ -17,15 +17,17 @@ them); a copy of its chain is the place to start changing one:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from costroute.errors import ConfigError
 from costroute.policy import rules
 from costroute.policy._protocol import Policy
 from costroute.policy._reasoning import HIGH_FROM, LOW_BELOW
 from costroute.policy._rules_policy import Rules
-from costroute.policy._table import QualityTable, prefer_predicted_quality
 from costroute.policy.acceptance import AcceptanceCheck, default_check
+
+if TYPE_CHECKING:
+    from costroute.policy._table import QualityTable
 
 __all__ = [
     "TieredPolicy",
@@ -235,6 +237,8 @@ def quality_table(
     ``estimator`` should be the one the table was fitted with (its ``meta["estimator"]``
     says which), e.g. ``"learned"``: the router then scores requests with it.
     """
+    from costroute.policy._table import prefer_predicted_quality  # this preset's alone
+
     chain = rules.prefer_cheap() | prefer_predicted_quality(table, cost_weight, models)
     return Rules(chain | rules.within_latency(), name=name, baseline=baseline, estimator=estimator)
 

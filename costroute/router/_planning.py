@@ -17,7 +17,6 @@ from costroute.policy import (
     Policy,
     checked_params,
     fit_plan,
-    load_policy,
     refuse_unaccepted,
     screen_params,
 )
@@ -172,6 +171,8 @@ class Planner(ModelIds):
             if name in presets:
                 found = presets[name]()
             elif name.endswith(".py"):
+                from costroute.policy import load_policy  # loaded only for a policy file
+
                 found = load_policy(name, self.deployments)
             else:
                 raise InvalidRequestError(
