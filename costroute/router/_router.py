@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from costroute import difficulty, providers
 from costroute._request import build_request, prompt_text
 from costroute.errors import BudgetExceeded, LedgerError
-from costroute.executor import AsyncStreamRun, Outcome, StreamRun
+from costroute.executor import Outcome
 from costroute.router._base import RouterBase
 from costroute.router._finish import Call, Finisher, attach, replayed
 from costroute.router._ledger import LedgerFace
@@ -253,7 +253,9 @@ class Router(LedgerFace, RouterBase):
             raise refusal
         cover = self._cover(call.request, finish.reservation, counts)
         try:
-            if call.request.stream:
+            if call.request.stream:  # the stream runner loads with the first stream
+                from costroute.executor import StreamRun
+
                 return StreamRun(
                     self.executor,
                     call.plan,
@@ -302,6 +304,8 @@ class Router(LedgerFace, RouterBase):
         cover = self._cover(call.request, finish.reservation, counts)
         try:
             if call.request.stream:
+                from costroute.executor import AsyncStreamRun
+
                 return AsyncStreamRun(
                     self.executor,
                     call.plan,
