@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from costroute.errors import InvalidRequestError, LedgerError
 from costroute.ledger._codec import (
@@ -32,10 +32,12 @@ from costroute.ledger._codec import (
     call_row,
 )
 from costroute.ledger._outcomes import DEFAULT_FEEDBACK_WINDOW, UPSERT
-from costroute.ledger._query import Filter, aggregate, key_sql
 from costroute.ledger._record import CallRecord
 from costroute.ledger._schema import ensure_schema
 from costroute.ledger._sql import SQLLedger, utc_now
+
+if TYPE_CHECKING:
+    from costroute.ledger._query import Filter
 
 __all__ = ["SQLiteLedger"]
 
@@ -59,8 +61,6 @@ class SQLiteLedger(SQLLedger):
     _TRUE = "1"
     _SELECT_CALLS = f"id, {', '.join(CALL_COLUMNS)}"
     _FEATURES = "c.features"
-    _key_sql = staticmethod(key_sql)
-    _aggregate = staticmethod(aggregate)
 
     @staticmethod
     def _tag_condition(key: str, value: str) -> Filter:
