@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from costroute._lazy import lazy_names
-from costroute.policy import acceptance, rules
+from costroute.policy import rules
 from costroute.policy._capability import (
     DEFAULT_OUTPUT_TOKENS,
     expected_cost,
@@ -20,7 +20,6 @@ from costroute.policy._capability import (
     incapable_reason,
     output_cap,
 )
-from costroute.policy._cascade import Cascade
 from costroute.policy._fit_params import (
     PARAMS_MODES,
     checked_params,
@@ -32,7 +31,6 @@ from costroute.policy._latency import predicted_latency_ms
 from costroute.policy._presets import (
     TieredPolicy,
     balanced,
-    cascade,
     cheapest_capable,
     latency_first,
     presets,
@@ -41,9 +39,11 @@ from costroute.policy._presets import (
 )
 from costroute.policy._protocol import Policy, validate_policy
 from costroute.policy._rules_policy import Rules
-from costroute.policy.acceptance import AcceptanceCheck
+from costroute.types import AcceptanceCheck, Cascade
 
 if TYPE_CHECKING:
+    from costroute.policy import acceptance
+    from costroute.policy._cascade import cascade
     from costroute.policy._loader import PolicyFile, load_policy, load_policy_file
     from costroute.policy._pair import PairPolicy, pair
     from costroute.policy._params import check_params, load_params, params_path, write_params
@@ -93,6 +93,8 @@ __getattr__ = lazy_names(
     {
         "PairPolicy": "costroute.policy._pair",
         "PolicyFile": "costroute.policy._loader",
+        "acceptance": "costroute.policy.acceptance",
+        "cascade": "costroute.policy._cascade",
         "QualityTable": "costroute.policy._table",
         "check_params": "costroute.policy._params",
         "load_params": "costroute.policy._params",

@@ -9,14 +9,15 @@ them); a copy of its chain is the place to start changing one:
 - ``quality_first``: ``within_latency() | prefer_cheap() | prefer_tier(3) |
   downgrade_when(budget_above(0))``
 - ``latency_first``: ``within_latency() | prefer_fast()``
-- ``cascade``: ``prefer_cheap() | set_reasoning() | cascade_to(check, tier=3)``
+- ``cascade``: ``prefer_cheap() | set_reasoning() | cascade_to(check, tier=3)`` (in
+  costroute/policy/_cascade.py, with the acceptance checks it needs: loaded on first use)
 
 ``reasoning=True`` appends ``set_reasoning(reasoning_low_below, reasoning_high_from)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from costroute.errors import ConfigError
@@ -24,7 +25,6 @@ from costroute.policy import rules
 from costroute.policy._protocol import Policy
 from costroute.policy._reasoning import HIGH_FROM, LOW_BELOW
 from costroute.policy._rules_policy import Rules
-from costroute.policy.acceptance import AcceptanceCheck, default_check
 
 if TYPE_CHECKING:
     from costroute.policy._table import QualityTable
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 __all__ = [
     "TieredPolicy",
     "balanced",
-    "cascade",
     "cheapest_capable",
     "latency_first",
     "presets",
@@ -206,23 +205,6 @@ def TieredPolicy(  # the name of the class the presets used to be
     )
 
 
-def cascade(
-    check: AcceptanceCheck = default_check,
-    *,
-    to_tier: int = 3,
-    to: Iterable[str] = (),
-    name: str = "cascade",
-    baseline: str | None = None,
-) -> Rules:
-    """The cheapest capable deployment first; if ``check`` rejects its answer (default: empty,
-    refusal, invalid JSON, mismatched tool call), the cheapest of tier >= ``to_tier`` (or of
-    the named deployments). Both attempts are billed and recorded."""
-    chain = (
-        rules.prefer_cheap() | rules.set_reasoning() | rules.cascade_to(check, tier=to_tier, to=to)
-    )
-    return Rules(chain, name=name, baseline=baseline)
-
-
 def quality_table(
     table: QualityTable,
     cost_weight: float = 0.1,
@@ -250,5 +232,12 @@ def presets() -> dict[str, Callable[[], Policy]]:
         "cheapest-capable": cheapest_capable,
         "quality-first": quality_first,
         "latency-first": latency_first,
-        "cascade": cascade,
+        "cascade": _cascade,
     }
+
+
+def _cascade() -> Policy:
+    """The ``cascade`` preset, loaded (with the acceptance checks) when it is first built."""
+    from costroute.policy._cascade import cascade
+
+    return cascade()
