@@ -27,10 +27,11 @@ from costroute.ledger._schema import SCHEMA_VERSION
 from costroute.ledger._sqlite import SQLiteLedger
 
 if TYPE_CHECKING:
-    from costroute.ledger._outcomes import DEFAULT_FEEDBACK_WINDOW, RatedCall
+    from costroute.ledger._outcomes import RatedCall
     from costroute.ledger._periods import GROUP_KEYS, month_period, parse_group
     from costroute.ledger._postgres import PostgresLedger
     from costroute.ledger._report import DailyPoint, ReportRow, SavingsReport, nearest_rank
+    from costroute.ledger._sql import DEFAULT_FEEDBACK_WINDOW
 
 __all__ = [
     "DEFAULT_FEEDBACK_WINDOW",
@@ -59,7 +60,7 @@ __all__ = [
 __getattr__ = lazy_names(
     __name__,
     {
-        "DEFAULT_FEEDBACK_WINDOW": "costroute.ledger._outcomes",
+        "DEFAULT_FEEDBACK_WINDOW": "costroute.ledger._sql",
         "DailyPoint": "costroute.ledger._report",
         "GROUP_KEYS": "costroute.ledger._periods",
         "PostgresLedger": "costroute.ledger._postgres",

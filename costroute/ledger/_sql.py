@@ -17,10 +17,9 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
-from costroute.errors import FeedbackTooLate, UnknownCallError
+from costroute.errors import ConfigError, FeedbackTooLate, UnknownCallError
 from costroute.ledger._base import Ledger
 from costroute.ledger._codec import ATTEMPT_COLUMNS, from_us, record_from_rows
-from costroute.ledger._outcomes import DEFAULT_FEEDBACK_WINDOW, check_window
 from costroute.ledger._record import CallRecord
 
 if TYPE_CHECKING:
@@ -29,9 +28,23 @@ if TYPE_CHECKING:
     from costroute.ledger._query import Filter
     from costroute.ledger._report import SavingsReport, Tally
 
-__all__ = ["SQLLedger", "latencies", "utc_now"]
+__all__ = ["DEFAULT_FEEDBACK_WINDOW", "SQLLedger", "check_window", "latencies", "utc_now"]
 
 T = TypeVar("T")
+
+DEFAULT_FEEDBACK_WINDOW = dt.timedelta(days=30)
+"""How long after a call its outcome may be recorded, unless the ledger is told otherwise."""
+
+
+def check_window(window: Any) -> dt.timedelta:
+    """A valid ``feedback_window`` (a positive :class:`~datetime.timedelta`)."""
+    if not isinstance(window, dt.timedelta) or window <= dt.timedelta(0):
+        raise ConfigError(
+            f"feedback_window={window!r} is not a positive time span.",
+            field="feedback_window",
+            fix="pass a datetime.timedelta, e.g. timedelta(days=30) (the default)",
+        )
+    return window
 
 
 class _Executes(Protocol):

@@ -31,10 +31,9 @@ from costroute.ledger._codec import (
     attempts_json,
     call_row,
 )
-from costroute.ledger._outcomes import DEFAULT_FEEDBACK_WINDOW, UPSERT
 from costroute.ledger._record import CallRecord
 from costroute.ledger._schema import ensure_schema
-from costroute.ledger._sql import SQLLedger, utc_now
+from costroute.ledger._sql import DEFAULT_FEEDBACK_WINDOW, SQLLedger, utc_now
 
 if TYPE_CHECKING:
     from costroute.ledger._query import Filter
@@ -211,6 +210,8 @@ class SQLiteLedger(SQLLedger):
 
     def _upsert_outcome(self, params: Sequence[Any]) -> bool:
         """The outcome's one autocommit statement."""
+        from costroute.ledger._outcomes import UPSERT  # outcomes load with the first feedback
+
         self._after_fork()
         with self._wlock:
             conn = self._live(self._writer)
