@@ -92,29 +92,6 @@ class Router(LedgerFace, RouterBase):
         except Exception as exc:  # pragma: no cover - offer() only queues
             log.warning("costroute: labelling sample of %s dropped: %s", info.request_id, exc)
 
-    def _labeling_call(self, request: Request, budget: BudgetManager) -> Any:
-        """One labelling call (a pinned ``request.model``), in the labeller's thread: the
-        routed-call machinery with ``budget`` instead of the router's, no cache, recorded with
-        purpose ``labeling``. Returns the response; raises as ``chat`` does."""
-        providers.litellm()
-        plan = self._plan(request)
-        finish = self._finisher(request, plan, self.executor.clock(), self._new_id())
-        finish.purpose, finish.budget = "labeling", budget
-        counts = Counts()
-        try:
-            finish.reservation = self.state.reserve(request, plan, counts, budget)
-        except BudgetExceeded as exc:
-            finish.refused(exc)
-            raise
-        cover = self._cover(request, finish.reservation, counts, budget)
-        try:
-            outcome = self.executor.run(plan, request, self._timeout_of(request), finish, cover)
-            finish(outcome, None)
-            return outcome.response
-        except BaseException:
-            finish.release()
-            raise
-
     # ---- bookkeeping ------------------------------------------------------------------------
 
     def _finisher(
