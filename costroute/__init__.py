@@ -16,11 +16,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from costroute import difficulty, errors, policy
-from costroute._default import achat, chat, default_router, set_default_router
-from costroute._info import info
 from costroute._lazy import lazy_names
 from costroute.breaker import BreakerConfig
-from costroute.budget import Budget, Limit
 from costroute.catalog import Capabilities, Deployment, Prices
 from costroute.errors import (
     BackendUnavailable,
@@ -35,7 +32,10 @@ from costroute.router import ModelDeprecationWarning, Router
 from costroute.types import Attempt, CallInfo, Choice, Plan, Request, Signals, Usage
 
 if TYPE_CHECKING:
+    from costroute._default import achat, chat, default_router, set_default_router
+    from costroute._info import info
     from costroute._openai import AsyncOpenAI, OpenAI
+    from costroute.budget import Budget, Limit
     from costroute.errors import AllDeploymentsFailed, ProviderError, StreamInterrupted
     from costroute.policy import load_policy
     from costroute.router import ExactMatch, JudgeModel, Labeling
@@ -84,20 +84,27 @@ __all__ = [
     "set_default_router",
 ]
 
-# Loaded on first use, like litellm: names whose modules import openai (about 0.5 s), and
-# sampled labelling's configuration and policy files (a routed call without them never loads
-# them).
+# Loaded on first use, like litellm: names whose modules import openai (about 0.5 s); the
+# module-level chat and its default router, info(), budgets, sampled labelling's configuration
+# and policy files (a program that routes plain calls through its own Router never loads them).
 __getattr__ = lazy_names(
     __name__,
     {
         "AllDeploymentsFailed": "costroute.errors",
         "AsyncOpenAI": "costroute._openai",
+        "Budget": "costroute.budget",
         "ExactMatch": "costroute.router",
         "JudgeModel": "costroute.router",
         "Labeling": "costroute.router",
+        "Limit": "costroute.budget",
         "OpenAI": "costroute._openai",
-        "load_policy": "costroute.policy",
         "ProviderError": "costroute.errors",
         "StreamInterrupted": "costroute.errors",
+        "achat": "costroute._default",
+        "chat": "costroute._default",
+        "default_router": "costroute._default",
+        "info": "costroute._info",
+        "load_policy": "costroute.policy",
+        "set_default_router": "costroute._default",
     },
 )

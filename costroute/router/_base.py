@@ -21,7 +21,6 @@ from costroute import difficulty, pricing, providers
 from costroute._ids import new_id
 from costroute._request import build_request, prompt_text
 from costroute.breaker import BreakerConfig
-from costroute.budget import Budget
 from costroute.cache import open_cache
 from costroute.catalog import (
     DEFAULT_BASELINE,
@@ -38,7 +37,6 @@ from costroute.errors import (
     ConfigError,
 )
 from costroute.executor import Executor, Outcome, RetryConfig
-from costroute.observe import ObserverLike
 from costroute.policy import (
     PARAMS_MODES,
     Policy,
@@ -56,8 +54,10 @@ from costroute.types import CallInfo, Plan, Request
 if TYPE_CHECKING:
     from redis import Redis
 
+    from costroute.budget import Budget
     from costroute.cache import ResponseCache
     from costroute.ledger import LedgerLike
+    from costroute.observe import ObserverLike
     from costroute.router._labeling import Labeling
 
 __all__ = ["ModelDeprecationWarning", "RouterBase"]
@@ -90,6 +90,18 @@ def _index(deployments: Iterable[Deployment]) -> dict[str, Deployment]:
     if not out:
         raise ConfigError("No deployments.", field="deployments", fix="give at least one")
     return out
+
+
+def _is_observer(observer: object) -> bool:
+    from costroute.observe import ObserverLike  # loaded only by a router with an observer
+
+    return isinstance(observer, ObserverLike)
+
+
+def _litellm_rules(deployment: Deployment) -> ParamRules:
+    """litellm's parameter rules for ``deployment``, loaded for the first request that sets a
+    checked parameter."""
+    return providers.param_rules(deployment)
 
 
 def _is_labeling(labeling: object) -> bool:
@@ -215,7 +227,7 @@ class RouterBase(CacheHits, Planner):
                 field="on_ledger_error",
                 fix='use "raise" or "warn"',
             )
-        if observer is not None and not isinstance(observer, ObserverLike):
+        if observer is not None and not _is_observer(observer):
             raise ConfigError(
                 f"observer={observer!r} is not an observer.",
                 field="observer",
@@ -226,7 +238,7 @@ class RouterBase(CacheHits, Planner):
         self.model_ids = model_ids
         # Which OpenAI parameters each deployment accepts; read from litellm (once per model)
         # only for a request that sets one.
-        self.param_rules: Callable[[Deployment], ParamRules] = param_rules or providers.param_rules
+        self.param_rules: Callable[[Deployment], ParamRules] = param_rules or _litellm_rules
         self._model_ids: dict[str, tuple[ModelId, Deployment | None]] = {}
         self.deployments = _index(default_deployments() if deployments is None else deployments)
         self.policy: Policy = resolve_policy(policy, self.deployments)

@@ -17,7 +17,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from costroute import errors, providers
-from costroute.budget import Budget
 from costroute.catalog import Deployment
 from costroute.errors import ConfigError
 from costroute.policy import expected_output_tokens, output_cap
@@ -26,7 +25,7 @@ from costroute.store import LatencySample, Store, open_store
 from costroute.types import CallInfo, Choice, Plan, Request
 
 if TYPE_CHECKING:
-    from costroute.budget import BudgetManager, Reservation
+    from costroute.budget import Budget, BudgetManager, Reservation
 
 __all__ = ["Counts", "RouterState"]
 
@@ -235,51 +234,6 @@ class RouterState:
         # The router's manager is made on first use: a call that reserved nothing needs none.
         manager = budget or (self.budget if reservation is not None else None)
         self.store.settle(manager, reservation, actual, samples, outcomes)
-
-    def labeling_budget(self, budget: Budget, wall_clock: Callable[[], float]) -> BudgetManager:
-        """The budget of sampled labelling: windows of its own, never the router's.
-
-        In Redis (a fleet shares it) under the store's prefix plus ``labeling:``; while Redis
-        is away a labelling reservation fails, and the sample is dropped and counted (never a
-        caller's call). In this process for any other store.
-        """
-        from costroute.budget import BudgetManager
-        from costroute.store import RedisStore  # a router that labels loads it, no other
-
-        backend = None
-        store = self.store
-        if isinstance(store, RedisStore):
-            from costroute.budget import RedisBudgetBackend
-
-            base = getattr(getattr(store.budget, "redis", None), "prefix", "costroute:")
-            backend = RedisBudgetBackend(store.redis, f"{base}labeling:")
-        return BudgetManager(budget, backend=backend, clock=wall_clock)
-
-    def restore_labeling(self, manager: BudgetManager, ledger: Any) -> None:
-        """Load this day's and month's labelling spend (``spent(..., purpose="labeling")``)
-        into ``manager``, now and whenever the store says its windows may lack spend."""
-        if ledger is None or not hasattr(ledger, "spent"):
-            return
-
-        def load() -> None:
-            try:
-                manager.load_spent_from(_LabelingSpend(ledger))
-            except Exception as exc:
-                log.warning("costroute: could not restore the labelling budget: %s", exc)
-
-        load()
-        self.store.on_restore(load)
-
-
-class _LabelingSpend:
-    """A ledger's ``spent`` of the labelling calls, for ``BudgetManager.load_spent_from``."""
-
-    def __init__(self, ledger: Any) -> None:
-        self.ledger = ledger
-
-    def spent(self, since: Any, until: Any = None, **filters: Any) -> Decimal:
-        found: Decimal = self.ledger.spent(since, until, purpose="labeling", **filters)
-        return found
 
 
 def _margin(request: Request) -> int:

@@ -21,19 +21,19 @@ concurrency waits instead of failing.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from costroute._lazy import lazy_names
-from costroute._url import check_url, mask_url, scheme_of
 from costroute.breaker import BreakerConfig, Breakers, MemoryBreakers
-from costroute.budget import BudgetBackend, MemoryBudgetBackend
 from costroute.errors import ConfigError
 from costroute.latency import LatencyStats, MemoryLatencyStats
 
 if TYPE_CHECKING:
-    from costroute.budget import BudgetManager, Reservation
+    from costroute._url import mask_url
+    from costroute.budget import BudgetBackend, BudgetManager, Reservation
     from costroute.store._health import Health
     from costroute.store._redis import RedisStore, redis_store
 
@@ -56,6 +56,7 @@ __getattr__ = lazy_names(
     __name__,
     {
         "Health": "costroute.store._health",
+        "mask_url": "costroute._url",
         "RedisStore": "costroute.store._redis",
         "redis_store": "costroute.store._redis",
     },
@@ -69,10 +70,25 @@ class Store:
     url: str | None = None
     health: Health | None = None
 
-    def __init__(self, budget: BudgetBackend, latency: LatencyStats, breakers: Breakers) -> None:
-        self.budget = budget
+    def __init__(
+        self, budget: BudgetBackend | None, latency: LatencyStats, breakers: Breakers
+    ) -> None:
+        self._budget = budget
+        self._budget_made = threading.Lock()
         self.latency = latency
         self.breakers = breakers
+
+    @property
+    def budget(self) -> BudgetBackend:
+        """The budget windows' backend; given None, an in-process one made on first use (a
+        router without a budget never loads the budget code)."""
+        if self._budget is None:
+            from costroute.budget import MemoryBudgetBackend
+
+            with self._budget_made:
+                if self._budget is None:
+                    self._budget = MemoryBudgetBackend()
+        return self._budget
 
     def __repr__(self) -> str:
         return f"<Store {self.kind}{' ' + self.url if self.url else ''}>"
@@ -110,9 +126,7 @@ class Store:
 
 def memory_store(breakers: BreakerConfig | None = None) -> Store:
     """Everything in this process: no server, nothing shared."""
-    return Store(
-        MemoryBudgetBackend(), MemoryLatencyStats(), MemoryBreakers(breakers or BreakerConfig())
-    )
+    return Store(None, MemoryLatencyStats(), MemoryBreakers(breakers or BreakerConfig()))
 
 
 def open_store(url: str | None = None, **options: Any) -> Store:
@@ -123,6 +137,8 @@ def open_store(url: str | None = None, **options: Any) -> Store:
         field = "COSTROUTE_STORE_URL"
     if url is None or url in ("memory", "memory://"):
         return memory_store(options.get("breakers"))
+    from costroute._url import check_url, mask_url, scheme_of  # a URL was given
+
     if scheme_of(url) in ("redis", "rediss", "unix"):
         check_url(url, field)
         from costroute.store._redis import redis_store
