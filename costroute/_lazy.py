@@ -24,8 +24,15 @@ def lazy_names(package: str, names: Mapping[str, str]) -> Callable[[str], Any]:
 
     ``names[name]`` is the module that holds ``name``, or ``"module:other"`` for a name held
     there as ``other``; a submodule of the package (``"rules": "costroute.policy.rules"``) is
-    the module itself.
+    the module itself. It also gives the package a ``__dir__`` that lists these names.
     """
+
+    module_of = sys.modules[package]
+
+    def __dir__() -> list[str]:  # the lazy names too: REPL completion, dir(costroute)
+        return sorted(set(vars(module_of)) | set(names))
+
+    module_of.__dir__ = __dir__  # type: ignore[method-assign]
 
     def __getattr__(name: str) -> Any:
         target = names.get(name)
@@ -34,7 +41,7 @@ def lazy_names(package: str, names: Mapping[str, str]) -> Callable[[str], Any]:
         module, _, attribute = target.partition(":")
         found = importlib.import_module(module)
         value = found if module == f"{package}.{name}" else getattr(found, attribute or name)
-        setattr(sys.modules[package], name, value)
+        setattr(module_of, name, value)
         return value
 
     return __getattr__

@@ -147,3 +147,56 @@ def test_a_plain_call_loads_no_optional_machinery(tmp_path: Path) -> None:
     assert not sync & set(STREAM_ONLY), "a sync call loaded the stream runner"
     assert set(STREAM_ONLY) <= stream  # the streamed call did run through it
     assert {"costroute.ledger._sqlite", "costroute.executor._run"} <= sync
+
+
+FACES = [
+    "costroute",
+    "costroute.breaker",
+    "costroute.budget",
+    "costroute.cache",
+    "costroute.difficulty",
+    "costroute.executor",
+    "costroute.latency",
+    "costroute.ledger",
+    "costroute.observe",
+    "costroute.policy",
+    "costroute.policy.rules",
+    "costroute.providers",
+    "costroute.router",
+    "costroute.store",
+]
+
+
+def test_every_lazy_name_resolves_and_is_listed() -> None:
+    """Each face's names load on first use (``from face import name`` too) and ``dir(face)``
+    lists them before they are loaded; an unknown name is an AttributeError."""
+    code = textwrap.dedent(
+        f"""
+        import importlib, json
+        faces = {FACES!r}
+        out = {{}}
+        for face in faces:
+            module = importlib.import_module(face)
+            listed = sorted(set(module.__all__) - set(dir(module)))
+            missing = [n for n in module.__all__ if getattr(module, n, None) is None]
+            try:
+                module.no_such_name
+                unknown = "no error"
+            except AttributeError as exc:
+                unknown = str(exc)
+            out[face] = [listed, missing, unknown]
+        from costroute.budget import RedisBudgetBackend
+        from costroute.store import redis_store
+        out["from-import"] = [RedisBudgetBackend.__module__, redis_store.__module__]
+        print(json.dumps(out))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    for face in FACES:
+        listed, missing, unknown = out[face]
+        assert listed == [], f"{face}: dir() lacks {listed}"
+        assert missing == [], f"{face}: {missing} do not resolve"
+        assert unknown == f"module {face!r} has no attribute 'no_such_name'"
+    assert out["from-import"] == ["costroute.budget._redis", "costroute.store._redis"]
