@@ -13,13 +13,11 @@ and the provider errors (subclasses of openai's classes) are loaded on first use
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from costroute import difficulty, errors, policy
-from costroute._default import achat, chat, default_router, set_default_router
-from costroute._info import info
+from costroute._lazy import lazy_names
 from costroute.breaker import BreakerConfig
-from costroute.budget import Budget, Limit
 from costroute.catalog import Capabilities, Deployment, Prices
 from costroute.errors import (
     BackendUnavailable,
@@ -30,13 +28,17 @@ from costroute.errors import (
     NoDeploymentAvailable,
 )
 from costroute.executor import RetryConfig
-from costroute.policy import load_policy
-from costroute.router import ExactMatch, JudgeModel, Labeling, ModelDeprecationWarning, Router
+from costroute.router import ModelDeprecationWarning, Router
 from costroute.types import Attempt, CallInfo, Choice, Plan, Request, Signals, Usage
 
 if TYPE_CHECKING:
+    from costroute._default import achat, chat, default_router, set_default_router
+    from costroute._info import info
     from costroute._openai import AsyncOpenAI, OpenAI
+    from costroute.budget import Budget, Limit
     from costroute.errors import AllDeploymentsFailed, ProviderError, StreamInterrupted
+    from costroute.policy import load_policy
+    from costroute.router import ExactMatch, JudgeModel, Labeling
 
 __version__ = "0.1.0"
 
@@ -82,22 +84,27 @@ __all__ = [
     "set_default_router",
 ]
 
-# Names whose modules import openai (about 0.5 s): loaded on first use, like litellm.
-_LAZY = {
-    "AllDeploymentsFailed": "costroute.errors",
-    "AsyncOpenAI": "costroute._openai",
-    "OpenAI": "costroute._openai",
-    "ProviderError": "costroute.errors",
-    "StreamInterrupted": "costroute.errors",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+# Loaded on first use, like litellm: names whose modules import openai (about 0.5 s); the
+# module-level chat and its default router, info(), budgets, sampled labelling's configuration
+# and policy files (a program that routes plain calls through its own Router never loads them).
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "AllDeploymentsFailed": "costroute.errors",
+        "AsyncOpenAI": "costroute._openai",
+        "Budget": "costroute.budget",
+        "ExactMatch": "costroute.router",
+        "JudgeModel": "costroute.router",
+        "Labeling": "costroute.router",
+        "Limit": "costroute.budget",
+        "OpenAI": "costroute._openai",
+        "ProviderError": "costroute.errors",
+        "StreamInterrupted": "costroute.errors",
+        "achat": "costroute._default",
+        "chat": "costroute._default",
+        "default_router": "costroute._default",
+        "info": "costroute._info",
+        "load_policy": "costroute.policy",
+        "set_default_router": "costroute._default",
+    },
+)

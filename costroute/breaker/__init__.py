@@ -11,9 +11,16 @@ cooldown keeps it open, then exactly one half-open probe decides.
 ``RedisBreakers`` keeps the same breakers in Redis, shared by every process.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from costroute._lazy import lazy_names
 from costroute.breaker._config import BreakerConfig, Breakers, BreakerState, StateName
 from costroute.breaker._memory import MemoryBreakers
-from costroute.breaker._redis import RedisBreakers
+
+if TYPE_CHECKING:
+    from costroute.breaker._redis import RedisBreakers
 
 __all__ = [
     "BreakerConfig",
@@ -23,3 +30,10 @@ __all__ = [
     "RedisBreakers",
     "StateName",
 ]
+
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "RedisBreakers": "costroute.breaker._redis",
+    },
+)

@@ -18,13 +18,18 @@ per user, per tenant and per tag value. State lives in a backend: :class:`Memory
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from costroute._lazy import lazy_names
 from costroute.budget._backend import BudgetBackend, Lease, Outcome, Slot, Usage
-from costroute.budget._calendar import from_nano, to_nano
 from costroute.budget._config import Budget, Limit, Window
-from costroute.budget._manager import BudgetManager
 from costroute.budget._memory import MemoryBudgetBackend
-from costroute.budget._redis import RedisBudgetBackend
-from costroute.budget._status import BudgetStatus, Reservation, WindowStatus
+
+if TYPE_CHECKING:
+    from costroute.budget._calendar import from_nano, to_nano
+    from costroute.budget._manager import BudgetManager
+    from costroute.budget._redis import RedisBudgetBackend
+    from costroute.budget._status import BudgetStatus, Reservation, WindowStatus
 
 __all__ = [
     "Budget",
@@ -44,3 +49,16 @@ __all__ = [
     "from_nano",
     "to_nano",
 ]
+
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "BudgetManager": "costroute.budget._manager",
+        "BudgetStatus": "costroute.budget._status",
+        "RedisBudgetBackend": "costroute.budget._redis",
+        "Reservation": "costroute.budget._status",
+        "WindowStatus": "costroute.budget._status",
+        "from_nano": "costroute.budget._calendar",
+        "to_nano": "costroute.budget._calendar",
+    },
+)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from costroute.cache._redis import RedisResponseCache
-from costroute.cache._store import MemoryResponseCache, ResponseCache
 from costroute.errors import ConfigError
+
+if TYPE_CHECKING:
+    from costroute.cache._store import ResponseCache
 
 __all__ = ["CACHE_ENV", "open_cache"]
 
@@ -26,11 +27,18 @@ def open_cache(spec: Any, environ: Mapping[str, str] | None = None) -> ResponseC
         spec = (os.environ if environ is None else environ).get(CACHE_ENV) or False
     if spec is False:
         return None
+    # Imported here: a router without a cache (the default) loads no cache module, and one
+    # without Redis not the Redis one.
+    from costroute.cache._store import MemoryResponseCache, ResponseCache
+
     if spec is True or spec == "memory":
         return MemoryResponseCache()
-    if isinstance(spec, str) and spec.startswith(("redis://", "rediss://", "unix://")):
-        return RedisResponseCache.from_url(spec)
-    if type(spec).__module__.startswith("redis"):
+    redis_url = isinstance(spec, str) and spec.startswith(("redis://", "rediss://", "unix://"))
+    if redis_url or type(spec).__module__.startswith("redis"):
+        from costroute.cache._redis import RedisResponseCache
+
+        if redis_url:
+            return RedisResponseCache.from_url(spec)
         return RedisResponseCache(spec)  # a redis-py client passed as it is
     if isinstance(spec, ResponseCache) and not isinstance(spec, str):
         return spec

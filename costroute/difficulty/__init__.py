@@ -17,15 +17,16 @@ True
 - :class:`EmbeddingEstimator`: the heuristic corrected by a head over all-MiniLM-L6-v2
   sentence embeddings (optional extra ``costroute[embed]``; the encoder loads on first use).
 
-Importing this package loads no weights and no numpy.
+Importing this package loads no weights and no numpy; the learned, embedding and callable
+estimators and ``load_estimator`` load on first use of their names.
 """
 
 from __future__ import annotations
 
-from costroute.difficulty._callable import BlendedEstimator, CallableEstimator, as_estimator
+from typing import TYPE_CHECKING
+
+from costroute._lazy import lazy_names
 from costroute.difficulty._default import default_estimator, estimate, score
-from costroute.difficulty._embedding import HEAD_FORMAT as EMBEDDING_HEAD_FORMAT
-from costroute.difficulty._embedding import EmbeddingEstimator
 from costroute.difficulty._features import (
     FEATURE_NAMES,
     Features,
@@ -33,9 +34,14 @@ from costroute.difficulty._features import (
     prompt_features,
 )
 from costroute.difficulty._heuristic import HeuristicEstimator
-from costroute.difficulty._learned import LearnedEstimator
-from costroute.difficulty._load import ESTIMATOR_NAMES, load_estimator
 from costroute.difficulty._types import CATEGORIES, Difficulty, Estimator, Messages
+
+if TYPE_CHECKING:
+    from costroute.difficulty._callable import BlendedEstimator, CallableEstimator, as_estimator
+    from costroute.difficulty._embedding import HEAD_FORMAT as EMBEDDING_HEAD_FORMAT
+    from costroute.difficulty._embedding import EmbeddingEstimator
+    from costroute.difficulty._learned import LearnedEstimator
+    from costroute.difficulty._load import ESTIMATOR_NAMES, load_estimator
 
 __all__ = [
     "CATEGORIES",
@@ -59,3 +65,17 @@ __all__ = [
     "prompt_features",
     "score",
 ]
+
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "BlendedEstimator": "costroute.difficulty._callable",
+        "CallableEstimator": "costroute.difficulty._callable",
+        "EMBEDDING_HEAD_FORMAT": "costroute.difficulty._embedding:HEAD_FORMAT",
+        "ESTIMATOR_NAMES": "costroute.difficulty._load",
+        "EmbeddingEstimator": "costroute.difficulty._embedding",
+        "LearnedEstimator": "costroute.difficulty._learned",
+        "as_estimator": "costroute.difficulty._callable",
+        "load_estimator": "costroute.difficulty._load",
+    },
+)

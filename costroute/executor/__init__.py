@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from costroute._lazy import lazy_names
 from costroute.executor._retry import RetryConfig
 from costroute.executor._run import Executor, Outcome
-from costroute.executor._stream import AsyncStreamRun, StreamRun
+
+if TYPE_CHECKING:
+    from costroute.executor._stream import AsyncStreamRun, StreamRun
 
 __all__ = ["AsyncStreamRun", "Executor", "Outcome", "RetryConfig", "StreamRun"]
+
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "AsyncStreamRun": "costroute.executor._stream",
+        "StreamRun": "costroute.executor._stream",
+    },
+)

@@ -9,9 +9,16 @@
 ``RedisLatencyStats`` keeps the same statistics in Redis, shared by every process.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from costroute._lazy import lazy_names
 from costroute.latency._memory import MemoryLatencyStats
-from costroute.latency._redis import RedisLatencyStats
 from costroute.latency._types import LatencySnapshot, LatencyStats, Prior, PriorLike
+
+if TYPE_CHECKING:
+    from costroute.latency._redis import RedisLatencyStats
 
 __all__ = [
     "LatencySnapshot",
@@ -21,3 +28,10 @@ __all__ = [
     "PriorLike",
     "RedisLatencyStats",
 ]
+
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "RedisLatencyStats": "costroute.latency._redis",
+    },
+)

@@ -17,15 +17,21 @@ See docs/ledger.md for the schema, the durability guarantees and the report form
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from costroute._lazy import lazy_names
 from costroute.ledger._base import Ledger, LedgerLike
 from costroute.ledger._open import default_ledger_path, open_ledger
-from costroute.ledger._outcomes import DEFAULT_FEEDBACK_WINDOW, RatedCall
-from costroute.ledger._periods import GROUP_KEYS, month_period, parse_group
-from costroute.ledger._postgres import PostgresLedger
 from costroute.ledger._record import PURPOSES, CallRecord, Purpose, Status, hash_prompt
-from costroute.ledger._report import DailyPoint, ReportRow, SavingsReport, nearest_rank
 from costroute.ledger._schema import SCHEMA_VERSION
 from costroute.ledger._sqlite import SQLiteLedger
+
+if TYPE_CHECKING:
+    from costroute.ledger._outcomes import RatedCall
+    from costroute.ledger._periods import GROUP_KEYS, month_period, parse_group
+    from costroute.ledger._postgres import PostgresLedger
+    from costroute.ledger._report import DailyPoint, ReportRow, SavingsReport, nearest_rank
+    from costroute.ledger._sql import DEFAULT_FEEDBACK_WINDOW
 
 __all__ = [
     "DEFAULT_FEEDBACK_WINDOW",
@@ -50,3 +56,19 @@ __all__ = [
     "open_ledger",
     "parse_group",
 ]
+
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "DEFAULT_FEEDBACK_WINDOW": "costroute.ledger._sql",
+        "DailyPoint": "costroute.ledger._report",
+        "GROUP_KEYS": "costroute.ledger._periods",
+        "PostgresLedger": "costroute.ledger._postgres",
+        "RatedCall": "costroute.ledger._outcomes",
+        "ReportRow": "costroute.ledger._report",
+        "SavingsReport": "costroute.ledger._report",
+        "month_period": "costroute.ledger._periods",
+        "nearest_rank": "costroute.ledger._report",
+        "parse_group": "costroute.ledger._periods",
+    },
+)

@@ -1,5 +1,5 @@
 """The :class:`Ledger` interface every backend implements, the :class:`LedgerLike` protocol a
-router records into, and the report assembly the backends share."""
+router records into."""
 
 from __future__ import annotations
 
@@ -9,21 +9,16 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, Protocol, Self, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
 
 from costroute.errors import LedgerError
-from costroute.ledger._outcomes import RatedCall
-from costroute.ledger._periods import Period
 from costroute.ledger._record import CallRecord
-from costroute.ledger._report import (
-    DailyPoint,
-    ReportRow,
-    SavingsReport,
-    Tally,
-    labeling_figures,
-)
 
-__all__ = ["Ledger", "LedgerLike", "assemble"]
+if TYPE_CHECKING:  # the read side loads with the first read (a router only appends)
+    from costroute.ledger._outcomes import RatedCall
+    from costroute.ledger._report import SavingsReport
+
+__all__ = ["Ledger", "LedgerLike"]
 
 
 @runtime_checkable
@@ -182,48 +177,3 @@ class Ledger(abc.ABC):
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-def assemble(
-    period: Period,
-    group_by: str | None,
-    cells: dict[tuple[Any, ...], Tally],
-    latencies: dict[Any, list[float]],
-    labeling: Tally | None = None,
-) -> SavingsReport:
-    """A :class:`SavingsReport` from tallies per (group key, day index) of the routed calls,
-    latencies per key, and the sums of the month's labelling calls."""
-    groups: dict[Any, Tally] = {}
-    days: dict[Any, Tally] = {}
-    total = Tally()
-    for (key, day), tally in cells.items():
-        groups.setdefault(key, Tally()).add(tally)
-        days.setdefault(day, Tally()).add(tally)
-        total.add(tally)
-    for key, values in latencies.items():
-        groups.setdefault(key, Tally()).latencies.extend(values)
-        total.latencies.extend(values)
-    rows: list[ReportRow] = []
-    if group_by is not None:
-        for key, tally in groups.items():
-            label = period.days[key][0] if group_by == "day" else key
-            rows.append(ReportRow(key=None if label is None else str(label), **tally.figures()))
-        if group_by == "day":
-            rows.sort(key=lambda r: r.key or "")
-        else:
-            rows.sort(key=lambda r: (-r.spend_usd, r.key is None, r.key or ""))
-    daily = tuple(
-        DailyPoint(iso, days[i].spend, days[i].baseline)
-        if i in days
-        else DailyPoint(iso, Decimal(0), Decimal(0))
-        for i, (iso, _, _) in enumerate(period.days)
-    )
-    return SavingsReport(
-        month=period.month,
-        tz=period.tz,
-        group_by=group_by,
-        by=tuple(rows),
-        daily=daily,
-        **total.figures(),
-        **labeling_figures(total, labeling or Tally()),
-    )

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from costroute._url import mask_url
 from costroute.errors import ConfigError
 from costroute.ledger._base import Ledger
 from costroute.ledger._sqlite import SQLiteLedger
@@ -51,6 +50,8 @@ def open_ledger(url: str | None = None) -> Ledger:
 
         return PostgresLedger(url, field=field)
     if scheme != "sqlite":
+        from costroute._url import mask_url
+
         raise ConfigError(
             f"Unknown ledger URL scheme {scheme!r} in {mask_url(url)}.",
             field=field,

@@ -19,22 +19,17 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from costroute.errors import ConfigError, InvalidRequestError
+from costroute.errors import InvalidRequestError
 from costroute.ledger._codec import from_us, to_us
 from costroute.ledger._money import from_text
 
 __all__ = [
-    "DEFAULT_FEEDBACK_WINDOW",
     "RatedCall",
     "aware_us",
     "check_feedback",
-    "check_window",
     "rated_call",
     "select_outcomes",
 ]
-
-DEFAULT_FEEDBACK_WINDOW = dt.timedelta(days=30)
-"""How long after a call its outcome may be recorded, unless the ledger is told otherwise."""
 
 UPSERT = (
     "INSERT INTO outcomes (request_id, source, score, note, ts)"
@@ -134,17 +129,6 @@ def aware_us(value: Any, field: str) -> int:
             fix="pass a datetime with a time zone, e.g. datetime.now(timezone.utc)",
         )
     return to_us(value)
-
-
-def check_window(window: Any) -> dt.timedelta:
-    """A valid ``feedback_window`` (a positive :class:`~datetime.timedelta`)."""
-    if not isinstance(window, dt.timedelta) or window <= dt.timedelta(0):
-        raise ConfigError(
-            f"feedback_window={window!r} is not a positive time span.",
-            field="feedback_window",
-            fix="pass a datetime.timedelta, e.g. timedelta(days=30) (the default)",
-        )
-    return window
 
 
 def check_feedback(

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from costroute._url import mask_url
 from costroute.errors import LedgerError
-from costroute.ledger._outcomes import DEFAULT_FEEDBACK_WINDOW, UPSERT
+from costroute.ledger._outcomes import UPSERT
 from costroute.ledger._pg_conn import Pool, split_url
 from costroute.ledger._pg_query import (
     PG_SELECT_CALLS,
@@ -32,7 +32,7 @@ from costroute.ledger._pg_query import (
 from costroute.ledger._pg_schema import ensure_pg_schema
 from costroute.ledger._query import Filter
 from costroute.ledger._record import CallRecord
-from costroute.ledger._sql import SQLLedger, utc_now
+from costroute.ledger._sql import DEFAULT_FEEDBACK_WINDOW, SQLLedger, utc_now
 
 if TYPE_CHECKING:
     from psycopg import Connection

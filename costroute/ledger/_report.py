@@ -24,11 +24,14 @@ from costroute.ledger._money import exact, from_pico, tidy
 if TYPE_CHECKING:
     from rich.table import Table
 
+    from costroute.ledger._periods import Period
+
 __all__ = [
     "DailyPoint",
     "ReportRow",
     "SavingsReport",
     "Tally",
+    "assemble",
     "labeling_figures",
     "nearest_rank",
 ]
@@ -201,3 +204,48 @@ class SavingsReport(_Figures):
 
     def __str__(self) -> str:
         return self.to_text()
+
+
+def assemble(
+    period: Period,
+    group_by: str | None,
+    cells: dict[tuple[Any, ...], Tally],
+    latencies: dict[Any, list[float]],
+    labeling: Tally | None = None,
+) -> SavingsReport:
+    """A :class:`SavingsReport` from tallies per (group key, day index) of the routed calls,
+    latencies per key, and the sums of the month's labelling calls."""
+    groups: dict[Any, Tally] = {}
+    days: dict[Any, Tally] = {}
+    total = Tally()
+    for (key, day), tally in cells.items():
+        groups.setdefault(key, Tally()).add(tally)
+        days.setdefault(day, Tally()).add(tally)
+        total.add(tally)
+    for key, values in latencies.items():
+        groups.setdefault(key, Tally()).latencies.extend(values)
+        total.latencies.extend(values)
+    rows: list[ReportRow] = []
+    if group_by is not None:
+        for key, tally in groups.items():
+            label = period.days[key][0] if group_by == "day" else key
+            rows.append(ReportRow(key=None if label is None else str(label), **tally.figures()))
+        if group_by == "day":
+            rows.sort(key=lambda r: r.key or "")
+        else:
+            rows.sort(key=lambda r: (-r.spend_usd, r.key is None, r.key or ""))
+    daily = tuple(
+        DailyPoint(iso, days[i].spend, days[i].baseline)
+        if i in days
+        else DailyPoint(iso, Decimal(0), Decimal(0))
+        for i, (iso, _, _) in enumerate(period.days)
+    )
+    return SavingsReport(
+        month=period.month,
+        tz=period.tz,
+        group_by=group_by,
+        by=tuple(rows),
+        daily=daily,
+        **total.figures(),
+        **labeling_figures(total, labeling or Tally()),
+    )

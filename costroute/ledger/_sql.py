@@ -1,8 +1,12 @@
 """What the SQL backends share: reports, spend and records as queries over ``calls``/``attempts``.
 
 A backend (SQLite, PostgreSQL) gives its dialect (placeholder, "true" literal, SELECT list of a
-record, how to key a group, how to sum exactly, how to match a tag) and :meth:`SQLLedger._read`,
-which runs ``work(conn)`` inside one read snapshot. Everything else is written once, here.
+record, how to key a group and sum exactly (SQLite's unless overridden), how to match a tag) and
+:meth:`SQLLedger._read`, which runs ``work(conn)`` inside one read snapshot. Everything else is
+written once, here.
+
+What the reads need (periods, report sums and assembly, outcome queries) is imported by the
+read that needs it: a router that only appends never loads it.
 """
 
 from __future__ import annotations
@@ -11,29 +15,36 @@ import abc
 import datetime as dt
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
-from costroute.errors import FeedbackTooLate, UnknownCallError
-from costroute.ledger._base import Ledger, assemble
+from costroute.errors import ConfigError, FeedbackTooLate, UnknownCallError
+from costroute.ledger._base import Ledger
 from costroute.ledger._codec import ATTEMPT_COLUMNS, from_us, record_from_rows
-from costroute.ledger._outcomes import (
-    CALL_TS,
-    DEFAULT_FEEDBACK_WINDOW,
-    RatedCall,
-    aware_us,
-    check_feedback,
-    check_window,
-    rated_call,
-    select_outcomes,
-)
-from costroute.ledger._periods import Period, month_period, parse_group, spent_filter
-from costroute.ledger._query import Filter
 from costroute.ledger._record import CallRecord
-from costroute.ledger._report import SavingsReport, Tally
 
-__all__ = ["SQLLedger", "latencies", "utc_now"]
+if TYPE_CHECKING:
+    from costroute.ledger._outcomes import RatedCall
+    from costroute.ledger._periods import Period
+    from costroute.ledger._query import Filter
+    from costroute.ledger._report import SavingsReport, Tally
+
+__all__ = ["DEFAULT_FEEDBACK_WINDOW", "SQLLedger", "check_window", "latencies", "utc_now"]
 
 T = TypeVar("T")
+
+DEFAULT_FEEDBACK_WINDOW = dt.timedelta(days=30)
+"""How long after a call its outcome may be recorded, unless the ledger is told otherwise."""
+
+
+def check_window(window: Any) -> dt.timedelta:
+    """A valid ``feedback_window`` (a positive :class:`~datetime.timedelta`)."""
+    if not isinstance(window, dt.timedelta) or window <= dt.timedelta(0):
+        raise ConfigError(
+            f"feedback_window={window!r} is not a positive time span.",
+            field="feedback_window",
+            fix="pass a datetime.timedelta, e.g. timedelta(days=30) (the default)",
+        )
+    return window
 
 
 class _Executes(Protocol):
@@ -70,16 +81,22 @@ class SQLLedger(Ledger):
         """``work(conn)`` inside one read snapshot (a ``LedgerError`` when it cannot be read)."""
 
     @staticmethod
-    @abc.abstractmethod
     def _key_sql(kind: str | None, tag_key: str | None, period: Period | None) -> Filter:
-        """The SQL expression of a group key, and its parameters."""
+        """The SQL expression of a group key, and its parameters (SQLite's; PostgreSQL has its
+        own)."""
+        from costroute.ledger._query import key_sql  # the reports' SQL loads with a report
+
+        return key_sql(kind, tag_key, period)
 
     @staticmethod
-    @abc.abstractmethod
     def _aggregate(
         conn: Any, keys: Sequence[Filter], where: Filter
     ) -> dict[tuple[Any, ...], Tally]:
-        """Exact sums of the calls matching ``where``, per combination of the ``keys``."""
+        """Exact sums of the calls matching ``where``, per combination of the ``keys`` (in
+        SQLite; PostgreSQL has its own)."""
+        from costroute.ledger._query import aggregate
+
+        return aggregate(conn, keys, where)
 
     @staticmethod
     @abc.abstractmethod
@@ -90,6 +107,9 @@ class SQLLedger(Ledger):
         self, month: str | None = None, group_by: str | None = None, tz: str = "UTC"
     ) -> SavingsReport:
         """The savings report of ``month`` in ``tz``, optionally grouped (see :class:`Ledger`)."""
+        from costroute.ledger._periods import month_period, parse_group
+        from costroute.ledger._report import Tally, assemble
+
         kind, tag_key = parse_group(group_by)
         period = month_period(month, tz, self._clock())
         span = f"ts >= {self._MARK} AND ts < {self._MARK} AND purpose = {self._MARK}"
@@ -117,6 +137,8 @@ class SQLLedger(Ledger):
     ) -> Decimal:
         """Settled spend (exact USD) in ``[since, until)``, every status included; the routed
         calls' by default (``purpose="labeling"``: labelling calls', ``None``: every call's)."""
+        from costroute.ledger._periods import spent_filter
+
         where = spent_filter(
             since,
             until,
@@ -134,6 +156,8 @@ class SQLLedger(Ledger):
         """Every record (of ``month`` in ``tz`` if given), oldest first, attempts included."""
         where, params = self._TRUE, []
         if month is not None:
+            from costroute.ledger._periods import month_period
+
             period = month_period(month, tz, self._clock())
             where = f"ts >= {self._MARK} AND ts < {self._MARK}"
             params = [period.start_us, period.end_us]
@@ -163,6 +187,8 @@ class SQLLedger(Ledger):
         at: dt.datetime | None = None,
     ) -> None:
         """Record how call ``request_id`` turned out (see :meth:`Ledger.feedback`)."""
+        from costroute.ledger._outcomes import CALL_TS, aware_us, check_feedback
+
         rid, value, src, text = check_feedback(request_id, score, source, note)
         now = aware_us(self._clock() if at is None else at, "at")
         oldest = now - self._window // dt.timedelta(microseconds=1)
@@ -182,6 +208,8 @@ class SQLLedger(Ledger):
         source: str | None = None,
     ) -> list[RatedCall]:
         """The outcomes recorded in ``[since, until)``, joined to their calls, oldest first."""
+        from costroute.ledger._outcomes import aware_us, rated_call, select_outcomes
+
         conds: list[str] = []
         params: list[Any] = []
         for value, field, op in ((since, "since", ">="), (until, "until", "<")):

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from costroute.errors import InvalidRequestError, LedgerError
 from costroute.ledger._codec import (
@@ -31,11 +31,12 @@ from costroute.ledger._codec import (
     attempts_json,
     call_row,
 )
-from costroute.ledger._outcomes import DEFAULT_FEEDBACK_WINDOW, UPSERT
-from costroute.ledger._query import Filter, aggregate, key_sql
 from costroute.ledger._record import CallRecord
 from costroute.ledger._schema import ensure_schema
-from costroute.ledger._sql import SQLLedger, utc_now
+from costroute.ledger._sql import DEFAULT_FEEDBACK_WINDOW, SQLLedger, utc_now
+
+if TYPE_CHECKING:
+    from costroute.ledger._query import Filter
 
 __all__ = ["SQLiteLedger"]
 
@@ -59,8 +60,6 @@ class SQLiteLedger(SQLLedger):
     _TRUE = "1"
     _SELECT_CALLS = f"id, {', '.join(CALL_COLUMNS)}"
     _FEATURES = "c.features"
-    _key_sql = staticmethod(key_sql)
-    _aggregate = staticmethod(aggregate)
 
     @staticmethod
     def _tag_condition(key: str, value: str) -> Filter:
@@ -211,6 +210,8 @@ class SQLiteLedger(SQLLedger):
 
     def _upsert_outcome(self, params: Sequence[Any]) -> bool:
         """The outcome's one autocommit statement."""
+        from costroute.ledger._outcomes import UPSERT  # outcomes load with the first feedback
+
         self._after_fork()
         with self._wlock:
             conn = self._live(self._writer)

@@ -19,9 +19,14 @@ methods). See docs/observability.md.
 
 from __future__ import annotations
 
-from costroute.observe._callbacks import Callbacks, OnAttempt, OnComplete, OnDecision
-from costroute.observe._observer import Observer
+from typing import TYPE_CHECKING
+
+from costroute._lazy import lazy_names
 from costroute.observe._protocol import ObserverLike
+
+if TYPE_CHECKING:
+    from costroute.observe._callbacks import Callbacks, OnAttempt, OnComplete, OnDecision
+    from costroute.observe._observer import Observer
 
 __all__ = [
     "Callbacks",
@@ -31,3 +36,14 @@ __all__ = [
     "OnComplete",
     "OnDecision",
 ]
+
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "Callbacks": "costroute.observe._callbacks",
+        "Observer": "costroute.observe._observer",
+        "OnAttempt": "costroute.observe._callbacks",
+        "OnComplete": "costroute.observe._callbacks",
+        "OnDecision": "costroute.observe._callbacks",
+    },
+)

@@ -9,7 +9,10 @@ method is a policy.
 
 from __future__ import annotations
 
-from costroute.policy import acceptance, rules
+from typing import TYPE_CHECKING
+
+from costroute._lazy import lazy_names
+from costroute.policy import rules
 from costroute.policy._capability import (
     DEFAULT_OUTPUT_TOKENS,
     expected_cost,
@@ -17,7 +20,6 @@ from costroute.policy._capability import (
     incapable_reason,
     output_cap,
 )
-from costroute.policy._cascade import Cascade
 from costroute.policy._fit_params import (
     PARAMS_MODES,
     checked_params,
@@ -26,23 +28,26 @@ from costroute.policy._fit_params import (
     screen_params,
 )
 from costroute.policy._latency import predicted_latency_ms
-from costroute.policy._loader import PolicyFile, load_policy, load_policy_file, validate_policy
-from costroute.policy._pair import PairPolicy, pair
-from costroute.policy._params import check_params, load_params, params_path, write_params
 from costroute.policy._presets import (
     TieredPolicy,
     balanced,
-    cascade,
     cheapest_capable,
     latency_first,
     presets,
     quality_first,
     quality_table,
 )
-from costroute.policy._protocol import Policy
+from costroute.policy._protocol import Policy, validate_policy
 from costroute.policy._rules_policy import Rules
-from costroute.policy._table import QualityTable
-from costroute.policy.acceptance import AcceptanceCheck
+from costroute.types import AcceptanceCheck, Cascade
+
+if TYPE_CHECKING:
+    from costroute.policy import acceptance
+    from costroute.policy._cascade import cascade
+    from costroute.policy._loader import PolicyFile, load_policy, load_policy_file
+    from costroute.policy._pair import PairPolicy, pair
+    from costroute.policy._params import check_params, load_params, params_path, write_params
+    from costroute.policy._table import QualityTable
 
 __all__ = [
     "DEFAULT_OUTPUT_TOKENS",
@@ -82,3 +87,21 @@ __all__ = [
     "validate_policy",
     "write_params",
 ]
+
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "PairPolicy": "costroute.policy._pair",
+        "PolicyFile": "costroute.policy._loader",
+        "acceptance": "costroute.policy.acceptance",
+        "cascade": "costroute.policy._cascade",
+        "QualityTable": "costroute.policy._table",
+        "check_params": "costroute.policy._params",
+        "load_params": "costroute.policy._params",
+        "load_policy": "costroute.policy._loader",
+        "load_policy_file": "costroute.policy._loader",
+        "pair": "costroute.policy._pair",
+        "params_path": "costroute.policy._params",
+        "write_params": "costroute.policy._params",
+    },
+)

@@ -20,7 +20,7 @@ from typing import Any
 
 from costroute.errors import ConfigError
 from costroute.policy._params import load_params
-from costroute.policy._protocol import Policy
+from costroute.policy._protocol import Policy, validate_policy
 
 __all__ = ["PolicyFile", "load_policy", "load_policy_file", "validate_policy"]
 
@@ -190,10 +190,3 @@ def load_policy_file(path: str | os.PathLike[str]) -> PolicyFile:
         {str(k): list(v) for k, v in sweep.items()},
         ns,
     )
-
-
-def validate_policy(policy: Policy, deployments: Iterable[str]) -> None:
-    """Check the deployment names ``policy`` refers to, if it can say (a ``validate`` method)."""
-    check = getattr(policy, "validate", None)
-    if callable(check):
-        check(list(deployments))

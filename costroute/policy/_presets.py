@@ -9,28 +9,29 @@ them); a copy of its chain is the place to start changing one:
 - ``quality_first``: ``within_latency() | prefer_cheap() | prefer_tier(3) |
   downgrade_when(budget_above(0))``
 - ``latency_first``: ``within_latency() | prefer_fast()``
-- ``cascade``: ``prefer_cheap() | set_reasoning() | cascade_to(check, tier=3)``
+- ``cascade``: ``prefer_cheap() | set_reasoning() | cascade_to(check, tier=3)`` (in
+  costroute/policy/_cascade.py, with the acceptance checks it needs: loaded on first use)
 
 ``reasoning=True`` appends ``set_reasoning(reasoning_low_below, reasoning_high_from)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from costroute.errors import ConfigError
 from costroute.policy import rules
 from costroute.policy._protocol import Policy
 from costroute.policy._reasoning import HIGH_FROM, LOW_BELOW
 from costroute.policy._rules_policy import Rules
-from costroute.policy._table import QualityTable, prefer_predicted_quality
-from costroute.policy.acceptance import AcceptanceCheck, default_check
+
+if TYPE_CHECKING:
+    from costroute.policy._table import QualityTable
 
 __all__ = [
     "TieredPolicy",
     "balanced",
-    "cascade",
     "cheapest_capable",
     "latency_first",
     "presets",
@@ -204,23 +205,6 @@ def TieredPolicy(  # the name of the class the presets used to be
     )
 
 
-def cascade(
-    check: AcceptanceCheck = default_check,
-    *,
-    to_tier: int = 3,
-    to: Iterable[str] = (),
-    name: str = "cascade",
-    baseline: str | None = None,
-) -> Rules:
-    """The cheapest capable deployment first; if ``check`` rejects its answer (default: empty,
-    refusal, invalid JSON, mismatched tool call), the cheapest of tier >= ``to_tier`` (or of
-    the named deployments). Both attempts are billed and recorded."""
-    chain = (
-        rules.prefer_cheap() | rules.set_reasoning() | rules.cascade_to(check, tier=to_tier, to=to)
-    )
-    return Rules(chain, name=name, baseline=baseline)
-
-
 def quality_table(
     table: QualityTable,
     cost_weight: float = 0.1,
@@ -235,6 +219,8 @@ def quality_table(
     ``estimator`` should be the one the table was fitted with (its ``meta["estimator"]``
     says which), e.g. ``"learned"``: the router then scores requests with it.
     """
+    from costroute.policy._table import prefer_predicted_quality  # this preset's alone
+
     chain = rules.prefer_cheap() | prefer_predicted_quality(table, cost_weight, models)
     return Rules(chain | rules.within_latency(), name=name, baseline=baseline, estimator=estimator)
 
@@ -246,5 +232,12 @@ def presets() -> dict[str, Callable[[], Policy]]:
         "cheapest-capable": cheapest_capable,
         "quality-first": quality_first,
         "latency-first": latency_first,
-        "cascade": cascade,
+        "cascade": _cascade,
     }
+
+
+def _cascade() -> Policy:
+    """The ``cascade`` preset, loaded (with the acceptance checks) when it is first built."""
+    from costroute.policy._cascade import cascade
+
+    return cascade()

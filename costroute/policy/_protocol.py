@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
 from costroute.types import Plan, Request, Signals
 
-__all__ = ["Policy"]
+__all__ = ["Policy", "validate_policy"]
 
 
 @runtime_checkable
@@ -24,3 +25,10 @@ class Policy(Protocol):
         ...
 
     def route(self, request: Request, signals: Signals) -> Plan: ...
+
+
+def validate_policy(policy: Policy, deployments: Iterable[str]) -> None:
+    """Check the deployment names ``policy`` refers to, if it can say (a ``validate`` method)."""
+    check = getattr(policy, "validate", None)
+    if callable(check):
+        check(list(deployments))

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from costroute import difficulty
 from costroute.catalog import Deployment
-from costroute.difficulty import Estimator, load_estimator
+from costroute.difficulty import Estimator
 from costroute.errors import ConfigError, NoDeploymentAvailable
 from costroute.policy._capability import with_cost_cap
 from costroute.policy._context import Context
@@ -77,7 +78,9 @@ class Rules:
         self.name = name
         self.max_fallbacks = max_fallbacks
         self.baseline = baseline
-        self.estimator: Estimator | None = None if estimator is None else load_estimator(estimator)
+        self.estimator: Estimator | None = (
+            None if estimator is None else difficulty.load_estimator(estimator)
+        )
         self.where = caller_location()
 
     def validate(self, deployments: Iterable[str]) -> None:

@@ -17,7 +17,9 @@ deployment that cannot serve the request.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from costroute._lazy import lazy_names
 from costroute.errors import ConfigError, NoDeploymentAvailable
 from costroute.policy._capability import expected_output_tokens, split_capable
 from costroute.policy._conditions import (
@@ -30,10 +32,12 @@ from costroute.policy._conditions import (
     when,
 )
 from costroute.policy._context import Context
-from costroute.policy._escalation import cascade_to, set_reasoning
 from costroute.policy._latency import predicted_latency_ms, split_by_latency
 from costroute.policy._rule import TIER_NAMES, Chain, Rule, _Sort
 from costroute.policy._where import caller_location
+
+if TYPE_CHECKING:
+    from costroute.policy._escalation import cascade_to, set_reasoning
 
 __all__ = [
     "Chain",
@@ -61,6 +65,15 @@ __all__ = [
     "when",
     "within_latency",
 ]
+
+# The escalation rules, and the acceptance checks cascade_to uses, load on first use.
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "cascade_to": "costroute.policy._escalation",
+        "set_reasoning": "costroute.policy._escalation",
+    },
+)
 
 
 def prefer_cheap() -> Rule:

@@ -7,6 +7,9 @@ executor's business.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from costroute._lazy import lazy_names
 from costroute.providers._call import (
     acomplete,
     astream,
@@ -16,12 +19,14 @@ from costroute.providers._call import (
     wants_usage,
 )
 from costroute.providers._convert import chunk_from, completion_from
-from costroute.providers._errors import retry_after_seconds, translate
 from costroute.providers._loader import litellm, loaded
-from costroute.providers._params import param_rules
-from costroute.providers._rebuild import chunks_from_entry, response_from_entry
-from costroute.providers._tokens import EXACT_PROVIDERS, count_prompt_tokens
 from costroute.providers._usage import usage_from
+
+if TYPE_CHECKING:
+    from costroute.providers._errors import retry_after_seconds, translate
+    from costroute.providers._params import param_rules
+    from costroute.providers._rebuild import chunks_from_entry, response_from_entry
+    from costroute.providers._tokens import EXACT_PROVIDERS, count_prompt_tokens
 
 __all__ = [
     "EXACT_PROVIDERS",
@@ -43,3 +48,18 @@ __all__ = [
     "usage_from",
     "wants_usage",
 ]
+
+# Loaded on first use: error translation (a failed call), cache-hit rebuilding, exact prompt
+# token counts (a budget) and litellm's parameter rules (a request that sets a checked one).
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "EXACT_PROVIDERS": "costroute.providers._tokens",
+        "chunks_from_entry": "costroute.providers._rebuild",
+        "count_prompt_tokens": "costroute.providers._tokens",
+        "param_rules": "costroute.providers._params",
+        "response_from_entry": "costroute.providers._rebuild",
+        "retry_after_seconds": "costroute.providers._errors",
+        "translate": "costroute.providers._errors",
+    },
+)

@@ -17,11 +17,20 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
 
 from costroute.catalog import Deployment
+from costroute.errors import CostrouteError
 from costroute.providers._convert import chunk_from, completion_from
-from costroute.providers._errors import translate
 from costroute.providers._loader import litellm
 
 __all__ = ["acomplete", "astream", "build_kwargs", "complete", "stream", "wants_usage"]
+
+
+def _translate(
+    exc: BaseException, deployment: Deployment, key: str | None, *, streaming: bool = False
+) -> CostrouteError:
+    """litellm's error as costroute's; the translation loads with the first failed call."""
+    from costroute.providers._errors import translate
+
+    return translate(exc, deployment, key, streaming=streaming)
 
 
 def wants_usage(params: Mapping[str, Any]) -> bool:
@@ -90,7 +99,7 @@ def complete(
     try:
         response = litellm().completion(**kwargs)
     except Exception as exc:
-        raise translate(exc, deployment, key) from exc
+        raise _translate(exc, deployment, key) from exc
     return completion_from(response)
 
 
@@ -108,7 +117,7 @@ async def acomplete(
     try:
         response = await litellm().acompletion(**kwargs)
     except Exception as exc:
-        raise translate(exc, deployment, key) from exc
+        raise _translate(exc, deployment, key) from exc
     return completion_from(response)
 
 
@@ -126,7 +135,7 @@ def stream(
     try:
         chunks = litellm().completion(**kwargs)
     except Exception as exc:
-        raise translate(exc, deployment, key) from exc
+        raise _translate(exc, deployment, key) from exc
     try:
         for chunk in chunks:
             yield chunk_from(chunk)
@@ -136,7 +145,7 @@ def stream(
             close()
         raise
     except Exception as exc:  # the stream had opened (its 200 arrived), then broke
-        raise translate(exc, deployment, key, streaming=True) from exc
+        raise _translate(exc, deployment, key, streaming=True) from exc
 
 
 async def astream(
@@ -153,9 +162,9 @@ async def astream(
     try:
         chunks = await litellm().acompletion(**kwargs)
     except Exception as exc:
-        raise translate(exc, deployment, key) from exc
+        raise _translate(exc, deployment, key) from exc
     try:
         async for chunk in chunks:
             yield chunk_from(chunk)
     except Exception as exc:  # the stream had opened (its 200 arrived), then broke
-        raise translate(exc, deployment, key, streaming=True) from exc
+        raise _translate(exc, deployment, key, streaming=True) from exc

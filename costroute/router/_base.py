@@ -21,8 +21,7 @@ from costroute import difficulty, pricing, providers
 from costroute._ids import new_id
 from costroute._request import build_request, prompt_text
 from costroute.breaker import BreakerConfig
-from costroute.budget import Budget
-from costroute.cache import ResponseCache, open_cache
+from costroute.cache import open_cache
 from costroute.catalog import (
     DEFAULT_BASELINE,
     MODEL_IDS_MODES,
@@ -38,27 +37,28 @@ from costroute.errors import (
     ConfigError,
 )
 from costroute.executor import Executor, Outcome, RetryConfig
-from costroute.observe import ObserverLike
 from costroute.policy import (
     PARAMS_MODES,
     Policy,
     validate_policy,
 )
 from costroute.router._hits import CacheHits
-from costroute.router._labeling import Labeling
 from costroute.router._ledger import open_router_ledger
 from costroute.router._planning import Planner
 from costroute.router._policy import estimator_of, resolve_policy
-from costroute.router._rollout import Rollout, first_decider
 from costroute.router._state import RouterState
-from costroute.router._version import Decider
+from costroute.router._version import Decider, first_decider
 from costroute.store import Store
 from costroute.types import CallInfo, Plan, Request
 
 if TYPE_CHECKING:
     from redis import Redis
 
+    from costroute.budget import Budget
+    from costroute.cache import ResponseCache
     from costroute.ledger import LedgerLike
+    from costroute.observe import ObserverLike
+    from costroute.router._labeling import Labeling
 
 __all__ = ["ModelDeprecationWarning", "RouterBase"]
 
@@ -90,6 +90,24 @@ def _index(deployments: Iterable[Deployment]) -> dict[str, Deployment]:
     if not out:
         raise ConfigError("No deployments.", field="deployments", fix="give at least one")
     return out
+
+
+def _is_observer(observer: object) -> bool:
+    from costroute.observe import ObserverLike  # loaded only by a router with an observer
+
+    return isinstance(observer, ObserverLike)
+
+
+def _litellm_rules(deployment: Deployment) -> ParamRules:
+    """litellm's parameter rules for ``deployment``, loaded for the first request that sets a
+    checked parameter."""
+    return providers.param_rules(deployment)
+
+
+def _is_labeling(labeling: object) -> bool:
+    from costroute.router._labeling import Labeling  # loaded only by a router that labels
+
+    return isinstance(labeling, Labeling)
 
 
 def _pick_baseline(deployments: Mapping[str, Deployment], name: str | None) -> Deployment:
@@ -209,7 +227,7 @@ class RouterBase(CacheHits, Planner):
                 field="on_ledger_error",
                 fix='use "raise" or "warn"',
             )
-        if observer is not None and not isinstance(observer, ObserverLike):
+        if observer is not None and not _is_observer(observer):
             raise ConfigError(
                 f"observer={observer!r} is not an observer.",
                 field="observer",
@@ -220,7 +238,7 @@ class RouterBase(CacheHits, Planner):
         self.model_ids = model_ids
         # Which OpenAI parameters each deployment accepts; read from litellm (once per model)
         # only for a request that sets one.
-        self.param_rules: Callable[[Deployment], ParamRules] = param_rules or providers.param_rules
+        self.param_rules: Callable[[Deployment], ParamRules] = param_rules or _litellm_rules
         self._model_ids: dict[str, tuple[ModelId, Deployment | None]] = {}
         self.deployments = _index(default_deployments() if deployments is None else deployments)
         self.policy: Policy = resolve_policy(policy, self.deployments)
@@ -235,9 +253,8 @@ class RouterBase(CacheHits, Planner):
             else estimator_of(self.policy) or difficulty.default_estimator()
         )
         # What decides each call (policy + estimator) as one version; router.rollout swaps it.
-        self._decider: Decider = first_decider(self, self._own_estimator)
+        self._decider: Decider = first_decider(self.policy, self.estimator, self._own_estimator)
         self._shadow: Decider | None = None
-        self._rollout = Rollout(self)
         self.timeout = float(timeout)
         self.now = now or (lambda: dt.datetime.now(dt.UTC))
         self.environ = environ
@@ -273,7 +290,7 @@ class RouterBase(CacheHits, Planner):
         if observer is not None:
             self.executor.on_attempt = observer.attempt
         self.rng: Callable[[], float] = rng or random.random
-        if labeling is not None and not isinstance(labeling, Labeling):
+        if labeling is not None and not _is_labeling(labeling):
             raise ConfigError(
                 f"labeling={labeling!r} is not a Labeling.",
                 field="labeling",

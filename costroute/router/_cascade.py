@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from costroute.errors import CostrouteError
 from costroute.executor import Executor, Outcome
-from costroute.router._cover import BudgetCover
 from costroute.types import AcceptanceCheck, Plan, Request
+
+if TYPE_CHECKING:
+    from costroute.router._cover import BudgetCover
 
 __all__ = ["acascade", "cascade"]
 

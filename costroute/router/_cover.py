@@ -15,11 +15,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from costroute.budget import BudgetManager, Reservation
 from costroute.catalog import Deployment
 from costroute.router._state import Counts, RouterState
 from costroute.types import Attempt, Choice, Request
+
+if TYPE_CHECKING:
+    from costroute.budget import BudgetManager, Reservation
 
 __all__ = ["BudgetCover"]
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from costroute import providers
-from costroute.budget import BudgetManager
 from costroute.errors import BudgetExceeded
 from costroute.executor import Outcome
 from costroute.types import CallInfo, Plan, Request, Usage
 
 if TYPE_CHECKING:
+    from costroute.budget import BudgetManager
     from costroute.ledger import Purpose
     from costroute.router._router import Router
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from costroute.cache import ResponseCache, cache_key
 from costroute.catalog import Deployment
 from costroute.errors import InvalidRequestError
 from costroute.executor import Outcome
 from costroute.policy import Policy
 from costroute.types import Choice, Plan, Request, Usage
+
+if TYPE_CHECKING:
+    from costroute.cache import ResponseCache
 
 __all__ = ["CacheHits"]
 
@@ -42,6 +44,8 @@ class CacheHits:
             raise InvalidRequestError(
                 f"cache={per_call!r} is invalid.", field="cache", fix="pass cache=False or omit it"
             )
+        from costroute.cache import cache_key  # loaded only by a router with a cache
+
         return cache_key(request, request.tenant, policy, request.model)
 
     def _lookup(self, key: str, policy: str) -> tuple[dict[str, Any], Deployment, Plan] | None:

@@ -24,6 +24,7 @@ from costroute._request import build_request
 from costroute.budget import BudgetManager
 from costroute.errors import BudgetExceeded, ConfigError
 from costroute.router._labeling import ExactMatch, JudgeModel, Labeling, parse_score
+from costroute.router._labeling_calls import labeling_budget, labeling_call, restore_labeling
 from costroute.types import CallInfo, Request
 
 if TYPE_CHECKING:
@@ -209,7 +210,7 @@ class Labeler:
             policy=None,
         )
         try:
-            reference = answer_text(router._labeling_call(again, self.budget))
+            reference = answer_text(labeling_call(router, again, self.budget))
             if reference is None:
                 raise ValueError(f"the reference {self.reference} gave no text")
             score = self._judge(job, reference)
@@ -243,7 +244,7 @@ class Labeler:
                     "tags": dict(request.tags),
                 },
             )
-            text = answer_text(self._router._labeling_call(asked, self.budget)) or ""
+            text = answer_text(labeling_call(self._router, asked, self.budget)) or ""
             score = parse_score(text)
             if score is None:
                 raise ValueError(f"the judge {judge.deployment} gave no score in [0, 1]")
@@ -294,6 +295,6 @@ def labeler_for(router: Router, labeling: Labeling, wall_clock: Callable[[], flo
             field="labeling.judge.deployment",
             fix=f"use one of {names}",
         )
-    budget = router.state.labeling_budget(labeling.limits, wall_clock)
-    router.state.restore_labeling(budget, router.ledger)
+    budget = labeling_budget(router.state, labeling.limits, wall_clock)
+    restore_labeling(router.state, budget, router.ledger)
     return Labeler(router, labeling, reference, budget, router.rng)

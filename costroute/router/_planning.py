@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, cast
 
 from costroute.catalog import Deployment
 from costroute.difficulty import Estimator
@@ -15,21 +17,25 @@ from costroute.policy import (
     Policy,
     checked_params,
     fit_plan,
-    load_policy,
     refuse_unaccepted,
     screen_params,
 )
 from costroute.policy import presets as policy_presets
 from costroute.router._model_ids import ModelIds
 from costroute.router._policy import estimator_of
-from costroute.router._rollout import Rollout
 from costroute.router._state import RouterState
 from costroute.router._version import Decider
 from costroute.types import Plan, Request, Signals
 
+if TYPE_CHECKING:
+    from costroute.router._base import RouterBase
+    from costroute.router._rollout import Rollout
+
 __all__ = ["Planner"]
 
 log = logging.getLogger("costroute")
+
+_ROLLOUT_MADE = threading.Lock()
 
 
 class Planner(ModelIds):
@@ -43,7 +49,7 @@ class Planner(ModelIds):
     _policies: dict[str, Policy]
     _decider: Decider
     _shadow: Decider | None
-    _rollout: Rollout
+    _rollout: Rollout | None = None
 
     def _has_key(self, dep: Deployment) -> bool:
         return dep.has_key(self.environ)
@@ -165,6 +171,8 @@ class Planner(ModelIds):
             if name in presets:
                 found = presets[name]()
             elif name.endswith(".py"):
+                from costroute.policy import load_policy  # loaded only for a policy file
+
                 found = load_policy(name, self.deployments)
             else:
                 raise InvalidRequestError(
@@ -180,6 +188,12 @@ class Planner(ModelIds):
         """Safe rollout of router versions: ``propose()`` a candidate estimator or policy
         (shadowed on live calls), ``evaluate()`` it on their outcomes, ``promote()`` it when it
         beats the current version, ``rollback()`` in one call. See docs/learning.md."""
+        if self._rollout is None:  # made on first use: a router that never rolls out skips it
+            from costroute.router._rollout import Rollout
+
+            with _ROLLOUT_MADE:
+                if self._rollout is None:
+                    self._rollout = Rollout(cast("RouterBase", self))
         return self._rollout
 
     def _swap(self, decider: Decider) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from costroute import difficulty
 from costroute.catalog import Deployment
 from costroute.errors import ConfigError
-from costroute.policy import Policy, balanced, load_policy
+from costroute.policy import Policy, balanced
 from costroute.policy import presets as policy_presets
 
 __all__ = ["estimator_of", "resolve_policy"]
@@ -32,6 +32,8 @@ def resolve_policy(policy: Any, deployments: Mapping[str, Deployment]) -> Policy
             "or the path of a policy file (.py)",
         )
     elif isinstance(chosen, str | os.PathLike):
+        from costroute.policy import load_policy  # loaded only for a policy file
+
         chosen = load_policy(chosen, deployments)
     if not isinstance(chosen, Policy):
         raise ConfigError(

@@ -200,12 +200,6 @@ class Rollout:
         return f"<Rollout current={self.current}{shadow} history={len(self._history)}>"
 
 
-def first_decider(router: RouterBase, own_estimator: bool) -> Decider:
-    """The version a router starts with: named ``"default"``."""
-    version = version_of("default", router.policy, router.estimator)
-    return Decider(version, router.policy, router.estimator, own_estimator)
-
-
 def _decider(name: str, candidate: Any, current: Decider, router: RouterBase) -> Decider:
     """The candidate's decider: the new policy or estimator, the current one for the rest."""
     if _is_policy(candidate):

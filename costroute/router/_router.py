@@ -9,28 +9,31 @@ from typing import TYPE_CHECKING, Any
 
 from costroute import difficulty, providers
 from costroute._request import build_request, prompt_text
-from costroute.budget import BudgetManager, Reservation
-from costroute.cache import MemoryResponseCache, entry_from_response, entry_from_stream
 from costroute.errors import BudgetExceeded, LedgerError
-from costroute.executor import AsyncStreamRun, Outcome, StreamRun
+from costroute.executor import Outcome
 from costroute.router._base import RouterBase
-from costroute.router._cascade import acascade, cascade
-from costroute.router._cover import BudgetCover
 from costroute.router._finish import Call, Finisher, attach, replayed
-from costroute.router._labeler import Labeler, answer_text, labeler_for
-from costroute.router._labeling import Labeling
 from costroute.router._ledger import LedgerFace
-from costroute.router._replay import AsyncReplayStream, ReplayStream
 from costroute.router._state import Counts
 from costroute.types import CallInfo, Plan, Request
 
 if TYPE_CHECKING:
+    from costroute.budget import BudgetManager, Reservation
     from costroute.ledger import Purpose
+    from costroute.router._cover import BudgetCover
+    from costroute.router._labeler import Labeler
+    from costroute.router._labeling import Labeling
 
 __all__ = ["Router"]
 
 
 log = logging.getLogger("costroute")
+
+
+def _in_memory(cache: object) -> bool:
+    from costroute.cache import MemoryResponseCache
+
+    return isinstance(cache, MemoryResponseCache)
 
 
 class Router(LedgerFace, RouterBase):
@@ -51,7 +54,7 @@ class Router(LedgerFace, RouterBase):
         # the cache lookup, planning and the budget reservation when they read Redis (or a hit
         # is recorded in the ledger), a breaker check before an attempt when the breakers are in
         # Redis, and settling (or giving a reservation back) when it writes a ledger or Redis.
-        remote_cache = self.cache is not None and not isinstance(self.cache, MemoryResponseCache)
+        remote_cache = self.cache is not None and not _in_memory(self.cache)
         remote_store = self.state.store.kind != "memory"
         self._offload_begin = (
             remote_store or remote_cache or (self.cache is not None and self.ledger is not None)
@@ -63,7 +66,9 @@ class Router(LedgerFace, RouterBase):
 
     def _setup_labeling(self, labeling: Labeling | None, wall_clock: Callable[[], float]) -> None:
         self.labeling: Labeler | None = None
-        if labeling is not None:
+        if labeling is not None:  # the labeller is loaded only by a router that labels
+            from costroute.router._labeler import labeler_for
+
             self.labeling = labeler_for(self, labeling, wall_clock)
 
     def close(self, timeout: float | None = 0.0) -> bool:
@@ -79,34 +84,13 @@ class Router(LedgerFace, RouterBase):
         never fails the caller's call."""
         if self.labeling is None:
             return
+        from costroute.router._labeler import answer_text
+
         answer = outcome.text if outcome.response is None else answer_text(outcome.response)
         try:
             self.labeling.offer(request, info, answer)
         except Exception as exc:  # pragma: no cover - offer() only queues
             log.warning("costroute: labelling sample of %s dropped: %s", info.request_id, exc)
-
-    def _labeling_call(self, request: Request, budget: BudgetManager) -> Any:
-        """One labelling call (a pinned ``request.model``), in the labeller's thread: the
-        routed-call machinery with ``budget`` instead of the router's, no cache, recorded with
-        purpose ``labeling``. Returns the response; raises as ``chat`` does."""
-        providers.litellm()
-        plan = self._plan(request)
-        finish = self._finisher(request, plan, self.executor.clock(), self._new_id())
-        finish.purpose, finish.budget = "labeling", budget
-        counts = Counts()
-        try:
-            finish.reservation = self.state.reserve(request, plan, counts, budget)
-        except BudgetExceeded as exc:
-            finish.refused(exc)
-            raise
-        cover = self._cover(request, finish.reservation, counts, budget)
-        try:
-            outcome = self.executor.run(plan, request, self._timeout_of(request), finish, cover)
-            finish(outcome, None)
-            return outcome.response
-        except BaseException:
-            finish.release()
-            raise
 
     # ---- bookkeeping ------------------------------------------------------------------------
 
@@ -118,6 +102,8 @@ class Router(LedgerFace, RouterBase):
     def _store(self, key: str, outcome: Outcome, info: CallInfo) -> None:
         """Keep a complete answer in the response cache; a cache error is logged, not raised."""
         assert self.cache is not None
+        from costroute.cache import entry_from_response, entry_from_stream
+
         if outcome.response is not None:
             entry = entry_from_response(
                 outcome.response, outcome.finish_reason, info.deployment, info.baseline_cost_usd
@@ -233,6 +219,8 @@ class Router(LedgerFace, RouterBase):
         if call.hit is not None:
             entry, info = call.hit
             if call.request.stream:
+                from costroute.router._replay import ReplayStream
+
                 return ReplayStream(replayed(entry, call.request), info)
             return attach(providers.response_from_entry(entry), info)
         finish = call.finish
@@ -242,7 +230,9 @@ class Router(LedgerFace, RouterBase):
             raise refusal
         cover = self._cover(call.request, finish.reservation, counts)
         try:
-            if call.request.stream:
+            if call.request.stream:  # the stream runner loads with the first stream
+                from costroute.executor import StreamRun
+
                 return StreamRun(
                     self.executor,
                     call.plan,
@@ -253,7 +243,9 @@ class Router(LedgerFace, RouterBase):
                     release=finish.release,
                 )
             outcome = self.executor.run(call.plan, call.request, self._timeout(call), finish, cover)
-            if call.plan.cascade is not None:
+            if call.plan.cascade is not None:  # loaded only by a policy that cascades
+                from costroute.router._cascade import cascade
+
                 left = self._time_left(finish)
                 try:
                     outcome = cascade(self.executor, call.plan, call.request, outcome, left, cover)
@@ -277,6 +269,8 @@ class Router(LedgerFace, RouterBase):
         if call.hit is not None:
             entry, info = call.hit
             if call.request.stream:
+                from costroute.router._replay import AsyncReplayStream
+
                 return AsyncReplayStream(replayed(entry, call.request), info)
             return attach(providers.response_from_entry(entry), info)
         finish = call.finish
@@ -287,6 +281,8 @@ class Router(LedgerFace, RouterBase):
         cover = self._cover(call.request, finish.reservation, counts)
         try:
             if call.request.stream:
+                from costroute.executor import AsyncStreamRun
+
                 return AsyncStreamRun(
                     self.executor,
                     call.plan,
@@ -300,6 +296,8 @@ class Router(LedgerFace, RouterBase):
                 call.plan, call.request, self._timeout(call), finish, cover
             )
             if call.plan.cascade is not None:
+                from costroute.router._cascade import acascade
+
                 left = self._time_left(finish)
                 try:
                     outcome = await acascade(
@@ -335,4 +333,6 @@ class Router(LedgerFace, RouterBase):
         """The call's budget cover, asked before every attempt (None: no budget limits)."""
         if reservation is None:
             return None
+        from costroute.router._cover import BudgetCover  # loaded only by a budgeted router
+
         return BudgetCover(self.state, request, reservation, counts, budget=budget)

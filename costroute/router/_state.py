@@ -9,20 +9,23 @@ and settles the actual cost afterwards, failures included.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from costroute import errors, providers
-from costroute.budget import Budget, BudgetManager, Reservation
 from costroute.catalog import Deployment
 from costroute.errors import ConfigError
 from costroute.policy import expected_output_tokens, output_cap
 from costroute.pricing import worst_case_cost
-from costroute.store import LatencySample, RedisStore, Store, open_store
+from costroute.store import LatencySample, Store, open_store
 from costroute.types import CallInfo, Choice, Plan, Request
+
+if TYPE_CHECKING:
+    from costroute.budget import Budget, BudgetManager, Reservation
 
 __all__ = ["Counts", "RouterState"]
 
@@ -103,10 +106,28 @@ class RouterState:
         else:
             options = {k: v for k, v in store_options.items() if v is not None}
             self.store = open_store(store, **options)
-        self.budget = BudgetManager(budget, backend=self.store.budget, clock=wall_clock)
+        self._wall_clock = wall_clock
+        self._budget: BudgetManager | None = None
+        self._budget_made = threading.Lock()
+        if budget is not None:  # checked now; without one, made on first use (router.budget)
+            self._budget = self._manager(budget)
         self.has_limits = bool(budget is not None and budget.limits)
         self.latency = self.store.latency
         self.breakers = self.store.breakers
+
+    def _manager(self, budget: Budget | None) -> BudgetManager:
+        from costroute.budget import BudgetManager
+
+        return BudgetManager(budget, backend=self.store.budget, clock=self._wall_clock)
+
+    @property
+    def budget(self) -> BudgetManager:
+        """The budget manager over the store's windows (``router.budget``)."""
+        if self._budget is None:
+            with self._budget_made:
+                if self._budget is None:
+                    self._budget = self._manager(None)
+        return self._budget
 
     def restore_from(self, ledger: Any) -> None:
         """Budgets survive restarts: load this day's and month's spend from the ledger, now and
@@ -246,49 +267,9 @@ class RouterState:
         if reservation is None and not samples and not outcomes:
             return  # a cache hit or a refusal: nothing to settle
         actual = info.cost_usd if info is not None else None
-        self.store.settle(budget or self.budget, reservation, actual, samples, outcomes)
-
-    def labeling_budget(self, budget: Budget, wall_clock: Callable[[], float]) -> BudgetManager:
-        """The budget of sampled labelling: windows of its own, never the router's.
-
-        In Redis (a fleet shares it) under the store's prefix plus ``labeling:``; while Redis
-        is away a labelling reservation fails, and the sample is dropped and counted (never a
-        caller's call). In this process for any other store.
-        """
-        backend = None
-        store = self.store
-        if isinstance(store, RedisStore):
-            from costroute.budget import RedisBudgetBackend
-
-            base = getattr(getattr(store.budget, "redis", None), "prefix", "costroute:")
-            backend = RedisBudgetBackend(store.redis, f"{base}labeling:")
-        return BudgetManager(budget, backend=backend, clock=wall_clock)
-
-    def restore_labeling(self, manager: BudgetManager, ledger: Any) -> None:
-        """Load this day's and month's labelling spend (``spent(..., purpose="labeling")``)
-        into ``manager``, now and whenever the store says its windows may lack spend."""
-        if ledger is None or not hasattr(ledger, "spent"):
-            return
-
-        def load() -> None:
-            try:
-                manager.load_spent_from(_LabelingSpend(ledger))
-            except Exception as exc:
-                log.warning("costroute: could not restore the labelling budget: %s", exc)
-
-        load()
-        self.store.on_restore(load)
-
-
-class _LabelingSpend:
-    """A ledger's ``spent`` of the labelling calls, for ``BudgetManager.load_spent_from``."""
-
-    def __init__(self, ledger: Any) -> None:
-        self.ledger = ledger
-
-    def spent(self, since: Any, until: Any = None, **filters: Any) -> Decimal:
-        found: Decimal = self.ledger.spent(since, until, purpose="labeling", **filters)
-        return found
+        # The router's manager is made on first use: a call that reserved nothing needs none.
+        manager = budget or (self.budget if reservation is not None else None)
+        self.store.settle(manager, reservation, actual, samples, outcomes)
 
 
 def _margin(request: Request) -> int:

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 from costroute.difficulty import Estimator
 from costroute.policy import Policy
 
-__all__ = ["Decider", "RouterVersion", "describe", "version_of"]
+__all__ = ["Decider", "RouterVersion", "describe", "first_decider", "version_of"]
 
 _MAX_DEPTH = 24
 _SKIPPED = frozenset({"where"})  # source locations: where a rule was built, not what it decides
@@ -60,6 +60,11 @@ class Decider(NamedTuple):
     @property
     def label(self) -> str:
         return str(self.version)
+
+
+def first_decider(policy: Policy, estimator: Estimator, own_estimator: bool) -> Decider:
+    """The version a router starts with: named ``"default"``."""
+    return Decider(version_of("default", policy, estimator), policy, estimator, own_estimator)
 
 
 def version_of(name: str, policy: Policy, estimator: Estimator) -> RouterVersion:

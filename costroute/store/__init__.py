@@ -21,23 +21,21 @@ concurrency waits instead of failing.
 from __future__ import annotations
 
 import os
-import time
+import threading
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from costroute._redis_pool import DEFAULT_MAX_CONNECTIONS, DEFAULT_POOL_TIMEOUT_S, check_pool
-from costroute._url import check_url, mask_url, scheme_of
+from costroute._lazy import lazy_names
 from costroute.breaker import BreakerConfig, Breakers, MemoryBreakers
-from costroute.budget import BudgetBackend, BudgetManager, MemoryBudgetBackend, Reservation
-from costroute.errors import BackendUnavailable, ConfigError
+from costroute.errors import ConfigError
 from costroute.latency import LatencyStats, MemoryLatencyStats
-from costroute.store._budget import OnFailure, StoreBudget
-from costroute.store._health import Health
-from costroute.store._twins import StoreBreakers, StoreLatency
 
 if TYPE_CHECKING:
-    import redis
+    from costroute._url import mask_url
+    from costroute.budget import BudgetBackend, BudgetManager, Reservation
+    from costroute.store._health import Health
+    from costroute.store._redis import RedisStore, redis_store
 
 __all__ = [
     "Health",
@@ -53,6 +51,17 @@ __all__ = [
 LatencySample = tuple[str, float, float | None, int]
 """One answered attempt for the latency statistics: deployment, total ms, ttft ms, tokens."""
 
+# The Redis store loads only for a redis:// URL: a router on the in-process store never runs it.
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "Health": "costroute.store._health",
+        "mask_url": "costroute._url",
+        "RedisStore": "costroute.store._redis",
+        "redis_store": "costroute.store._redis",
+    },
+)
+
 
 class Store:
     """The state backends of one router, in this process."""
@@ -61,10 +70,25 @@ class Store:
     url: str | None = None
     health: Health | None = None
 
-    def __init__(self, budget: BudgetBackend, latency: LatencyStats, breakers: Breakers) -> None:
-        self.budget = budget
+    def __init__(
+        self, budget: BudgetBackend | None, latency: LatencyStats, breakers: Breakers
+    ) -> None:
+        self._budget = budget
+        self._budget_made = threading.Lock()
         self.latency = latency
         self.breakers = breakers
+
+    @property
+    def budget(self) -> BudgetBackend:
+        """The budget windows' backend; given None, an in-process one made on first use (a
+        router without a budget never loads the budget code)."""
+        if self._budget is None:
+            from costroute.budget import MemoryBudgetBackend
+
+            with self._budget_made:
+                if self._budget is None:
+                    self._budget = MemoryBudgetBackend()
+        return self._budget
 
     def __repr__(self) -> str:
         return f"<Store {self.kind}{' ' + self.url if self.url else ''}>"
@@ -75,14 +99,15 @@ class Store:
 
     def settle(
         self,
-        manager: BudgetManager,
+        manager: BudgetManager | None,
         reservation: Reservation | None,
         actual: Decimal | None,
         samples: Sequence[LatencySample] = (),
         outcomes: Sequence[tuple[str, bool]] = (),
     ) -> None:
         """What one call leaves behind: its latency samples, its breaker outcomes (deployment,
-        success) and its budget settle (``actual``; a release when it is None or zero)."""
+        success) and its budget settle (``actual``; a release when it is None or zero).
+        ``manager`` is the one ``reservation`` came from (None when nothing was reserved)."""
         for sample in samples:
             self.latency.record(*sample)
         for name, ok in outcomes:
@@ -92,162 +117,16 @@ class Store:
                 self.breakers.record_failure(name)
         if reservation is None:
             return
+        assert manager is not None, "a reservation is settled with the manager it came from"
         if actual:
             manager.settle(reservation, actual)
         else:
             manager.release(reservation)
 
 
-class RedisStore(Store):
-    """The state backends of a fleet, in Redis; what happens while Redis is away is in
-    costroute/store/_budget.py (budgets), _twins.py (statistics, breakers) and _health.py."""
-
-    kind = "redis"
-
-    def __init__(
-        self,
-        url: str,
-        client: redis.Redis,
-        health: Health,
-        budget: StoreBudget,
-        latency: StoreLatency,
-        breakers: StoreBreakers,
-    ) -> None:
-        super().__init__(budget, latency, breakers)
-        self.url = url
-        self.redis = client  # the sync client (users may read keys with it)
-        self.health = health
-        self._shared = (health, latency, breakers)
-
-    def on_restore(self, hook: Callable[[], None]) -> None:
-        """Call ``hook`` when Redis answers again after an outage, when it came back as a new
-        server, and ``retry_s`` after an operation failed or a settle could not be sent."""
-        self._shared[0].on_restore.append(hook)
-
-    def settle(
-        self,
-        manager: BudgetManager,
-        reservation: Reservation | None,
-        actual: Decimal | None,
-        samples: Sequence[LatencySample] = (),
-        outcomes: Sequence[tuple[str, bool]] = (),
-    ) -> None:
-        """All of it in one pipeline: one round trip per call (two with the reservation)."""
-        health, latency, breakers = self._shared
-        if not health.ready():  # each part falls back on its own; a settle is not sent
-            super().settle(manager, reservation, actual, samples, outcomes)
-            return
-        pipe = self.redis.pipeline(transaction=False)
-        for sample in samples:
-            latency.redis.queue_record(pipe, *sample)
-        readers = [breakers.redis.queue_record(pipe, name, ok) for name, ok in outcomes]
-        if reservation is not None:  # a release settles 0, in the same round trip
-            manager.settle(reservation, actual or Decimal(0), pipeline=pipe)
-        try:
-            results = pipe.execute() if len(pipe) else []
-        except health.errors as exc:  # the settle is lost: the ledger restore brings it back
-            health.failed(exc, "settle")
-            for sample in samples:
-                latency.local.record(*sample)
-            for name, ok in outcomes:
-                if ok:
-                    breakers.local.record_success(name)
-                else:
-                    breakers.local.record_failure(name)
-            return
-        finally:
-            pipe.reset()
-        for read in readers:
-            read(results)
-
-
 def memory_store(breakers: BreakerConfig | None = None) -> Store:
     """Everything in this process: no server, nothing shared."""
-    return Store(
-        MemoryBudgetBackend(), MemoryLatencyStats(), MemoryBreakers(breakers or BreakerConfig())
-    )
-
-
-def redis_store(
-    url: str,
-    *,
-    prefix: str = "costroute:",
-    on_failure: OnFailure = "closed",
-    breakers: BreakerConfig | None = None,
-    retry_s: float = 5.0,
-    clock: Callable[[], float] = time.time,
-    connect_timeout_s: float = 2.0,
-    max_connections: int = DEFAULT_MAX_CONNECTIONS,
-    pool_timeout_s: float = DEFAULT_POOL_TIMEOUT_S,
-) -> RedisStore:
-    """State shared through Redis at ``url``, keys under ``prefix``; checked at start.
-
-    ``on_failure`` says what a budget does while Redis cannot be reached (``"closed"``: refuse
-    the calls that need a reservation; ``"open"``: reserve in this process and warn); Redis is
-    tried again at most every ``retry_s`` seconds (on ``clock``).
-    ``max_connections`` bounds the store's connection pool (one client, shared by its parts);
-    an operation that finds every connection in use waits up to ``pool_timeout_s`` for one.
-    A wait that runs out fails that operation as ``on_failure`` says, without marking Redis
-    down (a fail-closed budget refuses the call with :class:`~costroute.errors.BackendBusy`).
-    """
-    if on_failure not in ("closed", "open"):
-        raise ConfigError(
-            f"on_store_failure={on_failure!r}.",
-            field="on_store_failure",
-            fix="use 'closed' (refuse calls while Redis is down) or 'open' (serve and warn)",
-        )
-    check_url(url, "store")
-    check_pool(
-        max_connections,
-        pool_timeout_s,
-        where="redis_store(url, max_connections=..., pool_timeout_s=...) or "
-        "Router(store_max_connections=..., store_pool_timeout_s=...)",
-    )
-    try:
-        import redis  # noqa: F401 - the check that the extra is installed
-    except ImportError:  # pragma: no cover - depends on the installed extras
-        raise ConfigError(
-            "The Redis store needs the redis package.",
-            field="store",
-            fix="pip install 'costroute[redis]'",
-        ) from None
-    from costroute._redis_clients import sync_client
-    from costroute.breaker import RedisBreakers
-    from costroute.budget import RedisBudgetBackend
-    from costroute.latency import RedisLatencyStats
-
-    masked = mask_url(url)
-    options: dict[str, Any] = {
-        "socket_connect_timeout": connect_timeout_s,
-        "socket_timeout": connect_timeout_s,
-        "max_connections": max_connections,
-        "pool_timeout_s": pool_timeout_s,
-    }
-    health = Health(masked, clock, retry_s)
-
-    def reconnected(conn: Any) -> None:
-        conn.on_connect()
-        health.reconnected = True
-
-    client = sync_client(url, redis_connect_func=reconnected, **options)
-
-    def run_id() -> object:
-        return client.info("server").get("run_id")
-
-    try:
-        health.run_id = run_id()
-    except health.errors as exc:
-        raise BackendUnavailable(masked, exc) from None
-    health.probe, health.reconnected = run_id, False
-    config = breakers or BreakerConfig()
-    return RedisStore(
-        masked,
-        client,
-        health,
-        StoreBudget(RedisBudgetBackend(client, prefix), health, on_failure),
-        StoreLatency(RedisLatencyStats(client, prefix), health),
-        StoreBreakers(RedisBreakers(client, prefix, config), health),
-    )
+    return Store(None, MemoryLatencyStats(), MemoryBreakers(breakers or BreakerConfig()))
 
 
 def open_store(url: str | None = None, **options: Any) -> Store:
@@ -258,8 +137,12 @@ def open_store(url: str | None = None, **options: Any) -> Store:
         field = "COSTROUTE_STORE_URL"
     if url is None or url in ("memory", "memory://"):
         return memory_store(options.get("breakers"))
+    from costroute._url import check_url, mask_url, scheme_of  # a URL was given
+
     if scheme_of(url) in ("redis", "rediss", "unix"):
         check_url(url, field)
+        from costroute.store._redis import redis_store
+
         return redis_store(url, **options)
     raise ConfigError(
         f"Unknown store URL {mask_url(url)!r}.",
