@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from costroute._lazy import lazy_names
-from costroute.router._base import ModelDeprecationWarning, RouterBase
+from costroute.router._base import RouterBase
+from costroute.router._checks import ModelDeprecationWarning
 from costroute.router._router import Router
 from costroute.router._version import RouterVersion
 

@@ -17,30 +17,29 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
-from costroute import difficulty, pricing, providers
+from costroute import difficulty, pricing
 from costroute._ids import new_id
 from costroute._request import build_request, prompt_text
 from costroute.breaker import BreakerConfig
 from costroute.cache import open_cache
 from costroute.catalog import (
-    DEFAULT_BASELINE,
-    MODEL_IDS_MODES,
     Deployment,
     ModelId,
     ParamRules,
     default_deployments,
-    known,
-    known_names,
 )
 from costroute.difficulty import Estimator, Messages
-from costroute.errors import (
-    ConfigError,
-)
 from costroute.executor import Executor, Outcome, RetryConfig
 from costroute.policy import (
-    PARAMS_MODES,
     Policy,
     validate_policy,
+)
+from costroute.router._checks import (
+    ModelDeprecationWarning,
+    check_options,
+    index_deployments,
+    litellm_rules,
+    pick_baseline,
 )
 from costroute.router._hits import CacheHits
 from costroute.router._ledger import open_router_ledger
@@ -60,70 +59,11 @@ if TYPE_CHECKING:
     from costroute.observe import ObserverLike
     from costroute.router._labeling import Labeling
 
-__all__ = ["ModelDeprecationWarning", "RouterBase"]
+__all__ = ["RouterBase"]
 
 log = logging.getLogger("costroute")
 
 ZERO = Decimal(0)
-
-
-class ModelDeprecationWarning(UserWarning):
-    """A deployment's model is past its provider's deprecation date."""
-
-
-def _index(deployments: Iterable[Deployment]) -> dict[str, Deployment]:
-    out: dict[str, Deployment] = {}
-    for dep in deployments:
-        if not isinstance(dep, Deployment):
-            raise ConfigError(
-                f"deployments must hold costroute.Deployment objects, got {type(dep).__name__}.",
-                field="deployments",
-                fix="build each with costroute.Deployment(...) or costroute.catalog.known(...)",
-            )
-        if dep.name in out:
-            raise ConfigError(
-                f"Two deployments are named {dep.name!r}.",
-                field="deployments",
-                fix="give every deployment a unique name",
-            )
-        out[dep.name] = dep
-    if not out:
-        raise ConfigError("No deployments.", field="deployments", fix="give at least one")
-    return out
-
-
-def _is_observer(observer: object) -> bool:
-    from costroute.observe import ObserverLike  # loaded only by a router with an observer
-
-    return isinstance(observer, ObserverLike)
-
-
-def _litellm_rules(deployment: Deployment) -> ParamRules:
-    """litellm's parameter rules for ``deployment``, loaded for the first request that sets a
-    checked parameter."""
-    return providers.param_rules(deployment)
-
-
-def _is_labeling(labeling: object) -> bool:
-    from costroute.router._labeling import Labeling  # loaded only by a router that labels
-
-    return isinstance(labeling, Labeling)
-
-
-def _pick_baseline(deployments: Mapping[str, Deployment], name: str | None) -> Deployment:
-    if name is not None:
-        if name in deployments:
-            return deployments[name]
-        if name in known_names():
-            return known(name)
-        raise ConfigError(
-            f"Baseline {name!r} is neither a deployment of this router nor a pinned model.",
-            field="baseline",
-            fix=f"use one of {', '.join(sorted(deployments))}",
-        )
-    if DEFAULT_BASELINE in deployments:
-        return deployments[DEFAULT_BASELINE]
-    return max(deployments.values(), key=lambda d: (d.tier, d.prices.output, d.prices.input))
 
 
 class RouterBase(CacheHits, Planner):
@@ -198,52 +138,27 @@ class RouterBase(CacheHits, Planner):
         ``COSTROUTE_STORE_URL`` (else in-process) and ``COSTROUTE_LEDGER_URL`` (else SQLite at
         the default path). See docs/api.md.
         """
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-            raise ConfigError(
-                f"timeout={timeout!r} is invalid.", field="timeout", fix="use seconds > 0"
-            )
-        if on_store_failure not in ("closed", "open"):
-            raise ConfigError(
-                f"on_store_failure={on_store_failure!r}.",
-                field="on_store_failure",
-                fix="use 'closed' (refuse calls while Redis is down) or 'open' (serve and warn)",
-            )
-        if params not in PARAMS_MODES:
-            raise ConfigError(
-                f"params={params!r}.",
-                field="params",
-                fix="use 'drop' (a deployment that cannot take a sampling hint such as"
-                " temperature gets the call without it) or 'strict' (it is skipped)",
-            )
-        if model_ids not in MODEL_IDS_MODES:
-            raise ConfigError(
-                f"model_ids={model_ids!r}.",
-                field="model_ids",
-                fix="use 'strict' (an unknown model= raises) or 'route' (it routes as 'auto')",
-            )
-        if on_ledger_error not in ("raise", "warn"):
-            raise ConfigError(
-                f"on_ledger_error={on_ledger_error!r}.",
-                field="on_ledger_error",
-                fix='use "raise" or "warn"',
-            )
-        if observer is not None and not _is_observer(observer):
-            raise ConfigError(
-                f"observer={observer!r} is not an observer.",
-                field="observer",
-                fix="pass costroute.observe.Observer(...), or an object with decision(request, "
-                "plan), attempt(attempt) and complete(request, info, error) methods",
-            )
+        check_options(
+            timeout=timeout,
+            on_store_failure=on_store_failure,
+            params=params,
+            model_ids=model_ids,
+            on_ledger_error=on_ledger_error,
+            observer=observer,
+            labeling=labeling,
+        )
         self.params_mode = params
         self.model_ids = model_ids
         # Which OpenAI parameters each deployment accepts; read from litellm (once per model)
         # only for a request that sets one.
-        self.param_rules: Callable[[Deployment], ParamRules] = param_rules or _litellm_rules
+        self.param_rules: Callable[[Deployment], ParamRules] = param_rules or litellm_rules
         self._model_ids: dict[str, tuple[ModelId, Deployment | None]] = {}
-        self.deployments = _index(default_deployments() if deployments is None else deployments)
+        self.deployments = index_deployments(
+            default_deployments() if deployments is None else deployments
+        )
         self.policy: Policy = resolve_policy(policy, self.deployments)
         validate_policy(self.policy, self.deployments)
-        self.baseline = _pick_baseline(
+        self.baseline = pick_baseline(
             self.deployments, baseline or getattr(self.policy, "baseline", None)
         )
         self._own_estimator = estimator is not None
@@ -290,12 +205,6 @@ class RouterBase(CacheHits, Planner):
         if observer is not None:
             self.executor.on_attempt = observer.attempt
         self.rng: Callable[[], float] = rng or random.random
-        if labeling is not None and not _is_labeling(labeling):
-            raise ConfigError(
-                f"labeling={labeling!r} is not a Labeling.",
-                field="labeling",
-                fix="pass costroute.Labeling(fraction=0.05, max_usd=5, ...), or leave it out",
-            )
         self._setup_labeling(labeling, wall_clock)
         self._setup_offload()
         self._warn_deprecated()
