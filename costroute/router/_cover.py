@@ -18,7 +18,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from costroute.catalog import Deployment
-from costroute.router._state import Counts, RouterState
+from costroute.router._state import RouterState
+from costroute.router._worst import Counts
 from costroute.types import Attempt, Choice, Request
 
 if TYPE_CHECKING:

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 from costroute import providers
 from costroute.budget import Budget, BudgetManager
 from costroute.errors import BudgetExceeded
-from costroute.router._state import Counts, RouterState
+from costroute.router._state import RouterState
+from costroute.router._worst import Counts
 from costroute.types import Request
 
 if TYPE_CHECKING:

@@ -26,7 +26,7 @@ import costroute
 from costroute.budget import Budget, Limit
 from costroute.errors import BudgetExceeded
 from costroute.executor import Executor, RetryConfig
-from costroute.router._state import Counts
+from costroute.router._worst import Counts
 from costroute.testing import DEEPSEEK_URL, OPENAI_URL, sse_response
 from costroute.types import Choice, Plan
 

@@ -18,7 +18,7 @@ from costroute.budget import Budget, Limit
 from costroute.catalog import known
 from costroute.policy import cascade
 from costroute.router._cover import BudgetCover
-from costroute.router._state import Counts
+from costroute.router._worst import Counts
 from costroute.testing import DEEPSEEK_URL, deepseek_body, openai_sse, sse_response
 from costroute.types import Attempt, Usage
 

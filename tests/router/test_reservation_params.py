@@ -19,7 +19,7 @@ import respx
 
 from costroute.budget import Budget, Limit
 from costroute.providers import count_prompt_tokens
-from costroute.router._state import Counts
+from costroute.router._worst import Counts
 from costroute.testing import OPENAI_URL, openai_body
 
 MESSAGES = [{"role": "user", "content": "Extract the record from: id 7, colour blue."}]

@@ -17,7 +17,7 @@ from costroute.budget import Budget, Limit
 from costroute.catalog import known
 from costroute.errors import BudgetExceeded, InvalidRequestError, ProviderUnavailableError
 from costroute.policy import cascade
-from costroute.router._state import Counts
+from costroute.router._worst import Counts
 from costroute.testing import ANTHROPIC_URL, DEEPSEEK_URL, OPENAI_URL, deepseek_body, openai_body
 
 EASY = [{"role": "user", "content": "hi"}]
