@@ -14,7 +14,7 @@ from costroute.router._base import RouterBase
 from costroute.router._bookkeeping import Bookkeeping
 from costroute.router._finish import Call, Finisher, attach, replayed
 from costroute.router._ledger import LedgerFace
-from costroute.router._worst import Counts
+from costroute.router._worst import Counts, counts_prompt
 from costroute.types import Plan, Request
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ class Router(LedgerFace, Bookkeeping, RouterBase):
         client, so that achat can run all of it in one worker thread); a refusal is returned,
         to be recorded and raised by the caller."""
         call = self._begin(request, kwargs)
-        counts = Counts()
+        counts = Counts.for_request(request)
         if call.finish is not None:
             try:
                 call.finish.reservation = self.state.reserve(call.request, call.plan, counts)
@@ -182,7 +182,8 @@ class Router(LedgerFace, Bookkeeping, RouterBase):
         request = build_request(messages, kwargs)
         if not providers.loaded():  # the import takes seconds: never on the event loop
             await asyncio.to_thread(providers.litellm)
-        if self._offload_begin:  # one worker thread for the cache, the plan and the reservation
+        if self._offload_begin or (self.state.has_limits and counts_prompt(request)):
+            # one worker thread for the cache, the plan and the reservation (and the tokenizer)
             call, counts, refusal = await asyncio.to_thread(self._admit, request, kwargs)
         else:  # nothing there does I/O
             call, counts, refusal = self._admit(request, kwargs)

@@ -19,9 +19,18 @@ from costroute.policy import output_cap
 from costroute.pricing import worst_case_cost
 from costroute.types import Choice, Plan, Request
 
-__all__ = ["Counts", "WorstCases"]
+__all__ = ["COUNT_ABOVE_TOKENS", "Counts", "WorstCases", "counts_prompt"]
 
 ZERO = Decimal(0)
+
+
+COUNT_ABOVE_TOKENS = 1024
+"""A prompt whose byte bound passes this many tokens is counted with the tokenizer up front."""
+
+
+def counts_prompt(request: Request) -> bool:
+    """Whether a call counts its prompt before reserving (see :class:`Counts`)."""
+    return request.input_tokens_bound > COUNT_ABOVE_TOKENS
 
 
 @dataclass(slots=True)
@@ -30,12 +39,16 @@ class Counts:
     before a retry never counts again): prompt tokens per provider, and each choice's bounds and
     worst case per (deployment, max_tokens).
 
-    ``exact`` is False at first: the prompt is taken at the request's conservative byte bound,
-    which needs no tokenizer. Counting with the provider's tokenizer (litellm's, where it is
-    exact) costs little on its own, but it releases the GIL, and on an event loop whose worker
-    threads are busy (litellm prepares each async call in one) getting it back took about 4 ms
-    a call (``benchmarks/concurrency.py``, 1,000 calls). So the exact count is taken only where
-    it can change an outcome: when the bound does not fit the budget (:meth:`RouterState.reserve`,
+    ``exact`` says whether the prompt is counted with the provider's tokenizer (litellm's,
+    where it is exact) or taken at the request's conservative byte bound, which needs no
+    tokenizer. :meth:`for_request` counts a long prompt (a byte bound over
+    :data:`COUNT_ABOVE_TOKENS`: there the bound can be several times the count, which would hold
+    budget room that concurrent calls need) and takes a short one at its bound (at most about a
+    thousand tokens over). Counting costs little on its own, but it releases the GIL, and on an
+    event loop whose worker threads are busy (litellm prepares each async call in one) getting
+    it back took about 4 ms a call (``benchmarks/concurrency.py``, 1,000 calls): ``achat``
+    counts a long prompt in a worker thread. A short prompt is counted only where that can
+    change an outcome: when the bound does not fit the budget (:meth:`RouterState.reserve`,
     :meth:`~costroute.router._cover.BudgetCover.shortfall`), and for the usage estimate of a
     stream cut without a usage block.
     """
@@ -44,6 +57,11 @@ class Counts:
     bounds: dict[tuple[str, Any], tuple[int, int]] = field(default_factory=dict)
     worst: dict[tuple[str, Any], Decimal] = field(default_factory=dict)
     exact: bool = False
+
+    @classmethod
+    def for_request(cls, request: Request) -> Counts:
+        """The counts a call starts with: counted for a long prompt, at the bound otherwise."""
+        return cls(exact=counts_prompt(request))
 
     @staticmethod
     def key(choice: Choice) -> tuple[str, Any]:

@@ -57,22 +57,20 @@ def _routes(mock: respx.MockRouter) -> tuple[respx.Route, respx.Route]:
     return primary, fallback
 
 
-def _worst(router: costroute.Router, exact: bool = True) -> Decimal:
-    """What the router reserves for one call of this scenario when the prompt's byte bound does
-    not fit (it counts the prompt with OpenAI's tokenizer then); ``exact=False``: at the bound."""
+def _worst(router: costroute.Router) -> Decimal:
+    """What the router reserves for one call of this scenario (a long prompt: counted with
+    OpenAI's tokenizer)."""
     request, plan = router._prepare(LONG, {"max_tokens": MAX_TOKENS})
-    return router.state.worst_case(request, plan, Counts(exact=exact))
+    counts = Counts.for_request(request)
+    assert counts.exact
+    return router.state.worst_case(request, plan, counts)
 
 
 def _attempt_worst(router: costroute.Router, deployment: str) -> Decimal:
-    """The most one attempt on ``deployment`` can cost (a plan of that one, counted)."""
+    """What the router reserves for one attempt on ``deployment`` (a plan of that one)."""
     request, _ = router._prepare(LONG, {"max_tokens": MAX_TOKENS})
     only = Plan(choices=(Choice(deployment=deployment),), policy="one", difficulty=0.0)
     return router.state.worst_case(request, only, Counts(exact=True))
-
-
-def _spend(router: costroute.Router, amount: Decimal) -> None:
-    router.budget.settle(router.budget.reserve(amount), amount)
 
 
 def _window(router: costroute.Router) -> Any:
@@ -106,9 +104,6 @@ def test_the_reservation_grows_for_billed_retries_and_settles_exactly(
     primary, fallback = _routes(mock)
     h = harness_factory([PRIMARY, FALLBACK], budget=Budget([Limit(usd=1, window="month")]))
     worst = _worst(h.router)
-    room = 3 * worst  # the byte bound's worst case does not fit: the prompt is counted
-    assert _worst(h.router, exact=False) > room
-    _spend(h.router, 1 - room)
     info = _call(h.router, mode)
     cut1, cut2, ok = info.attempts
     assert (primary.call_count, fallback.call_count) == (2, 1)
@@ -117,27 +112,9 @@ def test_the_reservation_grows_for_billed_retries_and_settles_exactly(
     assert ZERO < cut1.cost_usd == cut2.cost_usd <= _attempt_worst(h.router, PRIMARY)
     assert info.cost_usd == cut1.cost_usd + cut2.cost_usd + ok.cost_usd > worst  # it grew
     window = _window(h.router)
-    assert (window.spent, window.reserved) == (1 - room + info.cost_usd, ZERO)
+    assert (window.spent, window.reserved) == (info.cost_usd, ZERO)
     (record,) = h.ledger.records
     assert (record.status, record.cost_usd) == ("ok", info.cost_usd)
-
-
-@pytest.mark.parametrize("mode", MODES)
-def test_a_roomy_budget_covers_billed_retries_at_the_prompts_bound(
-    harness_factory: Callable[..., Harness], mock: respx.MockRouter, mode: str
-) -> None:
-    """Far from the limit the reservation takes the prompt at its byte bound (no tokenizer):
-    it holds more than the count, enough here for both billed cuts and the fallback."""
-    _routes(mock)
-    h = harness_factory([PRIMARY, FALLBACK], budget=Budget([Limit(usd=1, window="month")]))
-    grown: list[Decimal] = []
-    real = h.router.budget.extend
-    h.router.budget.extend = lambda res, amount: (grown.append(amount), real(res, amount))[1]
-    info = _call(h.router, mode)
-    assert len(info.attempts) == 3 and info.cost_usd <= _worst(h.router, exact=False)
-    assert grown == []  # nothing to grow
-    window = _window(h.router)
-    assert (window.spent, window.reserved) == (info.cost_usd, ZERO)
 
 
 @pytest.mark.parametrize("mode", MODES)
