@@ -144,7 +144,7 @@ class RouterState(WorstCases):
         """
         if budget is None and not self.has_limits:
             return None
-        counts = Counts() if counts is None else counts
+        counts = Counts.for_request(request) if counts is None else counts
         manager = budget or self.budget
         try:
             amount = self.worst_case(request, plan, counts)

@@ -134,7 +134,7 @@ class WorstCases:
         """The most the plan can cost if one attempt is billed: its dearest choice, plus the
         dearest escalation. (Each further billed attempt is covered as it comes: see
         :class:`~costroute.router._cover.BudgetCover`.) ``counts`` keeps what was computed."""
-        counts = Counts() if counts is None else counts
+        counts = Counts.for_request(request) if counts is None else counts
 
         def dearest(choices: Iterable[Choice]) -> Decimal:
             return max((self.attempt_worst_case(request, c, counts) for c in choices), default=ZERO)
