@@ -44,9 +44,8 @@ class Cover(Protocol):
         ...
 
     def bounds(self, choice: Choice, dep: Deployment) -> tuple[int, int]:
-        """The most (input tokens, output tokens) one attempt of ``choice`` on ``dep`` can be
-        billed, within what the reservation holds: what an estimate of that attempt's usage
-        must not exceed."""
+        """(input tokens, output tokens) reserved for one attempt of ``choice`` on ``dep``: what
+        an estimate of that attempt's usage must not exceed."""
         ...
 
 

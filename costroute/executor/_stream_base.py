@@ -50,16 +50,12 @@ def _delta_of(chunk: Any) -> tuple[str, bool, str | None]:
 class _StreamState:
     """Text, usage and finish reason gathered from the chunks of one attempt.
 
-    ``bounds``: when the call has a reservation, gives the most (input, output) tokens the
-    attempt can be billed (see :meth:`partial_usage`); asked only for an estimate, since it may
-    count the prompt with a tokenizer.
+    ``bounds``: the (input, output) tokens the call's budget reserved for this attempt, when it
+    has a reservation (see :meth:`partial_usage`).
     """
 
     def __init__(
-        self,
-        request: Request,
-        started: float,
-        bounds: Callable[[], tuple[int, int]] | None = None,
+        self, request: Request, started: float, bounds: tuple[int, int] | None = None
     ) -> None:
         self.request = request
         self.started = started
@@ -98,14 +94,14 @@ class _StreamState:
         prompt = self.request.input_tokens_estimate
         output = chars_to_tokens(sum(len(t) for t in self.text))
         if self.bounds is not None:
-            # The estimate can exceed what the attempt can be billed: for OpenAI and DeepSeek
-            # the bounds count the prompt with the provider's own tokenizer (plus margins), and repetitive text packs more than 4 characters in a token
+            # The estimate can exceed what the reservation counted for this attempt: for OpenAI
+            # and DeepSeek the reservation counts the prompt with the provider's own tokenizer
+            # (plus margins), and repetitive text packs more than 4 characters in a token
             # ("word " * 4000 is 4,000 tokens, estimated at 5,000); long output tokens likewise
             # push the text's estimate past max_tokens. The provider cannot bill more than those
             # counts, and the budget must not settle more than it reserved for the attempt, so
             # the estimate is bounded by them.
-            most_prompt, most_output = self.bounds()
-            prompt, output = min(prompt, most_prompt), min(output, most_output)
+            prompt, output = min(prompt, self.bounds[0]), min(output, self.bounds[1])
         return Usage(input_tokens=prompt, output_tokens=output)
 
 
@@ -160,8 +156,7 @@ class _StreamRunBase:
 
     def _state(self, choice: Choice, dep: Deployment) -> _StreamState:
         """A new attempt's state, started now (after its budget cover was checked)."""
-        cover = self._cover
-        bounds = None if cover is None else (lambda: cover.bounds(choice, dep))
+        bounds = self._cover.bounds(choice, dep) if self._cover is not None else None
         return _StreamState(self._request, self._ex.clock(), bounds)
 
     def _first_content(self, state: _StreamState, chunk: Any) -> bool:

@@ -76,15 +76,10 @@ class BudgetCover:
         return self._state.attempt_worst_case(self._request, choice, self._counts)
 
     def bounds(self, choice: Choice, dep: Deployment) -> tuple[int, int]:
-        """The most one attempt can be billed, in tokens: with the tokenizer's count of the
-        prompt (a stream cut without a usage block is estimated within these)."""
-        self._counts.count_exactly()
         return self._state.attempt_bounds(self._request, choice, self._counts)
 
     def shortfall(self, choice: Choice, dep: Deployment, billed: Decimal) -> Decimal | None:
         needed = self.offset + billed + self.worst(choice)
-        if needed > self.reservation.amount and self._counts.count_exactly():
-            needed = self.offset + billed + self.worst(choice)  # the tokenizer's count may fit
         return needed if needed > self.reservation.amount else None
 
     def extend(self, amount: Decimal) -> None:

@@ -83,7 +83,7 @@ def labeling_call(router: Router, request: Request, budget: BudgetManager) -> An
     plan = router._plan(request)
     finish = router._finisher(request, plan, router.executor.clock(), router._new_id())
     finish.purpose, finish.budget = "labeling", budget
-    counts = Counts.for_request(request)
+    counts = Counts()
     try:
         finish.reservation = router.state.reserve(request, plan, counts, budget)
     except BudgetExceeded as exc:

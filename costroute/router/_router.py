@@ -120,7 +120,7 @@ class Router(LedgerFace, Bookkeeping, RouterBase):
         client, so that achat can run all of it in one worker thread); a refusal is returned,
         to be recorded and raised by the caller."""
         call = self._begin(request, kwargs)
-        counts = Counts.for_request(request)
+        counts = Counts()
         if call.finish is not None:
             try:
                 call.finish.reservation = self.state.reserve(call.request, call.plan, counts)

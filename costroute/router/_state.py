@@ -138,21 +138,12 @@ class RouterState(WorstCases):
     ) -> Reservation | None:
         """Reserve the worst case; raises BudgetExceeded (before any network call).
 
-        The worst case takes the prompt at its byte bound; only when that does not fit is the
-        prompt counted with the provider's tokenizer (see :class:`Counts`) and the reservation
-        asked again. ``budget`` is another manager than the router's (the labelling budget), always asked.
+        ``budget`` is another manager than the router's (the labelling budget), always asked.
         """
         if budget is None and not self.has_limits:
             return None
-        counts = Counts.for_request(request) if counts is None else counts
+        amount = self.worst_case(request, plan, counts)
         manager = budget or self.budget
-        try:
-            amount = self.worst_case(request, plan, counts)
-            return manager.reserve(amount, request.user, request.tenant, request.tags)
-        except errors.BudgetExceeded:
-            if not counts.count_exactly():
-                raise
-        amount = self.worst_case(request, plan, counts)  # the tokenizer's count may fit
         return manager.reserve(amount, request.user, request.tenant, request.tags)
 
     def settle(

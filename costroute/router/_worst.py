@@ -25,11 +25,12 @@ ZERO = Decimal(0)
 
 
 COUNT_ABOVE_TOKENS = 1024
-"""A prompt whose byte bound passes this many tokens is counted with the tokenizer up front."""
+"""``achat`` counts a prompt whose byte bound passes this many tokens in a worker thread."""
 
 
 def counts_prompt(request: Request) -> bool:
-    """Whether a call counts its prompt before reserving (see :class:`Counts`)."""
+    """Whether counting the prompt is long enough work to keep off the event loop: tokenizing a
+    long prompt is milliseconds of CPU (a short one, tens of microseconds)."""
     return request.input_tokens_bound > COUNT_ABOVE_TOKENS
 
 
@@ -37,46 +38,15 @@ def counts_prompt(request: Request) -> bool:
 class Counts:
     """What one call's worst cases were computed from, kept for its budget cover (so a check
     before a retry never counts again): prompt tokens per provider, and each choice's bounds and
-    worst case per (deployment, max_tokens).
-
-    ``exact`` says whether the prompt is counted with the provider's tokenizer (litellm's,
-    where it is exact) or taken at the request's conservative byte bound, which needs no
-    tokenizer. :meth:`for_request` counts a long prompt (a byte bound over
-    :data:`COUNT_ABOVE_TOKENS`: there the bound can be several times the count, which would hold
-    budget room that concurrent calls need) and takes a short one at its bound (at most about a
-    thousand tokens over). Counting costs little on its own, but it releases the GIL, and on an
-    event loop whose worker threads are busy (litellm prepares each async call in one) getting
-    it back took about 4 ms a call (``benchmarks/concurrency.py``, 1,000 calls): ``achat``
-    counts a long prompt in a worker thread. A short prompt is counted only where that can
-    change an outcome: when the bound does not fit the budget (:meth:`RouterState.reserve`,
-    :meth:`~costroute.router._cover.BudgetCover.shortfall`), and for the usage estimate of a
-    stream cut without a usage block.
-    """
+    worst case per (deployment, max_tokens)."""
 
     tokens: dict[str, int] = field(default_factory=dict)
     bounds: dict[tuple[str, Any], tuple[int, int]] = field(default_factory=dict)
     worst: dict[tuple[str, Any], Decimal] = field(default_factory=dict)
-    exact: bool = False
-
-    @classmethod
-    def for_request(cls, request: Request) -> Counts:
-        """The counts a call starts with: counted for a long prompt, at the bound otherwise."""
-        return cls(exact=counts_prompt(request))
 
     @staticmethod
     def key(choice: Choice) -> tuple[str, Any]:
         return choice.deployment, choice.params.get("max_tokens")
-
-    def count_exactly(self) -> bool:
-        """Switch to the tokenizer's counts (forgetting what the bound gave); False when they
-        were already in use, so that nothing would change."""
-        if self.exact:
-            return False
-        self.exact = True
-        self.tokens.clear()
-        self.bounds.clear()
-        self.worst.clear()
-        return True
 
 
 class WorstCases:
@@ -85,20 +55,15 @@ class WorstCases:
 
     deployments: dict[str, Deployment]
 
-    def input_tokens(self, request: Request, dep: Deployment, counts: Counts) -> int:
-        """The prompt tokens to reserve for on ``dep``: the conservative byte bound, or, once
-        ``counts`` is exact, the provider tokenizer's count of the messages and tools (where
-        litellm's is exact) plus a framing margin plus the bound of the billed parameters it
-        does not count (``request.uncounted_tokens_bound``); never more than the bound.
-        ``counts`` caches a count per provider within one call."""
+    def input_tokens(self, request: Request, dep: Deployment, counted: dict[str, int]) -> int:
+        """The prompt tokens to reserve for on ``dep``: the provider tokenizer's count of the
+        messages and tools (where litellm's is exact) plus a framing margin plus the bound of
+        the billed parameters it does not count (``request.uncounted_tokens_bound``), else the
+        conservative byte bound; never more than the bound. ``counted`` caches a count per
+        provider within one call."""
         bound = request.input_tokens_bound
-        if (
-            not counts.exact
-            or request.needs_vision
-            or dep.provider not in providers.EXACT_PROVIDERS
-        ):
+        if request.needs_vision or dep.provider not in providers.EXACT_PROVIDERS:
             return bound
-        counted = counts.tokens
         if dep.provider not in counted:
             exact = providers.count_prompt_tokens(
                 dep, request.messages, request.params.get("tools")
@@ -117,7 +82,7 @@ class WorstCases:
         if found is None:
             dep = self.deployments[choice.deployment]
             cap = choice.params.get("max_tokens") or output_cap(request, dep)
-            found = counts.bounds[key] = (self.input_tokens(request, dep, counts), cap)
+            found = counts.bounds[key] = (self.input_tokens(request, dep, counts.tokens), cap)
         return found
 
     def attempt_worst_case(self, request: Request, choice: Choice, counts: Counts) -> Decimal:
@@ -134,7 +99,7 @@ class WorstCases:
         """The most the plan can cost if one attempt is billed: its dearest choice, plus the
         dearest escalation. (Each further billed attempt is covered as it comes: see
         :class:`~costroute.router._cover.BudgetCover`.) ``counts`` keeps what was computed."""
-        counts = Counts.for_request(request) if counts is None else counts
+        counts = Counts() if counts is None else counts
 
         def dearest(choices: Iterable[Choice]) -> Decimal:
             return max((self.attempt_worst_case(request, c, counts) for c in choices), default=ZERO)

@@ -26,7 +26,6 @@ import costroute
 from costroute.budget import Budget, Limit
 from costroute.errors import BudgetExceeded
 from costroute.executor import Executor, RetryConfig
-from costroute.router._worst import Counts
 from costroute.testing import DEEPSEEK_URL, OPENAI_URL, sse_response
 from costroute.types import Choice, Plan
 
@@ -58,19 +57,16 @@ def _routes(mock: respx.MockRouter) -> tuple[respx.Route, respx.Route]:
 
 
 def _worst(router: costroute.Router) -> Decimal:
-    """What the router reserves for one call of this scenario (a long prompt: counted with
-    OpenAI's tokenizer)."""
+    """What the router reserves for one call of this scenario."""
     request, plan = router._prepare(LONG, {"max_tokens": MAX_TOKENS})
-    counts = Counts.for_request(request)
-    assert counts.exact
-    return router.state.worst_case(request, plan, counts)
+    return router.state.worst_case(request, plan)
 
 
 def _attempt_worst(router: costroute.Router, deployment: str) -> Decimal:
     """What the router reserves for one attempt on ``deployment`` (a plan of that one)."""
     request, _ = router._prepare(LONG, {"max_tokens": MAX_TOKENS})
     only = Plan(choices=(Choice(deployment=deployment),), policy="one", difficulty=0.0)
-    return router.state.worst_case(request, only, Counts(exact=True))
+    return router.state.worst_case(request, only)
 
 
 def _window(router: costroute.Router) -> Any:

@@ -70,7 +70,7 @@ def test_a_cascades_escalation_is_covered_after_what_the_first_answer_billed(
     )
     request, plan = router._prepare(EASY, {"max_tokens": 300})
     assert plan.cascade is not None
-    counts = Counts(exact=True)  # the tokenizer's counts from the start: no switch below
+    counts = Counts()
     res = router.state.reserve(request, plan, counts)
     cover = BudgetCover(router.state, request, res, counts)
     first, (up,) = plan.choices[0], plan.cascade.escalate_to

@@ -19,7 +19,6 @@ import respx
 
 from costroute.budget import Budget, Limit
 from costroute.providers import count_prompt_tokens
-from costroute.router._worst import Counts
 from costroute.testing import OPENAI_URL, openai_body
 
 MESSAGES = [{"role": "user", "content": "Extract the record from: id 7, colour blue."}]
@@ -87,7 +86,7 @@ def test_a_large_response_schema_is_reserved_for(
     tokens, worst = _by_hand(router, schema_bytes)
     assert held >= worst, (held, worst)
     request, _ = router._prepare(MESSAGES, {"response_format": RESPONSE_FORMAT})
-    reserved = router.state.input_tokens(request, router.deployments["gpt-5.4"], Counts(exact=True))
+    reserved = router.state.input_tokens(request, router.deployments["gpt-5.4"], {})
     assert tokens <= reserved <= request.input_tokens_bound
 
 
@@ -121,8 +120,8 @@ def test_the_exact_count_never_drops_a_billed_parameter(
     request, _ = router._prepare(MESSAGES, params)
     bare, _ = router._prepare(MESSAGES, {})
     gpt = router.deployments["gpt-5.4"]
-    with_param = router.state.input_tokens(request, gpt, Counts(exact=True))
-    without = router.state.input_tokens(bare, gpt, Counts(exact=True))
+    with_param = router.state.input_tokens(request, gpt, {})
+    without = router.state.input_tokens(bare, gpt, {})
     assert with_param - without >= len(json.dumps(value)), key
     # the byte bound (Anthropic, no exact count) counts the same bytes
     assert request.input_tokens_bound - bare.input_tokens_bound == len(json.dumps(value))

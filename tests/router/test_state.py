@@ -17,7 +17,6 @@ from costroute.budget import Budget, Limit
 from costroute.catalog import known
 from costroute.errors import BudgetExceeded, InvalidRequestError, ProviderUnavailableError
 from costroute.policy import cascade
-from costroute.router._worst import COUNT_ABOVE_TOKENS, Counts
 from costroute.testing import ANTHROPIC_URL, DEEPSEEK_URL, OPENAI_URL, deepseek_body, openai_body
 
 EASY = [{"role": "user", "content": "hi"}]
@@ -271,99 +270,21 @@ def test_reservations_use_the_exact_tokenizer_where_there_is_one(router_factory:
     gpt, claude = router.deployments["gpt-5.4"], router.deployments["claude-sonnet-5-5"]
     exact = count_prompt_tokens(gpt, request.messages)
     assert exact is not None
-    reserved = state.input_tokens(request, gpt, Counts(exact=True))
+    reserved = state.input_tokens(request, gpt, {})
     assert exact < reserved < request.input_tokens_bound  # exact plus a margin, below the bound
-    assert (
-        state.input_tokens(request, claude, Counts(exact=True)) == request.input_tokens_bound
-    )  # approximate
+    assert state.input_tokens(request, claude, {}) == request.input_tokens_bound  # approximate
 
 
-# A prompt under the counting threshold (taken at its byte bound up front), and one over it.
-MEDIUM = [{"role": "user", "content": "Summarise the Roman Empire in three paragraphs. " * 18}]
 LONG = [{"role": "user", "content": "Summarise the Roman Empire in three paragraphs. " * 60}]
-
-
-def _amounts(router: Any, messages: Any) -> tuple[Any, Any, Decimal, Decimal]:
-    """(request, plan, worst case at the byte bound, worst case with the tokenizer's count)."""
-    request, plan = router._prepare(messages, {"model": "gpt-5.4", "max_tokens": 100})
-    at_bound = router.state.worst_case(request, plan, Counts())
-    counted = router.state.worst_case(request, plan, Counts(exact=True))
-    assert counted < at_bound  # the bound is well above the count
-    assert not Counts.for_request(request).exact  # under the threshold: at the bound first
-    return request, plan, at_bound, counted
-
-
-def test_a_reservation_that_fits_at_the_bound_counts_no_tokens(
-    router_factory: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    router = router_factory(budget=Budget([Limit(usd=10, window="day")]), ledger=False)
-    request, plan, at_bound, _ = _amounts(router, MEDIUM)
-    counted: list[Any] = []
-    monkeypatch.setattr(
-        "costroute.providers.count_prompt_tokens", lambda *a, **k: counted.append(a)
-    )
-    counts = Counts()
-    res = router.state.reserve(request, plan, counts)
-    assert res is not None and res.amount == at_bound
-    assert counted == [] and not counts.exact
-    router.budget.release(res)
-
-
-def test_the_tokenizer_counts_the_prompt_when_the_bound_does_not_fit(router_factory: Any) -> None:
-    probe = router_factory(budget=Budget([Limit(usd=10, window="day")]), ledger=False)
-    _, _, at_bound, counted = _amounts(probe, MEDIUM)
-    limit = (at_bound + counted) / 2  # the count fits, the bound does not
-    router = router_factory(budget=Budget([Limit(usd=limit, window="day")]), ledger=False)
-    request, plan = router._prepare(MEDIUM, {"model": "gpt-5.4", "max_tokens": 100})
-    counts = Counts()
-    res = router.state.reserve(request, plan, counts)
-    assert res is not None and res.amount == counted and counts.exact
-    router.budget.release(res)
-    # below the count too: refused, and nothing is left reserved
-    tight = router_factory(budget=Budget([Limit(usd=counted / 2, window="day")]), ledger=False)
-    request, plan = tight._prepare(MEDIUM, {"model": "gpt-5.4", "max_tokens": 100})
-    with pytest.raises(BudgetExceeded):
-        tight.state.reserve(request, plan, Counts())
-    (window,) = tight.budget.status().windows
-    assert window.reserved == 0
-
-
-def test_a_retry_that_does_not_fit_at_the_bound_is_checked_with_the_count(
-    router_factory: Any,
-) -> None:
-    from costroute.router._cover import BudgetCover
-
-    router = router_factory(budget=Budget([Limit(usd=10, window="day")]), ledger=False)
-    request, plan, at_bound, counted = _amounts(router, MEDIUM)
-    counts = Counts()
-    res = router.state.reserve(request, plan, counts)
-    assert res is not None
-    cover = BudgetCover(router.state, request, res, counts)
-    (choice,) = plan.choices
-    dep = router.deployments[choice.deployment]
-    billed = at_bound - counted  # a billed first try: the bound's worst case no longer fits
-    assert cover.shortfall(choice, dep, billed) is None and counts.exact
-    assert cover.shortfall(choice, dep, billed + Decimal("0.000001")) is not None
-    router.budget.release(res)
-
-
-def test_a_long_prompt_is_counted_before_the_reservation(router_factory: Any) -> None:
-    router = router_factory(budget=Budget([Limit(usd=10, window="day")]), ledger=False)
-    request, plan = router._prepare(LONG, {"model": "gpt-5.4", "max_tokens": 100})
-    assert request.input_tokens_bound > COUNT_ABOVE_TOKENS
-    counts = Counts.for_request(request)
-    assert counts.exact
-    res = router.state.reserve(request, plan, counts)
-    assert res is not None
-    assert res.amount == router.state.worst_case(request, plan, Counts(exact=True))
-    assert res.amount < router.state.worst_case(request, plan, Counts())
-    router.budget.release(res)
 
 
 def test_achat_counts_a_long_prompt_in_a_worker_thread(
     router_factory: Any, mock: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Tokenizing a long prompt is milliseconds of CPU: achat does it (with the plan and the
+    reservation) in a worker thread; a short one is counted on the loop (microseconds)."""
     import costroute.providers as providers_face
+    from costroute.router._worst import COUNT_ABOVE_TOKENS
 
     mock.post(OPENAI_URL).mock(return_value=httpx.Response(200, json=openai_body("ok")))
     router = router_factory(budget=Budget([Limit(usd=10, window="day")]), ledger=False)
@@ -376,12 +297,14 @@ def test_achat_counts_a_long_prompt_in_a_worker_thread(
 
     monkeypatch.setattr(providers_face, "count_prompt_tokens", counting)
 
-    async def main() -> int:
-        await router.achat(messages=LONG, model="gpt-5.4", max_tokens=100)
+    async def main(messages: Any) -> int:
+        await router.achat(messages=messages, model="gpt-5.4", max_tokens=100)
         return threading.get_ident()
 
-    loop_thread = asyncio.run(main())
+    request, _ = router._prepare(LONG, {})
+    assert request.input_tokens_bound > COUNT_ABOVE_TOKENS
+    loop_thread = asyncio.run(main(LONG))
     assert threads and loop_thread not in threads
     threads.clear()
-    asyncio.run(router.achat(messages=MEDIUM, model="gpt-5.4", max_tokens=100))
-    assert threads == []  # a short prompt far from the limit is not counted at all
+    loop_thread = asyncio.run(main(EASY))
+    assert threads == [loop_thread]
