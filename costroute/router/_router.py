@@ -29,6 +29,9 @@ __all__ = ["Router"]
 log = logging.getLogger("costroute")
 
 
+_WARM_UP = ({"role": "user", "content": "."},)
+
+
 def _in_memory(cache: object) -> bool:
     from costroute.cache import MemoryResponseCache
 
@@ -62,6 +65,21 @@ class Router(LedgerFace, Bookkeeping, RouterBase):
         self.executor.offload_breakers = remote_store
         if self._offload_settle:
             self.executor.offload = asyncio.to_thread
+        self._warm = False  # see _warm_up
+
+    def _warm_up(self) -> None:
+        """What the first ``achat`` does in a worker thread, never on the event loop: import
+        litellm (seconds) and, for a router with a budget, load the tokenizer of each model its
+        reservations count (litellm loads one on its first count: 0.44 s for DeepSeek's and
+        0.36 s for OpenAI's on this project's machine; a count is then tens of microseconds)."""
+        providers.litellm()
+        if self.state.has_limits:
+            counted: set[str] = set()
+            for dep in self.deployments.values():
+                if dep.provider in providers.EXACT_PROVIDERS and dep.model not in counted:
+                    counted.add(dep.model)
+                    providers.count_prompt_tokens(dep, _WARM_UP)
+        self._warm = True
 
     def _setup_labeling(self, labeling: Labeling | None, wall_clock: Callable[[], float]) -> None:
         self.labeling: Labeler | None = None
@@ -180,8 +198,8 @@ class Router(LedgerFace, Bookkeeping, RouterBase):
     async def achat(self, messages: Any = None, **kwargs: Any) -> Any:
         """Async twin of :meth:`chat` (``stream=True`` returns an async iterator)."""
         request = build_request(messages, kwargs)
-        if not providers.loaded():  # the import takes seconds: never on the event loop
-            await asyncio.to_thread(providers.litellm)
+        if not self._warm:  # imports and tokenizer loads take seconds: never on the event loop
+            await asyncio.to_thread(self._warm_up)
         if self._offload_begin or (self.state.has_limits and counts_prompt(request)):
             # one worker thread for the cache, the plan and the reservation (and the tokenizer)
             call, counts, refusal = await asyncio.to_thread(self._admit, request, kwargs)

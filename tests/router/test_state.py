@@ -308,3 +308,40 @@ def test_achat_counts_a_long_prompt_in_a_worker_thread(
     threads.clear()
     loop_thread = asyncio.run(main(EASY))
     assert threads == [loop_thread]
+
+
+def test_the_first_achat_loads_the_tokenizers_in_a_worker_thread(
+    router_factory: Any, mock: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """litellm loads a tokenizer on its first count (hundreds of milliseconds): the first achat
+    of a router with a budget counts once per model in a worker thread, so that no count on the
+    event loop is a model's first."""
+    import costroute.providers as providers_face
+
+    mock.post(DEEPSEEK_URL).mock(return_value=httpx.Response(200, json=deepseek_body("ok")))
+    mock.post(OPENAI_URL).mock(return_value=httpx.Response(200, json=openai_body("ok")))
+    router = router_factory(budget=Budget([Limit(usd=10, window="day")]), ledger=False)
+    real = providers_face.count_prompt_tokens
+    counts: list[tuple[str, int]] = []
+
+    def counting(dep: Any, *args: Any, **kwargs: Any) -> Any:
+        counts.append((dep.model, threading.get_ident()))
+        return real(dep, *args, **kwargs)
+
+    monkeypatch.setattr(providers_face, "count_prompt_tokens", counting)
+
+    async def main() -> int:
+        await router.achat(messages=EASY)
+        await router.achat(messages=EASY)
+        return threading.get_ident()
+
+    loop_thread = asyncio.run(main())
+    first: dict[str, int] = {}
+    for model, thread in counts:
+        first.setdefault(model, thread)
+    exact = {
+        d.model for d in router.deployments.values() if d.provider in providers_face.EXACT_PROVIDERS
+    }
+    assert exact and set(first) == exact
+    assert loop_thread not in first.values()  # every model's first count was off the loop
+    assert any(thread == loop_thread for _, thread in counts)  # later counts: on the loop
