@@ -13,7 +13,10 @@ import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
-__all__ = ["env_defaults"]
+__all__ = ["LITELLM_OFFLINE", "env_defaults"]
+
+LITELLM_OFFLINE = {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_OFFLINE_MODE": "true"}
+"""litellm's bundled price map instead of a download at its import, and no fetches of its own."""
 
 
 @contextmanager

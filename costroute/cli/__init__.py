@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 
+from costroute._env import LITELLM_OFFLINE, env_defaults
 from costroute.cli._commands import add_commands
 from costroute.errors import CostrouteError
 
@@ -25,14 +25,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``costroute`` script; returns the exit code."""
-    # The command line is the program, not a guest: its whole process keeps litellm offline
-    # (bundled price map, no fetches), unless the user set these.
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        # litellm offline (bundled price map, no fetches) while the command runs, unless the
+        # user set these; a program that calls main() gets its environment back afterwards.
+        with env_defaults(LITELLM_OFFLINE):
+            return int(args.func(args) or 0)
     except CostrouteError as exc:
         print(f"costroute: {exc}", file=sys.stderr)
         return 2

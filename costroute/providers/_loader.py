@@ -27,14 +27,9 @@ import os
 import threading
 from types import ModuleType
 
-from costroute._env import env_defaults
+from costroute._env import LITELLM_OFFLINE, env_defaults
 
 __all__ = ["litellm", "loaded", "loaded_module"]
-
-_ENV_DEFAULTS = {
-    "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-    "LITELLM_OFFLINE_MODE": "true",
-}
 
 # What litellm 1.110 imports lazily inside its first completion call (about 0.4-0.7 s here):
 # loaded with litellm itself, so that the first call neither records that time as its latency
@@ -54,7 +49,7 @@ def litellm() -> ModuleType:
         return _module
     with _lock:
         if _module is None:
-            with env_defaults(_ENV_DEFAULTS):  # read at import; the user's environment after
+            with env_defaults(LITELLM_OFFLINE):  # read at import; the user's environment after
                 import litellm as module
 
                 module.suppress_debug_info = True
