@@ -14,13 +14,13 @@ the held-out labels being too noisy (one side of most calls unobserved) to choos
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from costroute.errors import ConfigError
 from costroute.eval._pair_labels import PairExample, fit_examples, held_out_apgr, scores_of
+from costroute.eval.cv import _fold_of
 
 __all__ = ["DEFAULT_L2", "LEDGER_L2S", "L2Choice", "select_l2"]
 
@@ -94,9 +94,8 @@ def select_l2(
     candidates = sorted(set(l2s), reverse=True)  # strongest first: it wins a tie
     if n < 2 * folds or n - n // folds < 10:
         return L2Choice(DEFAULT_L2, folds, seed, tuple((c, None) for c in candidates), False)
-    order = list(range(n))
-    random.Random(seed).shuffle(order)
-    parts = [order[k::folds] for k in range(folds)]
+    fold = _fold_of(n, folds, seed)
+    parts = [[i for i in range(n) if fold[i] == k] for k in range(folds)]
     figures: list[tuple[float, float | None]] = []
     for c in candidates:
         held = [0.0] * n
