@@ -51,6 +51,9 @@ from costroute.sim import Simulator
 from costroute.train.data import Record, load_jsonl
 from costroute.train.fit import train
 
+sys.path.insert(0, str(Path(__file__).parent))
+from policy_quality import POOL
+
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "zeroeval"
 STRONG, WEAK = "gpt-4o-2024-08-06", "deepseek-v2.5-0908"
 S_DEP, W_DEP = "gpt-5.4", "deepseek-v4-flash"  # the simulator's deployments playing them
@@ -59,7 +62,6 @@ PLAYS = {S_DEP: STRONG, W_DEP: WEAK}
 
 def load(src: Path, tmp: Path) -> tuple[list[Record], list[Record]]:
     """TRAIN and TEST records of the data set (written by make_zeroeval_jsonl.py)."""
-    sys.path.insert(0, str(Path(__file__).parent))
     from make_zeroeval_jsonl import main as make
 
     if make(["--src", str(src), "--out", str(tmp), "--pool-only"]) != 0:
@@ -187,15 +189,6 @@ def replay(
     return rows
 
 
-POOL = (
-    "deepseek-v2.5-0908",
-    "gpt-4o-mini-2024-07-18",
-    "gpt-3.5-turbo-0125",
-    "claude-3-haiku-20240307",
-    "claude-3-5-sonnet-20240620",
-    "gpt-4o-2024-08-06",
-    "claude-3-opus-20240229",
-)
 COST_WEIGHT = 0.825  # policies/zeroeval_table.py's PARAMS
 
 
