@@ -12,9 +12,10 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+from costroute.errors import InvalidRequestError
 from costroute.types import CallInfo
 
-__all__ = ["info", "remember", "request_id_of"]
+__all__ = ["feedback_id", "info", "remember", "request_id_of"]
 
 LIMIT = 4096
 
@@ -72,3 +73,21 @@ def info(obj: Any) -> CallInfo | None:
         if found is not None:
             return found
     return _lookup(getattr(obj, "id", None))
+
+
+def feedback_id(response: Any) -> str:
+    """The request id of what ``feedback()`` names: an answer of this process, a completion id
+    (of a call this process made: the last 4,096 are kept; a cached answer repeats the id of
+    the one it replays, so it names the latest call that answered with it), or a request id,
+    which names its call in any process on the same ledger."""
+    if isinstance(response, str):
+        return request_id_of(response) or response
+    call = info(response)
+    if call is None:
+        raise InvalidRequestError(
+            f"costroute knows no call of this {type(response).__name__}.",
+            field="response",
+            fix="pass the ChatCompletion the client returned, its id, or the request id of its"
+            " x-costroute-request-id header",
+        )
+    return call.request_id

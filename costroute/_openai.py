@@ -27,12 +27,10 @@ Constructor arguments and what they mean here:
   ``retry=``). The SDK's own retries are always off: retrying a routed call would re-route it.
   ``with_options(max_retries=N)`` for N > 0 is refused: retries belong to the router.
 - ``default_headers``: headers of the SDK's requests to the transport (not sent to providers).
-- ``http_client``: only the client's own (what ``copy()`` / ``with_options`` pass); any other
-  would send the requests past the router, and is refused.
+- ``http_client``: only the client's own (``copy()``, ``with_options``); any other is refused.
 
-costroute's own: ``client.router``, and ``client.feedback(response, score, source="user",
-note=None)`` (``await`` it on AsyncOpenAI): how a call turned out, stored in the router's
-ledger (:meth:`costroute.Router.feedback`).
+costroute's own: ``client.router``, and ``client.feedback(response, score, ...)`` (``await``
+it on AsyncOpenAI): :meth:`costroute.Router.feedback` by the response.
 """
 
 from __future__ import annotations
@@ -48,7 +46,7 @@ from openai import NOT_GIVEN, NotGiven
 from costroute import _info, _wire
 from costroute._openai_router import BASE_URL, SDK_KEY, build_router, copied_router
 from costroute._transport import AsyncCostrouteTransport, CostrouteTransport
-from costroute.errors import ConfigError, InvalidRequestError
+from costroute.errors import ConfigError
 from costroute.router import ClientOptions, Router
 
 __all__ = ["BASE_URL", "AsyncOpenAI", "OpenAI"]
@@ -75,7 +73,7 @@ class _FacadeHTTP(httpx.Client):
 
 
 class _AsyncFacadeHTTP(httpx.AsyncClient):
-    costroute_transport: AsyncCostrouteTransport
+    costroute_transport: AsyncCostrouteTransport  # the async twin
 
 
 def _split(kwargs: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
@@ -102,9 +100,8 @@ def _wire_up(
     settings: dict[str, Any],
     router_kwargs: dict[str, Any],
 ) -> tuple[Router, Any, Any]:
-    """The facade's router, transport and HTTP client: the ones ``http_client`` carries when the
-    SDK's ``copy()`` / ``with_options()`` passes them back (with the changed settings), else new
-    ones over ``router`` (or a router built from ``router_kwargs`` and ``settings``)."""
+    """The facade's router, transport and HTTP client: those ``http_client`` carries (``copy()``,
+    ``with_options()``), else new ones over ``router`` or one built from the arguments."""
     transport = getattr(http_client, "costroute_transport", None)
     if transport is not None:  # copy() / with_options(): the same router
         rest = {**router_kwargs}
@@ -172,12 +169,19 @@ class OpenAI(openai.OpenAI):
         self.router = routed
 
     def feedback(
-        self, response: Any, score: float, *, source: str = "user", note: str | None = None
+        self,
+        response: Any,
+        score: float,
+        *,
+        source: str = "user",
+        note: str | None = None,
+        deployment: str | None = None,
     ) -> None:
         """Record how a call turned out, ``score`` from 0 (bad) to 1 (good): ``response`` is
         the ChatCompletion, its ``id``, or its request id (``x-costroute-request-id``). See
         :meth:`costroute.Router.feedback`."""
-        self.router.feedback(_request_id(response), score, source=source, note=note)
+        rid = _info.feedback_id(response)
+        self.router.feedback(rid, score, source=source, note=note, deployment=deployment)
 
     def _process_response(self, **kwargs: Any) -> Any:
         return _with_info(super()._process_response(**kwargs), kwargs.get("response"))
@@ -236,10 +240,17 @@ class AsyncOpenAI(openai.AsyncOpenAI):
         self.router = routed
 
     async def feedback(
-        self, response: Any, score: float, *, source: str = "user", note: str | None = None
+        self,
+        response: Any,
+        score: float,
+        *,
+        source: str = "user",
+        note: str | None = None,
+        deployment: str | None = None,
     ) -> None:
         """Async twin of :meth:`OpenAI.feedback`."""
-        await self.router.afeedback(_request_id(response), score, source=source, note=note)
+        rid = _info.feedback_id(response)
+        await self.router.afeedback(rid, score, source=source, note=note, deployment=deployment)
 
     async def _process_response(self, **kwargs: Any) -> Any:
         return _with_info(await super()._process_response(**kwargs), kwargs.get("response"))
@@ -253,24 +264,6 @@ class AsyncOpenAI(openai.AsyncOpenAI):
 
     def __repr__(self) -> str:
         return f"<costroute.AsyncOpenAI {self.router!r}>"
-
-
-def _request_id(response: Any) -> str:
-    """The request id of what ``feedback()`` names: an answer of this process, a completion id
-    (of a call this process made: the last 4,096 are kept; a cached answer repeats the id of
-    the one it replays, so it names the latest call that answered with it), or a request id,
-    which names its call in any process on the same ledger."""
-    if isinstance(response, str):
-        return _info.request_id_of(response) or response
-    call = _info.info(response)
-    if call is None:
-        raise InvalidRequestError(
-            f"costroute knows no call of this {type(response).__name__}.",
-            field="response",
-            fix="pass the ChatCompletion the client returned, its id, or the request id of its"
-            " x-costroute-request-id header",
-        )
-    return call.request_id
 
 
 def _with_info(result: Any, response: Any) -> Any:

@@ -87,6 +87,13 @@ class RatedCall:
     shadow_version: str | None = None
     shadow_deployment: str | None = None
 
+    @property
+    def graded(self) -> str:
+        """The deployment whose answer ``score`` grades: the call's own, or the one after an
+        ``@`` in ``source`` (``Router.feedback(..., deployment=...)``: another deployment's
+        answer to the same request, such as sampled labelling's reference)."""
+        return self.source.partition("@")[2] or self.deployment
+
     def __repr__(self) -> str:
         return (
             f"<RatedCall {self.request_id} {self.source}={self.score:g}"

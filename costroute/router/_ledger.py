@@ -12,6 +12,7 @@ from costroute.errors import ConfigError, LedgerError
 
 if TYPE_CHECKING:
     from costroute.budget import BudgetManager
+    from costroute.catalog import Deployment
     from costroute.ledger import Ledger, LedgerLike
     from costroute.router._state import RouterState
 
@@ -62,6 +63,7 @@ class LedgerFace:
     ledger: LedgerLike | None
     state: RouterState
     now: Callable[[], dt.datetime]
+    deployments: dict[str, Deployment]
 
     @property
     def budget(self) -> BudgetManager:
@@ -90,18 +92,56 @@ class LedgerFace:
         return self.ledger
 
     def feedback(
-        self, request_id: str, score: float, *, source: str = "user", note: str | None = None
+        self,
+        request_id: str,
+        score: float,
+        *,
+        source: str = "user",
+        note: str | None = None,
+        deployment: str | None = None,
     ) -> None:
         """Record how call ``request_id`` turned out: ``score`` from 0 (bad) to 1 (good).
 
         ``source`` says who judged (``"user"``, ``"tests"``, ``"app"``...); one outcome per
-        call and source, a repeat replaces it. Stored in the ledger, joined to the call (see
-        docs/ledger.md, "Outcomes"); a ConfigError when the router keeps no ledger.
+        call and source, a repeat replaces it. ``deployment`` (one of this router's) grades
+        that deployment's answer to the same request instead of the call's own (an A/B run, a
+        checker run on both answers); it is stored as ``source@deployment``. Stored in the
+        ledger, joined to the call (see docs/ledger.md, "Outcomes"); a ConfigError when the
+        router keeps no ledger.
         """
+        source = self._outcome_source(source, deployment)
         self.usage.feedback(request_id, score, source=source, note=note, at=self.now())
 
     async def afeedback(
-        self, request_id: str, score: float, *, source: str = "user", note: str | None = None
+        self,
+        request_id: str,
+        score: float,
+        *,
+        source: str = "user",
+        note: str | None = None,
+        deployment: str | None = None,
     ) -> None:
         """Async twin of :meth:`feedback` (the write runs in a worker thread)."""
+        source = self._outcome_source(source, deployment)
         await self.usage.afeedback(request_id, score, source=source, note=note, at=self.now())
+
+    def _outcome_source(self, source: str, deployment: str | None) -> str:
+        from costroute.errors import InvalidRequestError
+
+        if isinstance(source, str) and "@" in source:
+            raise InvalidRequestError(
+                f"source={source!r} contains '@', which names a graded deployment.",
+                field="source",
+                fix="name who judged without '@', and pass deployment=... to grade another"
+                " deployment's answer",
+            )
+        if deployment is None:
+            return source
+        if deployment not in self.deployments:
+            raise InvalidRequestError(
+                f"deployment={deployment!r} is not a deployment of this router.",
+                field="deployment",
+                fix=f"use one of {', '.join(sorted(self.deployments))}, or leave it out to"
+                " grade the call's own answer",
+            )
+        return f"{source}@{deployment}"

@@ -100,6 +100,43 @@ def test_errors_come_before_any_write(
     assert router.usage.outcomes() == []
 
 
+async def test_feedback_grades_another_deployments_answer(
+    router_factory: Any, providers: respx.MockRouter, ledger_url: str
+) -> None:
+    router = router_factory(ledger=ledger_url)
+    info = router.chat(messages=Q).costroute
+    other = next(name for name in router.deployments if name != info.deployment)
+    router.feedback(info.request_id, 1.0, source="tests")
+    router.feedback(info.request_id, 0.0, source="tests", deployment=other)
+    await router.afeedback(info.request_id, 0.25, source="app", deployment=other)
+    rows = {r.source: r for r in router.usage.outcomes()}
+    assert {s: r.score for s, r in rows.items()} == {
+        "tests": 1.0,
+        f"tests@{other}": 0.0,
+        f"app@{other}": 0.25,
+    }
+    assert rows["tests"].graded == info.deployment  # the call's own answer
+    assert rows[f"tests@{other}"].graded == rows[f"app@{other}"].graded == other
+    assert {r.deployment for r in rows.values()} == {info.deployment}  # joined to the same call
+    client = costroute.OpenAI(router)
+    client.feedback(info.request_id, 0.5, source="facade", deployment=other)
+    assert {r.source for r in router.usage.outcomes()} >= {f"facade@{other}"}
+
+
+async def test_feedback_for_another_deployment_checks_its_arguments_before_writing(
+    router_factory: Any, providers: respx.MockRouter, ledger_url: str
+) -> None:
+    router = router_factory(ledger=ledger_url)
+    info = router.chat(messages=Q).costroute
+    with pytest.raises(InvalidRequestError) as bad:
+        router.feedback(info.request_id, 1.0, deployment="no-such-model")
+    assert bad.value.field == "deployment" and info.deployment in str(bad.value.fix)
+    with pytest.raises(InvalidRequestError) as bad:
+        await router.afeedback(info.request_id, 1.0, source="user@example.com")
+    assert bad.value.field == "source" and "deployment=" in str(bad.value.fix)
+    assert router.usage.outcomes() == []
+
+
 async def test_a_router_without_ledger_says_how_to_add_one(router_factory: Any) -> None:
     router = router_factory(ledger=False)
     with pytest.raises(ConfigError) as info:
