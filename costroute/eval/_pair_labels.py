@@ -9,7 +9,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from costroute.difficulty import FEATURE_NAMES, LearnedEstimator
 from costroute.errors import ConfigError
@@ -27,9 +27,10 @@ JUDGE = "judge"
 class PairExample:
     """One routed call turned into a pair label (see docs/learning.md for the rules).
 
-    ``rating`` is the mean of the call's non-judge outcomes, ``judge`` its judge outcome;
-    ``strong``/``weak`` the two models' qualities on it (known or imputed by a mean);
-    ``gain = (1 + strong - weak) / 2``, the training label.
+    ``rating`` is the mean of the call's non-judge outcomes of its own answer, ``judge`` its
+    judge outcome; ``strong``/``weak`` the two models' qualities on it (observed, or imputed
+    by a mean: ``strong_seen``/``weak_seen`` say which); ``gain = (1 + strong - weak) / 2``,
+    the training label.
     """
 
     request_id: str
@@ -42,7 +43,13 @@ class PairExample:
     strong: float
     weak: float
     gain: float
-    imputed: bool
+    strong_seen: bool
+    weak_seen: bool
+
+    @property
+    def imputed(self) -> bool:
+        """Whether one side is a mean, not an observation."""
+        return not (self.strong_seen and self.weak_seen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +57,9 @@ class PairSet:
     """The pair examples of a ledger window, and what was used or left out.
 
     ``labels`` counts the outcomes used by source; ``skipped`` the calls left out by reason
-    (``no_features``, ``not_ok``, ``other_deployment``, ``judge_only_on_strong``);
-    ``strong_mean``/``weak_mean`` are the means used to impute a missing side.
+    (``no_features``, ``not_ok``, ``other_deployment``, ``judge_only_on_strong``,
+    ``no_pair_outcome``); ``strong_mean``/``weak_mean`` are the means used to impute a missing
+    side.
     """
 
     strong: str
@@ -71,13 +79,46 @@ def mean_or(xs: Sequence[float], default: float = 0.5) -> float:
     return sum(xs) / len(xs) if xs else default
 
 
+class _Seen(NamedTuple):
+    first: RatedCall
+    routed: str
+    rating: float | None
+    judge: float | None
+    strong: float | None
+    weak: float | None
+    used: list[str]
+
+
+def _seen(calls: Sequence[RatedCall], routed: str, strong: str, weak: str) -> _Seen | str:
+    """What one call's outcomes observe of each side; the reason it is skipped otherwise."""
+    own = [r for r in calls if "@" not in r.source]
+    ratings = [r.score for r in own if r.source != JUDGE]
+    judged = [r.score for r in own if r.source == JUDGE]
+    other = weak if routed == "strong" else strong
+    others = [r for r in calls if "@" in r.source and r.graded == other]
+    rating = mean_or(ratings) if ratings else None
+    judge = judged[0] if judged and routed == "weak" else None
+    mine = rating if rating is not None else judge
+    theirs = mean_or([r.score for r in others]) if others else None
+    judge_used = judge is not None and (rating is None or theirs is None)
+    if theirs is None and judge is not None and mine is not None:
+        theirs = min(1.0, mine + 1.0 - judge)  # the judge: weak graded against strong
+    if mine is None and theirs is None:
+        return "judge_only_on_strong" if judged else "no_pair_outcome"
+    used = [r.source for r in own if r.source != JUDGE] + [JUDGE] * judge_used
+    used += [r.source for r in others]
+    s, w = (mine, theirs) if routed == "strong" else (theirs, mine)
+    return _Seen(calls[0], routed, rating, judge, s, w, used)
+
+
 def pair_examples(rows: Sequence[RatedCall], strong: str, weak: str) -> PairSet:
     """Pair labels from outcome rows (``ledger.outcomes(...)``), one per routed call.
 
-    ``strong``/``weak`` match a call's deployment or model name. A call routed to ``weak``:
-    its weak quality is its rating (else its judge score); with a judge score ``j`` the strong
-    quality is ``min(1, weak + 1 - j)``, without one the mean strong quality of the set. A call
-    routed to ``strong``: its rating is the strong quality, the weak one is the set's mean.
+    ``strong``/``weak`` match a call's deployment or model name. A call's own side's quality
+    is its rating (the mean of its non-judge outcomes), else its judge score; the other side's
+    is the mean of the outcomes grading the other deployment's answer (``source@deployment``,
+    matched by deployment name), else, for a call routed to ``weak`` with a judge score ``j``,
+    ``min(1, weak + 1 - j)``. A side still unknown is the set's mean of that side.
     """
     if strong == weak:
         raise ConfigError(
@@ -90,65 +131,45 @@ def pair_examples(rows: Sequence[RatedCall], strong: str, weak: str) -> PairSet:
         by_call.setdefault(r.request_id, []).append(r)
     skipped: Counter[str] = Counter()
     labels: Counter[str] = Counter()
-    raw: list[tuple[RatedCall, str, float | None, float | None, list[str]]] = []
+    seen: list[_Seen] = []
     for calls in by_call.values():
         first = calls[0]
-        if first.status != "ok":
-            skipped["not_ok"] += 1
-            continue
-        if not first.features:
-            skipped["no_features"] += 1
-            continue
         routed = "strong" if _is(first, strong) else "weak" if _is(first, weak) else None
-        if routed is None:
-            skipped["other_deployment"] += 1
-            continue
-        ratings = [r.score for r in calls if r.source != JUDGE]
-        judged = [r.score for r in calls if r.source == JUDGE]
-        rating = mean_or(ratings) if ratings else None
-        judge = judged[0] if judged and routed == "weak" else None
-        if rating is None and judge is None:
-            skipped["judge_only_on_strong"] += 1
-            continue
-        used = [r.source for r in calls if r.source != JUDGE or judge is not None]
-        raw.append((first, routed, rating, judge, used))
-    known_strong: list[float] = []
-    known_weak: list[float] = []
-    for _, routed, rating, judge, _used in raw:
-        if routed == "strong":
-            assert rating is not None
-            known_strong.append(rating)
-            continue
-        w = rating if rating is not None else judge
-        assert w is not None
-        known_weak.append(w)
-        if judge is not None:
-            known_strong.append(min(1.0, w + 1.0 - judge))
-    s_mean, w_mean = mean_or(known_strong), mean_or(known_weak)
-    examples = []
-    for first, routed, rating, judge, used in raw:
-        labels.update(used)
-        if routed == "strong":
-            assert rating is not None
-            s, w, imputed = rating, w_mean, True
+        reason = (
+            "not_ok"
+            if first.status != "ok"
+            else "no_features"
+            if not first.features
+            else "other_deployment"
+            if routed is None
+            else None
+        )
+        found = reason or _seen(calls, routed or "", strong, weak)
+        if isinstance(found, str):
+            skipped[found] += 1
         else:
-            w = rating if rating is not None else judge
-            assert w is not None
-            imputed = judge is None
-            s = s_mean if judge is None else min(1.0, w + 1.0 - judge)
+            seen.append(found)
+    s_mean = mean_or([c.strong for c in seen if c.strong is not None])
+    w_mean = mean_or([c.weak for c in seen if c.weak is not None])
+    examples = []
+    for c in seen:
+        labels.update(c.used)
+        s = s_mean if c.strong is None else c.strong
+        w = w_mean if c.weak is None else c.weak
         examples.append(
             PairExample(
-                request_id=first.request_id,
-                at=first.at,
-                routed=routed,
-                features=dict(first.features or {}),
-                difficulty=first.difficulty,
-                rating=rating,
-                judge=judge,
+                request_id=c.first.request_id,
+                at=c.first.at,
+                routed=c.routed,
+                features=dict(c.first.features or {}),
+                difficulty=c.first.difficulty,
+                rating=c.rating,
+                judge=c.judge,
                 strong=s,
                 weak=w,
                 gain=(1.0 + s - w) / 2.0,
-                imputed=imputed,
+                strong_seen=c.strong is not None,
+                weak_seen=c.weak is not None,
             )
         )
     examples.sort(key=lambda e: (e.at, e.request_id))
@@ -203,9 +224,7 @@ def fit_examples(
 
 def _imputed(e: PairExample, side: str) -> bool:
     """Whether ``side``'s quality on ``e`` is a mean, not an observation."""
-    if side == "weak":
-        return e.routed == "strong"
-    return e.routed == "weak" and e.judge is None
+    return not (e.strong_seen if side == "strong" else e.weak_seen)
 
 
 def scores_of(est: LearnedEstimator, examples: Sequence[PairExample]) -> list[float]:

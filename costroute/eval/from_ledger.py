@@ -21,7 +21,7 @@ import asyncio
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from costroute.difficulty import LearnedEstimator
 from costroute.errors import ConfigError
@@ -33,12 +33,11 @@ from costroute.eval._pair_labels import (
     PairSet,
     fit_examples,
     held_out_apgr,
-    mean_or,
     pair_examples,
     scores_of,
 )
-from costroute.ledger import Ledger, RatedCall, open_ledger
-from costroute.policy import QualityTable
+from costroute.eval._quality_ledger import quality_table_from_ledger, window_of
+from costroute.ledger import Ledger
 
 __all__ = [
     "DEFAULT_L2",
@@ -124,16 +123,6 @@ class LedgerTrainReport:
         return out
 
 
-def _window(ledger: Ledger | str, since: dt.datetime | None, until: dt.datetime | None) -> Any:
-    own = isinstance(ledger, str)
-    led = open_ledger(ledger) if isinstance(ledger, str) else ledger
-    try:
-        return led.outcomes(since=since, until=until)
-    finally:
-        if own:
-            led.close()
-
-
 def train_from_ledger(
     ledger: Ledger | str,
     *,
@@ -142,7 +131,7 @@ def train_from_ledger(
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
     holdout: float = 0.2,
-    l2: float | None = DEFAULT_L2,
+    l2: float | Literal["auto"] | None = "auto",
     l2s: Sequence[float] = LEDGER_L2S,
     folds: int = 5,
     target_quality: float | None = None,
@@ -153,9 +142,12 @@ def train_from_ledger(
     :func:`~costroute.ledger.open_ledger`).
 
     The estimator is fitted on the hand features with the ``gain`` label (see
-    :func:`pair_examples`) and the L2 penalty ``l2`` (:data:`DEFAULT_L2`); ``l2=None`` chooses
-    it among ``l2s`` by ``folds``-fold cross-validation on the calls (:func:`select_l2`; the
-    "after" figure's estimator chooses its own on the older calls only). With a target its threshold is calibrated on all the calls
+    :func:`pair_examples`) and the L2 penalty ``l2``: ``None`` chooses it among ``l2s`` by
+    ``folds``-fold cross-validation on the calls (:func:`select_l2`; the "after" figure's
+    estimator chooses its own on the older calls only); ``"auto"`` (the default) does so when
+    at least half the calls observe both models (sampled labelling with a checker, or
+    ``feedback(..., deployment=...)``), else uses :data:`DEFAULT_L2` (one side of most calls
+    predicted: too noisy to choose on). With a target its threshold is calibrated on all the calls
     (:func:`costroute.eval.calibrate` on the labels' qualities) and stored in it, as
     ``router eval --target-...`` does, so :func:`costroute.policy.pair` reads it.
     """
@@ -166,19 +158,23 @@ def train_from_ledger(
             fix="e.g. 0.2 (the newest fifth of the calls measures the retrained estimator)",
         )
     check_targets(target_quality, target_cost_share, required=False)
-    if l2 is not None and (isinstance(l2, bool) or not isinstance(l2, int | float) or l2 <= 0):
+    number = isinstance(l2, int | float) and not isinstance(l2, bool)
+    if not (l2 is None or l2 == "auto" or (number and l2 > 0)):
         raise ConfigError(
-            f"l2={l2!r} is not a positive number.",
+            f"l2={l2!r} is not a positive number, 'auto' or None.",
             field="l2",
-            fix=f"e.g. {DEFAULT_L2}, or None to choose it by cross-validation on the calls",
+            fix=f"e.g. {DEFAULT_L2}, None to choose it by cross-validation on the calls, or"
+            " 'auto' (cross-validation when most calls observe both sides)",
         )
-    pairs = pair_examples(_window(ledger, since, until), strong, weak)
+    pairs = pair_examples(window_of(ledger, since, until), strong, weak)
     ex = list(pairs.examples)
     n_held = int(len(ex) * holdout)
     older, newest = ex[: len(ex) - n_held], ex[len(ex) - n_held :]
 
     def choose(calls: list[PairExample]) -> tuple[float, L2Choice | None]:
-        if l2 is not None:
+        if l2 == "auto" and 2 * sum(not e.imputed for e in calls) < len(calls):
+            return DEFAULT_L2, None
+        if l2 is not None and l2 != "auto":
             return float(l2), None
         choice = select_l2(calls, l2s=l2s, folds=folds)
         return choice.l2, choice
@@ -254,45 +250,3 @@ async def atrain_from_ledger(
 ) -> tuple[LearnedEstimator, LedgerTrainReport]:
     """:func:`train_from_ledger` in a worker thread (same arguments)."""
     return await asyncio.to_thread(lambda: train_from_ledger(ledger, **kwargs))
-
-
-def quality_table_from_ledger(
-    ledger: Ledger | str,
-    *,
-    models: Mapping[str, str] | None = None,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
-    buckets: int = 4,
-    prior: float = 5.0,
-    min_items: int = 30,
-) -> QualityTable:
-    """A :class:`~costroute.policy.QualityTable` from per-deployment outcomes.
-
-    Each answered call with a rating (the mean of its non-judge outcomes) is one item
-    ``(recorded difficulty, category, {deployment: rating})``; judge scores are left out (they
-    grade against a reference, not absolutely). ``models`` maps deployment names to the
-    table's model names (default: the deployment names). The recorded difficulty is the
-    routing estimator's score, so route with the same estimator.
-    """
-    by_call: dict[str, list[RatedCall]] = {}
-    for r in _window(ledger, since, until):
-        if r.source != JUDGE and r.status == "ok":
-            by_call.setdefault(r.request_id, []).append(r)
-    items = []
-    for calls in by_call.values():
-        first = calls[0]
-        name = (models or {}).get(first.deployment, first.deployment)
-        items.append((first.difficulty, first.category, {name: mean_or([c.score for c in calls])}))
-    if not items:
-        raise ConfigError(
-            "No rated calls in the ledger window.",
-            field="ledger",
-            fix="record outcomes with Router.feedback, or widen since/until",
-        )
-    return QualityTable.fit(
-        items,
-        buckets=buckets,
-        prior=prior,
-        min_items=min_items,
-        meta={"training_data": "ledger", "n_calls": len(items)},
-    )
