@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from costroute.budget import Budget, Limit
     from costroute.errors import AllDeploymentsFailed, ProviderError, StreamInterrupted
     from costroute.policy import load_policy
-    from costroute.router import ExactMatch, JudgeModel, Labeling
+    from costroute.router import Checker, ExactMatch, JudgeModel, Labeling
 
 __version__ = "0.1.0"
 
@@ -52,6 +52,7 @@ __all__ = [
     "BudgetExceeded",
     "CallInfo",
     "Capabilities",
+    "Checker",
     "Choice",
     "ConfigError",
     "CostrouteError",
@@ -93,6 +94,7 @@ __getattr__ = lazy_names(
         "AllDeploymentsFailed": "costroute.errors",
         "AsyncOpenAI": "costroute._openai",
         "Budget": "costroute.budget",
+        "Checker": "costroute.router",
         "ExactMatch": "costroute.router",
         "JudgeModel": "costroute.router",
         "Labeling": "costroute.router",

@@ -15,15 +15,16 @@ from costroute.router._router import Router
 from costroute.router._version import RouterVersion
 
 if TYPE_CHECKING:
+    from costroute.router._grading import parse_score
     from costroute.router._labeler import Labeler, LabelingStats
     from costroute.router._labeling import (
         DEFAULT_JUDGE_PROMPT,
+        Checker,
         ExactMatch,
         Judge,
         JudgeFunction,
         JudgeModel,
         Labeling,
-        parse_score,
     )
     from costroute.router._options import ClientOptions, RouterOptions
     from costroute.router._rollout import Rollout
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_JUDGE_PROMPT",
+    "Checker",
     "ClientOptions",
     "ExactMatch",
     "Judge",
@@ -53,6 +55,7 @@ __getattr__ = lazy_names(
     __name__,
     {
         "DEFAULT_JUDGE_PROMPT": "costroute.router._labeling",
+        "Checker": "costroute.router._labeling",
         "ClientOptions": "costroute.router._options",
         "ExactMatch": "costroute.router._labeling",
         "Judge": "costroute.router._labeling",
@@ -64,6 +67,6 @@ __getattr__ = lazy_names(
         "Rollout": "costroute.router._rollout",
         "RolloutReport": "costroute.router._rollout_eval",
         "RouterOptions": "costroute.router._options",
-        "parse_score": "costroute.router._labeling",
+        "parse_score": "costroute.router._grading",
     },
 )

@@ -18,13 +18,18 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from costroute._request import build_request
 from costroute.budget import BudgetManager
 from costroute.errors import BudgetExceeded, ConfigError
-from costroute.router._labeling import ExactMatch, JudgeModel, Labeling, parse_score
-from costroute.router._labeling_calls import labeling_budget, labeling_call, restore_labeling
+from costroute.router._grading import grades
+from costroute.router._labeling import Checker, ExactMatch, JudgeModel, Labeling
+from costroute.router._labeling_calls import (
+    answer_text,
+    labeling_budget,
+    labeling_call,
+    restore_labeling,
+)
 from costroute.types import CallInfo, Request
 
 if TYPE_CHECKING:
@@ -56,15 +61,7 @@ class _Job(NamedTuple):
     request: Request
     request_id: str
     answer: str
-
-
-def answer_text(response: Any) -> str | None:
-    """The text of a chat completion's first choice; None when it has none (tool calls)."""
-    try:
-        content = response.choices[0].message.content
-    except (AttributeError, IndexError, TypeError):
-        return None
-    return content if isinstance(content, str) else None
+    other: str  # the deployment asked again: the reference, or the challenger
 
 
 class Labeler:
@@ -81,9 +78,11 @@ class Labeler:
         reference: str,
         budget: BudgetManager,
         rng: Callable[[], float],
+        challenger: str | None = None,
     ) -> None:
         self.config = config
         self.reference = reference
+        self.challenger = challenger
         self.budget = budget
         self._router = router
         self._rng = rng
@@ -127,7 +126,8 @@ class Labeler:
         """Draw whether this answered call (its answer's text; None: no text, e.g. tool calls
         or a stream the caller closed) is labelled; queue it if so. Never blocks, never raises
         for the caller; True when a job was queued."""
-        if info.cached or answer is None or info.deployment == self.reference:
+        other = self.reference if info.deployment != self.reference else self.challenger
+        if info.cached or answer is None or other is None:
             return False
         if not self._rng() < self.config.fraction:
             return False
@@ -138,7 +138,7 @@ class Labeler:
             if self._closed or self._pending >= self.config.max_pending:
                 self._stats = dataclasses.replace(self._stats, dropped=self._stats.dropped + 1)
                 return False
-            self._jobs.append(_Job(request, info.request_id, answer))
+            self._jobs.append(_Job(request, info.request_id, answer, other))
             self._pending += 1
             if self._thread is None:
                 self._thread = threading.Thread(
@@ -203,7 +203,7 @@ class Labeler:
             job.request,
             params=params,
             max_output_tokens=cap,
-            model=self.reference,
+            model=job.other,
             stream=False,
             max_cost_usd=None,
             latency_target_ms=None,
@@ -212,48 +212,27 @@ class Labeler:
         try:
             reference = answer_text(labeling_call(router, again, self.budget))
             if reference is None:
-                raise ValueError(f"the reference {self.reference} gave no text")
-            score = self._judge(job, reference)
+                raise ValueError(f"{job.other} gave no text")
+            found = grades(
+                router, self.config.judge, job.request, job.answer, job.other, reference,
+                self.budget,
+            )  # fmt: skip
         except BudgetExceeded as exc:
             log.info("costroute: labelling of %s refused by its budget: %s", job.request_id, exc)
             return "refused"
         except Exception as exc:
             log.warning("costroute: labelling of %s failed: %s", job.request_id, exc)
             return "failed"
-        note = f"reference={self.reference} judge={self._judge_name}"
+        note = f"reference={job.other} judge={self._judge_name}"
         try:
-            router.feedback(job.request_id, score, source="judge", note=note)
+            for source, graded, score in found:
+                router.feedback(job.request_id, score, source=source, note=note, deployment=graded)
         except Exception as exc:
             log.warning(
                 "costroute: the judge's outcome of %s was not stored: %s", job.request_id, exc
             )
             return "failed"
         return "labeled"
-
-    def _judge(self, job: _Job, reference: str) -> float:
-        judge = self.config.judge
-        if isinstance(judge, JudgeModel):
-            request = job.request
-            asked = build_request(
-                judge.messages(request.messages, job.answer, reference),
-                {
-                    "model": judge.deployment,
-                    "max_tokens": judge.max_tokens,
-                    "user": request.user,
-                    "tenant": request.tenant,
-                    "tags": dict(request.tags),
-                },
-            )
-            text = answer_text(labeling_call(self._router, asked, self.budget)) or ""
-            score = parse_score(text)
-            if score is None:
-                raise ValueError(f"the judge {judge.deployment} gave no score in [0, 1]")
-            return score
-        value = judge(job.request.messages, job.answer, reference)
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        if not ok or not 0.0 <= float(value) <= 1.0:
-            raise ValueError(f"the judge returned {value!r}, not a score in [0, 1]")
-        return float(value)
 
 
 def _judge_name(config: Labeling) -> str:
@@ -262,6 +241,8 @@ def _judge_name(config: Labeling) -> str:
         return "exact"
     if isinstance(judge, JudgeModel):
         return f"model:{judge.deployment}"
+    if isinstance(judge, Checker):
+        return f"checker:{judge.source}"
     return getattr(judge, "__name__", None) or type(judge).__name__
 
 
@@ -295,6 +276,18 @@ def labeler_for(router: Router, labeling: Labeling, wall_clock: Callable[[], flo
             field="labeling.judge.deployment",
             fix=f"use one of {names}",
         )
+    challenger = labeling.challenger
+    if challenger is not None and (
+        challenger not in deployments or challenger == reference or not isinstance(judge, Checker)
+    ):
+        raise ConfigError(
+            f"The labelling challenger {challenger!r} is not another deployment of this router"
+            " graded by a Checker.",
+            field="labeling.challenger",
+            fix=f"use one of {names} other than the reference {reference!r}, with"
+            " judge=Checker(...) (a comparing judge needs the reference as the answer"
+            " to compare with), or leave challenger out",
+        )
     budget = labeling_budget(router.state, labeling.limits, wall_clock)
     restore_labeling(router.state, budget, router.ledger)
-    return Labeler(router, labeling, reference, budget, router.rng)
+    return Labeler(router, labeling, reference, budget, router.rng, challenger)

@@ -6,20 +6,14 @@ compare the two answers; the score is stored as the call's outcome (``source="ju
 This module holds the configuration and the judges, no I/O; the background work is
 costroute/router/_labeler.py. See docs/learning.md.
 
-A judge is one of:
-
-* :class:`ExactMatch`: 1.0 when the two answers are the same text after normalising case,
-  white space and (optionally) punctuation, else 0.0;
-* :class:`JudgeModel`: a deployment of the router asked to grade the routed answer against the
-  reference; its answer's score is parsed (:func:`parse_score`) and its cost is labelling
-  spend;
-* any callable ``(request_messages, routed_answer, reference_answer) -> float`` in [0, 1]
-  (a test runner, a checker of the application's own).
+A judge is :class:`ExactMatch` (the same text once normalised), :class:`JudgeModel` (a
+deployment grades the routed answer against the reference; its cost is labelling spend), a
+callable ``(request_messages, routed_answer, reference_answer) -> float`` in [0, 1], or a
+:class:`Checker`, which grades each answer on its own (costroute/router/_grading.py).
 """
 
 from __future__ import annotations
 
-import math
 import re
 import string
 from collections.abc import Callable, Mapping, Sequence
@@ -32,12 +26,12 @@ from costroute.errors import ConfigError
 
 __all__ = [
     "DEFAULT_JUDGE_PROMPT",
+    "Checker",
     "ExactMatch",
     "Judge",
     "JudgeFunction",
     "JudgeModel",
     "Labeling",
-    "parse_score",
 ]
 
 Messages: TypeAlias = Sequence[Mapping[str, Any]]
@@ -82,34 +76,6 @@ How good is the answer to grade, compared with the reference, from 0 (wrong or u
 """The default grading prompt of :class:`JudgeModel` (fields: request, reference, answer)."""
 
 _FIELDS = ("{request}", "{reference}", "{answer}")
-_SCORE = re.compile(r"score\s*[:=]?\s*(-?\d+(?:\.\d+)?)(\s*/\s*(\d+(?:\.\d+)?)|\s*%)?", re.I)
-_NUMBER = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?)(\s*/\s*(\d+(?:\.\d+)?)|\s*%)?(?!\w|\.\d)")
-
-
-def parse_score(text: str) -> float | None:
-    """The score a grading answer gives, in [0, 1]; None when it gives none.
-
-    The number after the last ``SCORE`` (``SCORE: 0.8``, ``score = 4/5``, ``Score: 80%``) if
-    any, else the last number of the text (``0.8``, ``4/5``, ``80%``). A fraction ``a/b`` is
-    ``a / b``; a percentage is divided by 100; a number in (1, 10] without either is read as
-    out of 10. A value still outside [0, 1] gives None (the judge did not answer the question).
-    """
-    found = list(_SCORE.finditer(text)) or list(_NUMBER.finditer(text))
-    if not found:
-        return None
-    match = found[-1]
-    value = float(match.group(1))
-    tail = match.group(2) or ""
-    if match.group(3):
-        denominator = float(match.group(3))
-        if denominator <= 0:
-            return None
-        value /= denominator
-    elif tail.strip() == "%":
-        value /= 100
-    elif 1 < value <= 10:
-        value /= 10
-    return value if 0.0 <= value <= 1.0 and math.isfinite(value) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,8 +147,34 @@ def _transcript(messages: Messages) -> str:
     return "\n".join(lines)
 
 
-Judge: TypeAlias = ExactMatch | JudgeModel | JudgeFunction
-"""What compares a routed answer with the reference answer."""
+@dataclass(frozen=True, slots=True)
+class Checker:
+    """A judge that grades one answer on its own: ``check(request_messages, answer)`` returns
+    a score in [0, 1] (the share of the application's tests the answer passes, 1.0 when it
+    matches a known answer...). Stored under ``source`` (not ``"judge"``, which means a
+    comparison)."""
+
+    check: Callable[[Sequence[Mapping[str, Any]], str], float]
+    source: str = "check"
+
+    def __post_init__(self) -> None:
+        if not callable(self.check):
+            raise ConfigError(
+                f"Checker(check={self.check!r}) is not callable.",
+                field="labeling.judge.check",
+                fix="pass a function (request_messages, answer) -> score in [0, 1]",
+            )
+        bad = not isinstance(self.source, str) or not self.source.strip()
+        if bad or "@" in self.source or self.source == "judge":
+            raise ConfigError(
+                f"Checker(source={self.source!r}) cannot name its outcomes.",
+                field="labeling.judge.source",
+                fix="pass a name without '@', other than 'judge', e.g. source='tests'",
+            )
+
+
+Judge: TypeAlias = ExactMatch | JudgeModel | Checker | JudgeFunction
+"""What grades a routed answer (against the reference's, or on its own: Checker)."""
 
 
 def _fraction(value: object) -> float:
@@ -240,10 +232,11 @@ def _budget(budget: object, max_usd: object, window: object) -> Budget:
 class Labeling:
     """Sampled labelling: ``Router(labeling=Labeling(...))``; see docs/learning.md.
 
-    ``fraction`` of the calls that answered (streams once complete; not cache hits, not calls
-    the reference itself answered) are asked again of ``reference`` (``"baseline"``, the router's baseline
-    deployment, or a deployment name) in the background, and ``judge`` scores the routed
-    answer against the reference's. The labelling calls have their own budget: ``max_usd`` per
+    ``fraction`` of the calls that answered (streams once complete; not cache hits) are asked
+    again of ``reference`` (``"baseline"``, the router's baseline deployment, or a deployment
+    name) in the background, and ``judge`` scores the routed answer against the reference's.
+    The calls the reference itself answered are skipped, unless a ``challenger`` deployment
+    is named and the judge is a :class:`Checker`: they are asked of it, both answers graded. The labelling calls have their own budget: ``max_usd`` per
     ``window`` (``"month"`` or ``"day"``), or a whole ``budget``; when it refuses, the sample
     is dropped and counted. At most ``max_pending`` samples wait or run at once; beyond that a
     new sample is dropped and counted (the caller never waits). ``max_output_tokens`` caps the
@@ -259,6 +252,7 @@ class Labeling:
     window: Literal["day", "month"] = "month"
     max_pending: int = 16
     max_output_tokens: int | None = 4096
+    challenger: str | None = None
     _limits: Budget = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -269,12 +263,19 @@ class Labeling:
                 field="labeling.reference",
                 fix="use 'baseline' (the router's baseline) or the name of a deployment",
             )
-        if not isinstance(self.judge, ExactMatch | JudgeModel) and not callable(self.judge):
+        judges = ExactMatch | JudgeModel | Checker
+        if not isinstance(self.judge, judges) and not callable(self.judge):
             raise ConfigError(
                 f"Labeling(judge={self.judge!r}) is not a judge.",
                 field="labeling.judge",
-                fix="pass ExactMatch(), JudgeModel(deployment=...), or a function"
+                fix="pass ExactMatch(), JudgeModel(deployment=...), Checker(check), or a function"
                 " (request_messages, routed_answer, reference_answer) -> score in [0, 1]",
+            )
+        if self.challenger is not None and not isinstance(self.challenger, str):
+            raise ConfigError(
+                f"Labeling(challenger={self.challenger!r}) is not a deployment name.",
+                field="labeling.challenger",
+                fix="name a deployment (with judge=Checker(...)), or leave challenger out",
             )
         pending = self.max_pending
         if isinstance(pending, bool) or not isinstance(pending, int) or pending < 1:

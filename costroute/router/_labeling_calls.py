@@ -22,9 +22,18 @@ from costroute.types import Request
 if TYPE_CHECKING:
     from costroute.router._router import Router
 
-__all__ = ["labeling_budget", "labeling_call", "restore_labeling"]
+__all__ = ["answer_text", "labeling_budget", "labeling_call", "restore_labeling"]
 
 log = logging.getLogger("costroute")
+
+
+def answer_text(response: Any) -> str | None:
+    """The text of a chat completion's first choice; None when it has none (tool calls)."""
+    try:
+        content = response.choices[0].message.content
+    except (AttributeError, IndexError, TypeError):
+        return None
+    return content if isinstance(content, str) else None
 
 
 def labeling_budget(
