@@ -1,36 +1,34 @@
-"""The ledger's schema in PostgreSQL: the same tables and versions as SQLite's, native types.
+"""The ledger's schema in PostgreSQL at its latest version: SQLite's tables, native types.
 
-Versions mean the same thing in both backends (see ``_schema``): version 1 has ``calls`` and
-``attempts``, version 2 adds streaming (``stream``, ``ttft_ms``), version 5 the feature vector
-(``calls.features``) and ``outcomes``, version 6 the rollout columns (``router_version``,
-``shadow_version``, ``shadow_deployment``), version 7 ``calls.purpose``. Differences, all of
+Versions mean the same thing in both backends (``_migrate`` lists them). Differences, all of
 type only:
 
 * money is ``NUMERIC`` (exact, any precision; the sums run in SQL), so the SQLite-only integer
   picodollar columns (``cost_pusd``, ``baseline_pusd``) do not exist here;
-* ``tags`` is ``JSONB``, ``cached`` and ``stream`` are ``BOOLEAN``;
+* ``tags`` and ``features`` are ``JSONB``, ``cached`` and ``stream`` are ``BOOLEAN``;
 * ``ts`` is ``BIGINT`` microseconds since the epoch, UTC, as in SQLite (one day-of-month
-  expression serves both backends; ``to_timestamp(ts / 1e6)`` reads it as a time).
+  expression serves both backends; ``to_timestamp(ts / 1e6)`` reads it as a time);
+* ``attempts`` is a table (SQLite's is a view over ``calls.attempts_json``): one statement
+  writes a call and its attempts.
 
 The tables live in one PostgreSQL schema (``costroute`` unless told otherwise). Creating or
 migrating it takes a transaction-scoped advisory lock first, so processes that start at once on
-an empty or old database migrate it exactly once.
+an empty or old database create or migrate it exactly once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from costroute.errors import LedgerError
-from costroute.ledger._schema import PURPOSE_COLUMN, ROLLOUT_COLUMNS, SCHEMA_VERSION
+from costroute.ledger._schema import SCHEMA_VERSION, statements, too_new
 
 if TYPE_CHECKING:
     from psycopg import Connection
 
-__all__ = ["PG_V1_DDL", "ensure_pg_schema", "read_pg_version"]
+__all__ = ["PG_DDL", "ensure_pg_schema", "read_pg_version"]
 
-PG_V1_DDL = """
+# The columns are in the order in which the versions added them, as in a migrated schema.
+PG_DDL = f"""
 CREATE TABLE schema_version (version INTEGER NOT NULL);
 CREATE TABLE calls (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -38,7 +36,7 @@ CREATE TABLE calls (
     request_id TEXT NOT NULL UNIQUE,
     "user" TEXT,
     tenant TEXT,
-    tags JSONB NOT NULL DEFAULT '{}',
+    tags JSONB NOT NULL DEFAULT '{{}}',
     policy TEXT NOT NULL,
     deployment TEXT NOT NULL,
     model TEXT NOT NULL,
@@ -61,7 +59,14 @@ CREATE TABLE calls (
     status TEXT NOT NULL,
     error_class TEXT,
     prompt_hash TEXT NOT NULL,
-    prompt_text TEXT
+    prompt_text TEXT,
+    stream BOOLEAN NOT NULL DEFAULT FALSE,
+    ttft_ms DOUBLE PRECISION,
+    features JSONB,
+    router_version TEXT,
+    shadow_version TEXT,
+    shadow_deployment TEXT,
+    purpose TEXT NOT NULL DEFAULT 'route'
 );
 CREATE INDEX calls_ts ON calls (ts);
 CREATE TABLE attempts (
@@ -80,64 +85,21 @@ CREATE TABLE attempts (
     output_tokens BIGINT NOT NULL,
     reasoning_tokens BIGINT NOT NULL,
     cost_usd NUMERIC NOT NULL,
+    ttft_ms DOUBLE PRECISION,
     PRIMARY KEY (call_id, idx)
 );
-INSERT INTO schema_version (version) VALUES (1)
+CREATE TABLE outcomes (
+    request_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    score DOUBLE PRECISION NOT NULL,
+    note TEXT,
+    ts BIGINT NOT NULL,
+    PRIMARY KEY (request_id, source)
+);
+CREATE INDEX outcomes_ts ON outcomes (ts);
+INSERT INTO schema_version (version) VALUES ({SCHEMA_VERSION})
 """
-
-
-def _v1_to_v2(conn: Connection) -> None:
-    for stmt in (
-        "ALTER TABLE calls ADD COLUMN stream BOOLEAN NOT NULL DEFAULT FALSE",
-        "ALTER TABLE calls ADD COLUMN ttft_ms DOUBLE PRECISION",
-        "ALTER TABLE attempts ADD COLUMN ttft_ms DOUBLE PRECISION",
-    ):
-        conn.execute(stmt)
-
-
-# PG_MIGRATIONS[n] takes a schema from version n + 1 to n + 2, like _schema.MIGRATIONS.
-def _v2_to_v3(conn: Connection) -> None:
-    """Nothing to do: version 3 changes how SQLite writes attempts (one INSERT and a trigger);
-    PostgreSQL already writes a call and its attempts in one statement."""
-
-
-def _v3_to_v4(conn: Connection) -> None:
-    """Nothing to do: version 4 makes SQLite's ``attempts`` a view over ``calls.attempts_json``;
-    PostgreSQL keeps its ``attempts`` table (one statement writes both, no trigger)."""
-
-
-def _v4_to_v5(conn: Connection) -> None:
-    """The feature vector of each call (``JSONB``) and the ``outcomes`` table, as in SQLite."""
-    for stmt in (
-        "ALTER TABLE calls ADD COLUMN features JSONB",
-        "CREATE TABLE outcomes (request_id TEXT NOT NULL, source TEXT NOT NULL,"
-        " score DOUBLE PRECISION NOT NULL, note TEXT, ts BIGINT NOT NULL,"
-        " PRIMARY KEY (request_id, source))",
-        "CREATE INDEX outcomes_ts ON outcomes (ts)",
-    ):
-        conn.execute(stmt)
-
-
-def _add_rollout_columns(conn: Connection) -> None:
-    """Schema 6, as in SQLite: the deciding router version and the shadow version's choice."""
-    for column in ROLLOUT_COLUMNS:
-        conn.execute(f"ALTER TABLE calls ADD COLUMN {column} TEXT")
-
-
-def _add_purpose(conn: Connection) -> None:
-    """Schema 7: ``calls.purpose`` (``route`` or ``labeling``), the same statement as SQLite's."""
-    conn.execute(PURPOSE_COLUMN)
-
-
-PG_MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
-    _v1_to_v2,
-    _v2_to_v3,
-    _v3_to_v4,
-    _v4_to_v5,
-    _add_rollout_columns,
-    _add_purpose,
-)
-assert 1 + len(PG_MIGRATIONS) == SCHEMA_VERSION, "both backends share the version numbers"
+"""A new schema's tables: the latest version."""
 
 
 def read_pg_version(conn: Connection, schema: str) -> int:
@@ -153,34 +115,25 @@ def read_pg_version(conn: Connection, schema: str) -> int:
     return int(row[0]) if row and row[0] is not None else 0
 
 
-def ensure_pg_schema(conn: Connection, schema: str, where: str) -> int:
-    """Create or migrate ``schema`` to :data:`SCHEMA_VERSION`; return the version found.
+def ensure_pg_schema(conn: Connection, schema: str, where: str) -> None:
+    """Create ``schema`` with its tables, or migrate an older one to :data:`SCHEMA_VERSION`.
 
     ``conn`` is in autocommit mode with ``search_path`` set to ``schema``.
     """
+    if read_pg_version(conn, schema) == SCHEMA_VERSION:
+        return
     from psycopg import sql
 
-    version = read_pg_version(conn, schema)
-    if version == SCHEMA_VERSION:
-        return version
-    if version > SCHEMA_VERSION:
-        raise LedgerError(
-            f"The ledger {where} is at schema version {version}; this costroute knows up to"
-            f" {SCHEMA_VERSION}.",
-            field="ledger",
-            fix="upgrade costroute (schemas are migrated forward, never back)",
-        )
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"costroute.ledger:{schema}",))
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
-        version = read_pg_version(conn, schema)  # another process may have migrated meanwhile
-        found = version
+        version = read_pg_version(conn, schema)  # another process may have created or migrated it
+        if version > SCHEMA_VERSION:
+            raise too_new(where, version)
         if version == 0:
-            for stmt in (s.strip() for s in PG_V1_DDL.split(";")):
-                if stmt:
-                    conn.execute(stmt)
-        version = max(version, 1)
-        for step in PG_MIGRATIONS[version - 1 :]:
-            step(conn)
-        conn.execute("UPDATE schema_version SET version = %s", (SCHEMA_VERSION,))
-    return found
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+            for stmt in statements(PG_DDL):
+                conn.execute(stmt)
+        elif version < SCHEMA_VERSION:
+            from costroute.ledger._migrate import migrate_pg  # only for an older schema
+
+            migrate_pg(conn, version)

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from ledger_backends import PgRun
 from ledger_data import known_month, record, varied
+from old_ledgers import pg_at
 
 from costroute.errors import LedgerError
 from costroute.ledger import GROUP_KEYS, SCHEMA_VERSION, PostgresLedger, SQLiteLedger, open_ledger
-from costroute.ledger._pg_schema import PG_V1_DDL
 
 pytestmark = pytest.mark.postgres
 
@@ -81,10 +81,7 @@ def test_v1_schema_is_migrated_forward(pg_run: PgRun, schema: str) -> None:
     import psycopg
 
     with psycopg.connect(pg_run.url, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-        conn.execute(f'SET search_path TO "{schema}"')
-        for stmt in PG_V1_DDL.split(";"):
-            conn.execute(stmt)
+        pg_at(conn, schema, 1)
         conn.execute(
             "INSERT INTO calls (ts, request_id, policy, deployment, model, provider, difficulty,"
             " category, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens,"
@@ -217,17 +214,8 @@ def test_multi_process_run_every_call_once_and_reports_equal_sqlites(
 def test_v5_schema_moves_to_v6_its_calls_routed(pg_run: PgRun, schema: str) -> None:
     import psycopg
 
-    from costroute.ledger._pg_schema import PG_MIGRATIONS
-
     with psycopg.connect(pg_run.url, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-        conn.execute(f'SET search_path TO "{schema}"')
-        for stmt in PG_V1_DDL.split(";"):
-            if stmt.strip():
-                conn.execute(stmt)
-        for step in PG_MIGRATIONS[:4]:
-            step(conn)
-        conn.execute("UPDATE schema_version SET version = 5")
+        pg_at(conn, schema, 5)
     with PostgresLedger(pg_run.url, schema=schema) as ledger:
         assert _version(pg_run, schema) == SCHEMA_VERSION == 7
         ledger.append(record(request_id="routed", cost="0.25", baseline="1"))

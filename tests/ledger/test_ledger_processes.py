@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from old_ledgers import sqlite_at
 
-from costroute.ledger import SQLiteLedger
+from costroute.ledger import SCHEMA_VERSION, SQLiteLedger
 
 PROCESSES, APPENDS = 4, 500
 
@@ -66,6 +67,27 @@ def test_new_file_created_by_racing_processes(tmp_path: Path) -> None:
     assert [p.exitcode for p in procs] == [0] * PROCESSES
     with SQLiteLedger(path) as ledger:
         assert len(ledger.records()) == PROCESSES * 20
+
+
+def test_an_old_file_migrated_by_racing_processes(tmp_path: Path) -> None:
+    """Four processes open a schema-1 file at once: one migrates it, in one transaction, and
+    the others find it migrated (a second run of a step would fail: its columns exist)."""
+    path = str(tmp_path / "old.sqlite")
+    sqlite_at(path, 1).close()
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_append_worker, args=(path, w, 20)) for w in range(PROCESSES)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=60)
+    assert [p.exitcode for p in procs] == [0] * PROCESSES
+    with SQLiteLedger(path) as ledger:
+        assert len(ledger.records()) == PROCESSES * 20
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
+    finally:
+        conn.close()
 
 
 _CHILD = r"""

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from ledger_backends import PgRun, Store
 from ledger_data import attempt, record
+from old_ledgers import pg_at, sqlite_at
 
 from costroute.ledger import SCHEMA_VERSION, PostgresLedger, SQLiteLedger
 from costroute.ledger._codec import CALL_COLUMNS, attempts_json, call_row
-from costroute.ledger._pg_schema import PG_MIGRATIONS, PG_V1_DDL
-from costroute.ledger._schema import MIGRATIONS, ROLLOUT_COLUMNS, V1_DDL
+from costroute.ledger._schema import ROLLOUT_COLUMNS
 
 SHADOWED = {
     "router_version": "default@540955de409d5a1a",
@@ -61,11 +61,7 @@ def _v5_row() -> tuple[list[str], tuple[object, ...]]:
 
 def test_a_v5_sqlite_file_moves_to_v7_and_old_rows_have_no_version(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite"
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.executescript(V1_DDL)
-    for step in MIGRATIONS[:4]:
-        step(conn)
-    conn.execute("UPDATE schema_version SET version = 5")
+    conn = sqlite_at(path, 5)
     columns, values = _v5_row()
     marks = ", ".join("?" * len(columns))
     conn.execute(f"INSERT INTO calls ({', '.join(columns)}) VALUES ({marks})", values)
@@ -91,13 +87,7 @@ def test_a_v5_postgres_schema_moves_to_v7_and_old_rows_have_no_version(
 
     schema = f"{pg_run.prefix}v5_{uuid.uuid4().hex[:6]}"
     with psycopg.connect(pg_run.url, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-        conn.execute(f'SET search_path TO "{schema}"')
-        for stmt in PG_V1_DDL.split(";"):
-            conn.execute(stmt)
-        for step in PG_MIGRATIONS[:4]:
-            step(conn)
-        conn.execute("UPDATE schema_version SET version = 5")
+        pg_at(conn, schema, 5)
         conn.execute(
             "INSERT INTO calls (ts, request_id, policy, deployment, model, provider, difficulty,"
             " category, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens,"

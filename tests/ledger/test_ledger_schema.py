@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import random
 import sqlite3
+import subprocess
+import sys
+import textwrap
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ledger_data import at, record
+from old_ledgers import sqlite_at
 
 from costroute.errors import LedgerError
 from costroute.ledger import SCHEMA_VERSION, CallRecord, SQLiteLedger
@@ -21,7 +26,7 @@ from costroute.ledger._codec import (
     attempts_json,
     call_row,
 )
-from costroute.ledger._schema import MIGRATIONS, ROLLOUT_COLUMNS, V1_DDL
+from costroute.ledger._schema import ROLLOUT_COLUMNS
 from costroute.types import Attempt, Usage
 
 D = Decimal
@@ -43,8 +48,7 @@ _NOV_3 = 1_793_707_200_000_000  # 2026-11-03T12:00:00Z in microseconds
 
 
 def _make_v1(path: Path) -> None:
-    conn = sqlite3.connect(path)
-    conn.executescript(V1_DDL)
+    conn = sqlite_at(path, 1)
     with conn:
         for i, (cost, base) in enumerate([("0.0012", "0.0150"), ("1E-13", "0.0000003")]):
             cur = conn.execute(_V1_CALL, (_NOV_3 + i, f"old-{i}", cost, base))
@@ -93,6 +97,30 @@ def test_reopening_does_not_migrate_again(db_path: Path) -> None:
     with SQLiteLedger(db_path) as ledger:
         assert len(ledger.records()) == 2
     assert _version(db_path) == SCHEMA_VERSION
+
+
+def test_migrations_load_only_to_upgrade_an_older_file(tmp_path: Path) -> None:
+    """Creating a file and reopening a current one never import the migrations; an older
+    file does, to migrate it."""
+    new, old = tmp_path / "new.sqlite", tmp_path / "old.sqlite"
+    sqlite_at(old, 1).close()
+    code = textwrap.dedent(
+        """
+        import json, sys
+        from costroute.ledger import SQLiteLedger
+        loaded = []
+        for path in sys.argv[1:]:
+            SQLiteLedger(path).close()
+            loaded.append("costroute.ledger._migrate" in sys.modules)
+        print(json.dumps(loaded))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(new), str(new), str(old)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [False, False, True]
+    assert _version(new) == _version(old) == SCHEMA_VERSION
 
 
 def test_newer_file_is_refused(db_path: Path) -> None:
@@ -210,11 +238,7 @@ def _v3_insert(row: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
 
 def test_v3_file_folds_its_attempts_table_into_the_calls(db_path: Path) -> None:
     """A schema-3 file (attempts table + trigger) migrates to 4 with every attempt kept."""
-    conn = sqlite3.connect(db_path, isolation_level=None)
-    conn.executescript(V1_DDL)
-    for step in MIGRATIONS[:2]:  # v1 -> v2 -> v3, as costroute 3 left files
-        step(conn)
-    conn.execute("UPDATE schema_version SET version = 3")
+    conn = sqlite_at(db_path, 3)  # as costroute 3 left files
     tries = _two_tries()
     row = (*call_row(_record_with(tries)), attempts_json(tries))
     conn.execute(*_v3_insert(row))  # the v3 trigger expands it into attempts rows
@@ -244,11 +268,7 @@ def test_v3_file_folds_its_attempts_table_into_the_calls(db_path: Path) -> None:
 
 def test_a_v4_file_moves_to_v5(db_path: Path) -> None:
     """A schema-4 file (no features): its calls kept, and they take outcomes."""
-    conn = sqlite3.connect(db_path, isolation_level=None)
-    conn.executescript(V1_DDL)
-    for step in MIGRATIONS[:3]:
-        step(conn)
-    conn.execute("UPDATE schema_version SET version = 4")
+    conn = sqlite_at(db_path, 4)
     stored = record(request_id="in-table", features={"length": 0.5})
     conn.execute(*_v3_insert((*call_row(stored), attempts_json(stored.attempts))))
     conn.close()
@@ -264,11 +284,7 @@ def test_a_v4_file_moves_to_v5(db_path: Path) -> None:
 def test_a_v5_file_moves_to_v7_its_calls_routed(db_path: Path) -> None:
     """A schema-5 file (no rollout columns, no purpose): its calls are routed ones, and a labelling call added
     after the migration is reported apart."""
-    conn = sqlite3.connect(db_path, isolation_level=None)
-    conn.executescript(V1_DDL)
-    for step in MIGRATIONS[:4]:
-        step(conn)
-    conn.execute("UPDATE schema_version SET version = 5")
+    conn = sqlite_at(db_path, 5)
     stored = record(request_id="v5-call", cost="0.25", baseline="1", features={"length": 0.5})
     row = (*call_row(stored), attempts_json(stored.attempts))
     conn.execute(*_older_insert(row, *ROLLOUT_COLUMNS, "purpose"))

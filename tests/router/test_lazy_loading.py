@@ -4,8 +4,9 @@ The default router (in-process store, no budget, no cache, the default SQLite le
 ``balanced`` preset) answers one call and one stream in a fresh interpreter, against DeepSeek
 mocked with respx. Every optional part (labelling, rollouts, Redis, PostgreSQL, reports,
 policy files, the cascade, other estimators, observers, budgets, the response cache, error
-translation, the tooling) must stay out of ``sys.modules``: a module that does not run for a
-plain call is imported where its feature is used (docs/api.md, "What a routed call loads").
+translation, the tooling, the migrations of older ledger files) must stay out of
+``sys.modules``: a module that does not run for a plain call is imported where its feature is
+used (docs/api.md, "What a routed call loads").
 ``benchmarks/routed_lines.py`` measures the lines that are loaded.
 """
 
@@ -79,6 +80,7 @@ OPTIONAL = {
         "costroute.ledger._pg_schema",
         "costroute.ledger._postgres",
     ],
+    "migrations of older ledgers": ["costroute.ledger._migrate"],
     "ledger reads": [
         "costroute.ledger._format",
         "costroute.ledger._html",
