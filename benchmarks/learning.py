@@ -2,27 +2,30 @@
 
 Replays ZeroEval's TRAIN split as live traffic through the public API (a ``Router`` over the
 local simulator, a SQLite ledger in a temporary folder): each call is routed by a ``pair()``
-policy, the application rates the routed answer (``Router.feedback``, source ``user``: the
-data set's 0/1 score of the model that deployment plays), and sampled labelling grades a
-fraction of the calls routed to the weak model against the strong reference (source
-``judge``: 1 when the weak answer is as good as the reference's, else 0, from the data set;
-the reference's cost is the labelling cost). Every ``--retrain-every`` labels the router is
-retrained from its ledger (``costroute.eval.from_ledger.train_from_ledger``, calibrated to
-send ``--cost-share`` of calls to the strong model) and replaced. After 100, 300, 1,000 and
-3,000 labels (outcome rows) it prints the held-out APGR (TEST split, never used for anything
-else) and the cost of the calibrated router, against the shipped default estimator and
-against two offline trainings (``train(..., label="gain")``, both models' scores, L2 chosen
-by 5-fold CV over ``LEDGER_L2S``): on every item the loop met ("items": more information than
-the loop had, which observed one side of most calls) and on as many labels as the loop's, two
-scores per item ("labels": the first ``n // 2`` items met), plus "+words" (the items with
-1,000 words: what keeping word features would give). The replay starts from the default's
-threshold for ``--cost-share`` on a seeded sample of 300 TRAIN items. The TRAIN split has
-2,265 items: after one pass the replay starts a second, reshuffled pass (an item met again is
-a new call and collects new labels).
+policy and labelled with the data set's 0/1 scores as a perfect judge, in one of two modes.
+``--judge checker`` (default): ``--label-rate`` of the calls get both answers graded, as
+``Labeling(judge=Checker(...), challenger=...)`` stores them (``Router.feedback`` source
+``check`` for the routed answer, ``check`` with ``deployment=`` the other for the other
+model's; the other model's cost is the labelling cost); the rest get the application's rating
+(``--feedback-rate``, source ``user``). ``--judge compare``: every call is rated, and
+``--label-rate`` of the calls routed to the weak model are judged against the strong reference
+(source ``judge``: 1 when the weak answer is as good as the reference's). Every
+``--retrain-every`` labels the router is retrained from its ledger
+(``costroute.eval.from_ledger.train_from_ledger``, ``l2="auto"``, calibrated to send
+``--cost-share`` of calls to the strong model) and replaced. After 100, 300, 1,000 and 3,000
+labels (outcome rows) it prints the held-out APGR (TEST split, never used for anything else),
+the cost of the calibrated router and its paired bootstrap interval against the shipped
+default, against two offline trainings (``train(..., label="gain")``, both models' scores, L2
+chosen by 5-fold CV over ``LEDGER_L2S``): on every item the loop met ("items") and on as many
+labels as the loop's, two scores per item ("labels": the first ``n // 2`` items met), plus
+"+words" (the items with 1,000 words). The replay starts from the default's threshold for
+``--cost-share`` on a seeded sample of 300 TRAIN items; after one pass over TRAIN it starts a
+second, reshuffled pass.
 
-Mean of 3 replays (this code, shared 2-core machine, 142 s): ledger APGR 0.544 / 0.521 /
-0.604 / 0.575 after 100 / 300 / 1,000 / 3,000 labels; shipped default 0.575; offline on the
-same items 0.617 / 0.624 / 0.640 / 0.627, on as many labels 0.567 / 0.586 / 0.640 / 0.630.
+Mean of 3 replays (shared 2-core machine): checker mode (107 s), ledger APGR 0.567 / 0.586 /
+0.640 / 0.630 after 100 / 300 / 1,000 / 3,000 labels, equal to offline on the same labels at
+every checkpoint; ``--judge compare --label-rate 0.5`` (169 s): 0.544 / 0.521 / 0.604 / 0.575;
+shipped default 0.575. docs/learning.md has the tables.
 
 Usage::
 
@@ -45,6 +48,7 @@ from costroute.difficulty import load_estimator
 from costroute.eval import evaluate
 from costroute.eval.cv import cross_validate
 from costroute.eval.from_ledger import DEFAULT_L2, LEDGER_L2S, train_from_ledger
+from costroute.eval.metrics import apgr_difference_interval
 from costroute.policy import pair
 from costroute.router import Router
 from costroute.sim import Simulator
@@ -58,6 +62,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "zeroeval"
 STRONG, WEAK = "gpt-4o-2024-08-06", "deepseek-v2.5-0908"
 S_DEP, W_DEP = "gpt-5.4", "deepseek-v4-flash"  # the simulator's deployments playing them
 PLAYS = {S_DEP: STRONG, W_DEP: WEAK}
+DEPS = {model: dep for dep, model in PLAYS.items()}
 
 
 def load(src: Path, tmp: Path) -> tuple[list[Record], list[Record]]:
@@ -137,11 +142,22 @@ def replay(
             info = router.chat(messages=list(item.messages), max_tokens=16).costroute
             calls += 1
             model = PLAYS[info.deployment]
-            if rng.random() < args.feedback_rate:
+            other = WEAK if model == STRONG else STRONG
+            if args.judge == "checker" and rng.random() < args.label_rate:
+                # Labeling(judge=Checker(...), challenger=W_DEP): both answers graded
+                router.feedback(info.request_id, item.scores[model], source="check")
+                router.feedback(
+                    info.request_id, item.scores[other], source="check", deployment=DEPS[other]
+                )
+                label_cost += item.costs[other]
+                labels += 2
+                judged += 1
+                seen[item.id] = None
+            elif rng.random() < args.feedback_rate:
                 router.feedback(info.request_id, item.scores[model], source="user")
                 labels += 1
                 seen[item.id] = None
-            if model == WEAK and rng.random() < args.label_rate:
+            if args.judge == "compare" and model == WEAK and rng.random() < args.label_rate:
                 j = 1.0 if item.scores[WEAK] >= item.scores[STRONG] else 0.0
                 router.feedback(info.request_id, j, source="judge")
                 label_cost += item.costs[STRONG]
@@ -166,6 +182,12 @@ def replay(
                 same_items, same_labels = offline(items), offline(halves)
                 words = offline(items, words=1000)
                 live = figures(est, test, threshold)
+                margin = apgr_difference_interval(
+                    [est.estimate(r.messages).score for r in test],
+                    [default.estimate(r.messages).score for r in test],
+                    [r.scores[STRONG] for r in test],
+                    [r.scores[WEAK] for r in test],
+                )
                 rows.append(
                     {
                         "labels": n,
@@ -174,6 +196,7 @@ def replay(
                         "judged": judged,
                         "label_cost": label_cost,
                         "live": live,
+                        "margin": margin,
                         "l2": report.l2,
                         "offline": figures(
                             same_items, test, _threshold(same_items, items, args.cost_share)
@@ -271,8 +294,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--src", type=Path, default=SHARED, help="ZeroEval data folder")
     ap.add_argument("--quick", action="store_true", help="100 and 300 labels only (for tests)")
     ap.add_argument("--labels", type=int, nargs="+", default=[100, 300, 1000, 3000])
+    ap.add_argument(
+        "--judge",
+        choices=("checker", "compare"),
+        default="checker",
+        help="checker: sampled calls get both models' grades; compare: weak calls get a"
+        " judge's comparison with the strong answer",
+    )
     ap.add_argument("--feedback-rate", type=float, default=1.0, help="share of calls rated")
-    ap.add_argument("--label-rate", type=float, default=0.5, help="share of weak calls judged")
+    ap.add_argument(
+        "--label-rate",
+        type=float,
+        default=1.0,
+        help="share of calls labelled (compare: of the weak calls)",
+    )
     ap.add_argument("--retrain-every", type=int, default=250, help="labels between retrains")
     ap.add_argument("--cost-share", type=float, default=0.2, help="strong-call share target")
     ap.add_argument("--seeds", type=int, default=3, help="replays (seeds 0..N-1), averaged")
@@ -333,6 +368,16 @@ def main(argv: list[str] | None = None) -> int:
             f" {mean('live', 0) - mean('offline', 0):>+8.4f}"
             f" {mean('live', 0) - mean('labels_eq', 0):>+9.4f}"
         )
+    print(
+        "ledger APGR - shipped default on TEST, each replay with its paired 95% bootstrap interval:"
+    )
+    for k in range(len(runs[0])):
+        rows = [run[k] for run in runs]
+        shown = ", ".join(
+            f"{r['live'][0] - default:+.3f} [{r['margin'][0]:+.3f}, {r['margin'][1]:+.3f}]"
+            for r in rows
+        )
+        print(f"  at {rows[0]['labels']:>5} labels: {shown}")
     last = runs[0][-1]
     print(f"labels by source at {last['labels']} (seed 0): {last['by_source']}")
     print(f"({time.perf_counter() - started:.0f} s)")

@@ -120,6 +120,52 @@ def test_outcomes_become_pair_labels_by_the_documented_rules(ledger_url: str) ->
     }
 
 
+def test_grades_of_the_other_deployments_answer_observe_both_sides(ledger_url: str) -> None:
+    def grade(ledger: Ledger, rid: str, source: str, score: float) -> None:
+        ledger.feedback(rid, score, source=source, at=T0 + dt.timedelta(hours=1))
+
+    with open_ledger(ledger_url) as ledger:
+        for i, dep in enumerate("WSSWWWS", 1):
+            ledger.append(call(f"d{i}", dep, minute=i, features={"length": i / 10}))
+        grade(ledger, "d1", "check", 0)  # a checker on both answers: weak 0, strong 1
+        grade(ledger, "d1", "check@S", 1)
+        grade(ledger, "d2", "check", 1)  # strong-routed, the challenger graded too: a tie
+        grade(ledger, "d2", "check@W", 1)
+        grade(ledger, "d3", "user", 0)  # the weak answer won: seen, gain 0
+        grade(ledger, "d3", "tests@W", 1)
+        grade(ledger, "d4", "user", 1)  # a grade of the strong answer outranks the judge's
+        grade(ledger, "d4", "judge", 1)
+        grade(ledger, "d4", "tests@S", 0)
+        grade(ledger, "d5", "check@S", 1)  # only the other side: the own side is imputed
+        grade(ledger, "d6", "user", 1)  # a grade of a deployment outside the pair: unused
+        grade(ledger, "d6", "check@O", 0)
+        grade(ledger, "d7", "check@W", 0)
+        pairs = pair_examples(ledger.outcomes(), "S", "W")
+    got = {
+        e.request_id: (e.strong, e.weak, e.gain, e.strong_seen, e.weak_seen) for e in pairs.examples
+    }
+    s_mean, w_mean = 3 / 5, 4 / 6  # strong seen on d1-d5; weak on d1-d4, d6, d7
+    assert (pairs.strong_mean, pairs.weak_mean) == pytest.approx((s_mean, w_mean))
+    assert got == {
+        "d1": (1.0, 0.0, 1.0, True, True),
+        "d2": (1.0, 1.0, 0.5, True, True),
+        "d3": (0.0, 1.0, 0.0, True, True),
+        "d4": (0.0, 1.0, 0.0, True, True),
+        "d5": (1.0, pytest.approx(w_mean), pytest.approx((2 - w_mean) / 2), True, False),
+        "d6": (pytest.approx(s_mean), 1.0, pytest.approx(s_mean / 2), False, True),
+        "d7": (pytest.approx(s_mean), 0.0, pytest.approx((1 + s_mean) / 2), False, True),
+    }
+    assert [e.imputed for e in pairs.examples] == [False] * 4 + [True] * 3
+    assert pairs.labels == {
+        "check": 2,
+        "check@S": 2,
+        "check@W": 2,
+        "user": 3,
+        "tests@W": 1,
+        "tests@S": 1,
+    }
+
+
 def _synthetic_ledger(url: str, n: int = 240, seed: int = 3) -> None:
     """Calls whose ``math_terms`` feature decides who wins; recorded difficulty is noise."""
     rng = random.Random(seed)
@@ -217,6 +263,19 @@ def test_per_deployment_outcomes_fill_the_quality_table(tmp_path: Path) -> None:
     assert table.meta["n_calls"] == 5
 
 
+def test_grades_of_another_deployments_answer_fill_its_cells(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    with open_ledger(url) as ledger:
+        for i, (mine, theirs) in enumerate([(1, 0), (1, 1), (0, 0), (1, 0)]):
+            ledger.append(call(f"g{i}", "A", minute=i))
+            rate(ledger, f"g{i}", check=mine)
+            ledger.feedback(f"g{i}", theirs, source="check@B", at=T0 + dt.timedelta(hours=1))
+        ledger.feedback("g0", 1, source="judge@B", at=T0 + dt.timedelta(hours=1))  # a comparison
+    table = quality_table_from_ledger(url, buckets=1, prior=0, min_items=1)
+    assert table.predict("general", 0.5) == pytest.approx({"A": 3 / 4, "B": 1 / 4})
+    assert table.meta["n_calls"] == 4
+
+
 @pytest.mark.skipif(not (SHARED / "items.csv").exists(), reason="needs ../shared/data/zeroeval")
 def test_learning_benchmark_quick_runs_the_loop_and_reports(capsys: Any) -> None:
     spec = importlib.util.spec_from_file_location("learning", ROOT / "benchmarks" / "learning.py")
@@ -233,10 +292,20 @@ def test_learning_benchmark_quick_runs_the_loop_and_reports(capsys: Any) -> None
     assert set(rows) == {"100", "300"}
     row = rows["300"]
     calls, judged, label_usd = int(row[1]), int(row[3]), float(row[4])
-    assert 150 <= calls <= 300 and 0 < judged < calls and label_usd > 0  # one pass, some judged
-    assert row[8] == f"{DEFAULT_L2:g}"  # retrained with the ledger's default penalty
-    # the offline comparisons (same items; as many labels) and the differences are printed
+    # the checker grades both answers of every call: two labels a call
+    assert calls == judged == 150 and label_usd > 0
+    assert float(row[8]) in LEDGER_L2S  # cross-validated: every call observes both sides
+    # the loop trains on exactly what offline training on the same labels sees
     assert float(row[5]) - float(row[11]) == pytest.approx(float(row[-1]), abs=2e-4)
+    assert float(row[-1]) == pytest.approx(0.0, abs=2e-4)
+    assert "labels by source at 300 (seed 0): {'check': 150," in out
+    assert "at   300 labels: " in out  # the paired interval against the default
+    # the comparing judge: weak calls only, one-sided ratings elsewhere, the default penalty
+    assert module.main(["--quick", "--judge", "compare", "--label-rate", "0.5"]) == 0
+    out = capsys.readouterr().out
+    row = next(line.split() for line in out.splitlines() if line.startswith("   300 "))
+    calls, judged = int(row[1]), int(row[3])
+    assert 150 < calls < 300 and 0 < judged < calls and row[8] == f"{DEFAULT_L2:g}"
     assert "labels by source at 300 (seed 0): {'user':" in out
 
 
@@ -260,6 +329,27 @@ def test_too_few_older_calls_give_no_after_figure_but_still_train(tmp_path: Path
     est, report = train_from_ledger(url, strong="S", weak="W", holdout=0.2)
     assert (report.examples, report.held_out, report.heldout_after) == (11, 2, None)
     assert est.meta["n_records"] == 11  # the shipped estimator uses every call
+
+
+def test_l2_auto_cross_validates_when_most_calls_observe_both_sides(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    rng = random.Random(5)
+    with open_ledger(url) as ledger:
+        for i in range(120):
+            hard = rng.random() < 0.5
+            dep, other = ("S", "W") if rng.random() < 0.3 else ("W", "S")
+            feats = {"length": rng.random(), "math_terms": 0.8 if hard else 0.1}
+            ledger.append(call(f"a{i}", dep, minute=i, features=feats))
+            weak = float(rng.random() < (0.2 if hard else 0.9))
+            strong = float(rng.random() < 0.9)
+            own, theirs = (strong, weak) if dep == "S" else (weak, strong)
+            rate(ledger, f"a{i}", check=own)
+            if i % 3:  # two calls in three observe both sides
+                at = T0 + dt.timedelta(hours=1)
+                ledger.feedback(f"a{i}", theirs, source=f"check@{other}", at=at)
+    auto = train_from_ledger(url, strong="S", weak="W", folds=4)[1]
+    forced = train_from_ledger(url, strong="S", weak="W", folds=4, l2=None)[1]
+    assert auto.cv is not None and auto.cv == forced.cv and auto.l2 == forced.l2
 
 
 def test_l2_is_the_default_unless_cross_validated_on_the_calls(tmp_path: Path) -> None:
