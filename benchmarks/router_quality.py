@@ -210,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     report["test"] = test
     fit = fit_learned(pool)
     report["loto_cv_train"] = {
+        "default": leave_one_task_out(tr, lambda _r: difficulty.default_estimator(), PAIRS),
         "heuristic": leave_one_task_out(tr, lambda _r: HeuristicEstimator(), PAIRS),
         "learned": leave_one_task_out(tr, fit, PAIRS),
         "blend": leave_one_task_out(tr, lambda r: blend(fit(r)), PAIRS),

@@ -4,19 +4,21 @@ Usage::
 
     python benchmarks/make_zeroeval_jsonl.py --out out/zeroeval      # once
     python benchmarks/zero_shot.py [--data out/zeroeval] [--resamples 1000] [--seed 0] [--test]
+    python benchmarks/zero_shot.py --grid     # how the default's constants were chosen
+    python benchmarks/zero_shot.py --knots    # its map onto the heuristic's score scale
 
 A zero-shot default (no training on the pair it routes) must at least order requests better
 than their length does. Prints a Markdown table, one row per labelled set: APGR of the default
-estimator and of the prompt's length (characters of the whole conversation), each with a 95%
-percentile bootstrap interval (``--resamples`` resamples of the items, seeded), the default's
-margin over length with a paired bootstrap interval (both scored on each resample), and the
-same margin for a candidate default (:func:`capped_score`, not shipped).
+estimator (:class:`~costroute.difficulty.LevelsEstimator`) and of the prompt's length
+(characters of the whole conversation), each with a 95% percentile bootstrap interval
+(``--resamples`` resamples of the items, seeded), the default's margin over length with a
+paired bootstrap interval (both scored on each resample), and the same margin for the
+hand-written heuristic (:class:`~costroute.difficulty.HeuristicEstimator`, the default until
+issue 15).
 
-The candidate is the heuristic with one change: its terms beyond the category base and length
-(proof and algorithmic cues, LaTeX, math and code terms, constraints...) add at most
-:data:`CAP`. They set a request's level; inside a level, length orders. The cap was chosen on
-ZeroEval TRAIN (four pairs) and the dev prompts only (column "choice"), with the length
-coefficient left at the heuristic's 0.22: ``--grid`` prints that choice's landscape.
+The default's constants (competition bump, length coefficient, cap) were chosen on ZeroEval
+TRAIN (four pairs) and the dev prompts only (column "choice"); ``--grid`` prints that choice's
+landscape, ``--knots`` the score map fitted on the same sets.
 
 The sets:
 
@@ -38,11 +40,13 @@ from pathlib import Path
 from typing import Any
 
 from costroute import difficulty
+from costroute.difficulty import HeuristicEstimator
 from costroute.difficulty._features import compute
-from costroute.difficulty._heuristic import categorize, heuristic_terms
+from costroute.difficulty._heuristic import categorize
+from costroute.difficulty._levels import CAP, COMPETITION, LENGTH, level_terms
 from costroute.difficulty._text import extract
 from costroute.eval import Record, evaluate, load_jsonl
-from costroute.eval.metrics import apgr_difference_interval
+from costroute.eval.metrics import apgr, apgr_difference_interval, quality_curve
 
 ROOT = Path(__file__).resolve().parents[1]
 OOD_FILES = {
@@ -56,6 +60,9 @@ PAIRS = [
     ("gpt-4o-2024-08-06", "gpt-4o-mini-2024-07-18"),
     ("claude-3-opus-20240229", "claude-3-haiku-20240307"),
 ]
+CHOICE_SETS = ("ood dev", "ZeroEval TRAIN")
+"""Sets the default's constants were chosen on (name prefixes); the blind prompts and TEST chose
+nothing."""
 
 
 def ood_records(path: Path) -> list[Record]:
@@ -83,37 +90,33 @@ def default_score(messages: Sequence[Any]) -> float:
     return difficulty.default_estimator().estimate(list(messages)).score
 
 
-CAP = 0.15
-"""The candidate's cap: the middle of [0.10, 0.20], where the candidate is above length on all
-five choice sets for every length coefficient from 0.1 to 1.0 (``--grid``)."""
-CHOICE_SETS = ("ood dev", "ZeroEval TRAIN")
-"""Sets the cap was chosen on (name prefixes); the blind prompts and TEST chose nothing."""
+def heuristic_score(messages: Sequence[Any]) -> float:
+    return HeuristicEstimator().estimate(list(messages)).score
 
 
-def capped_score(messages: Sequence[Any], cap: float = CAP, length: float = 0.22) -> float:
-    """The candidate: the heuristic's category base, its length term (coefficient ``length``)
-    and its other terms added up to at most ``cap``."""
+def level_raw(
+    messages: Sequence[Any],
+    competition: float = COMPETITION,
+    length: float = LENGTH,
+    cap: float = CAP,
+) -> float:
+    """The default's raw score (before its map onto the heuristic's scale), with its constants
+    as arguments: what ``--grid`` varies."""
     f = compute(extract(list(messages)))
-    category = categorize(f.values, f.words)
-    terms = heuristic_terms(f.values, category)
-    base = terms[0][1]
-    if category == "trivial":
-        return base
-    rest = sum(c for name, c in terms[1:] if name != "length")
-    n = f.values[0]  # the "length" feature
-    return min(0.99, max(0.01, base + length * (n - 0.55) + min(rest, cap)))
+    terms = level_terms(f.values, categorize(f.values, f.words), competition, length, cap)
+    return sum(c for _, c in terms)
 
 
 def figures(
     records: Sequence[Record], strong: str, weak: str, resamples: int, seed: int
 ) -> dict[str, Any]:
-    """APGR and interval of the default, of length and of the candidate on ``records``, and
+    """APGR and interval of the default, of length and of the heuristic on ``records``, and
     the margins over length with paired intervals."""
     out: dict[str, Any] = {"n": len(records)}
     scorers: dict[str, Callable[[Sequence[Any]], float]] = {
         "default": default_score,
         "length": prompt_length,
-        "candidate": capped_score,
+        "heuristic": heuristic_score,
     }
     scores = {name: [score(r.messages) for r in records] for name, score in scorers.items()}
     sq = [r.scores[strong] for r in records]
@@ -124,14 +127,13 @@ def figures(
         assert r.apgr_ci is not None
         value[name] = r.apgr
         out[name] = {"apgr": round(r.apgr, 4), "ci": [round(x, 4) for x in r.apgr_ci]}
-    for name in ("default", "candidate"):
+    for name in ("default", "heuristic"):
         ci = apgr_difference_interval(
             scores[name], scores["length"], sq, wq, resamples=resamples, seed=seed
         )
         out[name]["margin"] = round(value[name] - value["length"], 4)
         out[name]["margin_ci"] = [round(x, 4) for x in ci]
-    out["default_wins"] = value["default"] > value["length"]
-    out["candidate_wins"] = value["candidate"] > value["length"]
+        out[f"{name}_wins"] = value[name] > value["length"]
     return out
 
 
@@ -144,63 +146,95 @@ def _cell(x: dict[str, Any], key: str, ci: str) -> str:
 def table(rows: dict[str, dict[str, Any]]) -> str:
     lines = [
         "| set | n | choice | default APGR [95% CI] | length APGR [95% CI] "
-        "| default - length [95% CI] | candidate APGR | candidate - length [95% CI] |",
+        "| default - length [95% CI] | heuristic APGR | heuristic - length [95% CI] |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for name, f in rows.items():
-        d, ln, c = f["default"], f["length"], f["candidate"]
+        d, ln, h = f["default"], f["length"], f["heuristic"]
         choice = "yes" if name.startswith(CHOICE_SETS) else "no"
         dm = _cell(d, "margin", "margin_ci")
-        cm = _cell(c, "margin", "margin_ci")
+        hm = _cell(h, "margin", "margin_ci")
         lines.append(
             f"| {name} | {f['n']} | {choice} | {_cell(d, 'apgr', 'ci')} | {_cell(ln, 'apgr', 'ci')}"
-            f" | {dm if f['default_wins'] else f'**{dm}**'} | {c['apgr']:.3f}"
-            f" | {cm if f['candidate_wins'] else f'**{cm}**'} |"
+            f" | {dm if f['default_wins'] else f'**{dm}**'} | {h['apgr']:.3f}"
+            f" | {hm if f['heuristic_wins'] else f'**{hm}**'} |"
         )
     return "\n".join(lines)
 
 
-def grid(choice: dict[str, tuple[list[Record], str, str]]) -> str:
-    """The smallest margin over length across the choice sets, for caps 0-0.6 (rows) and
-    length coefficients 0-1 (columns): how the cap was chosen."""
-    from costroute.eval.metrics import apgr, quality_curve
+Choice = dict[str, tuple[list[Record], str, str]]
 
-    def a(records: list[Record], scores: list[float], strong: str, weak: str) -> float:
-        sq = [r.scores[strong] for r in records]
-        return apgr(quality_curve(scores, sq, [r.scores[weak] for r in records]))
 
+def _apgr(records: Sequence[Record], scores: Sequence[float], strong: str, weak: str) -> float:
+    sq = [r.scores[strong] for r in records]
+    return apgr(quality_curve(scores, sq, [r.scores[weak] for r in records]))
+
+
+def grid(choice: Choice) -> str:
+    """The smallest margin over length across the choice sets, for caps 0-0.3 (rows) and
+    length coefficients 0.1-1 (columns), with and without the competition bump: how the
+    default's constants were chosen."""
     base = {
-        k: a(rs, [prompt_length(r.messages) for r in rs], s, w) for k, (rs, s, w) in choice.items()
+        k: _apgr(rs, [prompt_length(r.messages) for r in rs], s, w)
+        for k, (rs, s, w) in choice.items()
     }
-    betas = [i / 10 for i in range(11)]
-    lines = ["| cap \\ length | " + " | ".join(f"{b:.1f}" for b in betas) + " |"]
-    lines.append("|---" * (len(betas) + 1) + "|")
-    for i in range(13):
-        cap = i / 20
-        cells = []
-        for b in betas:
-            worst = min(
-                a(rs, [capped_score(r.messages, cap, b) for r in rs], s, w) - base[k]
-                for k, (rs, s, w) in choice.items()
-            )
-            cells.append(f"{worst:+.3f}")
-        lines.append(f"| {cap:.2f} | " + " | ".join(cells) + " |")
+    betas = (0.1, 0.22, 0.4, 0.6, 0.8, 1.0)
+    lines = []
+    for comp in (0.0, 0.05, 0.1, 0.15):
+        lines += [
+            f"competition {comp:.2f}",
+            "| cap \\ length | " + " | ".join(map(str, betas)) + " |",
+        ]
+        lines.append("|---" * (len(betas) + 1) + "|")
+        for cap in (0.0, 0.05, 0.1, 0.15, 0.2, 0.3):
+            cells = []
+            for b in betas:
+                worst = min(
+                    _apgr(rs, [level_raw(r.messages, comp, b, cap) for r in rs], s, w) - base[k]
+                    for k, (rs, s, w) in choice.items()
+                )
+                cells.append(f"{worst:+.3f}")
+            lines.append(f"| {cap:.2f} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
+def knots(choice_records: Sequence[Sequence[Record]], at: Sequence[float]) -> list[list[float]]:
+    """``[raw, score]`` for each score in ``at``: the raw value above which the same share of
+    requests lies as above ``score`` under the heuristic, on the sets pooled with equal weight
+    (trivial requests left out: both give them the base)."""
+    pooled: list[tuple[float, float, float]] = []  # (raw, heuristic, weight)
+    for records in choice_records:
+        rows = [(level_raw(r.messages), heuristic_score(r.messages)) for r in records]
+        rows = [(x, h) for x, h in rows if h != 0.03]
+        pooled += [(x, h, 1.0 / len(rows)) for x, h in rows]
+    total = sum(w for _, _, w in pooled)
+    raws = sorted({x for x, _, _ in pooled})
+    out = []
+    for score in at:
+        share = sum(w for _, h, w in pooled if h >= score) / total
+        best = min(raws, key=lambda t: abs(sum(w for x, _, w in pooled if x >= t) / total - share))
+        out.append([round(best, 3), score])
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: prints the table (and ``--json`` the figures)."""
+    """Entry point: prints the table (``--json`` the figures, ``--grid``/``--knots`` the choice)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=Path("out/zeroeval"))
     ap.add_argument("--resamples", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--test", action="store_true", help="add the held-out TEST split rows")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON instead")
-    ap.add_argument("--grid", action="store_true", help="print the cap's choice landscape only")
+    ap.add_argument("--grid", action="store_true", help="print the constants' choice landscape")
+    ap.add_argument("--knots", action="store_true", help="print the map onto the score scale")
     args = ap.parse_args(argv)
-    if args.grid:
+    if args.grid or args.knots:
         train = load_jsonl(args.data / "train.jsonl")
-        choice = {"ood dev": (ood_records(OOD_FILES["ood dev"]), "strong", "weak")}
+        dev = ood_records(OOD_FILES["ood dev"])
+        if args.knots:
+            print(json.dumps(knots([train, dev], (0.35, 0.6, 0.7, 0.8))))
+            return 0
+        choice: Choice = {"ood dev": (dev, "strong", "weak")}
         for strong, weak in PAIRS:
             choice[f"TRAIN {strong} > {weak}"] = (train, strong, weak)
         print(grid(choice))

@@ -96,8 +96,8 @@ def add_router_command(sub: Any) -> None:
     p.add_argument(
         "--estimator",
         default=None,
-        help="default, heuristic, learned, embedding or a weights file (default: the policy's "
-        "own estimator, else the default one)",
+        help="default, levels, heuristic, learned, embedding or a weights file (default: the "
+        "policy's own estimator, else the default one)",
     )
     p.add_argument("--strong", default=None, help="strong model key (two-model metrics)")
     p.add_argument("--weak", default=None, help="weak model key (two-model metrics)")

@@ -4,21 +4,24 @@
 >>> difficulty.score([{"role": "user", "content": "hi"}]) < 0.1
 True
 
-- :class:`HeuristicEstimator`: hand-written rule, no data (the default, by measurement).
+- :class:`LevelsEstimator`: the heuristic's levels, ordered by length inside a level (the
+  default, by measurement: it orders requests better than their length on every labelled set).
+- :class:`HeuristicEstimator`: the hand-written rule, no data (the default before).
 - :class:`LearnedEstimator`: logistic regression trained on ZeroEval (weights shipped in
   ``weights/default.json``); pure Python at inference. Train your own with
   :func:`costroute.train.fit.train`.
 - :class:`CallableEstimator` / :func:`as_estimator`: any function ``messages -> float``.
-- :func:`load_estimator`: one of those by name (``"default"``, ``"heuristic"``, ``"learned"``)
-  or from a weights file.
+- :func:`load_estimator`: one of those by name (``"default"``, ``"levels"``, ``"heuristic"``,
+  ``"learned"``, ``"embedding"``) or from a weights file.
 - :class:`BlendedEstimator`: mix two estimators, optionally only in some categories.
 - :func:`feature_vector`: the named hand features of a request (:data:`FEATURE_NAMES`), what
   the ledger keeps of each call instead of its prompt.
 - :class:`EmbeddingEstimator`: the heuristic corrected by a head over all-MiniLM-L6-v2
   sentence embeddings (optional extra ``costroute[embed]``; the encoder loads on first use).
 
-Importing this package loads no weights and no numpy; the learned, embedding and callable
-estimators and ``load_estimator`` load on first use of their names.
+Importing this package loads no weights and no numpy; the levels, learned, embedding and
+callable estimators and ``load_estimator`` load on first use of their names (the default
+estimator on the first score).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ if TYPE_CHECKING:
     from costroute.difficulty._embedding import HEAD_FORMAT as EMBEDDING_HEAD_FORMAT
     from costroute.difficulty._embedding import EmbeddingEstimator
     from costroute.difficulty._learned import LearnedEstimator
+    from costroute.difficulty._levels import LevelsEstimator
     from costroute.difficulty._load import ESTIMATOR_NAMES, load_estimator
 
 __all__ = [
@@ -56,6 +60,7 @@ __all__ = [
     "Features",
     "HeuristicEstimator",
     "LearnedEstimator",
+    "LevelsEstimator",
     "Messages",
     "as_estimator",
     "default_estimator",
@@ -75,6 +80,7 @@ __getattr__ = lazy_names(
         "ESTIMATOR_NAMES": "costroute.difficulty._load",
         "EmbeddingEstimator": "costroute.difficulty._embedding",
         "LearnedEstimator": "costroute.difficulty._learned",
+        "LevelsEstimator": "costroute.difficulty._levels",
         "as_estimator": "costroute.difficulty._callable",
         "load_estimator": "costroute.difficulty._load",
     },

@@ -1,7 +1,7 @@
 """Optional estimator over sentence embeddings (all-MiniLM-L6-v2), behind the ``embed`` extra.
 
-The score is the default heuristic's, corrected by a small head learned on ZeroEval where the
-prompt resembles the training data::
+The score is the hand-written heuristic's (:class:`HeuristicEstimator`), corrected by a small
+head learned on ZeroEval where the prompt resembles the training data::
 
     p    = sigmoid(b0 + b1 * logit(heuristic) + w . embedding)      # predicts pool hardness
     q    = piecewise-linear map of p onto the heuristic's scale      # same thresholds apply

@@ -12,9 +12,10 @@ from costroute.difficulty._types import Estimator
 
 __all__ = ["ESTIMATOR_NAMES", "load_estimator"]
 
-ESTIMATOR_NAMES = ("default", "heuristic", "learned", "embedding")
-"""Names :func:`load_estimator` accepts besides a path: ``learned`` is the shipped weights,
-``embedding`` the :class:`EmbeddingEstimator` (its encoder needs ``costroute[embed]``)."""
+ESTIMATOR_NAMES = ("default", "levels", "heuristic", "learned", "embedding")
+"""Names :func:`load_estimator` accepts besides a path: ``levels`` is the default
+(:class:`LevelsEstimator`), ``learned`` the shipped weights, ``embedding`` the
+:class:`EmbeddingEstimator` (its encoder needs ``costroute[embed]``)."""
 
 
 def _named(name: str) -> Callable[[], Estimator] | None:
@@ -22,9 +23,11 @@ def _named(name: str) -> Callable[[], Estimator] | None:
     from costroute.difficulty._embedding import EmbeddingEstimator
     from costroute.difficulty._heuristic import HeuristicEstimator
     from costroute.difficulty._learned import LearnedEstimator
+    from costroute.difficulty._levels import LevelsEstimator
 
     makers: dict[str, Callable[[], Estimator]] = {
         "default": default_estimator,
+        "levels": LevelsEstimator,
         "heuristic": HeuristicEstimator,
         "learned": LearnedEstimator.load,
         "embedding": EmbeddingEstimator,

@@ -520,7 +520,7 @@ def test_the_estimator_is_named_and_a_policy_brings_its_own(
     assert run(*base, "--strong", "big", "--weak", "small", "--estimator", "learned", "--json") == 0
     assert json.loads(capsys.readouterr().out)["estimator"] == "learned"
     assert run(*base, "--strong", "big", "--weak", "small", "--json") == 0
-    assert json.loads(capsys.readouterr().out)["estimator"] == "heuristic (default)"
+    assert json.loads(capsys.readouterr().out)["estimator"] == "levels (default)"
     policy = tmp_path / "own.py"
     policy.write_text(
         "from costroute.policy import Rules\npolicy = Rules(name='own', estimator='learned')\n"

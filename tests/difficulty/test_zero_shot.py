@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -29,7 +31,7 @@ def test_default_beats_prompt_length_on_the_dev_prompts() -> None:
     assert f["n"] == 56
     assert f["default"]["apgr"] > f["length"]["apgr"] + 0.03
     assert f["default_wins"] is True
-    for name in ("default", "length", "candidate"):
+    for name in ("default", "length", "heuristic"):
         lo, hi = f[name]["ci"]
         assert lo < f[name]["apgr"] < hi
     # The margin's interval is paired: it holds the margin and is positive here.
@@ -37,17 +39,24 @@ def test_default_beats_prompt_length_on_the_dev_prompts() -> None:
     assert 0 < lo < f["default"]["margin"] < hi
 
 
-def test_the_candidate_caps_the_terms_beyond_base_and_length() -> None:
-    hi = [{"role": "user", "content": "hi"}]
-    assert ZS.capped_score(hi) == ZS.default_score(hi)  # trivial: the base only
-    proof = [
-        {"role": "user", "content": "Prove that for every $n$, $\\sum_{k=1}^n k^3$ is a square."}
-    ]
-    assert ZS.capped_score(proof) < ZS.default_score(proof)
-    assert ZS.capped_score(proof, cap=1.0) == ZS.default_score(proof)
-    # Inside a capped level, the longer request scores higher.
-    longer = [{"role": "user", "content": proof[0]["content"] + " Justify every step rigorously."}]
-    assert ZS.capped_score(longer) > ZS.capped_score(proof)
+def test_the_grid_scores_the_default_with_its_own_constants() -> None:
+    from costroute.difficulty._levels import to_scale
+
+    for text in ("hi", "Prove that $x^2 \\ge 0$.", "What is 7 + 5?", "def f(x): return x * 2"):
+        messages = [{"role": "user", "content": text}]
+        assert to_scale(ZS.level_raw(messages)) == ZS.default_score(messages)
+    proof = [{"role": "user", "content": "Prove that for every $n$, $n^3 - n$ is divisible by 6."}]
+    # The competition bump and the cap are what --grid varies.
+    assert ZS.level_raw(proof, competition=0.0) == pytest.approx(ZS.level_raw(proof) - 0.10)
+    assert ZS.level_raw(proof, cap=1.0) > ZS.level_raw(proof)
+
+
+def test_the_knots_match_the_heuristic_shares_on_the_sets_given() -> None:
+    dev = ZS.ood_records(ZS.OOD_FILES["ood dev"])
+    (raw, score), *_ = ZS.knots([dev], (0.35,))
+    assert score == 0.35
+    above = sum(ZS.level_raw(r.messages) >= raw for r in dev)
+    assert above == sum(ZS.heuristic_score(r.messages) >= 0.35 for r in dev)
 
 
 def test_the_stand_in_pair_follows_the_hand_labels() -> None:

@@ -285,7 +285,7 @@ def test_learning_benchmark_quick_runs_the_loop_and_reports(capsys: Any) -> None
     assert module.main(["--quick"]) == 0
     out = capsys.readouterr().out
     default = float(out.split("default estimator APGR ")[1].split(";")[0])
-    assert default == pytest.approx(0.5747, abs=1e-4)
+    assert default == pytest.approx(0.6441, abs=1e-4)  # the levels estimator (issue 15)
     rows = {
         line.split()[0]: line.split() for line in out.splitlines() if line[:6].strip().isdigit()
     }
