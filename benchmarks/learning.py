@@ -22,10 +22,11 @@ labels as the loop's, two scores per item ("labels": the first ``n // 2`` items 
 ``--cost-share`` on a seeded sample of 300 TRAIN items; after one pass over TRAIN it starts a
 second, reshuffled pass.
 
-Mean of 3 replays (shared 2-core machine): checker mode (107 s), ledger APGR 0.567 / 0.586 /
+Mean of 3 replays (shared 2-core machine): checker mode (125 s), ledger APGR 0.567 / 0.586 /
 0.640 / 0.630 after 100 / 300 / 1,000 / 3,000 labels, equal to offline on the same labels at
-every checkpoint; ``--judge compare --label-rate 0.5`` (169 s): 0.544 / 0.521 / 0.604 / 0.575;
-shipped default 0.575. docs/learning.md has the tables.
+every checkpoint; shipped default (levels) 0.644. ``--judge compare --label-rate 0.5``, measured
+against the heuristic default of then (0.575): 0.544 / 0.521 / 0.604 / 0.575.
+docs/learning.md has the tables.
 
 Usage::
 
