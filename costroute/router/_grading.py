@@ -1,10 +1,10 @@
 """Sampled labelling's grades: what one labelled call stores, by judge.
 
 A comparing judge (ExactMatch, JudgeModel or a function of both answers) gives one score, the
-routed answer against the other's, stored as source ``judge``. A Checker grades each answer on its own, so a labelled call
-stores both models' grades of the same request: the routed answer's (source ``check``) and the
-other deployment's (``check@deployment``). Retraining then sees both sides of the call, the
-pair label a router learns from (docs/learning.md, "Checkers").
+routed answer against the other's, stored as source ``judge``. A Checker grades each answer on
+its own, so a labelled call stores both models' grades of the same request: the routed
+answer's (source ``check``) and the other deployment's (``check@deployment``). Retraining then
+sees both sides of the call, the pair label a router learns from (docs/learning.md, "Judges").
 """
 
 from __future__ import annotations
