@@ -8,6 +8,7 @@ apart from litellm's public exception classes, their ``status_code`` and their c
 from __future__ import annotations
 
 import ast
+import asyncio
 import threading
 import types
 from pathlib import Path
@@ -100,6 +101,33 @@ def test_a_users_litellm_callback_sees_costroute_calls(
     mock.post(DEEPSEEK_URL).mock(return_value=httpx.Response(200, json=deepseek_body("ok")))
     providers.complete(known("deepseek-v4-flash", api_key="sk-x"), MESSAGES, {}, timeout=10)
     assert logged.wait(30)  # litellm runs success callbacks in its logging thread
+    assert seen == ["deepseek-v4-flash"]
+
+
+async def test_a_users_litellm_logger_sees_costroute_async_calls(
+    mock: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The async path too: a CustomLogger the host registered (run by litellm's logging worker
+    on the loop) receives the call; no per-call argument costroute passes mutes it."""
+    from litellm.integrations.custom_logger import CustomLogger
+
+    lite = providers.litellm()
+    seen: list[str] = []
+    logged = asyncio.Event()
+
+    class HostLogger(CustomLogger):  # type: ignore[misc]
+        async def async_log_success_event(
+            self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any
+        ) -> None:
+            seen.append(kwargs.get("model"))
+            logged.set()
+
+    monkeypatch.setattr(lite, "callbacks", [HostLogger()])
+    mock.post(DEEPSEEK_URL).mock(return_value=httpx.Response(200, json=deepseek_body("ok")))
+    dep = known("deepseek-v4-flash", api_key="sk-x")
+    assert "no-log" not in _call.build_kwargs(dep, MESSAGES, {}, api_key="sk-x", timeout=10)
+    await providers.acomplete(dep, MESSAGES, {}, timeout=10)
+    await asyncio.wait_for(logged.wait(), 30)
     assert seen == ["deepseek-v4-flash"]
 
 
