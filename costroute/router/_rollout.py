@@ -247,11 +247,13 @@ def _ledger(router: RouterBase) -> Any:
 
 
 def _labelled(rows: list[Any], current: str, candidate: str) -> list[LabelledCall]:
-    """One labelled call per shadowed request (its scores averaged over sources)."""
+    """One labelled call per shadowed request (its scores averaged over sources). Grades of
+    another deployment's answer to the request (``source@deployment``) are not the call's."""
     scores: dict[str, list[float]] = {}
     firsts: dict[str, Any] = {}
     for row in rows:
-        if row.router_version == current and row.shadow_version == candidate:
+        own = "@" not in row.source
+        if own and row.router_version == current and row.shadow_version == candidate:
             scores.setdefault(row.request_id, []).append(row.score)
             firsts.setdefault(row.request_id, row)
     return [
