@@ -7,7 +7,8 @@ simulator learns something it was not told)::
     hardness = 0.25 * length + 0.45 * cues + 0.30 * luck
     length   = min(1, words / 60)
     cues     = min(1, distinct cue words and phrases found / 4)   (CUES: proofs, maths,
-               code, reasoning; case-insensitive, on word boundaries)
+               code, reasoning; case-insensitive, whole words, with an -s, -es, -d, -ed
+               or -ing ending or none)
     luck     = a number in [0, 1) from SHA-256 of the text: what no feature of the text
                predicts (two requests that read alike can differ in hardness)
 
@@ -46,7 +47,7 @@ CUES: tuple[str, ...] = (
 STEEPNESS = 8.0
 """How sharply ``p_right`` falls as hardness passes a model's skill."""
 
-_CUE = re.compile(r"\b(" + "|".join(re.escape(c) for c in CUES) + r")\b", re.I)
+_CUE = re.compile(r"\b(" + "|".join(re.escape(c) for c in CUES) + r")(?:s|es|d|ed|ing)?\b", re.I)
 
 
 def _unit(*parts: str) -> float:

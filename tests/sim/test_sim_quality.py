@@ -154,3 +154,24 @@ def test_a_judge_request_about_unknown_answers_falls_back(sim: Simulator) -> Non
     assert judge(right, "unknown answer") == "SCORE: 0"  # an unknown answer counts wrong
     assert judge("the same text", "the  same text") == "SCORE: 1"
     assert judge_sections("no grading request here") is None
+
+
+def test_cues_count_once_whatever_their_ending() -> None:
+    base = "zzz " * 5
+    assert hardness(base + "prove") - hardness(base + "proves") == pytest.approx(
+        0.30 * (_luck(base + "prove") - _luck(base + "proves"))
+    )
+    assert _cues("Prove it; the proofs and proving") == 2  # prove, proof
+    assert _cues("provenance and functional") == 0
+
+
+def _luck(text: str) -> float:
+    from costroute.sim._quality import _unit
+
+    return _unit("hardness", text)
+
+
+def _cues(text: str) -> int:
+    from costroute.sim._quality import _CUE
+
+    return len({m.lower() for m in _CUE.findall(text)})
