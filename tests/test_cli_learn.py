@@ -1,8 +1,11 @@
 """``costroute demo --learn``: the learning loop on the simulator, run once with its defaults
-(the worked example of docs/learning-guide.md); its figures and the command-line wiring."""
+(the worked example of docs/learning-guide.md); its figures, the guide's pasted output, and
+the command-line wiring."""
 
 from __future__ import annotations
 
+import pathlib
+import re
 from typing import Any
 
 import pytest
@@ -11,6 +14,9 @@ from costroute.cli import main
 from costroute.cli._learn import STRONG, WEAK, LearnResult, run_learn
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*`ReadOnly` qualifier:UserWarning")
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+DIGEST = re.compile(r"@[0-9a-f]{16}")
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +72,19 @@ def test_the_retrained_router_is_not_worse_on_fresh_requests_at_a_similar_cost(
     assert retrained.right >= default.right
     assert abs(retrained.strong - default.strong) <= 0.05
     assert retrained.cost_usd <= default.cost_usd * 110 / 100
+
+
+def test_the_guide_shows_this_run(run: tuple[list[str], LearnResult]) -> None:
+    lines, _ = run
+    guide = (ROOT / "docs/learning-guide.md").read_text()
+    block = guide.split("<!-- demo-learn-output -->\n```text\n", 1)[1].split("```", 1)[0]
+    shown = block.rstrip("\n").split("\n")
+
+    def comparable(text: list[str]) -> list[str]:  # digests carry the training date; times vary
+        return [DIGEST.sub("@<digest>", line) for line in text[:-1]]
+
+    assert comparable(shown) == comparable("\n".join(lines).split("\n"))
+    assert shown[-1].startswith("2000 requests to the simulator in ")
 
 
 def test_the_command_line_runs_it(monkeypatch: pytest.MonkeyPatch) -> None:
