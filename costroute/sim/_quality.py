@@ -28,7 +28,7 @@ import hashlib
 import math
 import re
 
-__all__ = ["CUES", "STEEPNESS", "hardness", "is_right", "p_right"]
+__all__ = ["CUES", "STEEPNESS", "cues", "hardness", "is_right", "p_right"]
 
 CUES: tuple[str, ...] = (
     # proofs and mathematics
@@ -47,7 +47,12 @@ CUES: tuple[str, ...] = (
 STEEPNESS = 8.0
 """How sharply ``p_right`` falls as hardness passes a model's skill."""
 
-_CUE = re.compile(r"\b(" + "|".join(re.escape(c) for c in CUES) + r")(?:s|es|d|ed|ing)?\b", re.I)
+_ENDINGS = ("s", "es", "d", "ed", "ing")
+_WORDS = frozenset(c for c in CUES if c.isalpha())
+_PHRASES = re.compile(
+    r"\b(" + "|".join(re.escape(c) for c in CUES if not c.isalpha()) + r")(?:s|es|d|ed|ing)?\b"
+)
+_TOKEN = re.compile(r"\w+")
 
 
 def _unit(*parts: str) -> float:
@@ -56,11 +61,25 @@ def _unit(*parts: str) -> float:
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
+def cues(text: str) -> set[str]:
+    """The cues (:data:`CUES`) ``text`` contains, as whole words, bare or with an ending."""
+    lower = text.lower()
+    found = set(_PHRASES.findall(lower))
+    for token in _TOKEN.findall(lower):
+        if token in _WORDS:
+            found.add(token)
+            continue
+        for ending in _ENDINGS:
+            if token.endswith(ending) and token[: -len(ending)] in _WORDS:
+                found.add(token[: -len(ending)])
+    return found
+
+
 def hardness(text: str) -> float:
     """How hard the request ``text`` is for every model, in [0, 1] (see the module's text)."""
     length = min(1.0, len(text.split()) / 60)
-    cues = min(1.0, len({m.lower() for m in _CUE.findall(text)}) / 4)
-    return 0.25 * length + 0.45 * cues + 0.30 * _unit("hardness", text)
+    cued = min(1.0, len(cues(text)) / 4)
+    return 0.25 * length + 0.45 * cued + 0.30 * _unit("hardness", text)
 
 
 def p_right(hard: float, skill: float) -> float:

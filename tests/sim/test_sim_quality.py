@@ -172,6 +172,6 @@ def _luck(text: str) -> float:
 
 
 def _cues(text: str) -> int:
-    from costroute.sim._quality import _CUE
+    from costroute.sim._quality import cues
 
-    return len({m.lower() for m in _CUE.findall(text)})
+    return len(cues(text))
