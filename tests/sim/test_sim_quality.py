@@ -175,3 +175,19 @@ def _cues(text: str) -> int:
     from costroute.sim._quality import cues
 
     return len(cues(text))
+
+
+def test_cue_lookup_agrees_with_the_plain_regex() -> None:
+    import random
+    import re
+
+    from costroute.sim._quality import CUES, cues
+
+    reference = re.compile(
+        r"\b(" + "|".join(re.escape(c) for c in CUES) + r")(?:s|es|d|ed|ing)?\b", re.I
+    )
+    rng = random.Random(2)
+    words = [*CUES, "provenance", "Proves", "PROOFS", "python3", "non-thread-safe", "x_prove"]
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 8))) for _ in range(2000)]
+    for text in texts:
+        assert cues(text) == {m.lower() for m in reference.findall(text)}, text
