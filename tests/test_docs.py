@@ -27,6 +27,7 @@ FILES = [
     "docs/deployments.md",
     "docs/api.md",
     "docs/learning.md",
+    "docs/learning-guide.md",
 ]
 BLOCK = re.compile(r"```python\n(.*?)```", re.S)
 

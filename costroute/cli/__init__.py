@@ -1,4 +1,5 @@
-"""The ``costroute`` command line: demo, models, explain, chat, report, router train/eval."""
+"""The ``costroute`` command line: demo (and demo --learn), models, explain, chat, report,
+router train/eval."""
 
 from __future__ import annotations
 

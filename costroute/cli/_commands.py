@@ -10,17 +10,36 @@ __all__ = ["add_commands"]
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from costroute.cli._demo import run_demo
     from costroute.errors import ConfigError
 
-    if not args.latency_scale >= 0:  # also refuses NaN
+    scale = args.latency_scale
+    if scale is not None and not scale >= 0:  # also refuses NaN
         raise ConfigError(
-            f"--latency-scale {args.latency_scale} is not a number >= 0.",
+            f"--latency-scale {scale} is not a number >= 0.",
             field="--latency-scale",
             fix="give 0 (no simulated latency), 1 (realistic) or any value in between or above",
         )
+    if args.learn:
+        from costroute.cli._learn import run_learn
+
+        if args.temperature is not None:
+            raise ConfigError(
+                "--temperature belongs to the routing demo, not to --learn.",
+                field="--temperature",
+                fix="run `costroute demo --temperature T`, or `costroute demo --learn` without it",
+            )
+        run_learn(seed=args.seed, latency_scale=0.0 if scale is None else scale)
+        return 0
+    if args.seed is not None:
+        raise ConfigError(
+            "--seed belongs to --learn (the routing demo's workload is fixed).",
+            field="--seed",
+            fix="run `costroute demo --learn --seed N`, or `costroute demo` without --seed",
+        )
+    from costroute.cli._demo import run_demo
+
     params = {} if args.temperature is None else {"temperature": args.temperature}
-    run_demo(latency_scale=args.latency_scale, params=params)
+    run_demo(latency_scale=0.2 if scale is None else scale, params=params)
     return 0
 
 
@@ -133,8 +152,21 @@ def add_commands(sub: Any) -> None:
     p.add_argument(
         "--latency-scale",
         type=float,
-        default=0.2,
-        help="scale of the simulated latencies (1 = realistic, 0 = none)",
+        default=None,
+        help="scale of the simulated latencies (1 = realistic, 0 = none; default 0.2, and 0"
+        " with --learn)",
+    )
+    p.add_argument(
+        "--learn",
+        action="store_true",
+        help="the learning loop instead: sampled labelling, retraining from the ledger,"
+        " calibration and safe rollout on the simulator (about 30 s; docs/learning-guide.md)",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="with --learn: the seed of the requests and of the simulator (default 0)",
     )
     p.add_argument(
         "--temperature",

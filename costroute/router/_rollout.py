@@ -17,7 +17,6 @@ import datetime as dt
 import logging
 import os
 import threading
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from costroute import difficulty
@@ -25,7 +24,7 @@ from costroute.errors import ConfigError, RolloutError
 from costroute.policy import Policy, validate_policy
 from costroute.policy import presets as policy_presets
 from costroute.router._policy import estimator_of, resolve_policy
-from costroute.router._rollout_eval import LabelledCall, RolloutReport, compare
+from costroute.router._rollout_eval import RolloutReport, compare, labelled_calls
 from costroute.router._version import Decider, RouterVersion, version_of
 
 if TYPE_CHECKING:
@@ -125,7 +124,7 @@ class Rollout:
         _check(min_labels, confidence, resamples, max_quality_drop)
         current = self._router._decider
         rows = _ledger(self._router).outcomes(since, source=source)
-        calls = _labelled(rows, current.label, shadow.label)
+        calls = labelled_calls(rows, current.label, shadow.label)
         report = compare(
             calls,
             current.version,
@@ -244,26 +243,6 @@ def _ledger(router: RouterBase) -> Any:
             fix='pass Router(ledger="sqlite:///path/ledger.sqlite") or a postgresql:// URL',
         )
     return router.ledger
-
-
-def _labelled(rows: list[Any], current: str, candidate: str) -> list[LabelledCall]:
-    """One labelled call per shadowed request (its scores averaged over sources)."""
-    scores: dict[str, list[float]] = {}
-    firsts: dict[str, Any] = {}
-    for row in rows:
-        if row.router_version == current and row.shadow_version == candidate:
-            scores.setdefault(row.request_id, []).append(row.score)
-            firsts.setdefault(row.request_id, row)
-    return [
-        LabelledCall(
-            deployment=row.deployment,
-            shadow_deployment=row.shadow_deployment,
-            difficulty=row.difficulty,
-            score=sum(scores[rid]) / len(scores[rid]),
-            cost_usd=Decimal(row.cost_usd),
-        )
-        for rid, row in firsts.items()
-    ]
 
 
 def _check(min_labels: Any, confidence: Any, resamples: Any, max_drop: Any) -> None:

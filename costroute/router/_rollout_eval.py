@@ -6,11 +6,13 @@ candidate was shadowed (its first choice recorded beside each call). For each la
 * the current version's quality is the call's score (the mean over sources when several rated
   it) and its cost the call's recorded cost;
 * where the candidate chose the deployment that answered, the same figures count for it;
-* where it chose another deployment, its quality and cost are estimated by that deployment's
-  mean score and mean cost over the labelled calls it answered in the same difficulty bucket
-  (the call's recorded difficulty, in quarters of [0, 1]), or over all of them when that bucket
-  has none. A call whose candidate deployment answered no labelled call is ``unjudged``: left
-  out of both sides.
+* where it chose another deployment, its cost is estimated by that deployment's mean cost over
+  the labelled calls it answered in the same difficulty bucket (the call's recorded difficulty,
+  in quarters of [0, 1]), or over all of them when that bucket has none; its quality is the
+  grade of that deployment's answer to this very request when one was recorded (a Checker's
+  ``source@deployment``: ``shadow_score``), else estimated like the cost, by the mean score. A
+  call whose candidate deployment answered no labelled call is ``unjudged``: left out of both
+  sides.
 
 The confidence interval of (candidate quality - current quality) is a percentile bootstrap:
 the calls are resampled with replacement ``resamples`` times (a seeded ``random.Random``), the
@@ -27,7 +29,7 @@ from typing import Any, Literal
 
 from costroute.router._version import RouterVersion
 
-__all__ = ["LabelledCall", "RolloutReport", "Verdict", "compare"]
+__all__ = ["LabelledCall", "RolloutReport", "Verdict", "compare", "labelled_calls"]
 
 Verdict = Literal["better", "worse", "inconclusive", "insufficient"]
 BUCKETS = 4
@@ -43,6 +45,7 @@ class LabelledCall:
     difficulty: float
     score: float
     cost_usd: Decimal
+    shadow_score: float | None = None  # the candidate's deployment's answer, graded (observed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,34 @@ class RolloutReport:
         )
 
 
+def labelled_calls(rows: list[Any], current: str, candidate: str) -> list[LabelledCall]:
+    """One labelled call per shadowed request: its own scores averaged over sources, and the
+    mean grade of the candidate's deployment's answer when one was recorded
+    (``source@deployment``, e.g. a Checker's grade of the reference's answer)."""
+    scores: dict[str, list[float]] = {}
+    others: dict[str, list[float]] = {}
+    firsts: dict[str, Any] = {}
+    for row in rows:
+        if row.router_version != current or row.shadow_version != candidate:
+            continue
+        if "@" not in row.source:
+            scores.setdefault(row.request_id, []).append(row.score)
+            firsts.setdefault(row.request_id, row)
+        elif row.graded == row.shadow_deployment and row.graded != row.deployment:
+            others.setdefault(row.request_id, []).append(row.score)
+    return [
+        LabelledCall(
+            deployment=row.deployment,
+            shadow_deployment=row.shadow_deployment,
+            difficulty=row.difficulty,
+            score=sum(scores[rid]) / len(scores[rid]),
+            cost_usd=Decimal(row.cost_usd),
+            shadow_score=sum(others[rid]) / len(others[rid]) if rid in others else None,
+        )
+        for rid, row in firsts.items()
+    ]
+
+
 def _bucket(difficulty: float) -> int:
     return min(BUCKETS - 1, max(0, int(difficulty * BUCKETS)))
 
@@ -119,6 +150,8 @@ def _sides(
             estimate = table.get((c.shadow_deployment, _bucket(c.difficulty))) or table.get(
                 (c.shadow_deployment, None)
             )
+            if estimate is not None and c.shadow_score is not None:
+                estimate = (c.shadow_score, estimate[1])
         if estimate is None:
             unjudged += 1
             continue
@@ -141,6 +174,7 @@ def _resampled_diffs(calls: Sequence[LabelledCall], resamples: int, seed: int) -
     ]
     agreed = [c.shadow_deployment == c.deployment for c in calls]
     scores = [c.score for c in calls]
+    observed = [c.shadow_score for c in calls]
     rng = random.Random(seed)
     everyone = range(len(calls))
     diffs: list[float] = []
@@ -166,7 +200,8 @@ def _resampled_diffs(calls: Sequence[LabelledCall], resamples: int, seed: int) -
             found = sums.get(want) or sums.get(want[0])
             if found is None:
                 continue
-            total += found[0] / found[1] - scores[i]
+            seen = observed[i]
+            total += (found[0] / found[1] if seen is None else seen) - scores[i]
             judged += 1.0
         if judged:
             diffs.append(total / judged)

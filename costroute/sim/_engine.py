@@ -26,7 +26,15 @@ from ._profiles import ModelProfile, Provider
 from ._prompt import Prompt, ToolSpec, count_text_tokens
 from ._schema import instance, stated_values
 
-__all__ = ["CacheUsage", "Completion", "PromptCache", "ToolCall", "generate", "request_rng"]
+__all__ = [
+    "CacheUsage",
+    "Completion",
+    "PromptCache",
+    "ToolCall",
+    "generate",
+    "graded",
+    "request_rng",
+]
 
 Finish = Literal["stop", "length", "tool_calls"]
 
@@ -189,6 +197,28 @@ def generate(
         reasoning_text=thoughts,
         tool_call=call,
         finish=finish,
+        prompt_tokens=prompt.tokens,
+        cache=cache,
+        output_tokens=visible,
+        reasoning_tokens=reasoning,
+    )
+
+
+def graded(
+    prompt: Prompt, profile: ModelProfile, cache: CacheUsage, text: str, rng: random.Random
+) -> Completion:
+    """The answer ``text`` (a judge's grade, ``SCORE: 1``) as ``profile``'s model gives it:
+    its tokens, and the reasoning tokens a reasoning model spends on them."""
+    visible = count_text_tokens(text)
+    ratio = profile.reasoning_tokens_per_output if profile.reasoning else 0.0
+    reasoning = round(visible * ratio)
+    thoughts = _words_text("Let me think.", _THOUGHTS, reasoning, rng) if reasoning else ""
+    return Completion(
+        model=prompt.model,
+        text=text,
+        reasoning_text=thoughts,
+        tool_call=None,
+        finish="stop",
         prompt_tokens=prompt.tokens,
         cache=cache,
         output_tokens=visible,

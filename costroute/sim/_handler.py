@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from ._engine import generate, request_rng
+from ._engine import generate, graded, request_rng
 from ._errors import context_message, error_body
 from ._faults import Fault
 from ._http import Connection, json_bytes
@@ -128,7 +128,14 @@ class Handler(Connection):
         if overflow is not None:
             return self._error(provider, 400, prompt.model, overflow)
         cache = self.sim.cache.use(provider, prompt)
-        completion = generate(prompt, profile, cache, request_rng(self.sim.seed, body))
+        rng = request_rng(self.sim.seed, body)
+        grade = self.sim.grader.judge(prompt.last_user_text)
+        if grade is not None:  # a judge request: grade from the answers remembered
+            completion = graded(prompt, profile, cache, grade, rng)
+        else:
+            completion = generate(prompt, profile, cache, rng)
+            short = completion.finish == "length"
+            self.sim.grader.remember(prompt.last_user_text, prompt.model, completion.text, short)
         ids = self.sim.next_ids(provider)
         deepseek = provider == "deepseek"
         if prompt.stream:

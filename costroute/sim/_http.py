@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._server import SimState
+    from ._state import SimState
 
 __all__ = ["Connection", "json_bytes"]
 

@@ -1,4 +1,4 @@
-"""Model profiles: how fast and how verbose each simulated model is.
+"""Model profiles: how fast, how verbose and how strong each simulated model is.
 
 A :class:`ModelProfile` is keyed, in :data:`DEFAULT_PROFILES` and in the ``profiles``
 argument of :class:`~costroute.sim.Simulator`, by the model id a client sends
@@ -6,7 +6,8 @@ argument of :class:`~costroute.sim.Simulator`, by the model id a client sends
 
 The default figures keep the real ratios between models (a reasoning model answers
 several times later than a small chat model) at moderate absolute values, so that a
-demo at ``latency_scale=1.0`` stays watchable.
+demo at ``latency_scale=1.0`` stays watchable. Their ``skill`` (how often their answers are
+right, :mod:`costroute.sim._quality`) rises with the model's price.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ class ModelProfile:
         reasoning_tokens_per_output: reasoning tokens spent per visible output token.
         context_window: prompt + requested output tokens above this fail with the
             provider's real context-length error (HTTP 400).
+        skill: strength in [0, 1]: a request of hardness ``h`` gets a right answer with
+            probability ``1 / (1 + exp(-8 * (skill - h)))`` (docs/simulator.md, "Answer
+            quality").
     """
 
     provider: Provider
@@ -43,6 +47,7 @@ class ModelProfile:
     reasoning: bool = False
     reasoning_tokens_per_output: float = 0.0
     context_window: int = 128_000
+    skill: float = 0.5
 
     def __post_init__(self) -> None:
         if self.provider not in PROVIDERS:
@@ -56,39 +61,41 @@ class ModelProfile:
             )
         if self.reasoning_tokens_per_output < 0:
             raise ValueError("ModelProfile.reasoning_tokens_per_output must be >= 0")
+        if not 0.0 <= self.skill <= 1.0:  # also refuses NaN
+            raise ValueError(f"ModelProfile.skill must be in [0, 1], got {self.skill!r}")
 
 
-def _deepseek(ttft: float, tps: float, mean: int, ratio: float = 0.0) -> ModelProfile:
-    return ModelProfile("deepseek", ttft, tps, mean, ratio > 0, ratio, context_window=128_000)
+def _deepseek(ttft: float, tps: float, mean: int, skill: float, ratio: float = 0.0) -> ModelProfile:
+    return ModelProfile("deepseek", ttft, tps, mean, ratio > 0, ratio, 128_000, skill)
 
 
-def _anthropic(ttft: float, tps: float, mean: int) -> ModelProfile:
-    return ModelProfile("anthropic", ttft, tps, mean, context_window=200_000)
+def _anthropic(ttft: float, tps: float, mean: int, skill: float) -> ModelProfile:
+    return ModelProfile("anthropic", ttft, tps, mean, context_window=200_000, skill=skill)
 
 
-def _openai(ttft: float, tps: float, mean: int, ratio: float = 0.0) -> ModelProfile:
-    return ModelProfile("openai", ttft, tps, mean, ratio > 0, ratio, context_window=400_000)
+def _openai(ttft: float, tps: float, mean: int, skill: float, ratio: float = 0.0) -> ModelProfile:
+    return ModelProfile("openai", ttft, tps, mean, ratio > 0, ratio, 400_000, skill)
 
 
 DEFAULT_PROFILES: MappingProxyType[str, ModelProfile] = MappingProxyType(
     {
         # DeepSeek: cheap; the reasoning models think for a long time before answering.
-        "deepseek-v4-flash": _deepseek(150, 160, 200),
-        "deepseek-chat": _deepseek(250, 70, 220),
-        "deepseek-v4-pro": _deepseek(900, 110, 260, ratio=1.5),
-        "deepseek-reasoner": _deepseek(1200, 80, 240, ratio=2.0),
-        "deepseek-r1": _deepseek(1500, 70, 240, ratio=2.0),
+        "deepseek-v4-flash": _deepseek(150, 160, 200, skill=0.45),
+        "deepseek-chat": _deepseek(250, 70, 220, skill=0.40),
+        "deepseek-v4-pro": _deepseek(900, 110, 260, skill=0.65, ratio=1.5),
+        "deepseek-reasoner": _deepseek(1200, 80, 240, skill=0.55, ratio=2.0),
+        "deepseek-r1": _deepseek(1500, 70, 240, skill=0.60, ratio=2.0),
         # Anthropic: no hidden reasoning unless asked (the simulator does not model thinking).
-        "claude-haiku-4-5": _anthropic(250, 150, 200),
-        "claude-sonnet-4-5": _anthropic(550, 80, 260),
-        "claude-sonnet-5-5": _anthropic(500, 90, 260),
-        "claude-opus-4-5": _anthropic(900, 50, 300),
+        "claude-haiku-4-5": _anthropic(250, 150, 200, skill=0.55),
+        "claude-sonnet-4-5": _anthropic(550, 80, 260, skill=0.75),
+        "claude-sonnet-5-5": _anthropic(500, 90, 260, skill=0.80),
+        "claude-opus-4-5": _anthropic(900, 50, 300, skill=0.85),
         # OpenAI: the GPT-5 family reasons by default (reasoning tokens are billed, not shown).
-        "gpt-5.4": _openai(600, 90, 250, ratio=0.8),
-        "gpt-5.4-mini": _openai(300, 160, 200, ratio=0.5),
-        "gpt-5": _openai(700, 80, 250, ratio=1.0),
-        "gpt-5-mini": _openai(350, 150, 200, ratio=0.6),
-        "gpt-4o": ModelProfile("openai", 350, 100, 220),
+        "gpt-5.4": _openai(600, 90, 250, skill=0.80, ratio=0.8),
+        "gpt-5.4-mini": _openai(300, 160, 200, skill=0.55, ratio=0.5),
+        "gpt-5": _openai(700, 80, 250, skill=0.75, ratio=1.0),
+        "gpt-5-mini": _openai(350, 150, 200, skill=0.50, ratio=0.6),
+        "gpt-4o": ModelProfile("openai", 350, 100, 220, skill=0.65),
     }
 )
 """The models the simulator serves when ``profiles`` is not given (read-only)."""

@@ -2,131 +2,29 @@
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import logging
-import socket
 import threading
-import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from http.server import ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
-from ._engine import PromptCache
-from ._faults import Fault, FaultQueue
+from ._conversation import last_user
+from ._faults import Fault
+from ._grader import DEFAULT_MEMORY
 from ._handler import Handler
 from ._profiles import DEFAULT_PROFILES, PROVIDERS, ModelProfile, Provider
-from ._wire import Ids
+from ._state import RecordedRequest, SimState
 
 __all__ = ["RecordedRequest", "SimState", "Simulator"]
 
 logger = logging.getLogger("costroute.sim")
 
-REDACTED = "[secure]"
-_SECRET_HEADERS = frozenset(
-    {"authorization", "x-api-key", "api-key", "proxy-authorization", "x-goog-api-key", "cookie"}
-)
 _API_PATHS: dict[Provider, str] = {
     "openai": "/openai/v1",
     "anthropic": "/anthropic",
     "deepseek": "/deepseek",
 }
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """A request the simulator received; secret header values are ``"[secure]"``."""
-
-    path: str
-    provider: Provider
-    model: str
-    body: dict[str, Any]
-    headers: dict[str, str]
-
-
-class SimState:
-    """What the request handlers share: configuration, caches, faults and the request log."""
-
-    def __init__(
-        self, profiles: Mapping[str, ModelProfile], seed: int, latency_scale: float
-    ) -> None:
-        self.profiles = dict(profiles)
-        self.seed = seed
-        self.latency_scale = latency_scale
-        self.cache = PromptCache()
-        self.faults = FaultQueue()
-        self.stopping = threading.Event()
-        self._connections: set[socket.socket] = set()
-        self._lock = threading.Lock()
-        self._requests: list[RecordedRequest] = []
-        self._counter = 0
-
-    def record(self, path: str, provider: Provider, model: str, body: dict[str, Any],
-               headers: dict[str, str]) -> None:  # fmt: skip
-        """Log a request, with secret header values redacted."""
-        safe = {k: REDACTED if k.lower() in _SECRET_HEADERS else v for k, v in headers.items()}
-        with self._lock:
-            self._requests.append(RecordedRequest(path, provider, model, body, safe))
-
-    def track(self, conn: socket.socket) -> None:
-        """Remember an open connection, so that :meth:`close_connections` can end it."""
-        with self._lock:
-            self._connections.add(conn)
-
-    def untrack(self, conn: socket.socket) -> None:
-        """Forget a closed connection."""
-        with self._lock:
-            self._connections.discard(conn)
-
-    def close_connections(self) -> None:
-        """Shut down every open connection (idle keep-alive ones included)."""
-        with self._lock:
-            conns = list(self._connections)
-        for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-
-    def requests(self) -> list[RecordedRequest]:
-        """A copy of the request log."""
-        with self._lock:
-            return list(self._requests)
-
-    def next_ids(self, provider: Provider) -> Ids:
-        """Fresh identifiers, unique per request and deterministic given the seed."""
-        with self._lock:
-            self._counter += 1
-            number = self._counter
-        digest = hashlib.sha256(f"{self.seed}:{number}".encode()).hexdigest()
-        created = int(time.time())
-        if provider == "anthropic":
-            return Ids(f"msg_01{digest[:22]}", f"toolu_01{digest[22:44]}", created)
-        if provider == "deepseek":
-            uuid = f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
-            return Ids(uuid, f"call_00_{digest[32:56]}", created)
-        return Ids(f"chatcmpl-{digest[:29]}", f"call_{digest[29:53]}", created)
-
-    def reset(self) -> None:
-        """Forget requests, cached prefixes and queued faults."""
-        with self._lock:
-            self._requests.clear()
-        self.cache.clear()
-        self.faults.clear()
-
-    def models_list(self, provider: Provider | None) -> dict[str, Any]:
-        """The ``GET /models`` answer in the provider's format."""
-        names = sorted(m for m, p in self.profiles.items() if provider in (None, p.provider))
-        if provider == "anthropic":
-            data = [{"type": "model", "id": m, "display_name": m, "created_at": "2026-01-01T00:00:00Z"}
-                    for m in names]  # fmt: skip
-            return {"data": data, "has_more": False, "first_id": names[0] if names else None,
-                    "last_id": names[-1] if names else None}  # fmt: skip
-        models = [
-            {"id": m, "object": "model", "created": 0, "owned_by": self.profiles[m].provider}
-            for m in names
-        ]
-        return {"object": "list", "data": models}
 
 
 class _Server(ThreadingHTTPServer):
@@ -143,10 +41,13 @@ class Simulator:
 
     Args:
         profiles: model id -> :class:`ModelProfile`; :data:`DEFAULT_PROFILES` if ``None``.
-        seed: makes answers deterministic (given the same request body).
+        seed: makes answers deterministic (given the same request body), and whether each
+            model's answer to each request is right.
         latency_scale: multiplies every simulated wait; ``0`` answers at once.
         host: interface to bind; keep the loopback default.
         port: ``0`` picks a free port.
+        answer_memory: how many answers it remembers for :meth:`check` and judge requests
+            (the oldest are forgotten first).
 
     Use it as a context manager, or call :meth:`start` and :meth:`stop`::
 
@@ -161,11 +62,12 @@ class Simulator:
         latency_scale: float = 1.0,
         host: str = "127.0.0.1",
         port: int = 0,
+        answer_memory: int = DEFAULT_MEMORY,
     ) -> None:
         if latency_scale < 0:
             raise ValueError(f"Simulator latency_scale must be >= 0, got {latency_scale}")
         self._state = SimState(
-            DEFAULT_PROFILES if profiles is None else profiles, seed, latency_scale
+            DEFAULT_PROFILES if profiles is None else profiles, seed, latency_scale, answer_memory
         )
         self._host = host
         self._port = port
@@ -269,5 +171,20 @@ class Simulator:
         return self._state.requests()
 
     def reset(self) -> None:
-        """Forget received requests, remembered prompt prefixes and queued faults."""
+        """Forget received requests, remembered prompt prefixes and answers, queued faults."""
         self._state.reset()
+
+    # ------------------------------------------------------------------ answer quality
+
+    def check(self, messages: Sequence[Mapping[str, Any]], answer: str) -> float:
+        """1.0 when ``answer`` is a right answer this simulator gave to ``messages`` (their last
+        user message), else 0.0 (wrong, unknown or forgotten, or another request's answer).
+        ``costroute.Checker(sim.check)`` grades sampled calls with it."""
+        return self._state.grader.check(messages, answer)
+
+    def is_right(self, messages: Sequence[Mapping[str, Any]] | str, model: str) -> bool:
+        """Whether ``model``'s answer to ``messages`` (or to this request text) is right: the
+        simulator's ground truth, without a call (an answer cut by ``max_tokens`` is wrong
+        whatever this says)."""
+        text = messages if isinstance(messages, str) else last_user(list(messages))[0]
+        return self._state.grader.right(text, model)
