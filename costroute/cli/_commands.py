@@ -4,9 +4,27 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 __all__ = ["add_commands"]
+
+
+@contextmanager
+def quiet_litellm() -> Iterator[None]:
+    """litellm prints a help banner on stdout for every provider error unless
+    ``litellm.suppress_debug_info`` is set. The library never sets it (the host application
+    owns litellm's settings); the demo, an application, sets it while it runs and puts it back."""
+    from costroute.providers import litellm
+
+    module: Any = litellm()
+    before = getattr(module, "suppress_debug_info", False)
+    module.suppress_debug_info = True
+    try:
+        yield
+    finally:
+        module.suppress_debug_info = before
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -28,7 +46,8 @@ def _demo(args: argparse.Namespace) -> int:
                 field="--temperature",
                 fix="run `costroute demo --temperature T`, or `costroute demo --learn` without it",
             )
-        run_learn(seed=args.seed, latency_scale=0.0 if scale is None else scale)
+        with quiet_litellm():
+            run_learn(seed=args.seed, latency_scale=0.0 if scale is None else scale)
         return 0
     if args.seed is not None:
         raise ConfigError(
@@ -39,7 +58,8 @@ def _demo(args: argparse.Namespace) -> int:
     from costroute.cli._demo import run_demo
 
     params = {} if args.temperature is None else {"temperature": args.temperature}
-    run_demo(latency_scale=0.2 if scale is None else scale, params=params)
+    with quiet_litellm():
+        run_demo(latency_scale=0.2 if scale is None else scale, params=params)
     return 0
 
 

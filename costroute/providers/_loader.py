@@ -43,7 +43,7 @@ _module: ModuleType | None = None
 
 
 def litellm() -> ModuleType:
-    """The litellm module, imported and configured on first use (thread-safe)."""
+    """The litellm module, imported on first use (thread-safe; none of its settings changed)."""
     global _module
     if _module is not None:
         return _module
@@ -52,7 +52,6 @@ def litellm() -> ModuleType:
             with env_defaults(LITELLM_OFFLINE):  # read at import; the user's environment after
                 import litellm as module
 
-                module.suppress_debug_info = True
                 _warm(module)
             _module = module
     return _module

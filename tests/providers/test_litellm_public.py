@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 import asyncio
 import gc
+import subprocess
+import sys
 import threading
 import types
 from pathlib import Path
@@ -235,3 +237,19 @@ def test_a_reset_and_an_unreadable_200_by_their_causes() -> None:
     except Exception as exc:
         out = _translate(exc)
     assert isinstance(out, errors.InvalidResponseError) and out.status_code == 200
+
+
+def test_loading_litellm_leaves_its_settings_to_the_host() -> None:
+    code = (
+        "import litellm; before = litellm.suppress_debug_info\n"
+        "from costroute.providers import litellm as load\n"
+        "from costroute.cli._commands import quiet_litellm\n"
+        "module = load()\n"
+        "loaded = module.suppress_debug_info\n"
+        "with quiet_litellm():\n"
+        "    inside = module.suppress_debug_info\n"
+        "print(before, loaded, inside, module.suppress_debug_info)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    # costroute's loader changes nothing; the demo (an application) sets it while it runs
+    assert out.stdout.split() == ["False", "False", "True", "False"]
