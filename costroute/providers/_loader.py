@@ -1,14 +1,14 @@
-"""Lazy, configured import of litellm: the one door through which costroute reaches it.
+"""Lazy import of litellm: the one door through which costroute reaches it.
 
 ``import costroute`` never imports litellm (about 4-6 s and 190 MB). The first call that needs
 a provider imports it once, with what DESIGN.md lists as unavoidable before the import: the
 bundled price map (``LITELLM_LOCAL_MODEL_COST_MAP``, no download at import) and offline mode
 (``LITELLM_OFFLINE_MODE``), each set only when the user has not, and only while litellm loads
-(:func:`costroute._env.env_defaults`: the process environment is the user's again afterwards);
-and no debug prints to stdout. Nothing else of the host's is changed: async calls keep litellm's own
-transport (aiohttp, its fast path; the tests alone set ``DISABLE_AIOHTTP_TRANSPORT`` so respx
-sees them), and settings such as ``drop_params`` go with each call
-(:func:`costroute.providers.build_kwargs`), never into litellm's module globals.
+(:func:`costroute._env.env_defaults`: the process environment is the user's again afterwards).
+Nothing else of the host's is changed, ``suppress_debug_info`` included: async calls keep
+litellm's own transport (aiohttp, its fast path; the tests alone set
+``DISABLE_AIOHTTP_TRANSPORT`` so respx sees them), and settings such as ``drop_params`` go with
+each call (:func:`costroute.providers.build_kwargs`), never into litellm's module globals.
 
 Fork: litellm keeps its HTTP clients (and their keep-alive connections) in a cache. A child of
 ``os.fork()`` (gunicorn ``--preload``, celery prefork) would send on its parent's sockets, where
