@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import _offline  # noqa: F401  (litellm offline: before anything imports it)
+
 import costroute
 from costroute.budget import Budget, Limit
 from costroute.cli._demo import sim_deployments

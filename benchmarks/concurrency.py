@@ -36,6 +36,8 @@ import time
 import uuid
 from typing import Any
 
+import _offline  # noqa: F401  (litellm offline: before anything imports it)
+
 BODY = json.dumps(
     {
         "id": "chatcmpl-fake",

@@ -27,6 +27,8 @@ import sys
 import time
 from typing import Any
 
+import _offline  # noqa: F401  (litellm offline: before anything imports it)
+
 MESSAGES = [{"role": "user", "content": "What is the capital of Australia?"}]
 
 

@@ -14,6 +14,7 @@ import time
 import uuid
 from typing import Any
 
+import _offline  # noqa: F401  (litellm offline: before anything imports it)
 import redis
 
 from costroute.budget import Budget, Limit

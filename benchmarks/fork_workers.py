@@ -22,6 +22,8 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+import _offline  # noqa: F401  (litellm offline: before anything imports it)
+
 MESSAGES = [{"role": "user", "content": "What is the capital of Australia?"}]
 
 

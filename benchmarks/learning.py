@@ -44,6 +44,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import _offline  # noqa: F401  (litellm offline: before anything imports it)
+
 from costroute.cli._demo import sim_deployments
 from costroute.difficulty import load_estimator
 from costroute.eval import evaluate

@@ -31,6 +31,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import _offline  # noqa: F401  (litellm offline: before anything imports it)
+
 from costroute.ledger import CallRecord, Ledger, PostgresLedger, SQLiteLedger
 from costroute.types import Attempt, Usage
 

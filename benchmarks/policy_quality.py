@@ -30,6 +30,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import _offline  # noqa: F401  (litellm offline: before anything imports it)
+
 from costroute.catalog import Prices
 from costroute.difficulty import Difficulty, Estimator, LearnedEstimator
 from costroute.eval import Record, load_jsonl

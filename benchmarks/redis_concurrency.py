@@ -25,6 +25,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+import _offline  # noqa: F401  (litellm offline: before anything imports it)
 import redis
 
 from costroute.budget import Budget, BudgetManager, Limit

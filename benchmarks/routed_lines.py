@@ -25,6 +25,8 @@ import tempfile
 import time
 from typing import Any
 
+import _offline  # noqa: F401  (litellm offline: before anything imports it)
+
 MESSAGES = [{"role": "user", "content": "hi"}]
 
 

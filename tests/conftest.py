@@ -7,8 +7,10 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +22,8 @@ from costroute.testing import FakeClock
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
 os.environ.setdefault("DISABLE_AIOHTTP_TRANSPORT", "True")
+# benchmark scripts loaded by tests import their siblings (``_offline``) as a script run would
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 KEYS = {
     "DEEPSEEK_API_KEY": "sk-ds-test",

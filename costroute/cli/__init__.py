@@ -7,8 +7,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from costroute._env import LITELLM_OFFLINE, env_defaults
 from costroute.cli._commands import add_commands
+from costroute.cli._env import LITELLM_OFFLINE, env_defaults
 from costroute.errors import CostrouteError
 
 __all__ = ["main"]

