@@ -89,8 +89,16 @@ class _Seen(NamedTuple):
     used: list[str]
 
 
-def _seen(calls: Sequence[RatedCall], routed: str, strong: str, weak: str) -> _Seen | str:
+def _seen(calls: Sequence[RatedCall], strong: str, weak: str) -> _Seen | str:
     """What one call's outcomes observe of each side; the reason it is skipped otherwise."""
+    first = calls[0]
+    routed = "strong" if _is(first, strong) else "weak" if _is(first, weak) else None
+    if first.status != "ok":
+        return "not_ok"
+    if not first.features:
+        return "no_features"
+    if routed is None:
+        return "other_deployment"
     own = [r for r in calls if "@" not in r.source]
     ratings = [r.score for r in own if r.source != JUDGE]
     judged = [r.score for r in own if r.source == JUDGE]
@@ -108,7 +116,7 @@ def _seen(calls: Sequence[RatedCall], routed: str, strong: str, weak: str) -> _S
     used = [r.source for r in own if r.source != JUDGE] + [JUDGE] * judge_used
     used += [r.source for r in others]
     s, w = (mine, theirs) if routed == "strong" else (theirs, mine)
-    return _Seen(calls[0], routed, rating, judge, s, w, used)
+    return _Seen(first, routed, rating, judge, s, w, used)
 
 
 def pair_examples(rows: Sequence[RatedCall], strong: str, weak: str) -> PairSet:
@@ -133,18 +141,7 @@ def pair_examples(rows: Sequence[RatedCall], strong: str, weak: str) -> PairSet:
     labels: Counter[str] = Counter()
     seen: list[_Seen] = []
     for calls in by_call.values():
-        first = calls[0]
-        routed = "strong" if _is(first, strong) else "weak" if _is(first, weak) else None
-        reason = (
-            "not_ok"
-            if first.status != "ok"
-            else "no_features"
-            if not first.features
-            else "other_deployment"
-            if routed is None
-            else None
-        )
-        found = reason or _seen(calls, routed or "", strong, weak)
+        found = _seen(calls, strong, weak)
         if isinstance(found, str):
             skipped[found] += 1
         else:
