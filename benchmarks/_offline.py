@@ -4,5 +4,7 @@ writes no environment variable. A value already set is kept."""
 
 import os
 
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
+from costroute.cli._env import LITELLM_OFFLINE
+
+for key, value in LITELLM_OFFLINE.items():
+    os.environ.setdefault(key, value)

@@ -17,10 +17,11 @@ import pytest
 import respx
 
 from costroute._url import MASK, mask_url, url_secrets
+from costroute.cli._env import LITELLM_OFFLINE
 from costroute.testing import FakeClock
 
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
+for _key, _value in LITELLM_OFFLINE.items():  # litellm offline, as the command line keeps it
+    os.environ.setdefault(_key, _value)
 os.environ.setdefault("DISABLE_AIOHTTP_TRANSPORT", "True")
 # benchmark scripts loaded by tests import their siblings (``_offline``) as a script run would
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
