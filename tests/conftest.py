@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import types
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -199,6 +201,29 @@ def redis_prefix(redis_url: str) -> Iterator[tuple[Any, str]]:
     if keys:
         client.delete(*keys)
     client.close()
+
+
+class _OffPeakNow(dt.datetime):
+    @classmethod
+    def now(cls, tz: dt.tzinfo | None = None) -> _OffPeakNow:
+        return cls.fromtimestamp(OFF_PEAK.timestamp(), tz)
+
+
+@pytest.fixture(scope="session")
+def off_peak_hour() -> Callable[[], contextlib.AbstractContextManager[None]]:
+    """``with off_peak_hour(): ...``: the router's own clocks (the defaults of
+    ``Router(now=)`` and of the executor) read an off-peak hour inside the block, whatever
+    the hour the tests run at; for code that must price its calls at an instant it pins."""
+
+    @contextlib.contextmanager
+    def inside() -> Iterator[None]:
+        off_peak = types.SimpleNamespace(**{**vars(dt), "datetime": _OffPeakNow})
+        with pytest.MonkeyPatch.context() as mp:
+            for module in ("costroute.router._base", "costroute.executor._core"):
+                mp.setattr(f"{module}.dt", off_peak)
+            yield
+
+    return inside
 
 
 @pytest.fixture

@@ -7,19 +7,30 @@ import pathlib
 import runpy
 import subprocess
 import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
 
+from costroute.catalog import default_deployments
 from costroute.cli import main
-from costroute.cli._demo import WORKLOAD, run_demo
+from costroute.cli._demo import PRICED_AT, WORKLOAD, run_demo
+from costroute.pricing import cost
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
-def test_demo_routes_between_families_and_reports_savings() -> None:
+def test_demo_routes_between_families_and_reports_savings(
+    off_peak_hour: Callable[[], AbstractContextManager[None]],
+) -> None:
     lines: list[str] = []
-    infos = run_demo(out=lines.append, latency_scale=0)
+    with off_peak_hour():  # the demo prices at its pinned instant, not at the hour it runs
+        infos = run_demo(out=lines.append, latency_scale=0)
+    prices = {d.name: d.prices for d in default_deployments()}
+    for info in infos:
+        assert info.cost_usd == cost(info.usage, prices[info.deployment], PRICED_AT)
+        assert info.cost_usd == cost(info.usage, prices[info.deployment])  # standard rates
     assert len(infos) == len(WORKLOAD) >= 30
     deployments = {i.deployment for i in infos}
     assert "deepseek-v4-flash" in deployments and len(deployments) >= 3

@@ -7,6 +7,7 @@ spend, baseline and savings. No key, no network, well under a minute.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -20,7 +21,29 @@ from costroute.router import Router
 from costroute.sim import Simulator
 from costroute.types import CallInfo
 
-__all__ = ["WORKLOAD", "run_demo", "sim_deployments", "simulated_router"]
+__all__ = [
+    "PRICED_AT",
+    "PRICES_LINE",
+    "WORKLOAD",
+    "priced_at",
+    "run_demo",
+    "sim_deployments",
+    "simulated_router",
+]
+
+PRICED_AT = dt.datetime(2026, 12, 7, 8, 0, tzinfo=dt.UTC)
+"""The demos price every call as if made at this instant, a Monday 08:00 UTC, when DeepSeek
+charges its standard rates: their dollars do not depend on the hour they run (a router
+prices at the hour of the call, DeepSeek's off-peak windows included)."""
+
+
+def priced_at() -> dt.datetime:
+    """``Router(now=priced_at)``: the demos' clock for prices."""
+    return PRICED_AT
+
+
+PRICES_LINE = f"prices: as at {PRICED_AT:%A %H:%M} UTC (DeepSeek's standard rates, not off-peak)"
+
 
 _WEATHER_TOOL = {
     "type": "function",
@@ -167,12 +190,13 @@ def run_demo(
     out(f"loaded the provider layer (litellm) in {time.perf_counter() - loading:.1f} s")
     started = time.perf_counter()
     infos: list[CallInfo] = []
-    with simulated_router(latency_scale=latency_scale) as router:
+    with simulated_router(latency_scale=latency_scale, now=priced_at) as router:
         out(
             "costroute demo: a local simulator of the OpenAI, Anthropic and DeepSeek APIs on "
             "127.0.0.1 (no keys, no network)"
         )
-        out(f"deployments: {', '.join(router.deployments)}; baseline: {router.baseline.name}\n")
+        out(f"deployments: {', '.join(router.deployments)}; baseline: {router.baseline.name}")
+        out(PRICES_LINE + "\n")
         out(
             f"{'#':>3}  {'request':<41} {'deployment':<18} {'diff':>5}  {'cost':>11}  "
             f"{'saved':>11}  {'latency':>10}"

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from costroute.cli._demo import sim_deployments
+from costroute.cli._demo import PRICES_LINE, priced_at, sim_deployments
 from costroute.cli._learn_measure import Figures, measure, table
 from costroute.cli._learn_workload import MISJUDGED, requests
 from costroute.eval.from_ledger import LedgerTrainReport, train_from_ledger
@@ -135,6 +135,7 @@ def run_learn(
             ledger="sqlite:///:memory:",
             labeling=labeling,
             rng=random.Random(seed).random,
+            now=priced_at,
         )
         labeler = router.labeling
         assert labeler is not None  # Router(labeling=...) just above
@@ -146,6 +147,7 @@ def run_learn(
             f"router: pair({STRONG!r}, {WEAK!r}, threshold={THRESHOLD}) with the shipped"
             " difficulty estimator; ledger: SQLite in memory"
         )
+        out(PRICES_LINE)
         out(
             f"labelling: Labeling(fraction={fraction}, judge=Checker(sim.check),"
             f" challenger={WEAK!r}, max_usd=5): both answers of a sampled call graded"
@@ -237,10 +239,14 @@ def run_learn(
         drawn = _unseen(fresh, random.Random(f"fresh-{seed}"), seen)
         texts = [t for _, t in drawn]
         routers = {
-            f"default (threshold {THRESHOLD})": Router(deps, policy=default, ledger=False),
-            f"retrained ({target:.0%} target)": Router(deps, policy=retrained, ledger=False),
+            f"default (threshold {THRESHOLD})": Router(
+                deps, policy=default, ledger=False, now=priced_at
+            ),
+            f"retrained ({target:.0%} target)": Router(
+                deps, policy=retrained, ledger=False, now=priced_at
+            ),
         }
-        figures = measure(sim, deps, routers, texts, STRONG, WEAK)
+        figures = measure(sim, deps, routers, texts, STRONG, WEAK, now=priced_at)
         out(
             f"\n4. {fresh} fresh requests (never sent before), each answered by both"
             f" deployments; right = the simulator's ground truth; now deciding:"

@@ -10,7 +10,8 @@ measured on the same answers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -39,9 +40,13 @@ def measure(
     texts: Sequence[str],
     strong: str,
     weak: str,
+    *,
+    now: Callable[[], dt.datetime],
 ) -> dict[str, Figures]:
-    """``always <weak>``, each of ``routers`` (by name), then ``always <strong>``."""
-    meter = Router(list(deployments), policy=pair(strong, weak, threshold=2.0), ledger=False)
+    """``always <weak>``, each of ``routers`` (by name), then ``always <strong>``, every call
+    priced at ``now()``."""
+    policy = pair(strong, weak, threshold=2.0)
+    meter = Router(list(deployments), policy=policy, ledger=False, now=now)
     answers: list[dict[str, tuple[bool, Decimal]]] = []
     for text in texts:
         messages = [{"role": "user", "content": text}]
