@@ -110,9 +110,10 @@ class Ledger(abc.ABC):
         until: dt.datetime | None = None,
         *,
         source: str | None = None,
+        request_id: str | None = None,
     ) -> list[RatedCall]:
-        """The outcomes recorded in ``[since, until)`` (of ``source`` if given), each joined to
-        its call, oldest first."""
+        """The outcomes recorded in ``[since, until)`` (of ``source``, of call ``request_id``
+        if given), each joined to its call, oldest first."""
         raise self._no_outcomes()
 
     def _no_outcomes(self) -> LedgerError:
@@ -163,9 +164,12 @@ class Ledger(abc.ABC):
         until: dt.datetime | None = None,
         *,
         source: str | None = None,
+        request_id: str | None = None,
     ) -> list[RatedCall]:
         """:meth:`outcomes` in a worker thread."""
-        return await asyncio.to_thread(lambda: self.outcomes(since, until, source=source))
+        return await asyncio.to_thread(
+            lambda: self.outcomes(since, until, source=source, request_id=request_id)
+        )
 
     def __enter__(self) -> Self:
         return self

@@ -206,6 +206,7 @@ class SQLLedger(Ledger):
         until: dt.datetime | None = None,
         *,
         source: str | None = None,
+        request_id: str | None = None,
     ) -> list[RatedCall]:
         """The outcomes recorded in ``[since, until)``, joined to their calls, oldest first."""
         from costroute.ledger._outcomes import aware_us, rated_call, select_outcomes
@@ -216,9 +217,10 @@ class SQLLedger(Ledger):
             if value is not None:
                 conds.append(f"o.ts {op} {self._MARK}")
                 params.append(aware_us(value, field))
-        if source is not None:
-            conds.append(f"o.source = {self._MARK}")
-            params.append(source)
+        for text, column in ((source, "o.source"), (request_id, "o.request_id")):
+            if text is not None:
+                conds.append(f"{column} = {self._MARK}")
+                params.append(text)
         query = select_outcomes(self._FEATURES, " AND ".join(conds) or self._TRUE)
         return self._read(lambda conn: [rated_call(r) for r in conn.execute(query, params)])
 

@@ -1,7 +1,8 @@
 """Policies: pure functions from (request, signals) to a plan of deployments.
 
 Presets: :func:`balanced` (the router's default), :func:`cheapest_capable`,
-:func:`quality_first`, :func:`latency_first` and :func:`cascade`. Compose your own from
+:func:`quality_first`, :func:`latency_first` and :func:`cascade`; learned: :func:`pair`,
+:func:`quality_table` and its online twin :func:`thompson`. Compose your own from
 :mod:`costroute.policy.rules` with :class:`Rules`, or load a policy file with
 :func:`load_policy`. Any object with a ``name`` and a ``route(request, signals) -> Plan``
 method is a policy.
@@ -44,21 +45,27 @@ from costroute.types import AcceptanceCheck, Cascade
 if TYPE_CHECKING:
     from costroute.policy import acceptance
     from costroute.policy._cascade import cascade
+    from costroute.policy._live import sampling
     from costroute.policy._loader import PolicyFile, load_policy, load_policy_file
+    from costroute.policy._online import OnlineQuality, OnlineStats
     from costroute.policy._pair import PairPolicy, pair
     from costroute.policy._params import check_params, load_params, params_path, write_params
     from costroute.policy._table import QualityTable
+    from costroute.policy._thompson import ThompsonPolicy, prefer_sampled_quality, thompson
 
 __all__ = [
     "DEFAULT_OUTPUT_TOKENS",
     "PARAMS_MODES",
     "AcceptanceCheck",
     "Cascade",
+    "OnlineQuality",
+    "OnlineStats",
     "PairPolicy",
     "Policy",
     "PolicyFile",
     "QualityTable",
     "Rules",
+    "ThompsonPolicy",
     "TieredPolicy",
     "acceptance",
     "balanced",
@@ -78,12 +85,15 @@ __all__ = [
     "pair",
     "params_path",
     "predicted_latency_ms",
+    "prefer_sampled_quality",
     "presets",
     "quality_first",
     "quality_table",
     "refuse_unaccepted",
     "rules",
+    "sampling",
     "screen_params",
+    "thompson",
     "validate_policy",
     "write_params",
 ]
@@ -96,6 +106,12 @@ __getattr__ = lazy_names(
         "acceptance": "costroute.policy.acceptance",
         "cascade": "costroute.policy._cascade",
         "QualityTable": "costroute.policy._table",
+        "OnlineQuality": "costroute.policy._online",
+        "OnlineStats": "costroute.policy._online",
+        "ThompsonPolicy": "costroute.policy._thompson",
+        "prefer_sampled_quality": "costroute.policy._thompson",
+        "sampling": "costroute.policy._live",
+        "thompson": "costroute.policy._thompson",
         "check_params": "costroute.policy._params",
         "load_params": "costroute.policy._params",
         "load_policy": "costroute.policy._loader",

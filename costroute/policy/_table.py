@@ -106,24 +106,28 @@ class QualityTable:
     def load(cls, path: str | os.PathLike[str]) -> QualityTable:
         """Read a table written by :meth:`save`; ConfigError naming the file if it is not one."""
         try:
-            obj = json.loads(Path(path).read_text("utf-8"))
-            if obj.get("format") != FORMAT:
-                raise ValueError(f"format is not {FORMAT}")
-            edges = {str(c): tuple(float(x) for x in v) for c, v in obj["edges"].items()}
-            quality = {
-                str(c): {str(m): tuple(float(x) for x in q) for m, q in per.items()}
-                for c, per in obj["quality"].items()
-            }
-            if _ANY not in quality or any(
-                len(q) != len(edges[c]) + 1 for c, per in quality.items() for q in per.values()
-            ):
-                raise ValueError("edges and quality disagree")
+            return cls.from_json(json.loads(Path(path).read_text("utf-8")))
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ConfigError(
                 f"Quality table {str(path)!r} cannot be loaded ({exc}).",
                 field=str(path),
                 fix="pass a file written by QualityTable.save()",
             ) from exc
+
+    @classmethod
+    def from_json(cls, obj: Any) -> QualityTable:
+        """The table of :meth:`to_json`'s form; ValueError (or KeyError, TypeError) if not one."""
+        if obj.get("format") != FORMAT:
+            raise ValueError(f"format is not {FORMAT}")
+        edges = {str(c): tuple(float(x) for x in v) for c, v in obj["edges"].items()}
+        quality = {
+            str(c): {str(m): tuple(float(x) for x in q) for m, q in per.items()}
+            for c, per in obj["quality"].items()
+        }
+        if _ANY not in quality or any(
+            len(q) != len(edges[c]) + 1 for c, per in quality.items() for q in per.values()
+        ):
+            raise ValueError("edges and quality disagree")
         return cls(edges, quality, dict(obj.get("meta", {})))
 
 

@@ -34,6 +34,7 @@ from costroute.policy import (
     Policy,
     validate_policy,
 )
+from costroute.policy._live import Sampling
 from costroute.router._checks import (
     ModelDeprecationWarning,
     check_options,
@@ -131,7 +132,7 @@ class RouterBase(CacheHits, Planner):
             wall_clock: epoch seconds, for budget windows.
             sleep: waits between retries.
             asleep: waits between retries of async calls (default: ``asyncio.sleep``).
-            rng: random floats in [0, 1), for retry jitter and labelling samples.
+            rng: random floats in [0, 1), for retry jitter, labelling samples and online policies.
             environ: where API keys are read (default: ``os.environ``).
 
         ``cache``, ``store`` and ``ledger`` left None read ``COSTROUTE_CACHE`` (else no cache),
@@ -205,6 +206,7 @@ class RouterBase(CacheHits, Planner):
         if observer is not None:
             self.executor.on_attempt = observer.attempt
         self.rng: Callable[[], float] = rng or random.random
+        self._sampling = Sampling(self.rng, self.now)
         self._setup_labeling(labeling, wall_clock)
         self._setup_offload()
         self._warn_deprecated()

@@ -6,14 +6,16 @@ import datetime as dt
 import logging
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from costroute.errors import ConfigError, LedgerError
+from costroute.router._online import alearn, learn
 
 if TYPE_CHECKING:
     from costroute.budget import BudgetManager
     from costroute.catalog import Deployment
     from costroute.ledger import Ledger, LedgerLike
+    from costroute.router._router import Router
     from costroute.router._state import RouterState
 
 __all__ = ["LedgerFace", "open_router_ledger"]
@@ -107,10 +109,11 @@ class LedgerFace:
         that deployment's answer to the same request instead of the call's own (an A/B run, a
         checker run on both answers); it is stored as ``source@deployment``. Stored in the
         ledger, joined to the call (see docs/ledger.md, "Outcomes"); a ConfigError when the
-        router keeps no ledger.
+        router keeps no ledger. An online policy (``costroute.policy.thompson``) learns from it.
         """
         source = self._outcome_source(source, deployment)
         self.usage.feedback(request_id, score, source=source, note=note, at=self.now())
+        learn(cast("Router", self), request_id, source)
 
     async def afeedback(
         self,
@@ -124,6 +127,7 @@ class LedgerFace:
         """Async twin of :meth:`feedback` (the write runs in a worker thread)."""
         source = self._outcome_source(source, deployment)
         await self.usage.afeedback(request_id, score, source=source, note=note, at=self.now())
+        await alearn(cast("Router", self), request_id, source)
 
     def _outcome_source(self, source: str, deployment: str | None) -> str:
         from costroute.errors import InvalidRequestError

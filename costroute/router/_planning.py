@@ -21,6 +21,7 @@ from costroute.policy import (
     screen_params,
 )
 from costroute.policy import presets as policy_presets
+from costroute.policy._live import Sampling, sampling
 from costroute.router._model_ids import ModelIds
 from costroute.router._policy import estimator_of
 from costroute.router._state import RouterState
@@ -50,6 +51,7 @@ class Planner(ModelIds):
     _decider: Decider
     _shadow: Decider | None
     _rollout: Rollout | None = None
+    _sampling: Sampling  # the router's rng and clock, as online rules draw from them
 
     def _has_key(self, dep: Deployment) -> bool:
         return dep.has_key(self.environ)
@@ -116,7 +118,11 @@ class Planner(ModelIds):
             predicted_latency_ms=predicted,
             open_breakers=open_breakers,
         )
-        plan = policy.route(request, signals)
+        if explaining:  # online rules play their greedy pick, and count nothing
+            plan = policy.route(request, signals)
+        else:
+            with sampling(self._sampling):  # the router's rng and clock, for online rules
+                plan = policy.route(request, signals)
         if ours:
             plan = dataclasses.replace(plan, router_version=decider.label)
         if pressure_reason and not any(pressure_reason in r for r in plan.reasons):
