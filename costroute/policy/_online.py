@@ -30,6 +30,7 @@ __all__ = ["OnlineQuality", "OnlineStats"]
 
 _ANY = "*"
 _JUDGE = "judge"  # graded against a reference, not absolutely: never a success signal
+_PINNED = "pinned"  # the policy recorded for a call pinned by model=: its difficulty is 0.0
 _REMEMBER = 100_000  # outcomes remembered, so that a repeat replaces instead of adding
 _WINDOWS = {"day": "%Y-%m-%d", "month": "%Y-%m", None: "all"}
 Key = tuple[str, int, str]
@@ -196,10 +197,11 @@ class OnlineQuality:
         graded deployment's cell (``source@deployment`` grades another deployment's answer) in
         the call's recorded category and difficulty. A repeat of (call, source) replaces the
         earlier score, as in the ledger. False, and nothing counted, for a ``judge`` outcome, a
-        source not in ``sources``, or a call that did not answer."""
+        source not in ``sources``, a call that did not answer, or one pinned by ``model=`` (no
+        difficulty was estimated for it)."""
         base = call.source.partition("@")[0]
         wanted = base != _JUDGE if self.sources is None else base in self.sources
-        if not wanted or call.status != "ok":
+        if not wanted or call.status != "ok" or call.policy == _PINNED:
             return False
         key = self.key(call.category, call.difficulty, call.graded)
         score = Fraction(call.score)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import threading
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,7 @@ def test_observe_counts_the_graded_deployment_and_a_repeat_replaces() -> None:
     assert online.observe(call("r1", "a", 0.25, source="check@b"))  # b's answer, same request
     assert not online.observe(call("r1", "a", 1.0, source="judge"))  # against a reference
     assert not online.observe(call("r2", "a", 1.0, status="error"))
+    assert not online.observe(call("r3", "a", 1.0, policy="pinned"))  # no difficulty estimated
     assert online.observe(call("r1", "a", 0.5))  # user again: replaces 1.0
     assert online.observations() == {
         ("general", 0, "a"): (0.5, 0.5, 1),
@@ -228,3 +230,16 @@ def test_a_prior_that_knows_none_of_the_deployments_is_refused_when_bound() -> N
         policy.validate(["a", "b"])
     assert err.value.field == "models" and "models={" in (err.value.fix or "")
     thompson(table(), models={"a": "small"}).validate(["a", "b"])  # one known is enough
+
+
+def test_outcomes_from_many_threads_are_all_counted() -> None:
+    rows = [call(f"r{i}", "ab"[i % 2], (i % 7) / 7, difficulty=(i % 10) / 10) for i in range(800)]
+    shared, alone = OnlineQuality(), OnlineQuality()
+    alone.restore(rows)
+    threads = [threading.Thread(target=shared.restore, args=(rows[k::8],)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert shared.observations() == alone.observations()
+    assert shared.stats.outcomes == 800
