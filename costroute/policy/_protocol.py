@@ -15,7 +15,8 @@ class Policy(Protocol):
     """Decides which deployments answer a request, in which order, and why.
 
     ``route`` must be pure (no I/O, no clock, no randomness): the router calls it on every
-    request and ``Router.explain()`` calls it alone. ``signals.deployments`` holds the router's
+    request and ``Router.explain()`` calls it alone. (Online rules draw from the router's
+    :func:`~costroute.policy.sampling` while a call plans, and play greedy outside it.) ``signals.deployments`` holds the router's
     deployments; ``Plan.choices[0]`` is tried first, the rest are fallbacks in order.
     """
 
