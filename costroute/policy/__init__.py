@@ -45,7 +45,7 @@ from costroute.types import AcceptanceCheck, Cascade
 if TYPE_CHECKING:
     from costroute.policy import acceptance
     from costroute.policy._cascade import cascade
-    from costroute.policy._live import sampling
+    from costroute.policy._live import Learner, Sampling, learners_of, sampling
     from costroute.policy._loader import PolicyFile, load_policy, load_policy_file
     from costroute.policy._online import OnlineQuality, OnlineStats
     from costroute.policy._pair import PairPolicy, pair
@@ -58,6 +58,7 @@ __all__ = [
     "PARAMS_MODES",
     "AcceptanceCheck",
     "Cascade",
+    "Learner",
     "OnlineQuality",
     "OnlineStats",
     "PairPolicy",
@@ -65,6 +66,7 @@ __all__ = [
     "PolicyFile",
     "QualityTable",
     "Rules",
+    "Sampling",
     "ThompsonPolicy",
     "TieredPolicy",
     "acceptance",
@@ -78,6 +80,7 @@ __all__ = [
     "fit_plan",
     "incapable_reason",
     "latency_first",
+    "learners_of",
     "load_params",
     "load_policy",
     "load_policy_file",
@@ -110,6 +113,9 @@ __getattr__ = lazy_names(
         "OnlineStats": "costroute.policy._online",
         "ThompsonPolicy": "costroute.policy._thompson",
         "prefer_sampled_quality": "costroute.policy._thompson",
+        "Learner": "costroute.policy._live",
+        "Sampling": "costroute.policy._live",
+        "learners_of": "costroute.policy._live",
         "sampling": "costroute.policy._live",
         "thompson": "costroute.policy._thompson",
         "check_params": "costroute.policy._params",

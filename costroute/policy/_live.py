@@ -12,9 +12,17 @@ import datetime as dt
 import random
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
-__all__ = ["Learner", "Sampling", "current_sampling", "learners_of", "sampling"]
+__all__ = [
+    "Learner",
+    "Sampling",
+    "current_sampling",
+    "learners_of",
+    "sampling",
+]
+
+T = TypeVar("T")
 
 
 class _Draws(random.Random):
@@ -39,6 +47,15 @@ class Sampling:
     ) -> None:
         self.draws: random.Random = _Draws(rng)
         self.now: Callable[[], dt.datetime] = now or (lambda: dt.datetime.now(dt.UTC))
+
+    def run(self, plan: Callable[[], T]) -> T:
+        """``plan()`` under this sampling: what the router does around each call it will make
+        (:func:`sampling` as a call, without a generator: a fifth of its cost)."""
+        token = _CURRENT.set(self)
+        try:
+            return plan()
+        finally:
+            _CURRENT.reset(token)
 
     def beta(self, alpha: float, beta: float) -> float:
         """A draw from Beta(alpha, beta); a side with no mass at all gives 0 or 1 exactly."""

@@ -32,9 +32,9 @@ from costroute.difficulty import Estimator, Messages
 from costroute.executor import Executor, Outcome, RetryConfig
 from costroute.policy import (
     Policy,
+    Sampling,
     validate_policy,
 )
-from costroute.policy._live import Sampling
 from costroute.router._checks import (
     ModelDeprecationWarning,
     check_options,

@@ -9,7 +9,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from costroute.policy._live import Learner, learners_of
+from costroute.policy import Learner, learners_of
 
 if TYPE_CHECKING:
     from costroute.policy import Policy

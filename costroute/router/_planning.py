@@ -15,13 +15,13 @@ from costroute.difficulty import Estimator
 from costroute.errors import InvalidRequestError, MissingAPIKeyError, NoDeploymentAvailable
 from costroute.policy import (
     Policy,
+    Sampling,
     checked_params,
     fit_plan,
     refuse_unaccepted,
     screen_params,
 )
 from costroute.policy import presets as policy_presets
-from costroute.policy._live import Sampling, sampling
 from costroute.router._model_ids import ModelIds
 from costroute.router._policy import estimator_of
 from costroute.router._state import RouterState
@@ -120,9 +120,8 @@ class Planner(ModelIds):
         )
         if explaining:  # online rules play their greedy pick, and count nothing
             plan = policy.route(request, signals)
-        else:
-            with sampling(self._sampling):  # the router's rng and clock, for online rules
-                plan = policy.route(request, signals)
+        else:  # the router's rng and clock, for online rules
+            plan = self._sampling.run(lambda: policy.route(request, signals))
         if ours:
             plan = dataclasses.replace(plan, router_version=decider.label)
         if pressure_reason and not any(pressure_reason in r for r in plan.reasons):

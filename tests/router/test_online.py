@@ -156,3 +156,16 @@ def test_a_bad_argument_or_an_unknown_prior_raises_before_any_call(
         router_factory(policy=thompson(prior), deployments=[A, B])
     assert err.value.field == "models"
     assert not any(route.called for route in answers.values())
+
+
+def test_the_router_version_covers_the_settings_not_the_learned_state() -> None:
+    from costroute.difficulty import default_estimator
+    from costroute.router._version import version_of
+
+    est = default_estimator()
+    learned = OnlineQuality()
+    learned.record("general", 0.1, "a", 1.0)
+    fresh = version_of("v", thompson(max_explore_usd=1), est)
+    assert version_of("v", thompson(online=learned, max_explore_usd=1), est) == fresh
+    assert version_of("v", thompson(max_explore_usd=2), est) != fresh
+    assert version_of("v", thompson(cost_weight=0.2, max_explore_usd=1), est) != fresh
