@@ -23,6 +23,15 @@ and the settings CV picked. The candidates (hand features: the 26 the ledger kee
 - ``words``: the gain fit with 0 / 250 / 1,000 words and hand-feature L2 3 / 1 / 0.1 by CV
   (offline only: the ledger keeps no words).
 
+Measured (20 draws, 277 s; diff from the default, 95% bootstrap interval over the draws):
+at 500 items (1,000 labels) the default scores 0.673 on the undrawn TRAIN items and every
+learner is below it: current -0.035 [-0.046, -0.025], two -0.024, resid -0.034, levels -0.013,
+offset 1/2/4/8 -0.024/-0.019/-0.003/-0.011, blend -0.012, words -0.045; the gate is the default
+in all 20 draws (+0.000). At 1,500 items: current -0.005 [-0.020, +0.012], two +0.009
+[-0.002, +0.021], the rest -0.013 to 0.000. In-sample on all of TRAIN (upper bounds): the
+default 0.675; the task's mean gain with the default inside (the ledger has no task) 0.692.
+Nothing here beats the default by CV at 1,000 labels, so train_from_ledger is unchanged.
+
 Usage::
 
     python benchmarks/make_zeroeval_jsonl.py --out out/zeroeval --pool-only
