@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from costroute.difficulty import FEATURE_NAMES, LearnedEstimator, feature_vector, load_estimator
+from costroute.eval import _pair_labels as pl
 from costroute.eval import evaluate
 from costroute.eval import from_ledger as fl
 from costroute.ledger import RatedCall
@@ -37,7 +38,7 @@ def const_fit(ex: list[fl.PairExample], l2: float) -> LearnedEstimator:
     """The gain fit with the unobserved side left at its mean."""
     import numpy as np
 
-    x = fl._design(ex)
+    x = pl.design_of(ex)
     mean, std = x.mean(0), x.std(0)
     std[std < 1e-9] = 1
     design = np.hstack([np.ones((len(ex), 1)), (x - mean) / std])
@@ -91,7 +92,7 @@ def run(recs: list[Record], feats: dict[str, Any], dscore: dict[str, float], see
             ex = list(fl.pair_examples(rows, S, W).examples)
             if mode == "full":
                 ex = [e for e in ex if not e.imputed]
-            cur = const_fit(ex, l2) if mode == "const" else fl.fit_examples(ex, l2=l2)
+            cur = const_fit(ex, l2) if mode == "const" else pl.fit_examples(ex, l2=l2)
             sv = scores(cur, pool)
             thr = sorted(sv, reverse=True)[max(0, int(share * len(sv)) - 1)]
         if labels >= cps[0]:

@@ -2,7 +2,7 @@
 
 Labels from outcomes are noisier than a data set's (one side of most calls is predicted, not
 observed) and need a stronger L2 penalty than the JSON lines path's 1e-3. :func:`select_l2`
-picks it on the calls themselves: each candidate is fitted (:func:`~costroute.eval._pair_labels.fit_examples`) on k-1
+picks it on the calls themselves: each candidate is fitted (:func:`~costroute.eval._two_model.fit_learner`) on k-1
 folds and scores the held-out fold; its figure is the APGR of all held-out scores pooled, on
 the calls' qualities as :func:`~costroute.eval._pair_labels.pair_examples` gives them (an
 unobserved side at the set's mean: the same labels for every candidate). The highest figure
@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from costroute.errors import ConfigError
-from costroute.eval._pair_labels import PairExample, fit_examples, held_out_apgr, scores_of
+from costroute.eval._pair_labels import PairExample, held_out_apgr, scores_of
+from costroute.eval._two_model import Learner, check_learner, fit_learner
 from costroute.eval.cv import _fold_of
 
 __all__ = ["DEFAULT_L2", "LEDGER_L2S", "L2Choice", "select_l2"]
@@ -82,14 +83,17 @@ def select_l2(
     l2s: Sequence[float] = LEDGER_L2S,
     folds: int = 5,
     seed: int = 0,
+    learner: Learner = "gain",
 ) -> L2Choice:
-    """Cross-validate each penalty of ``l2s`` on ``examples`` (see the module docstring).
+    """Cross-validate each penalty of ``l2s`` on ``examples`` (see the module docstring) for
+    ``learner`` (``"gain"``, the default here, or ``"two"``: the same penalty for both sides).
 
     The folds are a ``random.Random(seed)`` shuffle dealt round-robin, so the same calls give
     the same choice. Needs every training part to hold 10 calls or more; with fewer, or when
     no candidate is measurable, the choice is :data:`DEFAULT_L2` with ``measured=False``.
     """
     _check(l2s, folds)
+    check_learner(learner)
     n = len(examples)
     candidates = sorted(set(l2s), reverse=True)  # strongest first: it wins a tie
     if n < 2 * folds or n - n // folds < 10:
@@ -101,7 +105,8 @@ def select_l2(
         held = [0.0] * n
         for k, test in enumerate(parts):
             train = [examples[i] for j, part in enumerate(parts) if j != k for i in part]
-            scores = scores_of(fit_examples(train, l2=c), [examples[i] for i in test])
+            est = fit_learner(train, learner=learner, l2=c)
+            scores = scores_of(est, [examples[i] for i in test])
             for i, s in zip(test, scores, strict=True):
                 held[i] = s
         figures.append((c, held_out_apgr(held, examples)))

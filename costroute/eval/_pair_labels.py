@@ -173,7 +173,8 @@ def pair_examples(rows: Sequence[RatedCall], strong: str, weak: str) -> PairSet:
     return PairSet(strong, weak, tuple(examples), dict(labels), dict(skipped), s_mean, w_mean)
 
 
-def _design(examples: Sequence[PairExample]) -> Any:
+def design_of(examples: Sequence[PairExample]) -> Any:
+    """The examples' hand features, one row each in :data:`FEATURE_NAMES` order (numpy)."""
     import numpy as np
 
     return np.asarray([[e.features.get(n, 0.0) for n in FEATURE_NAMES] for e in examples])
@@ -199,7 +200,7 @@ def fit_examples(
             field="ledger",
             fix="collect more outcomes (Router.feedback or sampled labelling), or widen --since",
         )
-    x = _design(examples)
+    x = design_of(examples)
     mean, std = x.mean(axis=0), x.std(axis=0)
     std[std < 1e-9] = 1.0
     d = len(FEATURE_NAMES)
@@ -228,10 +229,13 @@ def scores_of(est: LearnedEstimator, examples: Sequence[PairExample]) -> list[fl
     """The estimator's score of each example, from its stored features (no words)."""
     import numpy as np
 
-    z = est.bias + ((_design(examples) - np.asarray(est.mean)) / np.asarray(est.std)) @ np.asarray(
-        est.weights
-    )
-    return [float(v) for v in 1.0 / (1.0 + np.exp(-z))]
+    x = (design_of(examples) - np.asarray(est.mean)) / np.asarray(est.std)
+    p = 1.0 / (1.0 + np.exp(-(est.bias + x @ np.asarray(est.weights))))
+    if est.weak_weights is not None:  # the two-model form: the expected gain
+        p = (
+            1.0 + p - 1.0 / (1.0 + np.exp(-(est.weak_bias + x @ np.asarray(est.weak_weights))))
+        ) / 2
+    return [float(v) for v in p]
 
 
 def held_out_apgr(scores: Sequence[float], examples: Sequence[PairExample]) -> float | None:

@@ -31,19 +31,21 @@ from costroute.eval._pair_labels import (
     JUDGE,
     PairExample,
     PairSet,
-    fit_examples,
     held_out_apgr,
     pair_examples,
     scores_of,
 )
 from costroute.eval._quality_ledger import quality_table_from_ledger, window_of
+from costroute.eval._two_model import LEARNERS, Learner, check_learner, fit_learner
 from costroute.ledger import Ledger
 
 __all__ = [
     "DEFAULT_L2",
     "JUDGE",
+    "LEARNERS",
     "LEDGER_L2S",
     "L2Choice",
+    "Learner",
     "LedgerTrainReport",
     "PairExample",
     "PairSet",
@@ -67,7 +69,7 @@ class LedgerTrainReport:
     labels' qualities, one side imputed where unknown; None when the held-out part has no
     strong advantage to measure. ``calibration`` holds the threshold chosen on all calls.
     ``l2`` is the penalty of the estimator trained; ``cv`` how it was chosen
-    (:meth:`L2Choice.to_dict`; None when it was given).
+    (:meth:`L2Choice.to_dict`; None when it was given); ``learner`` the fit used.
     """
 
     strong: str
@@ -84,6 +86,7 @@ class LedgerTrainReport:
     calibration: Mapping[str, Any] | None = field(default=None)
     l2: float = DEFAULT_L2
     cv: Mapping[str, Any] | None = field(default=None)
+    learner: Learner = "gain"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
@@ -107,6 +110,7 @@ class LedgerTrainReport:
             f"held-out APGR on the newest {self.held_out} calls: before (recorded routing"
             f" scores) {shown(self.heldout_before)}, after (retrained) {shown(self.heldout_after)}",
         ]
+        out.append(f"learner {self.learner}")
         if self.cv is None:
             out.append(f"L2 {self.l2:g}")
         elif not self.cv["measured"]:
@@ -136,6 +140,7 @@ def train_from_ledger(
     folds: int = 5,
     target_quality: float | None = None,
     target_cost_share: float | None = None,
+    learner: Learner = "gain",
 ) -> tuple[LearnedEstimator, LedgerTrainReport]:
     """Train (and optionally calibrate) a pair router on the outcomes recorded in ``[since,
     until)`` of ``ledger`` (a :class:`~costroute.ledger.Ledger` or a URL for
@@ -158,6 +163,7 @@ def train_from_ledger(
             fix="e.g. 0.2 (the newest fifth of the calls measures the retrained estimator)",
         )
     check_targets(target_quality, target_cost_share, required=False)
+    learner = check_learner(learner)
     number = isinstance(l2, int | float) and not isinstance(l2, bool)
     if not (l2 is None or l2 == "auto" or (number and l2 > 0)):
         raise ConfigError(
@@ -176,7 +182,7 @@ def train_from_ledger(
             return DEFAULT_L2, None
         if l2 is not None and l2 != "auto":
             return float(l2), None
-        choice = select_l2(calls, l2s=l2s, folds=folds)
+        choice = select_l2(calls, l2s=l2s, folds=folds, learner=learner)
         return choice.l2, choice
 
     before = after = None
@@ -184,10 +190,12 @@ def train_from_ledger(
         before = held_out_apgr([e.difficulty for e in newest], newest)
         if len(older) >= 10:  # else no "after": too few older calls to fit on
             older_l2 = choose(older)[0]
-            after = held_out_apgr(scores_of(fit_examples(older, l2=older_l2), newest), newest)
+            fitted = fit_learner(older, learner=learner, l2=older_l2)
+            after = held_out_apgr(scores_of(fitted, newest), newest)
     chosen_l2, choice = choose(ex)
     meta = {
         "label": "gain",
+        "learner": learner,
         "strong": strong,
         "weak": weak,
         "training_data": "ledger",
@@ -199,7 +207,7 @@ def train_from_ledger(
         "l2_cv": None if choice is None else choice.to_dict(),
         "trained_at": dt.date.today().isoformat(),
     }
-    est = fit_examples(ex, l2=chosen_l2, meta=meta)
+    est = fit_learner(ex, learner=learner, l2=chosen_l2, meta=meta)
     cal_info = None
     if target_quality is not None or target_cost_share is not None:
         from costroute.train.data import Record
@@ -241,6 +249,7 @@ def train_from_ledger(
         calibration=cal_info,
         l2=chosen_l2,
         cv=None if choice is None else choice.to_dict(),
+        learner=learner,
     )
     return est, report
 
