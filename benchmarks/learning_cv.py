@@ -51,6 +51,7 @@ import numpy as np
 from costroute.difficulty import FEATURE_NAMES, feature_vector, load_estimator, prompt_features
 from costroute.eval._ledger_cv import LEDGER_L2S, select_l2
 from costroute.eval._pair_labels import PairExample, fit_examples, scores_of
+from costroute.eval._two_model import fit_two
 from costroute.train.data import load_jsonl
 from costroute.train.fit import LinearFit, fit_logistic
 
@@ -149,10 +150,15 @@ def candidates(data: Data) -> dict[str, Callable[[Any, Any], tuple[Any, Any]]]:
     pen = lambda c, free=0: np.r_[np.zeros(1 + free), np.full(len(FEATURE_NAMES), c)]  # noqa: E731
     sig = lambda z: 1 / (1 + np.exp(-np.clip(z, -50, 50)))  # noqa: E731
 
+    ex = lambda i: [PairExample(str(j), T0, "weak", data.fv[j], 0, None, None, s[j], w[j], gain[j], True, True) for j in i]  # noqa: E731  # fmt: skip
+
     def current(tr: Any, te: Any) -> tuple[Any, Any]:
-        ex = lambda i: [PairExample(str(j), T0, "weak", data.fv[j], 0, None, None, s[j], w[j], gain[j], True, True) for j in i]  # noqa: E731  # fmt: skip
         c = select_l2(ex(tr)).l2
         return np.asarray(scores_of(fit_examples(ex(tr), l2=c), ex(te))), c
+
+    def library_two(tr: Any, te: Any) -> tuple[Any, Any]:
+        c = select_l2(ex(tr), learner="two").l2
+        return np.asarray(scores_of(fit_two(ex(tr), l2=c), ex(te))), c
 
     def two(tr: Any, te: Any, c: Any) -> Any:
         a, b = design(x, tr, te)
@@ -199,6 +205,7 @@ def candidates(data: Data) -> dict[str, Callable[[Any, Any], tuple[Any, Any]]]:
         return np.asarray(fit.predict(x[te], [ws[i] for i in te]))
 
     out = {"default": lambda tr, te: (d[te], "-"), "current": current, "two": two_cv}
+    out["lib two"] = library_two
     out |= {"resid": cv(data, resid, WIDE), "levels": cv(data, levels, WIDE)}
     out |= {f"offset {k:g}": cv(data, offset(k), WIDE) for k in (1, 2, 4, 8)}
     out |= {"blend": cv(data, blend, (1.0, 0.75, 0.5, 0.25, 0.0)), "gate": gate}
