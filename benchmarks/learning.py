@@ -36,6 +36,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import random
 import sys
 import tempfile
@@ -47,10 +48,17 @@ from typing import Any
 import _offline  # noqa: F401  (litellm offline: before anything imports it)
 
 from costroute.cli._demo import sim_deployments
-from costroute.difficulty import load_estimator
+from costroute.difficulty import feature_vector, load_estimator
 from costroute.eval import evaluate
+from costroute.eval._two_model import fit_two
 from costroute.eval.cv import cross_validate
-from costroute.eval.from_ledger import DEFAULT_L2, LEDGER_L2S, train_from_ledger
+from costroute.eval.from_ledger import (
+    DEFAULT_L2,
+    LEDGER_L2S,
+    PairExample,
+    select_l2,
+    train_from_ledger,
+)
 from costroute.eval.metrics import apgr_difference_interval
 from costroute.policy import pair
 from costroute.router import Router
@@ -96,10 +104,32 @@ def _threshold(est: Any, items: Sequence[Record], share: float) -> float:
 
 
 def offline(items: Sequence[Record], words: int = 0) -> Any:
-    """``train(items, label="gain")`` with both models' scores, its L2 penalty chosen by
-    5-fold CV APGR over ``LEDGER_L2S`` on ``items`` (ties to the stronger; ``DEFAULT_L2``
-    when none is measurable): the JSON lines path with the ledger's grid. With ``words`` > 0,
-    that many words too (``vocab_l2`` 1e-2)."""
+    """What ``train_from_ledger`` fits (the two-model learner, its L2 chosen by ``select_l2``)
+    on ``items`` with both models' scores and the hand features computed from the texts. With
+    ``words`` > 0, ``train(items, label="gain")`` with that many words instead (``vocab_l2``
+    1e-2; the ledger keeps no words), its L2 penalty chosen by 5-fold CV APGR over
+    ``LEDGER_L2S`` (ties to the stronger; ``DEFAULT_L2`` when none is measurable)."""
+    if not words:
+        t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+        ex = [
+            PairExample(
+                r.id,
+                t0,
+                "weak",
+                feature_vector(r.messages),
+                0.5,
+                None,
+                None,
+                s,
+                w,
+                (1 + s - w) / 2,
+                True,
+                True,
+            )
+            for r in items
+            for s, w in [(r.scores[STRONG], r.scores[WEAK])]
+        ]
+        return fit_two(ex, l2=select_l2(ex, learner="two").l2)
 
     def cv(**kw: Any) -> Any:
         try:

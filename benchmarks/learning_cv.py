@@ -153,7 +153,7 @@ def candidates(data: Data) -> dict[str, Callable[[Any, Any], tuple[Any, Any]]]:
     ex = lambda i: [PairExample(str(j), T0, "weak", data.fv[j], 0, None, None, s[j], w[j], gain[j], True, True) for j in i]  # noqa: E731  # fmt: skip
 
     def current(tr: Any, te: Any) -> tuple[Any, Any]:
-        c = select_l2(ex(tr)).l2
+        c = select_l2(ex(tr), learner="gain").l2
         return np.asarray(scores_of(fit_examples(ex(tr), l2=c), ex(te))), c
 
     def library_two(tr: Any, te: Any) -> tuple[Any, Any]:

@@ -2,8 +2,9 @@
 
 Labels from outcomes are noisier than a data set's (one side of most calls is predicted, not
 observed) and need a stronger L2 penalty than the JSON lines path's 1e-3. :func:`select_l2`
-picks it on the calls themselves: each candidate is fitted (:func:`~costroute.eval._two_model.fit_learner`) on k-1
-folds and scores the held-out fold; its figure is the APGR of all held-out scores pooled, on
+picks it on the calls themselves: each candidate is fitted
+(:func:`~costroute.eval._two_model.fit_learner`, the learner asked) on k-1 folds and scores the
+held-out fold; its figure is the APGR of all held-out scores pooled, on
 the calls' qualities as :func:`~costroute.eval._pair_labels.pair_examples` gives them (an
 unobserved side at the set's mean: the same labels for every candidate). The highest figure
 wins; a tie goes to the stronger penalty. When no candidate can be measured (too few calls, or
@@ -83,10 +84,10 @@ def select_l2(
     l2s: Sequence[float] = LEDGER_L2S,
     folds: int = 5,
     seed: int = 0,
-    learner: Learner = "gain",
+    learner: Learner = "two",
 ) -> L2Choice:
     """Cross-validate each penalty of ``l2s`` on ``examples`` (see the module docstring) for
-    ``learner`` (``"gain"``, the default here, or ``"two"``: the same penalty for both sides).
+    ``learner`` (``"two"``: one penalty for both sides; or ``"gain"``).
 
     The folds are a ``random.Random(seed)`` shuffle dealt round-robin, so the same calls give
     the same choice. Needs every training part to hold 10 calls or more; with fewer, or when

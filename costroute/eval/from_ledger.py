@@ -86,7 +86,7 @@ class LedgerTrainReport:
     calibration: Mapping[str, Any] | None = field(default=None)
     l2: float = DEFAULT_L2
     cv: Mapping[str, Any] | None = field(default=None)
-    learner: Learner = "gain"
+    learner: Learner = "two"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
@@ -140,14 +140,18 @@ def train_from_ledger(
     folds: int = 5,
     target_quality: float | None = None,
     target_cost_share: float | None = None,
-    learner: Learner = "gain",
+    learner: Learner = "two",
 ) -> tuple[LearnedEstimator, LedgerTrainReport]:
     """Train (and optionally calibrate) a pair router on the outcomes recorded in ``[since,
     until)`` of ``ledger`` (a :class:`~costroute.ledger.Ledger` or a URL for
     :func:`~costroute.ledger.open_ledger`).
 
-    The estimator is fitted on the hand features with the ``gain`` label (see
-    :func:`pair_examples`) and the L2 penalty ``l2``: ``None`` chooses it among ``l2s`` by
+    ``learner="two"`` (the default) fits P(strong right) and P(weak right) apart on the hand
+    features, each on the calls where that side was observed, and scores a request by
+    ``(1 + difference) / 2``, the pair's expected gain (:mod:`costroute.eval._two_model`);
+    ``learner="gain"`` fits one regression of the ``gain`` label (see :func:`pair_examples`;
+    the default before, below "two" on ZeroEval TRAIN by cross-validation at every size).
+    Either uses the L2 penalty ``l2``: ``None`` chooses it among ``l2s`` by
     ``folds``-fold cross-validation on the calls (:func:`select_l2`; the "after" figure's
     estimator chooses its own on the older calls only); ``"auto"`` (the default) does so when
     at least half the calls observe both models (sampled labelling with a checker, or
