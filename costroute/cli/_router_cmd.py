@@ -58,6 +58,13 @@ def add_router_command(sub: Any) -> None:
         default=None,
         help="--from-ledger: calibrate to send at most this fraction of calls to --strong",
     )
+    p.add_argument(
+        "--learner",
+        choices=["two", "gain"],
+        default=None,
+        help="--from-ledger: two (default: P(strong right) and P(weak right) fitted apart) or "
+        "gain (one regression of the gain label)",
+    )
     p.add_argument("--out", required=True, help="where to write the weights (JSON)")
     p.add_argument("--strong", default=None, help="strong model key (a pair's labels)")
     p.add_argument("--weak", default=None, help="weak model key")

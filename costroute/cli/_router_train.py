@@ -78,6 +78,7 @@ def _train_from_ledger(args: argparse.Namespace) -> int:
         holdout=args.holdout,
         target_quality=args.target_quality,
         target_cost_share=args.target_cost_share,
+        learner=args.learner or "two",
     )
     try:
         est.save(out)
@@ -106,11 +107,12 @@ def train(args: argparse.Namespace) -> int:
         or args.until
         or args.target_quality is not None
         or (args.target_cost_share is not None)
+        or args.learner
     ):
         raise bad_flag(
-            "--since, --until and --target-* apply to --from-ledger; calibrate JSON lines "
-            "training with router eval.",
-            "--since/--until/--target-*",
+            "--since, --until, --target-* and --learner apply to --from-ledger; calibrate JSON "
+            "lines training with router eval.",
+            "--since/--until/--target-*/--learner",
             "add --from-ledger URL, or drop them (router eval --target-quality calibrates)",
         )
     if args.vocab_size is not None and args.vocab_size < 0:

@@ -207,6 +207,14 @@ def test_router_train_from_ledger_trains_calibrates_and_reports(
     # --since after every outcome: nothing to train on
     assert main([*argv, "--out", str(out), "--since", "2027-01-01"]) == 2
     assert "too few to train" in capsys.readouterr().err
+    # --learner gain: the one-regression fit, the same as the API's
+    assert main([*argv, "--out", str(out), "--learner", "gain"]) == 0
+    assert json.loads(capsys.readouterr().out)["learner"] == "gain"
+    gain, _ = train_from_ledger(url, strong="S", weak="W", learner="gain")
+    gain.save(tmp_path / "api.json")  # the file rounds the weights
+    assert (
+        LearnedEstimator.load(out).weights == LearnedEstimator.load(tmp_path / "api.json").weights
+    )
 
 
 @pytest.mark.parametrize(
@@ -234,6 +242,8 @@ def test_jsonl_training_refuses_ledger_only_flags(tmp_path: Path, capsys: Any) -
     assert "--from-ledger" in capsys.readouterr().err
     argv = ["router", "train", "--data", "d.jsonl", "--out", str(tmp_path / "w.json")]
     assert main([*argv, "--since", "2026-11-01"]) == 2
+    assert main([*argv, "--learner", "gain"]) == 2
+    assert "--learner" in capsys.readouterr().err
 
 
 async def test_api_and_async_twin_agree(tmp_path: Path) -> None:
