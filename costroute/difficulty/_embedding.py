@@ -101,8 +101,8 @@ class EmbeddingEstimator:
 
     ``head`` is the JSON form written by ``benchmarks/estimator_embedding.py`` (``None``: the
     shipped head). ``encoder`` maps texts to unit-norm embeddings; ``None`` loads
-    all-MiniLM-L6-v2 from the ``embed`` extra on first use (about 7 s, 90 MB, then a few
-    milliseconds per prompt on a CPU). ``base`` is the estimator being corrected (the
+    all-MiniLM-L6-v2 from the ``embed`` extra on first use (about 7 s, 90 MB, then 12-25 ms
+    per prompt on this project's 2-core CPU). ``base`` is the estimator being corrected (the
     heuristic the head was trained with, by default; a head trained from a ledger carries
     its own learned base, under ``"base"``).
     """

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from costroute.difficulty import FEATURE_NAMES, LearnedEstimator
@@ -54,7 +54,7 @@ class PairExample:
     gain: float
     strong_seen: bool
     weak_seen: bool
-    embedding: tuple[float, ...] | None = None
+    embedding: tuple[float, ...] | None = field(default=None, repr=False)
 
     @property
     def imputed(self) -> bool:
