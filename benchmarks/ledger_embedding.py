@@ -4,7 +4,7 @@
    floats), their file sizes after a checkpoint: the bytes each kept embedding adds.
 2. ``encode``: with the ``embed`` extra installed, the time of one ``estimate_embedded()`` of
    the real all-MiniLM-L6-v2 estimator on this CPU (median and p90 over ``--prompts`` TRAIN
-   prompts, after a warm-up), beside the same estimator's ``estimate()``.
+   prompts, after a warm-up), interleaved with the same estimator's ``estimate()``.
 3. ``replay`` (``--replay``): 5-fold cross-validation over ZeroEval's TRAIN split only (TEST is
    never read). For each fold a SQLite ledger is filled with the other folds' items as routed
    calls (features and embedding kept, both answers graded as a ``Checker`` on every call
@@ -87,20 +87,24 @@ def bytes_per_record(n: int) -> dict[str, Any]:
 
 
 def encode_times(records: list[Record], n: int) -> dict[str, Any]:
+    """One ``estimate_embedded()`` and one ``estimate()`` per prompt, interleaved (the machine's
+    load drifts), after a warm-up of 20 prompts."""
     est = EmbeddingEstimator()
-    est.estimate([{"role": "user", "content": "warm up"}])  # loads the encoder
-    out: dict[str, Any] = {}
-    for name, fn in (("estimate_embedded", est.estimate_embedded), ("estimate", est.estimate)):
-        times = []
-        for r in records[:n]:
+    for r in records[-20:]:  # loads the encoder, warms torch's thread pool
+        est.estimate(r.messages)
+    times: dict[str, list[float]] = {"estimate_embedded": [], "estimate": []}
+    for r in records[:n]:
+        for name, fn in (("estimate_embedded", est.estimate_embedded), ("estimate", est.estimate)):
             t = time.perf_counter()
             fn(r.messages)
-            times.append((time.perf_counter() - t) * 1000)
-        times.sort()
+            times[name].append((time.perf_counter() - t) * 1000)
+    out: dict[str, Any] = {}
+    for name, ts in times.items():
+        ts.sort()
         out[name] = {
-            "median_ms": round(statistics.median(times), 2),
-            "p90_ms": round(times[int(0.9 * (len(times) - 1))], 2),
-            "min_ms": round(times[0], 2),
+            "median_ms": round(statistics.median(ts), 2),
+            "p90_ms": round(ts[int(0.9 * (len(ts) - 1))], 2),
+            "min_ms": round(ts[0], 2),
         }
     return out
 
