@@ -17,6 +17,7 @@ sentence-transformers. Nothing heavy is imported before :meth:`EmbeddingEstimato
 from __future__ import annotations
 
 import math
+import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -100,9 +101,10 @@ class EmbeddingEstimator:
 
     ``head`` is the JSON form written by ``benchmarks/estimator_embedding.py`` (``None``: the
     shipped head). ``encoder`` maps texts to unit-norm embeddings; ``None`` loads
-    all-MiniLM-L6-v2 from the ``embed`` extra on first use (about 7 s, 90 MB, then a few
-    milliseconds per prompt on a CPU). ``base`` is the estimator being corrected (the
-    heuristic the head was trained with, by default).
+    all-MiniLM-L6-v2 from the ``embed`` extra on first use (about 7 s, 90 MB, then 12-25 ms
+    per prompt on this project's 2-core CPU). ``base`` is the estimator being corrected (the
+    heuristic the head was trained with, by default; a head trained from a ledger carries
+    its own learned base, under ``"base"``).
     """
 
     name = "embedding"
@@ -135,6 +137,10 @@ class EmbeddingEstimator:
                 "retrain it with benchmarks/estimator_embedding.py --train",
             ) from exc
         self.meta: dict[str, Any] = dict(obj.get("meta", {}))
+        if base is None and obj.get("base") is not None:  # trained from a ledger with its base
+            from costroute.difficulty._learned import LearnedEstimator
+
+            base = LearnedEstimator.from_json(obj["base"], source="EmbeddingEstimator(head).base")
         self.base: Estimator = base if base is not None else HeuristicEstimator()
         self._encoder = encoder
         self._lock = threading.Lock()
@@ -147,15 +153,27 @@ class EmbeddingEstimator:
                     self._encoder = load_encoder()
         import numpy as np
 
-        if self._matrix is None:
-            self._matrix = np.asarray([self.weights, *self.centroids], dtype=np.float32)
         return np.asarray(self._encoder([text])[0], dtype=np.float32)
 
     def estimate(self, messages: Messages) -> Difficulty:
         """Score ``messages``: the base estimate, corrected near the training data."""
+        return self.estimate_embedded(messages)[0]
+
+    def estimate_embedded(self, messages: Messages) -> tuple[Difficulty, tuple[float, ...]]:
+        """:meth:`estimate` and the prompt's embedding it used (unit norm, one float a
+        dimension): what ``Router(keep_embeddings=True)`` records, with no second encoding."""
         base = self.base.estimate(messages)
         e = self._encode(extract(messages).text or " ")
-        dots = self._matrix @ e
+        return self.corrected(base, e), tuple(e.tolist())
+
+    def corrected(self, base: Difficulty, embedding: Sequence[float]) -> Difficulty:
+        """The base estimate corrected by the head for a prompt of this ``embedding`` (how
+        :meth:`estimate` scores; training scores stored embeddings with it, no text needed)."""
+        import numpy as np
+
+        if self._matrix is None:
+            self._matrix = np.asarray([self.weights, *self.centroids], dtype=np.float32)
+        dots = self._matrix @ np.asarray(embedding, dtype=np.float32)
         z = self.bias + self.base_weight * _logit(base.score) + float(dots[0])
         p = 1.0 / (1.0 + math.exp(-z))
         q = _interp(p, self.knots_p, self.knots_score)
@@ -165,6 +183,42 @@ class EmbeddingEstimator:
         delta = round(score - base.score, 4)
         features = base.features if abs(delta) < 1e-4 else (("embedding", delta), *base.features)
         return Difficulty(score, base.category, features[:3])
+
+    @property
+    def threshold(self) -> float | None:
+        """The threshold calibrated into the head (``meta["calibration"]``), if any: what
+        :func:`costroute.policy.pair` reads, as for a :class:`LearnedEstimator`."""
+        cal = self.meta.get("calibration")
+        if isinstance(cal, Mapping) and isinstance(cal.get("threshold"), int | float):
+            return float(cal["threshold"])
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        """The head as JSON; a learned base (trained with it from a ledger) goes with it."""
+        out: dict[str, Any] = {
+            "format": HEAD_FORMAT,
+            "bias": self.bias,
+            "base_weight": self.base_weight,
+            "weights": self.weights,
+            "knots_p": self.knots_p,
+            "knots_score": self.knots_score,
+            "centroids": self.centroids,
+            "gate": list(self.gate),
+            "meta": self.meta,
+        }
+        to_json = getattr(self.base, "to_json", None)
+        if to_json is not None:
+            out["base"] = to_json()
+        return out
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write :meth:`to_json` to ``path`` (``load_estimator(path)`` reads it back)."""
+        import json
+
+        p = Path(path)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(json.dumps(self.to_json()) + "\n", "utf-8")
+        return p
 
     def __repr__(self) -> str:
         return f"<EmbeddingEstimator centroids={len(self.centroids)} base={self.base.name!r}>"

@@ -39,7 +39,8 @@ def load_estimator(spec: Any) -> Estimator:
     """The estimator ``spec`` names.
 
     ``spec`` is one of :data:`ESTIMATOR_NAMES`, the path of a weights file written by
-    ``costroute router train`` (or ``LearnedEstimator.save``), an :class:`Estimator`, or a
+    ``costroute router train`` (or ``LearnedEstimator.save``, or ``EmbeddingEstimator.save``
+    for an embedding head), an :class:`Estimator`, or a
     function ``messages -> float``. A name or path that leads nowhere is a ConfigError.
     """
     if isinstance(spec, str | os.PathLike):
@@ -55,7 +56,26 @@ def load_estimator(spec: Any) -> Estimator:
                 field="estimator",
                 fix=f"use one of {', '.join(ESTIMATOR_NAMES)} or the path of a .json weights file",
             )
+        head = _embedding_head(text)
+        if head is not None:
+            from costroute.difficulty._embedding import EmbeddingEstimator
+
+            return EmbeddingEstimator(head)
         from costroute.difficulty._learned import LearnedEstimator
 
         return LearnedEstimator.load(text)
     return as_estimator(spec)
+
+
+def _embedding_head(path: str) -> dict[str, Any] | None:
+    """The file's JSON when it is an embedding head (``EmbeddingEstimator.save``), else None
+    (then it is read as learned weights, which says what is wrong with it)."""
+    import json
+
+    from costroute.difficulty._embedding import HEAD_FORMAT
+
+    try:
+        obj = json.loads(Path(path).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return obj if isinstance(obj, dict) and obj.get("format") == HEAD_FORMAT else None

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from costroute.difficulty import FEATURE_NAMES, LearnedEstimator
@@ -16,7 +16,15 @@ from costroute.errors import ConfigError
 from costroute.eval import metrics
 from costroute.ledger import RatedCall
 
-__all__ = ["JUDGE", "PairExample", "PairSet", "fit_examples", "pair_examples", "scores_of"]
+__all__ = [
+    "JUDGE",
+    "PairExample",
+    "PairSet",
+    "fit_examples",
+    "gain_targets",
+    "pair_examples",
+    "scores_of",
+]
 
 JUDGE = "judge"
 """The outcome source of sampled labelling: the routed answer graded against the reference's
@@ -30,7 +38,8 @@ class PairExample:
     ``rating`` is the mean of the call's non-judge outcomes of its own answer, ``judge`` its
     judge outcome; ``strong``/``weak`` the two models' qualities on it (observed, or imputed
     by a mean: ``strong_seen``/``weak_seen`` say which); ``gain = (1 + strong - weak) / 2``,
-    the training label.
+    the training label. ``embedding`` is the prompt's sentence embedding when the ledger kept
+    it (``Router(keep_embeddings=True)``), else None.
     """
 
     request_id: str
@@ -45,6 +54,7 @@ class PairExample:
     gain: float
     strong_seen: bool
     weak_seen: bool
+    embedding: tuple[float, ...] | None = field(default=None, repr=False)
 
     @property
     def imputed(self) -> bool:
@@ -167,6 +177,7 @@ def pair_examples(rows: Sequence[RatedCall], strong: str, weak: str) -> PairSet:
                 gain=(1.0 + s - w) / 2.0,
                 strong_seen=c.strong is not None,
                 weak_seen=c.weak is not None,
+                embedding=c.first.embedding,
             )
         )
     examples.sort(key=lambda e: (e.at, e.request_id))
@@ -190,9 +201,19 @@ def fit_examples(
     observed it (given at least 10), with the same ``l2``. The default is
     :data:`costroute.eval._ledger_cv.DEFAULT_L2`; :func:`costroute.eval.from_ledger.train_from_ledger`
     chooses it by cross-validation on the calls."""
-    import numpy as np
-
     from costroute.train.fit import fit_logistic
+
+    design, mean, std, penalty = _standardised(examples, l2)
+    coef = fit_logistic(design, _gains(examples, design, penalty), penalty)
+    return LearnedEstimator(
+        coef[1:].tolist(), float(coef[0]), mean.tolist(), std.tolist(), meta=dict(meta or {})
+    )
+
+
+def _standardised(examples: Sequence[PairExample], l2: float) -> tuple[Any, Any, Any, Any]:
+    """The design (a column of ones, then the standardised hand features), the features' means
+    and stds, and the L2 penalty of each column; at least 10 examples."""
+    import numpy as np
 
     if len(examples) < 10:
         raise ConfigError(
@@ -203,9 +224,23 @@ def fit_examples(
     x = design_of(examples)
     mean, std = x.mean(axis=0), x.std(axis=0)
     std[std < 1e-9] = 1.0
-    d = len(FEATURE_NAMES)
     design = np.hstack([np.ones((len(examples), 1)), (x - mean) / std])
-    penalty = np.concatenate([[0.0], np.full(d, l2)])
+    penalty = np.concatenate([[0.0], np.full(len(FEATURE_NAMES), l2)])
+    return design, mean, std, penalty
+
+
+def gain_targets(examples: Sequence[PairExample], *, l2: float = 1.0) -> Any:
+    """The ``gain`` label of each example as :func:`fit_examples` fits it (an unobserved side
+    predicted from the hand features); a numpy array."""
+    design, _, _, penalty = _standardised(examples, l2)
+    return _gains(examples, design, penalty)
+
+
+def _gains(examples: Sequence[PairExample], design: Any, penalty: Any) -> Any:
+    import numpy as np
+
+    from costroute.train.fit import fit_logistic
+
     s = np.asarray([e.strong for e in examples])
     w = np.asarray([e.weak for e in examples])
     for side, values in (("strong", s), ("weak", w)):
@@ -214,10 +249,7 @@ def fit_examples(
         if known.sum() >= 10 and not known.all():
             coef = fit_logistic(design[known], values[known], penalty)
             values[~known] = 1.0 / (1.0 + np.exp(-(design[~known] @ coef)))
-    coef = fit_logistic(design, (1.0 + s - w) / 2.0, penalty)
-    return LearnedEstimator(
-        coef[1:].tolist(), float(coef[0]), mean.tolist(), std.tolist(), meta=dict(meta or {})
-    )
+    return (1.0 + s - w) / 2.0
 
 
 def _imputed(e: PairExample, side: str) -> bool:

@@ -9,6 +9,8 @@ comparison of the routed answer with the reference's). This module turns them in
   (:func:`train_from_ledger`, calibrated to a cost or quality target like ``router eval`` does
   for the JSON lines path), with a report of the labels used by source and the held-out quality
   of the recorded routing scores before and of the new estimator after;
+- the same with an embedding head over the prompts' stored embeddings
+  (:func:`train_embedding_from_ledger`, for calls routed with ``keep_embeddings=True``);
 - an N-model quality table (:func:`quality_table_from_ledger`): per-deployment success rates by
   category and difficulty bucket, what :func:`costroute.policy.quality_table` routes with.
 
@@ -23,8 +25,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from costroute.difficulty import LearnedEstimator
+from costroute.difficulty import EmbeddingEstimator, LearnedEstimator
 from costroute.errors import ConfigError
+from costroute.eval._embed_ledger import HEAD_L2, train_embedding_from_ledger
 from costroute.eval._evaluate import calibrate, check_targets
 from costroute.eval._ledger_cv import DEFAULT_L2, LEDGER_L2S, L2Choice, select_l2
 from costroute.eval._pair_labels import (
@@ -41,6 +44,7 @@ from costroute.ledger import Ledger
 
 __all__ = [
     "DEFAULT_L2",
+    "HEAD_L2",
     "JUDGE",
     "LEARNERS",
     "LEDGER_L2S",
@@ -49,10 +53,12 @@ __all__ = [
     "LedgerTrainReport",
     "PairExample",
     "PairSet",
+    "atrain_embedding_from_ledger",
     "atrain_from_ledger",
     "pair_examples",
     "quality_table_from_ledger",
     "select_l2",
+    "train_embedding_from_ledger",
     "train_from_ledger",
 ]
 
@@ -263,3 +269,10 @@ async def atrain_from_ledger(
 ) -> tuple[LearnedEstimator, LedgerTrainReport]:
     """:func:`train_from_ledger` in a worker thread (same arguments)."""
     return await asyncio.to_thread(lambda: train_from_ledger(ledger, **kwargs))
+
+
+async def atrain_embedding_from_ledger(
+    ledger: Ledger | str, **kwargs: Any
+) -> tuple[EmbeddingEstimator, LedgerTrainReport]:
+    """:func:`train_embedding_from_ledger` in a worker thread (same arguments)."""
+    return await asyncio.to_thread(lambda: train_embedding_from_ledger(ledger, **kwargs))

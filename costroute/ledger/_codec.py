@@ -8,7 +8,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from costroute.ledger._money import from_text, to_pico, to_text
-from costroute.ledger._record import CallRecord, Purpose, Status
+from costroute.ledger._record import (
+    CallRecord,
+    Purpose,
+    Status,
+    pack_embedding,
+    unpack_embedding,
+)
 from costroute.ledger._schema import ATTEMPT_FIELDS, ROLLOUT_COLUMNS
 from costroute.types import Attempt, Usage
 
@@ -18,6 +24,7 @@ __all__ = [
     "INSERT_CALL_WITH_ATTEMPTS",
     "attempts_json",
     "call_row",
+    "embedding_blob",
     "features_json",
     "from_us",
     "record_from_rows",
@@ -61,6 +68,7 @@ CALL_COLUMNS = (
     "features",
     *ROLLOUT_COLUMNS,
     "purpose",
+    "embedding",
     "cost_pusd",
     "baseline_pusd",
 )
@@ -122,9 +130,15 @@ def call_row(rec: CallRecord) -> tuple[Any, ...]:
         rec.shadow_version,
         rec.shadow_deployment,
         rec.purpose,
+        embedding_blob(rec.embedding),
         to_pico(cost),
         to_pico(baseline),
     )
+
+
+def embedding_blob(embedding: Sequence[float] | None) -> bytes | None:
+    """``calls.embedding``: half floats, 2 bytes a value (``None``: not kept)."""
+    return None if embedding is None else pack_embedding(embedding)
 
 
 def features_json(features: Mapping[str, float] | None) -> str | None:
@@ -218,6 +232,7 @@ def record_from_rows(row: Sequence[Any], attempts: Sequence[Sequence[Any]]) -> C
         shadow_version,
         shadow_deployment,
         purpose,
+        embedding,
         *_,
     ) = row
     return CallRecord(
@@ -252,4 +267,5 @@ def record_from_rows(row: Sequence[Any], attempts: Sequence[Sequence[Any]]) -> C
         shadow_deployment=shadow_deployment,
         attempts=tuple(_attempt(a) for a in attempts),
         purpose=cast(Purpose, purpose),
+        embedding=None if embedding is None else unpack_embedding(bytes(embedding)),
     )

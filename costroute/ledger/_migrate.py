@@ -22,6 +22,8 @@ version  change
 6        safe rollout: ``calls.router_version``, ``calls.shadow_version`` and
          ``calls.shadow_deployment``; NULL in older rows
 7        ``calls.purpose``: ``route`` (an application's call; every older row) or ``labeling``
+8        ``calls.embedding``: the prompt's sentence embedding as half floats (``BLOB``,
+         ``BYTEA``), kept only by ``Router(keep_embeddings=True)``; NULL in older rows
 =======  ===================================================================================
 
 PostgreSQL's versions 3 and 4 change nothing: it writes a call and its attempts in one
@@ -105,6 +107,7 @@ MIGRATIONS: tuple[tuple[str | Callable[[sqlite3.Connection], None], ...], ...] =
     ),
     _V6,
     _V7,
+    ("ALTER TABLE calls ADD COLUMN embedding BLOB",),
 )
 PG_MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
@@ -123,6 +126,7 @@ PG_MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     _V6,
     _V7,
+    ("ALTER TABLE calls ADD COLUMN embedding BYTEA",),
 )
 assert 1 + len(MIGRATIONS) == 1 + len(PG_MIGRATIONS) == SCHEMA_VERSION
 

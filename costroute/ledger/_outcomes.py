@@ -22,6 +22,7 @@ from typing import Any
 from costroute.errors import InvalidRequestError
 from costroute.ledger._codec import from_us, to_us
 from costroute.ledger._money import from_text
+from costroute.ledger._record import unpack_embedding
 
 __all__ = [
     "RatedCall",
@@ -45,7 +46,7 @@ CALL_TS = "SELECT ts FROM calls WHERE request_id = ?"
 _SELECT = (
     "SELECT c.request_id, c.ts, c.deployment, c.model, c.provider, c.policy, c.category,"
     " c.difficulty, c.cost_usd, {features}, c.status, o.source, o.score, o.note, o.ts,"
-    " c.router_version, c.shadow_version, c.shadow_deployment"
+    " c.router_version, c.shadow_version, c.shadow_deployment, c.embedding"
     " FROM outcomes AS o JOIN calls AS c ON c.request_id = o.request_id"
 )
 
@@ -65,7 +66,9 @@ class RatedCall:
     the difficulty feature vector kept at routing time (name -> value, zeros left out; ``None``
     for calls recorded before schema 5 or by a tool that gave none); ``score`` is in [0, 1].
     ``router_version``, ``shadow_version`` and ``shadow_deployment`` are the call's (schema 6;
-    ``None`` before, or when no version decided or was shadowed).
+    ``None`` before, or when no version decided or was shadowed); ``embedding`` is the prompt's
+    sentence embedding kept at routing time (schema 8, half precision; ``None`` unless the
+    router kept embeddings: ``Router(keep_embeddings=True)``).
     """
 
     request_id: str
@@ -86,6 +89,7 @@ class RatedCall:
     router_version: str | None = None
     shadow_version: str | None = None
     shadow_deployment: str | None = None
+    embedding: tuple[float, ...] | None = None
 
     @property
     def graded(self) -> str:
@@ -104,7 +108,7 @@ class RatedCall:
 def rated_call(row: Any) -> RatedCall:
     """A :class:`RatedCall` from a row of :func:`select_outcomes`."""
     (rid, ts, dep, model, provider, policy, category, diff, cost, feats, status, src, score,
-     note, recorded, version, shadow_version, shadow_deployment) = row  # fmt: skip
+     note, recorded, version, shadow_version, shadow_deployment, embedding) = row  # fmt: skip
     return RatedCall(
         request_id=rid,
         at=from_us(ts),
@@ -124,6 +128,7 @@ def rated_call(row: Any) -> RatedCall:
         router_version=version,
         shadow_version=shadow_version,
         shadow_deployment=shadow_deployment,
+        embedding=None if embedding is None else unpack_embedding(bytes(embedding)),
     )
 
 

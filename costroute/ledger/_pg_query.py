@@ -11,7 +11,13 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from costroute.ledger._codec import ATTEMPT_COLUMNS, CALL_COLUMNS, features_json, to_us
+from costroute.ledger._codec import (
+    ATTEMPT_COLUMNS,
+    CALL_COLUMNS,
+    embedding_blob,
+    features_json,
+    to_us,
+)
 from costroute.ledger._periods import Period
 from costroute.ledger._query import Filter, day_sql
 from costroute.ledger._record import CallRecord
@@ -109,6 +115,7 @@ def insert_params(rec: CallRecord) -> list[Any]:
         rec.shadow_version,
         rec.shadow_deployment,
         rec.purpose,
+        embedding_blob(rec.embedding),
     ]
     for idx, a in enumerate(rec.attempts):
         au = a.usage

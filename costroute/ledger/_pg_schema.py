@@ -5,7 +5,8 @@ type only:
 
 * money is ``NUMERIC`` (exact, any precision; the sums run in SQL), so the SQLite-only integer
   picodollar columns (``cost_pusd``, ``baseline_pusd``) do not exist here;
-* ``tags`` and ``features`` are ``JSONB``, ``cached`` and ``stream`` are ``BOOLEAN``;
+* ``tags`` and ``features`` are ``JSONB``, ``cached`` and ``stream`` are ``BOOLEAN``,
+  ``embedding`` is ``BYTEA`` (SQLite's ``BLOB``: the same bytes);
 * ``ts`` is ``BIGINT`` microseconds since the epoch, UTC, as in SQLite (one day-of-month
   expression serves both backends; ``to_timestamp(ts / 1e6)`` reads it as a time);
 * ``attempts`` is a table (SQLite's is a view over ``calls.attempts_json``): one statement
@@ -66,7 +67,8 @@ CREATE TABLE calls (
     router_version TEXT,
     shadow_version TEXT,
     shadow_deployment TEXT,
-    purpose TEXT NOT NULL DEFAULT 'route'
+    purpose TEXT NOT NULL DEFAULT 'route',
+    embedding BYTEA
 );
 CREATE INDEX calls_ts ON calls (ts);
 CREATE TABLE attempts (

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,7 +20,15 @@ from typing import Any, Literal, get_args
 from costroute.errors import InvalidRequestError
 from costroute.types import Attempt, CallInfo, Usage
 
-__all__ = ["PURPOSES", "CallRecord", "Purpose", "Status", "hash_prompt"]
+__all__ = [
+    "PURPOSES",
+    "CallRecord",
+    "Purpose",
+    "Status",
+    "hash_prompt",
+    "pack_embedding",
+    "unpack_embedding",
+]
 
 Status = Literal["ok", "error", "refused"]
 _STATUSES: frozenset[str] = frozenset(get_args(Status))
@@ -80,6 +89,30 @@ def _features(features: Mapping[str, float]) -> dict[str, float]:
     return out
 
 
+def pack_embedding(values: Sequence[float]) -> bytes:
+    """``calls.embedding``: the vector as little-endian IEEE half floats, 2 bytes a value."""
+    return struct.pack(f"<{len(values)}e", *values)
+
+
+def unpack_embedding(blob: bytes) -> tuple[float, ...]:
+    """The vector of a ``calls.embedding`` value (:func:`pack_embedding`'s inverse)."""
+    return struct.unpack(f"<{len(blob) // 2}e", blob)
+
+
+def _embedding(values: Any) -> tuple[float, ...]:
+    """The vector as kept: Python floats rounded to half precision (what reading it back gives);
+    ``()`` when it is not a non-empty vector of finite numbers that half precision holds."""
+    try:
+        if isinstance(values, str | bytes | Mapping):
+            return ()
+        vec = list(values.tolist() if hasattr(values, "tolist") else values)  # numpy: floats
+        if vec and all(type(v) in (float, int) and math.isfinite(v) for v in vec):
+            return unpack_embedding(pack_embedding(vec))
+    except (TypeError, OverflowError, struct.error):
+        pass
+    return ()
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallRecord:
     """What the ledger keeps about one routed call. Money is exact :class:`Decimal` USD.
@@ -88,7 +121,9 @@ class CallRecord:
     attempt failed; billed attempts still cost money) or ``"refused"`` (a budget refused the
     call before the network, or before a further attempt: then the attempts billed before it
     cost money). ``attempts`` keeps every try, billed or not. ``features`` is the request's
-    difficulty feature vector (name -> value), what training needs instead of the prompt.
+    difficulty feature vector (name -> value), what training needs instead of the prompt;
+    ``embedding`` the routing estimator's sentence embedding of the prompt, kept only when the
+    router was asked to (``Router(keep_embeddings=True)``), at half precision (schema 8).
     ``router_version`` names the router version that decided the call (``"name@digest"``);
     ``shadow_version`` and ``shadow_deployment`` the version proposed in shadow mode and its
     first choice for the same request (see docs/learning.md, "Safe rollout"). All three are
@@ -128,6 +163,7 @@ class CallRecord:
     shadow_deployment: str | None = None
     attempts: tuple[Attempt, ...] = ()
     purpose: Purpose = "route"
+    embedding: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.status not in _STATUSES:
@@ -146,6 +182,16 @@ class CallRecord:
         object.__setattr__(self, "tags", _tags(self.tags))
         if self.features is not None:
             object.__setattr__(self, "features", _features(self.features))
+        if self.embedding is not None:
+            vec = _embedding(self.embedding)
+            if not vec:
+                raise InvalidRequestError(
+                    "The embedding is not a non-empty vector of finite numbers within half"
+                    " precision (|x| <= 65504).",
+                    field="embedding",
+                    fix="pass the estimator's unit-norm embedding (a sequence of floats), or None",
+                )
+            object.__setattr__(self, "embedding", vec)
 
     @property
     def saved_usd(self) -> Decimal:
@@ -171,9 +217,11 @@ class CallRecord:
         ttft_ms: float | None = None,
         shadow: tuple[str, str | None] | None = None,
         purpose: Purpose = "route",
+        embedding: Sequence[float] | None = None,
     ) -> CallRecord:
         """The record of a settled call. ``prompt_text`` is kept only when given (opt-in);
-        ``shadow`` is ``(shadow_version, shadow_deployment)`` when a candidate was shadowed."""
+        ``shadow`` is ``(shadow_version, shadow_deployment)`` when a candidate was shadowed;
+        ``embedding`` only when given (``Router(keep_embeddings=True)``)."""
         return cls(
             request_id=info.request_id,
             at=at,
@@ -206,6 +254,7 @@ class CallRecord:
             shadow_deployment=shadow[1] if shadow else None,
             attempts=tuple(info.attempts),
             purpose=purpose,
+            embedding=None if embedding is None else _embedding(embedding),
         )
 
     def __repr__(self) -> str:

@@ -25,7 +25,7 @@ __all__ = [
     "too_new",
 ]
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 """The latest version, the same in both backends."""
 
 ROLLOUT_COLUMNS = ("router_version", "shadow_version", "shadow_deployment")
@@ -99,7 +99,8 @@ CREATE TABLE calls (
     router_version TEXT,
     shadow_version TEXT,
     shadow_deployment TEXT,
-    purpose TEXT NOT NULL DEFAULT 'route' -- route | labeling
+    purpose TEXT NOT NULL DEFAULT 'route', -- route | labeling
+    embedding BLOB                       -- the prompt's embedding, half floats; NULL unless kept
 );
 CREATE INDEX calls_ts ON calls (ts);
 {ATTEMPTS_VIEW};

@@ -37,6 +37,7 @@ from costroute.policy import (
 )
 from costroute.router._checks import (
     ModelDeprecationWarning,
+    check_keep_embeddings,
     check_options,
     index_deployments,
     litellm_rules,
@@ -93,6 +94,7 @@ class RouterBase(CacheHits, Planner):
         ledger: LedgerLike | str | Literal[False] | None = None,
         on_ledger_error: Literal["raise", "warn"] = "raise",
         store_prompts: bool = False,
+        keep_embeddings: bool = False,
         observer: ObserverLike | None = None,
         labeling: Labeling | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -125,6 +127,7 @@ class RouterBase(CacheHits, Planner):
             ledger: where calls are recorded: a URL, a ``LedgerLike``, or False for none.
             on_ledger_error: a record that cannot be written "raise"s LedgerError, or "warn"s.
             store_prompts: keep each prompt's text in the ledger, not only its hash.
+            keep_embeddings: keep each routed prompt's embedding (needs estimator="embedding").
             observer: told of each decision, attempt and completion (``ObserverLike``).
             labeling: judge a sample of calls against a reference in the background (``Labeling``).
             clock: monotonic seconds, for deadlines and latencies.
@@ -168,6 +171,7 @@ class RouterBase(CacheHits, Planner):
             if estimator is not None
             else estimator_of(self.policy) or difficulty.default_estimator()
         )
+        self.keep_embeddings = check_keep_embeddings(keep_embeddings, self.estimator)
         # What decides each call (policy + estimator) as one version; router.rollout swaps it.
         self._decider: Decider = first_decider(self.policy, self.estimator, self._own_estimator)
         self._shadow: Decider | None = None

@@ -82,6 +82,7 @@ class Bookkeeping:
         error: BaseException | None,
         shadow: tuple[str, str | None] | None = None,
         purpose: Purpose = "route",
+        embedding: tuple[float, ...] | None = None,
     ) -> None:
         if self.ledger is None:
             return
@@ -104,6 +105,7 @@ class Bookkeeping:
             ttft_ms=info.ttft_ms,
             shadow=shadow,
             purpose=purpose,
+            embedding=embedding,
         )
         try:
             self.ledger.append(record)

@@ -20,6 +20,7 @@ from costroute.policy import PARAMS_MODES
 
 __all__ = [
     "ModelDeprecationWarning",
+    "check_keep_embeddings",
     "check_options",
     "index_deployments",
     "litellm_rules",
@@ -84,6 +85,26 @@ def check_options(
 
 class ModelDeprecationWarning(UserWarning):
     """A deployment's model is past its provider's deprecation date."""
+
+
+def check_keep_embeddings(keep: Any, estimator: object) -> bool:
+    """``keep_embeddings``: a bool, and True only with an estimator that computes an embedding
+    of each prompt (``estimate_embedded``, as :class:`EmbeddingEstimator` does)."""
+    if not isinstance(keep, bool):
+        raise ConfigError(
+            f"keep_embeddings={keep!r} is not a bool.",
+            field="keep_embeddings",
+            fix="pass True to keep each routed prompt's embedding in the ledger, or False",
+        )
+    if keep and not callable(getattr(estimator, "estimate_embedded", None)):
+        name = getattr(estimator, "name", type(estimator).__name__)
+        raise ConfigError(
+            f"keep_embeddings=True, but the estimator {name!r} computes no embedding.",
+            field="keep_embeddings",
+            fix="route with estimator='embedding' (pip install 'costroute[embed]'), or drop"
+            " keep_embeddings",
+        )
+    return keep
 
 
 def index_deployments(deployments: Iterable[Deployment]) -> dict[str, Deployment]:

@@ -50,6 +50,7 @@ class Finisher:
 
     __slots__ = (
         "budget",
+        "embedding",
         "key",
         "plan",
         "purpose",
@@ -78,6 +79,7 @@ class Finisher:
         self.key = key
         self.reservation: Any = None
         self.shadow: tuple[str, str | None] | None = None  # a candidate version's first choice
+        self.embedding: tuple[float, ...] | None = None  # the prompt's, when the router keeps them
         self.purpose: Purpose = "route"
         self.budget: BudgetManager | None = None  # the labelling budget, for a labelling call
 
@@ -86,7 +88,7 @@ class Finisher:
         info = router._settle(self.request, self.plan, outcome, self.started, self.request_id)
         reservation, self.reservation = self.reservation, None
         router.state.settle(reservation, info, self.budget)
-        router._record(self.request, info, error, self.shadow, self.purpose)
+        router._record(self.request, info, error, self.shadow, self.purpose, self.embedding)
         if error is None and self.purpose == "route":  # answered: maybe a labelling sample
             router._offer(self.request, info, outcome)
         if self.key is not None and error is None and not outcome.cached:

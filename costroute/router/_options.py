@@ -55,6 +55,7 @@ class ClientOptions(TypedDict, total=False):
     ledger: LedgerLike | str | Literal[False] | None
     on_ledger_error: Literal["raise", "warn"]
     store_prompts: bool
+    keep_embeddings: bool
     observer: ObserverLike | None
     labeling: Labeling | None
     clock: Callable[[], float]

@@ -8,7 +8,7 @@ import dataclasses
 import logging
 import threading
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from costroute.catalog import Deployment
 from costroute.difficulty import Estimator
@@ -32,11 +32,20 @@ if TYPE_CHECKING:
     from costroute.router._base import RouterBase
     from costroute.router._rollout import Rollout
 
-__all__ = ["Planner"]
+__all__ = ["Planned", "Planner"]
 
 log = logging.getLogger("costroute")
 
 _ROLLOUT_MADE = threading.Lock()
+
+
+class Planned(NamedTuple):
+    """What planning gives a call: its plan, the shadowed candidate's ``(version, first
+    choice)`` (None: no candidate), and the prompt's embedding when the router keeps them."""
+
+    plan: Plan
+    shadow: tuple[str, str | None] | None = None
+    embedding: tuple[float, ...] | None = None
 
 
 class Planner(ModelIds):
@@ -47,6 +56,7 @@ class Planner(ModelIds):
     estimator: Estimator
     environ: Mapping[str, str] | None
     _own_estimator: bool
+    keep_embeddings: bool
     _policies: dict[str, Policy]
     _decider: Decider
     _shadow: Decider | None
@@ -62,17 +72,18 @@ class Planner(ModelIds):
         ``chat()`` and ``explain()`` plan here alike; only when no deployment has a key does
         ``explain()`` (``explaining=True``) plan over all of them instead of raising.
         """
-        return self._plan_and_shadow(request, explaining=explaining, shadow=False)[0]
+        return self._plan_and_shadow(request, explaining=explaining, shadow=False).plan
 
     def _plan_and_shadow(
         self, request: Request, *, explaining: bool = False, shadow: bool = True
-    ) -> tuple[Plan, tuple[str, str | None] | None]:
-        """The plan, and (when a candidate version is shadowed and the router's own version
-        decided) the candidate's version and first choice for the same request and signals."""
+    ) -> Planned:
+        """The plan, (when a candidate version is shadowed and the router's own version
+        decided) the candidate's version and first choice for the same request and signals,
+        and (``keep_embeddings``) the prompt's embedding the estimator scored it with."""
         decider, candidate = self._decider, self._shadow if shadow else None
         resolved, catalog = self._resolve(request.model)
         if resolved.kind in ("deployment", "model"):
-            return self._pinned_plan(request, resolved, explaining=explaining), None
+            return Planned(self._pinned_plan(request, resolved, explaining=explaining))
         notes: list[str] = [] if resolved.kind == "auto" else [resolved.reason]
         candidates = list(self.deployments.values())
         if catalog is not None:
@@ -106,7 +117,12 @@ class Planner(ModelIds):
         ours = policy is decider.policy
         if not ours and not decider.own_estimator:
             estimator = estimator_of(policy) or estimator
-        estimate = estimator.estimate(request.messages)
+        embedding: tuple[float, ...] | None = None
+        embedded = getattr(estimator, "estimate_embedded", None) if self.keep_embeddings else None
+        if embedded is not None:  # the estimator's own encoding, kept: no second one
+            estimate, embedding = embedded(request.messages)
+        else:
+            estimate = estimator.estimate(request.messages)
         pressure, pressure_reason, predicted, open_breakers = self.state.signals(request, keyed)
         signals = Signals(
             deployments=keyed,
@@ -140,9 +156,9 @@ class Planner(ModelIds):
             missing = [d.name for d in candidates if d.name not in have]
             plan = _with_reason(plan, f"no API key for: {', '.join(missing)}")
         if candidate is None or not ours:
-            return plan, None
+            return Planned(plan, None, embedding)
         choice = self._shadow_choice(candidate, request, signals, estimator)
-        return plan, (candidate.label, choice)
+        return Planned(plan, (candidate.label, choice), embedding)
 
     def _shadow_choice(
         self, candidate: Decider, request: Request, signals: Signals, used: Estimator

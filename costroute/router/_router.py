@@ -124,11 +124,12 @@ class Router(LedgerFace, Bookkeeping, RouterBase):
                 finish = self._finisher(request, plan, started, self._new_id())
                 info = finish(self._hit_outcome(entry, dep, plan), None)
                 return Call(request, plan, None, (entry, info))
-        plan, shadow = self._plan_and_shadow(request)
+        plan, shadow, embedding = self._plan_and_shadow(request)
         if self.observer is not None:
             self.observer.decision(request, plan)
         finish = self._finisher(request, plan, started, self._new_id(), key)
         finish.shadow = shadow
+        finish.embedding = embedding
         return Call(request, plan, finish)
 
     def _admit(

@@ -58,7 +58,7 @@ def test_new_schema_is_at_the_current_version_with_numeric_money(
     pg_run: PgRun, schema: str
 ) -> None:
     PostgresLedger(pg_run.url, schema=schema).close()
-    assert _version(pg_run, schema) == SCHEMA_VERSION == 7
+    assert _version(pg_run, schema) == SCHEMA_VERSION == 8
     types = dict(
         _sql(
             pg_run,
@@ -217,7 +217,7 @@ def test_v5_schema_moves_to_v6_its_calls_routed(pg_run: PgRun, schema: str) -> N
     with psycopg.connect(pg_run.url, autocommit=True) as conn:
         pg_at(conn, schema, 5)
     with PostgresLedger(pg_run.url, schema=schema) as ledger:
-        assert _version(pg_run, schema) == SCHEMA_VERSION == 7
+        assert _version(pg_run, schema) == SCHEMA_VERSION == 8
         ledger.append(record(request_id="routed", cost="0.25", baseline="1"))
         ledger.append(record(request_id="label", cost="0.5", baseline="0.5", purpose="labeling"))
         assert {r.request_id: r.purpose for r in ledger.records()} == {

@@ -53,13 +53,13 @@ def _v5_row() -> tuple[list[str], tuple[object, ...]]:
     pairs = [
         (c, v)
         for c, v in zip(CALL_COLUMNS, call_row(old), strict=True)
-        if c not in (*ROLLOUT_COLUMNS, "purpose")
+        if c not in (*ROLLOUT_COLUMNS, "purpose", "embedding")
     ]
     columns = [c for c, _ in pairs] + ["attempts_json"]
     return columns, (*(v for _, v in pairs), attempts_json(old.attempts))
 
 
-def test_a_v5_sqlite_file_moves_to_v7_and_old_rows_have_no_version(tmp_path: Path) -> None:
+def test_a_v5_sqlite_file_moves_to_v8_and_old_rows_have_no_version(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite"
     conn = sqlite_at(path, 5)
     columns, values = _v5_row()
@@ -80,7 +80,7 @@ def test_a_v5_sqlite_file_moves_to_v7_and_old_rows_have_no_version(tmp_path: Pat
 
 
 @pytest.mark.postgres
-def test_a_v5_postgres_schema_moves_to_v7_and_old_rows_have_no_version(
+def test_a_v5_postgres_schema_moves_to_v8_and_old_rows_have_no_version(
     pg_run: PgRun,
 ) -> None:
     import psycopg
@@ -108,4 +108,4 @@ def test_a_v5_postgres_schema_moves_to_v7_and_old_rows_have_no_version(
     old = back["before-6"]
     assert (old.router_version, old.shadow_version, old.shadow_deployment) == (None, None, None)
     assert {k: getattr(back["after-6"], k) for k in SHADOWED} == SHADOWED
-    assert version == SCHEMA_VERSION == 7
+    assert version == SCHEMA_VERSION == 8

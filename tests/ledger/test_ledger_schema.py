@@ -66,7 +66,7 @@ def _version(path: Path) -> int:
 
 def test_new_file_is_at_the_current_version(db_path: Path) -> None:
     SQLiteLedger(db_path).close()
-    assert _version(db_path) == SCHEMA_VERSION == 7
+    assert _version(db_path) == SCHEMA_VERSION == 8
 
 
 def test_v1_file_is_migrated_forward(db_path: Path) -> None:
@@ -232,8 +232,8 @@ def _older_insert(row: tuple[Any, ...], *later: str) -> tuple[str, tuple[Any, ..
 
 def _v3_insert(row: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
     """Today's call row as a schema-3 file takes it: without ``features`` (schema 5), the
-    rollout columns (schema 6) and ``purpose`` (schema 7)."""
-    return _older_insert(row, "features", *ROLLOUT_COLUMNS, "purpose")
+    rollout columns (schema 6), ``purpose`` (schema 7) and ``embedding`` (schema 8)."""
+    return _older_insert(row, "features", *ROLLOUT_COLUMNS, "purpose", "embedding")
 
 
 def test_v3_file_folds_its_attempts_table_into_the_calls(db_path: Path) -> None:
@@ -281,13 +281,13 @@ def test_a_v4_file_moves_to_v5(db_path: Path) -> None:
     assert _version(db_path) == SCHEMA_VERSION
 
 
-def test_a_v5_file_moves_to_v7_its_calls_routed(db_path: Path) -> None:
+def test_a_v5_file_moves_to_v8_its_calls_routed(db_path: Path) -> None:
     """A schema-5 file (no rollout columns, no purpose): its calls are routed ones, and a labelling call added
     after the migration is reported apart."""
     conn = sqlite_at(db_path, 5)
     stored = record(request_id="v5-call", cost="0.25", baseline="1", features={"length": 0.5})
     row = (*call_row(stored), attempts_json(stored.attempts))
-    conn.execute(*_older_insert(row, *ROLLOUT_COLUMNS, "purpose"))
+    conn.execute(*_older_insert(row, *ROLLOUT_COLUMNS, "purpose", "embedding"))
     conn.close()
     with SQLiteLedger(db_path) as ledger:
         (back,) = ledger.records()
@@ -296,4 +296,4 @@ def test_a_v5_file_moves_to_v7_its_calls_routed(db_path: Path) -> None:
         r = ledger.report("2026-11")
         assert (r.calls, r.spend_usd, r.saved_usd) == (1, D("0.25"), D("0.75"))
         assert (r.labeling_calls, r.labeling_usd, r.net_saved_usd) == (1, D("0.5"), D("0.25"))
-    assert _version(db_path) == SCHEMA_VERSION == 7
+    assert _version(db_path) == SCHEMA_VERSION == 8

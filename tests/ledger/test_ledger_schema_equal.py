@@ -60,9 +60,9 @@ def test_sqlite_new_file_has_the_tables_the_ledger_uses(tmp_path: Path) -> None:
         ("schema_version", "table"),
     ]
     assert [c[1] for c in new["calls"]["columns"]][-3:] == [
-        "shadow_version",
         "shadow_deployment",
         "purpose",
+        "embedding",
     ]
     assert sorted(k for k, v in new.items() if isinstance(v, dict) and v["type"] == "index") == [
         "calls_ts",
@@ -129,8 +129,8 @@ def test_postgres_new_schema_has_the_tables_the_ledger_uses(pg_run: PgRun) -> No
         ("schema_version", "r"),
     ]
     assert [c[2] for c in new["columns"] if c[0] == "calls"][-2:] == [
-        "shadow_deployment",
         "purpose",
+        "embedding",
     ]
     assert ("attempts", "attempts_call_id_fkey", "f") in [c[:3] for c in new["constraints"]]
     assert [i[1] for i in new["indexes"]] == [

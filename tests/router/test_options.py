@@ -24,7 +24,7 @@ def _text(annotation: Any) -> str:
 
 
 def test_every_option_is_explicit_typed_and_keyword_only() -> None:
-    assert len(PARAMS) == 28
+    assert len(PARAMS) == 29
     names = list(PARAMS)
     assert names[0] == "deployments"
     assert PARAMS["deployments"].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
