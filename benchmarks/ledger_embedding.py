@@ -8,9 +8,10 @@
 3. ``replay`` (``--replay``): 5-fold cross-validation over ZeroEval's TRAIN split only (TEST is
    never read). For each fold a SQLite ledger is filled with the other folds' items as routed
    calls (features and embedding kept, both answers graded as a ``Checker`` on every call
-   stores them), then trained features-only (``train_from_ledger``) and with the embedding
-   head (``train_embedding_from_ledger``, each ``--head-l2``); the held-out fold is scored
-   from its texts. Pooled APGR per method, for the whole training part and a ``--small``
+   stores them), then trained features-only (``train_from_ledger``: ``features`` its default
+   two-model learner, ``features gain`` the gain learner) and with the embedding head
+   (``train_embedding_from_ledger``, over the gain learner, each ``--head-l2``); the held-out
+   fold is scored from its texts, and by the shipped default estimator (``default``). Pooled APGR per method, for the whole training part and a ``--small``
    sample of it.
 
 Usage (needs ``pip install 'costroute[embed]'`` for 2 and 3)::
@@ -137,7 +138,7 @@ def replay(train: list[Record], x: dict[str, Any], head_l2s: list[float], small:
     results: dict[str, dict[str, list[float]]] = {}
     held_all: dict[str, list[Record]] = {}
     for size in ("all", f"{small}"):
-        scores: dict[str, list[float]] = {"features": []}
+        scores: dict[str, list[float]] = {"default": [], "features": [], "features gain": []}
         scores.update({f"embedding l2={c:g}": [] for c in head_l2s})
         held_all[size] = []
         for k in range(5):
@@ -149,8 +150,12 @@ def replay(train: list[Record], x: dict[str, Any], head_l2s: list[float], small:
             with tempfile.TemporaryDirectory() as tmp:
                 url = f"sqlite:///{Path(tmp) / 'ledger.sqlite'}"
                 fill(Path(tmp) / "ledger.sqlite", part, x, base)
-                plain, _ = train_from_ledger(url, strong=STRONG, weak=WEAK, holdout=0)
-                scores["features"] += [plain.estimate(r.messages).score for r in held]
+                scores["default"] += [base.estimate(r.messages).score for r in held]
+                for name, learner in (("features", "two"), ("features gain", "gain")):
+                    plain, _ = train_from_ledger(
+                        url, strong=STRONG, weak=WEAK, holdout=0, learner=learner
+                    )
+                    scores[name] += [plain.estimate(r.messages).score for r in held]
                 for c in head_l2s:
                     est, _ = train_embedding_from_ledger(
                         url, strong=STRONG, weak=WEAK, holdout=0, head_l2=c, encoder=encoder
