@@ -41,7 +41,13 @@ if TYPE_CHECKING:
     from costroute.eval.from_ledger import LedgerTrainReport
     from costroute.ledger import Ledger
 
-__all__ = ["HEAD_L2", "embedded_scores", "fit_embedded_examples", "train_embedding_from_ledger"]
+__all__ = [
+    "HEAD_L2",
+    "calibrated_on",
+    "embedded_scores",
+    "fit_embedded_examples",
+    "train_embedding_from_ledger",
+]
 
 Encoder = Callable[[list[str]], Sequence[Sequence[float]]]
 """Texts -> one unit-norm embedding per text (``EmbeddingEstimator(encoder=...)``)."""
@@ -158,31 +164,17 @@ def train_embedding_from_ledger(
     window["until"] = until.isoformat() if until else None
     meta = {"strong": strong, "weak": weak, **window, "labels": dict(pairs.labels)}
     est = fit_embedded_examples(ex, l2=l2, head_l2=head_l2, encoder=encoder, meta=meta)
-    cal_info = None
-    if target_quality is not None or target_cost_share is not None:
-        from costroute.train.data import Record
-
-        records = [Record(e.request_id, (), {strong: e.strong, weak: e.weak}) for e in ex]
-        cal = calibrate(
-            records,
-            embedded_scores(est, ex),
-            strong,
-            weak,
-            target_quality=target_quality,
-            target_cost_share=target_cost_share,
-        )
+    cal_info = calibrated_on(
+        ex, embedded_scores(est, ex), strong, weak, target_quality, target_cost_share
+    )
+    if cal_info is not None:
         est.meta["calibration"] = {
             "strong": strong,
             "weak": weak,
             "target_quality": target_quality,
             "target_cost_share": target_cost_share,
             "data": "ledger",
-            "threshold": float(cal.threshold),
-        }
-        cal_info = {
-            "threshold": cal.threshold,
-            "strong_share": cal.strong_share,
-            "quality_fraction": cal.quality_fraction,
+            "threshold": float(cal_info["threshold"]),
         }
     report = LedgerTrainReport(
         strong=strong,
@@ -200,3 +192,34 @@ def train_embedding_from_ledger(
         l2=l2,
     )
     return est, report
+
+
+def calibrated_on(
+    examples: Sequence[PairExample],
+    scores: Sequence[float],
+    strong: str,
+    weak: str,
+    target_quality: float | None,
+    target_cost_share: float | None,
+) -> dict[str, Any] | None:
+    """The threshold that meets the target on ``examples`` scored ``scores`` (their qualities
+    as the labels give them), with its strong share and quality fraction; None without a
+    target."""
+    if target_quality is None and target_cost_share is None:
+        return None
+    from costroute.train.data import Record
+
+    records = [Record(e.request_id, (), {strong: e.strong, weak: e.weak}) for e in examples]
+    cal = calibrate(
+        records,
+        scores,
+        strong,
+        weak,
+        target_quality=target_quality,
+        target_cost_share=target_cost_share,
+    )
+    return {
+        "threshold": cal.threshold,
+        "strong_share": cal.strong_share,
+        "quality_fraction": cal.quality_fraction,
+    }

@@ -27,8 +27,8 @@ from typing import Any, Literal
 
 from costroute.difficulty import EmbeddingEstimator, LearnedEstimator
 from costroute.errors import ConfigError
-from costroute.eval._embed_ledger import HEAD_L2, train_embedding_from_ledger
-from costroute.eval._evaluate import calibrate, check_targets
+from costroute.eval._embed_ledger import HEAD_L2, calibrated_on, train_embedding_from_ledger
+from costroute.eval._evaluate import check_targets
 from costroute.eval._ledger_cv import DEFAULT_L2, LEDGER_L2S, L2Choice, select_l2
 from costroute.eval._pair_labels import (
     JUDGE,
@@ -218,32 +218,18 @@ def train_from_ledger(
         "trained_at": dt.date.today().isoformat(),
     }
     est = fit_learner(ex, learner=learner, l2=chosen_l2, meta=meta)
-    cal_info = None
-    if target_quality is not None or target_cost_share is not None:
-        from costroute.train.data import Record
-
-        records = [Record(e.request_id, (), {strong: e.strong, weak: e.weak}) for e in ex]
-        cal = calibrate(
-            records,
-            scores_of(est, ex),
-            strong,
-            weak,
-            target_quality=target_quality,
-            target_cost_share=target_cost_share,
-        )
+    cal_info = calibrated_on(
+        ex, scores_of(est, ex), strong, weak, target_quality, target_cost_share
+    )
+    if cal_info is not None:
         est = est.calibrated(
-            cal.threshold,
+            cal_info["threshold"],
             strong=strong,
             weak=weak,
             target_quality=target_quality,
             target_cost_share=target_cost_share,
             data="ledger",
         )
-        cal_info = {
-            "threshold": cal.threshold,
-            "strong_share": cal.strong_share,
-            "quality_fraction": cal.quality_fraction,
-        }
     report = LedgerTrainReport(
         strong=strong,
         weak=weak,
