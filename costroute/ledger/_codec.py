@@ -8,13 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from costroute.ledger._money import from_text, to_pico, to_text
-from costroute.ledger._record import (
-    CallRecord,
-    Purpose,
-    Status,
-    pack_embedding,
-    unpack_embedding,
-)
+from costroute.ledger._record import CallRecord, Purpose, Status
 from costroute.ledger._schema import ATTEMPT_FIELDS, ROLLOUT_COLUMNS
 from costroute.types import Attempt, Usage
 
@@ -138,7 +132,11 @@ def call_row(rec: CallRecord) -> tuple[Any, ...]:
 
 def embedding_blob(embedding: Sequence[float] | None) -> bytes | None:
     """``calls.embedding``: half floats, 2 bytes a value (``None``: not kept)."""
-    return None if embedding is None else pack_embedding(embedding)
+    if embedding is None:
+        return None
+    from costroute.ledger._embedding import pack_embedding  # loaded when one is kept
+
+    return pack_embedding(embedding)
 
 
 def features_json(features: Mapping[str, float] | None) -> str | None:
@@ -267,5 +265,11 @@ def record_from_rows(row: Sequence[Any], attempts: Sequence[Sequence[Any]]) -> C
         shadow_deployment=shadow_deployment,
         attempts=tuple(_attempt(a) for a in attempts),
         purpose=cast(Purpose, purpose),
-        embedding=None if embedding is None else unpack_embedding(bytes(embedding)),
+        embedding=None if embedding is None else _unpacked(embedding),
     )
+
+
+def _unpacked(blob: Any) -> tuple[float, ...]:
+    from costroute.ledger._embedding import unpack_embedding  # loaded when one is read back
+
+    return unpack_embedding(bytes(blob))

@@ -22,7 +22,6 @@ from typing import Any
 from costroute.errors import InvalidRequestError
 from costroute.ledger._codec import from_us, to_us
 from costroute.ledger._money import from_text
-from costroute.ledger._record import unpack_embedding
 
 __all__ = [
     "RatedCall",
@@ -128,7 +127,7 @@ def rated_call(row: Any) -> RatedCall:
         router_version=version,
         shadow_version=shadow_version,
         shadow_deployment=shadow_deployment,
-        embedding=None if embedding is None else unpack_embedding(bytes(embedding)),
+        embedding=None if embedding is None else _unpacked(embedding),
     )
 
 
@@ -183,3 +182,9 @@ def check_feedback(
             fix="pass a short text, or leave note out",
         )
     return request_id, value, source.strip(), note
+
+
+def _unpacked(blob: Any) -> tuple[float, ...]:
+    from costroute.ledger._embedding import unpack_embedding  # loaded when one is read back
+
+    return unpack_embedding(bytes(blob))

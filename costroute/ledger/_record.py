@@ -11,11 +11,10 @@ import datetime as dt
 import hashlib
 import json
 import math
-import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal, get_args
+from typing import Any, Literal, cast, get_args
 
 from costroute.errors import InvalidRequestError
 from costroute.types import Attempt, CallInfo, Usage
@@ -26,8 +25,6 @@ __all__ = [
     "Purpose",
     "Status",
     "hash_prompt",
-    "pack_embedding",
-    "unpack_embedding",
 ]
 
 Status = Literal["ok", "error", "refused"]
@@ -87,30 +84,6 @@ def _features(features: Mapping[str, float]) -> dict[str, float]:
             )
         out[key] = float(value)
     return out
-
-
-def pack_embedding(values: Sequence[float]) -> bytes:
-    """``calls.embedding``: the vector as little-endian IEEE half floats, 2 bytes a value."""
-    return struct.pack(f"<{len(values)}e", *values)
-
-
-def unpack_embedding(blob: bytes) -> tuple[float, ...]:
-    """The vector of a ``calls.embedding`` value (:func:`pack_embedding`'s inverse)."""
-    return struct.unpack(f"<{len(blob) // 2}e", blob)
-
-
-def _embedding(values: Any) -> tuple[float, ...]:
-    """The vector as kept: Python floats rounded to half precision (what reading it back gives);
-    ``()`` when it is not a non-empty vector of finite numbers that half precision holds."""
-    try:
-        if isinstance(values, str | bytes | Mapping):
-            return ()
-        vec = list(values.tolist() if hasattr(values, "tolist") else values)  # numpy: floats
-        if vec and all(type(v) in (float, int) and math.isfinite(v) for v in vec):
-            return unpack_embedding(pack_embedding(vec))
-    except (TypeError, OverflowError, struct.error):
-        pass
-    return ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -183,7 +156,9 @@ class CallRecord:
         if self.features is not None:
             object.__setattr__(self, "features", _features(self.features))
         if self.embedding is not None:
-            vec = _embedding(self.embedding)
+            from costroute.ledger._embedding import kept_embedding  # loaded when one is kept
+
+            vec = kept_embedding(self.embedding)
             if not vec:
                 raise InvalidRequestError(
                     "The embedding is not a non-empty vector of finite numbers within half"
@@ -254,7 +229,7 @@ class CallRecord:
             shadow_deployment=shadow[1] if shadow else None,
             attempts=tuple(info.attempts),
             purpose=purpose,
-            embedding=None if embedding is None else _embedding(embedding),
+            embedding=cast("tuple[float, ...] | None", embedding),  # __post_init__ checks it
         )
 
     def __repr__(self) -> str:

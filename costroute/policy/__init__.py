@@ -45,6 +45,7 @@ from costroute.types import AcceptanceCheck, Cascade
 if TYPE_CHECKING:
     from costroute.policy import acceptance
     from costroute.policy._cascade import cascade
+    from costroute.policy._draws import planning
     from costroute.policy._live import Learner, Sampling, learners_of, sampling
     from costroute.policy._loader import PolicyFile, load_policy, load_policy_file
     from costroute.policy._online import OnlineQuality, OnlineStats
@@ -87,6 +88,7 @@ __all__ = [
     "output_cap",
     "pair",
     "params_path",
+    "planning",
     "predicted_latency_ms",
     "prefer_sampled_quality",
     "presets",
@@ -117,6 +119,7 @@ __getattr__ = lazy_names(
         "Sampling": "costroute.policy._live",
         "learners_of": "costroute.policy._live",
         "sampling": "costroute.policy._live",
+        "planning": "costroute.policy._draws",
         "thompson": "costroute.policy._thompson",
         "check_params": "costroute.policy._params",
         "load_params": "costroute.policy._params",

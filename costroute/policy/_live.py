@@ -11,8 +11,9 @@ import contextlib
 import datetime as dt
 import random
 from collections.abc import Callable, Iterator
-from contextvars import ContextVar
 from typing import Any, Protocol, TypeVar, runtime_checkable
+
+from costroute.policy._draws import PLANNING
 
 __all__ = [
     "Learner",
@@ -51,11 +52,11 @@ class Sampling:
     def run(self, plan: Callable[[], T]) -> T:
         """``plan()`` under this sampling: what the router does around each call it will make
         (:func:`sampling` as a call, without a generator: a fifth of its cost)."""
-        token = _CURRENT.set(self)
+        token = PLANNING.set(self)
         try:
             return plan()
         finally:
-            _CURRENT.reset(token)
+            PLANNING.reset(token)
 
     def beta(self, alpha: float, beta: float) -> float:
         """A draw from Beta(alpha, beta); a side with no mass at all gives 0 or 1 exactly."""
@@ -66,13 +67,14 @@ class Sampling:
         return self.draws.betavariate(alpha, beta)
 
 
-_CURRENT: ContextVar[Sampling | None] = ContextVar("costroute_sampling", default=None)
-
-
 def current_sampling() -> Sampling | None:
     """The sampling a call's planning runs under, or None (explain(), a shadowed candidate,
     offline evaluation): online rules then play their greedy pick and charge nothing."""
-    return _CURRENT.get()
+    found = PLANNING.get()
+    if found is None or isinstance(found, Sampling):
+        return found
+    rng, now = found  # the router's pair (costroute.policy._draws.planning)
+    return Sampling(rng, now)
 
 
 @contextlib.contextmanager
@@ -86,11 +88,11 @@ def sampling(
             plan = policy.route(request, signals)
     """
     found = rng if isinstance(rng, Sampling) else Sampling(rng, now)
-    token = _CURRENT.set(found)
+    token = PLANNING.set(found)
     try:
         yield found
     finally:
-        _CURRENT.reset(token)
+        PLANNING.reset(token)
 
 
 @runtime_checkable

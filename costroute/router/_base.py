@@ -32,7 +32,6 @@ from costroute.difficulty import Estimator, Messages
 from costroute.executor import Executor, Outcome, RetryConfig
 from costroute.policy import (
     Policy,
-    Sampling,
     validate_policy,
 )
 from costroute.router._checks import (
@@ -210,7 +209,6 @@ class RouterBase(CacheHits, Planner):
         if observer is not None:
             self.executor.on_attempt = observer.attempt
         self.rng: Callable[[], float] = rng or random.random
-        self._sampling = Sampling(self.rng, self.now)
         self._setup_labeling(labeling, wall_clock)
         self._setup_offload()
         self._warn_deprecated()

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal, cast
 
 from costroute.errors import ConfigError, LedgerError
-from costroute.router._online import alearn, learn
 
 if TYPE_CHECKING:
     from costroute.budget import BudgetManager
@@ -113,6 +112,8 @@ class LedgerFace:
         """
         source = self._outcome_source(source, deployment)
         self.usage.feedback(request_id, score, source=source, note=note, at=self.now())
+        from costroute.router._online import learn  # the online policy's hook, loaded here
+
         learn(cast("Router", self), request_id, source)
 
     async def afeedback(
@@ -127,6 +128,8 @@ class LedgerFace:
         """Async twin of :meth:`feedback` (the write runs in a worker thread)."""
         source = self._outcome_source(source, deployment)
         await self.usage.afeedback(request_id, score, source=source, note=note, at=self.now())
+        from costroute.router._online import alearn
+
         await alearn(cast("Router", self), request_id, source)
 
     def _outcome_source(self, source: str, deployment: str | None) -> str:

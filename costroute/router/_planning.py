@@ -5,9 +5,10 @@ state's signals); per-call policies; the rollout's swap of the deciding version.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, NamedTuple, cast
 
 from costroute.catalog import Deployment
@@ -15,9 +16,9 @@ from costroute.difficulty import Estimator
 from costroute.errors import InvalidRequestError, MissingAPIKeyError, NoDeploymentAvailable
 from costroute.policy import (
     Policy,
-    Sampling,
     checked_params,
     fit_plan,
+    planning,
     refuse_unaccepted,
     screen_params,
 )
@@ -60,8 +61,9 @@ class Planner(ModelIds):
     _policies: dict[str, Policy]
     _decider: Decider
     _shadow: Decider | None
+    rng: Callable[[], float]  # with ``now``, what online rules draw from while a call plans
+    now: Callable[[], dt.datetime]
     _rollout: Rollout | None = None
-    _sampling: Sampling  # the router's rng and clock, as online rules draw from them
 
     def _has_key(self, dep: Deployment) -> bool:
         return dep.has_key(self.environ)
@@ -137,7 +139,7 @@ class Planner(ModelIds):
         if explaining:  # online rules play their greedy pick, and count nothing
             plan = policy.route(request, signals)
         else:  # the router's rng and clock, for online rules
-            plan = self._sampling.run(lambda: policy.route(request, signals))
+            plan = planning(self.rng, self.now, lambda: policy.route(request, signals))
         if ours:
             plan = dataclasses.replace(plan, router_version=decider.label)
         if pressure_reason and not any(pressure_reason in r for r in plan.reasons):

@@ -16,7 +16,7 @@ from old_ledgers import pg_at, sqlite_at
 from costroute.errors import InvalidRequestError
 from costroute.ledger import SCHEMA_VERSION, Ledger, PostgresLedger, SQLiteLedger
 from costroute.ledger._codec import CALL_COLUMNS, attempts_json, call_row
-from costroute.ledger._record import pack_embedding, unpack_embedding
+from costroute.ledger._embedding import pack_embedding, unpack_embedding
 
 NOW = at(11, 12)
 

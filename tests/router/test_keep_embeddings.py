@@ -21,7 +21,7 @@ from costroute import difficulty
 from costroute.difficulty import EmbeddingEstimator, LearnedEstimator, load_estimator
 from costroute.errors import ConfigError
 from costroute.eval.from_ledger import train_embedding_from_ledger, train_from_ledger
-from costroute.ledger._record import pack_embedding, unpack_embedding
+from costroute.ledger._embedding import pack_embedding, unpack_embedding
 from costroute.policy import pair
 from costroute.testing import ANTHROPIC_URL, DEEPSEEK_URL, anthropic_body, deepseek_body
 

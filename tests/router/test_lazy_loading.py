@@ -105,6 +105,14 @@ OPTIONAL = {
         "costroute.difficulty._learned",
         "costroute.difficulty._load",
     ],
+    "online mode": [
+        "costroute.policy._live",
+        "costroute.policy._online",
+        "costroute.policy._online_file",
+        "costroute.policy._thompson",
+        "costroute.router._online",
+    ],
+    "kept embeddings": ["costroute.ledger._embedding"],
     "observers": ["costroute.observe._callbacks", "costroute.observe._observer"],
     "failures and checked parameters": [
         "costroute.providers._errors",
