@@ -59,6 +59,8 @@ def _loaded() -> dict[str, Any]:
 
 def child(name: str) -> dict[str, Any]:
     _environment()
+    for loaded in [m for m in sys.modules if m.startswith("costroute")]:
+        del sys.modules[loaded]  # _offline's import of the command line's constants: not the call's
     import httpx
     import respx
 
