@@ -65,6 +65,12 @@ def add_router_command(sub: Any) -> None:
         help="--from-ledger: two (default: P(strong right) and P(weak right) fitted apart) or "
         "gain (one regression of the gain label)",
     )
+    p.add_argument(
+        "--embeddings",
+        action="store_true",
+        help="--from-ledger: train an embedding head on the calls that kept their prompt "
+        "embedding (Router(keep_embeddings=True); needs the embed extra)",
+    )
     p.add_argument("--out", required=True, help="where to write the weights (JSON)")
     p.add_argument("--strong", default=None, help="strong model key (a pair's labels)")
     p.add_argument("--weak", default=None, help="weak model key")

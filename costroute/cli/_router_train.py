@@ -19,6 +19,7 @@ from costroute.cli._router_io import (
 )
 
 if TYPE_CHECKING:
+    from costroute.eval.from_ledger import Learner
     from costroute.train.fit import Label
 
 __all__ = ["train"]
@@ -42,8 +43,7 @@ def _since(value: str | None, flag: str) -> Any:
 
 
 def _train_from_ledger(args: argparse.Namespace) -> int:
-    from costroute.eval import check_targets
-    from costroute.eval.from_ledger import train_from_ledger
+    from costroute.eval import check_targets, from_ledger
 
     for flag, given in (
         ("--data", args.data),
@@ -69,17 +69,30 @@ def _train_from_ledger(args: argparse.Namespace) -> int:
     out = check_output(args.out, "--out")
     since, until = _since(args.since, "--since"), _since(args.until, "--until")
     ready_outputs((out, "--out"))
-    est, report = train_from_ledger(
-        args.from_ledger,
-        strong=args.strong,
-        weak=args.weak,
-        since=since,
-        until=until,
-        holdout=args.holdout,
-        target_quality=args.target_quality,
-        target_cost_share=args.target_cost_share,
-        learner=args.learner or "two",
-    )
+    if args.embeddings and args.learner:
+        raise bad_flag(
+            "--learner picks the features learner; --embeddings trains an embedding head over "
+            "the gain learner.",
+            "--learner",
+            "drop --learner, or drop --embeddings",
+        )
+    window = {"since": since, "until": until, "holdout": args.holdout}
+    targets = {"target_quality": args.target_quality, "target_cost_share": args.target_cost_share}
+    est: Any
+    if args.embeddings:
+        est, report = from_ledger.train_embedding_from_ledger(
+            args.from_ledger, strong=args.strong, weak=args.weak, **window, **targets
+        )
+    else:
+        learner = cast("Learner", args.learner or "two")
+        est, report = from_ledger.train_from_ledger(
+            args.from_ledger,
+            strong=args.strong,
+            weak=args.weak,
+            learner=learner,
+            **window,
+            **targets,
+        )
     try:
         est.save(out)
     except OSError as exc:
@@ -108,11 +121,12 @@ def train(args: argparse.Namespace) -> int:
         or args.target_quality is not None
         or (args.target_cost_share is not None)
         or args.learner
+        or args.embeddings
     ):
         raise bad_flag(
-            "--since, --until, --target-* and --learner apply to --from-ledger; calibrate JSON "
-            "lines training with router eval.",
-            "--since/--until/--target-*/--learner",
+            "--since, --until, --target-*, --learner and --embeddings apply to --from-ledger;"
+            " calibrate JSON lines training with router eval.",
+            "--since/--until/--target-*/--learner/--embeddings",
             "add --from-ledger URL, or drop them (router eval --target-quality calibrates)",
         )
     if args.vocab_size is not None and args.vocab_size < 0:

@@ -6,6 +6,7 @@ and PostgreSQL."""
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import math
@@ -18,8 +19,10 @@ import pytest
 import respx
 
 from costroute import difficulty
+from costroute.cli import main
 from costroute.difficulty import EmbeddingEstimator, LearnedEstimator, load_estimator
 from costroute.errors import ConfigError
+from costroute.eval import from_ledger
 from costroute.eval.from_ledger import train_embedding_from_ledger, train_from_ledger
 from costroute.ledger._embedding import pack_embedding, unpack_embedding
 from costroute.policy import pair
@@ -177,6 +180,37 @@ def test_training_without_stored_embeddings_says_how_to_get_them(
     with pytest.raises(ConfigError) as err:
         train_embedding_from_ledger(router.ledger, strong=STRONG, weak=WEAK)
     assert "keep_embeddings=True" in err.value.fix and err.value.field == "ledger"
+
+
+def test_router_train_from_ledger_with_embeddings(
+    router_factory: Any,
+    providers: respx.MockRouter,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    encoder = Encoder()
+    url = f"sqlite:///{tmp_path / 'l.sqlite'}"
+    router = embedding_router(router_factory, url, encoder)
+    for i in range(40):
+        rid = router.chat(messages=user(prompt(i))).costroute.request_id
+        router.feedback(rid, 0.0 if i % 2 else 1.0, source="tests")
+        router.feedback(rid, 1.0, source="tests", deployment=STRONG)
+    router.ledger.close()
+    stubbed = functools.partial(from_ledger.train_embedding_from_ledger, encoder=encoder)
+    monkeypatch.setattr(from_ledger, "train_embedding_from_ledger", stubbed)
+    out = tmp_path / "head.json"
+    argv = ["router", "train", "--from-ledger", url, "--strong", STRONG, "--weak", WEAK]
+    assert main([*argv, "--embeddings", "--holdout", "0.25", "--out", str(out)]) == 0
+    line = json.loads(capsys.readouterr().out)
+    assert line["examples"] == 40 and line["heldout_after"] == pytest.approx(0.75)
+    head = load_estimator(out)
+    assert isinstance(head, EmbeddingEstimator)
+    head._encoder = encoder
+    assert head.estimate(user(prompt(41))).score > head.estimate(user(prompt(40))).score
+    # --learner picks the features learner: not with --embeddings
+    assert main([*argv, "--embeddings", "--learner", "gain", "--out", str(out)]) == 2
+    assert "--learner" in capsys.readouterr().err
 
 
 HAS_EXTRA = all(
