@@ -10,7 +10,8 @@
    calls (features and embedding kept, both answers graded as a ``Checker`` on every call
    stores them), then trained features-only (``train_from_ledger``: ``features`` its default
    two-model learner, ``features gain`` the gain learner) and with the embedding head
-   (``train_embedding_from_ledger``, over the gain learner, each ``--head-l2``); the held-out
+   (``train_embedding_from_ledger``, over the gain and over the two-model learner, each
+   ``--head-l2``); the held-out
    fold is scored from its texts, and by the shipped default estimator (``default``). Pooled APGR per method, for the whole training part and a ``--small``
    sample of it.
 
@@ -140,6 +141,7 @@ def replay(train: list[Record], x: dict[str, Any], head_l2s: list[float], small:
     for size in ("all", f"{small}"):
         scores: dict[str, list[float]] = {"default": [], "features": [], "features gain": []}
         scores.update({f"embedding l2={c:g}": [] for c in head_l2s})
+        scores.update({f"embedding over two l2={c:g}": [] for c in head_l2s})
         held_all[size] = []
         for k in range(5):
             part = [r for r in recs if fold[r.id] != k]
@@ -161,6 +163,17 @@ def replay(train: list[Record], x: dict[str, Any], head_l2s: list[float], small:
                         url, strong=STRONG, weak=WEAK, holdout=0, head_l2=c, encoder=encoder
                     )
                     scores[f"embedding l2={c:g}"] += [est.estimate(r.messages).score for r in held]
+                    est, _ = train_embedding_from_ledger(
+                        url,
+                        strong=STRONG,
+                        weak=WEAK,
+                        holdout=0,
+                        head_l2=c,
+                        encoder=encoder,
+                        learner="two",
+                    )
+                    key = f"embedding over two l2={c:g}"
+                    scores[key] += [est.estimate(r.messages).score for r in held]
         results[size] = {
             name: round(evaluate(held_all[size], s, STRONG, WEAK).apgr, 4)
             for name, s in scores.items()

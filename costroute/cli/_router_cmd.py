@@ -68,8 +68,8 @@ def add_router_command(sub: Any) -> None:
     p.add_argument(
         "--embeddings",
         action="store_true",
-        help="--from-ledger: train an embedding head on the calls that kept their prompt "
-        "embedding (Router(keep_embeddings=True); needs the embed extra)",
+        help="--from-ledger: train an embedding head (over the --learner estimator) on the calls "
+        "that kept their prompt embedding (Router(keep_embeddings=True); needs the embed extra)",
     )
     p.add_argument("--out", required=True, help="where to write the weights (JSON)")
     p.add_argument("--strong", default=None, help="strong model key (a pair's labels)")

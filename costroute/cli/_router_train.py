@@ -69,22 +69,20 @@ def _train_from_ledger(args: argparse.Namespace) -> int:
     out = check_output(args.out, "--out")
     since, until = _since(args.since, "--since"), _since(args.until, "--until")
     ready_outputs((out, "--out"))
-    if args.embeddings and args.learner:
-        raise bad_flag(
-            "--learner picks the features learner; --embeddings trains an embedding head over "
-            "the gain learner.",
-            "--learner",
-            "drop --learner, or drop --embeddings",
-        )
     window = {"since": since, "until": until, "holdout": args.holdout}
     targets = {"target_quality": args.target_quality, "target_cost_share": args.target_cost_share}
     est: Any
+    learner = cast("Learner", args.learner or "two")
     if args.embeddings:
         est, report = from_ledger.train_embedding_from_ledger(
-            args.from_ledger, strong=args.strong, weak=args.weak, **window, **targets
+            args.from_ledger,
+            strong=args.strong,
+            weak=args.weak,
+            learner=learner,
+            **window,
+            **targets,
         )
     else:
-        learner = cast("Learner", args.learner or "two")
         est, report = from_ledger.train_from_ledger(
             args.from_ledger,
             strong=args.strong,

@@ -5,7 +5,7 @@ routed call, the prompt's all-MiniLM-L6-v2 embedding (384 half floats) beside it
 features. :func:`train_embedding_from_ledger` fits, on the calls of a window that kept one,
 
 1. the features-only pair estimator :func:`~costroute.eval.from_ledger.train_from_ledger` fits
-   (the ``gain`` label, an unobserved side predicted from the features), then
+   with the same ``learner`` (``"two"`` by default; ``"gain"`` as before), then
 2. an :class:`~costroute.difficulty.EmbeddingEstimator` head over it
    (:func:`costroute.train.embed.fit_head`): the same ``gain`` labels regressed on the first
    estimator's logit and the embedding, with gate centroids of the ledger's own traffic; its
@@ -29,13 +29,13 @@ from costroute.eval._evaluate import calibrate, check_targets
 from costroute.eval._ledger_cv import DEFAULT_L2
 from costroute.eval._pair_labels import (
     PairExample,
-    fit_examples,
     gain_targets,
     held_out_apgr,
     pair_examples,
     scores_of,
 )
 from costroute.eval._quality_ledger import window_of
+from costroute.eval._two_model import Learner, check_learner, fit_learner
 
 if TYPE_CHECKING:
     from costroute.eval.from_ledger import LedgerTrainReport
@@ -66,8 +66,10 @@ def fit_embedded_examples(
     head_l2: float = HEAD_L2,
     encoder: Encoder | None = None,
     meta: dict[str, Any] | None = None,
+    learner: Learner = "two",
 ) -> EmbeddingEstimator:
-    """The features estimator (:func:`fit_examples`, ``l2``) and a head over it fitted on the
+    """The features estimator (:func:`~costroute.eval._two_model.fit_learner`, ``learner``,
+    ``l2``) and a head over it fitted on the
     examples' stored embeddings (``head_l2``); every example must have one. ``encoder`` is the
     returned estimator's (None: all-MiniLM-L6-v2 from the ``embed`` extra, on first use)."""
     import numpy as np
@@ -80,7 +82,7 @@ def fit_embedded_examples(
             field="examples",
             fix="train on calls recorded with Router(keep_embeddings=True)",
         )
-    base = fit_examples(examples, l2=l2)
+    base = fit_learner(examples, learner=learner, l2=l2)
     x = np.asarray([e.embedding for e in examples], dtype=float)
     head = fit_head(
         x,
@@ -88,7 +90,13 @@ def fit_embedded_examples(
         gain_targets(examples, l2=l2),
         l2=head_l2,
         centroids=min(32, max(1, len(examples) // 10)),
-        meta={"label": "gain", "training_data": "ledger", "base_l2": l2, **(meta or {})},
+        meta={
+            "label": "gain",
+            "training_data": "ledger",
+            "base_l2": l2,
+            "base_learner": learner,
+            **(meta or {}),
+        },
     )
     # The head's probability is the score (identity map): the threshold is calibrated on these
     # scores, not on a base scale to keep (the shipped head keeps the heuristic's thresholds).
@@ -125,6 +133,7 @@ def train_embedding_from_ledger(
     target_quality: float | None = None,
     target_cost_share: float | None = None,
     encoder: Encoder | None = None,
+    learner: Learner = "two",
 ) -> tuple[EmbeddingEstimator, LedgerTrainReport]:
     """:func:`~costroute.eval.from_ledger.train_from_ledger` over the calls that kept an
     embedding, with an embedding head (see the module docstring). ``heldout_after`` is the
@@ -140,6 +149,7 @@ def train_embedding_from_ledger(
             fix="e.g. 0.2 (the newest fifth of the calls measures the retrained estimator)",
         )
     check_targets(target_quality, target_cost_share, required=False)
+    learner = check_learner(learner)
     pairs = pair_examples(window_of(ledger, since, until), strong, weak)
     ex = [e for e in pairs.examples if e.embedding is not None]
     skipped = dict(pairs.skipped)
@@ -158,12 +168,16 @@ def train_embedding_from_ledger(
     if newest:
         before = held_out_apgr([e.difficulty for e in newest], newest)
         if len(older) >= 10:
-            trial = fit_embedded_examples(older, l2=l2, head_l2=head_l2, encoder=encoder)
+            trial = fit_embedded_examples(
+                older, l2=l2, head_l2=head_l2, encoder=encoder, learner=learner
+            )
             after = held_out_apgr(embedded_scores(trial, newest), newest)
     window = {"since": since.isoformat() if since else None}
     window["until"] = until.isoformat() if until else None
     meta = {"strong": strong, "weak": weak, **window, "labels": dict(pairs.labels)}
-    est = fit_embedded_examples(ex, l2=l2, head_l2=head_l2, encoder=encoder, meta=meta)
+    est = fit_embedded_examples(
+        ex, l2=l2, head_l2=head_l2, encoder=encoder, meta=meta, learner=learner
+    )
     cal_info = calibrated_on(
         ex, embedded_scores(est, ex), strong, weak, target_quality, target_cost_share
     )
@@ -190,6 +204,7 @@ def train_embedding_from_ledger(
         heldout_after=after,
         calibration=cal_info,
         l2=l2,
+        learner=learner,
     )
     return est, report
 

@@ -208,9 +208,11 @@ def test_router_train_from_ledger_with_embeddings(
     assert isinstance(head, EmbeddingEstimator)
     head._encoder = encoder
     assert head.estimate(user(prompt(41))).score > head.estimate(user(prompt(40))).score
-    # --learner picks the features learner: not with --embeddings
-    assert main([*argv, "--embeddings", "--learner", "gain", "--out", str(out)]) == 2
-    assert "--learner" in capsys.readouterr().err
+    assert line["learner"] == "two" and head.meta["base_learner"] == "two"
+    # --learner picks the estimator the head sits over
+    assert main([*argv, "--embeddings", "--learner", "gain", "--out", str(out)]) == 0
+    assert json.loads(capsys.readouterr().out)["learner"] == "gain"
+    assert load_estimator(out).meta["base_learner"] == "gain"
 
 
 HAS_EXTRA = all(
