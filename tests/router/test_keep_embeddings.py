@@ -251,4 +251,5 @@ def test_the_real_encoder_is_kept_and_trained_on(
     loaded = load_estimator(est.save(tmp_path / "head.json"))
     math_q, poem = user("Compute 91 * 17 step by step."), user("Write a poem about rain.")
     assert loaded.estimate(math_q).score > loaded.estimate(poem).score
-    assert loaded.estimate(math_q).score == pytest.approx(est.estimate(math_q).score, abs=1e-4)
+    # the file rounds the weights to 6 decimals (both sides of the two-model base, and the head)
+    assert loaded.estimate(math_q).score == pytest.approx(est.estimate(math_q).score, abs=1e-3)
