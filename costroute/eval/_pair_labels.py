@@ -24,6 +24,7 @@ __all__ = [
     "gain_targets",
     "pair_examples",
     "scores_of",
+    "standardised",
 ]
 
 JUDGE = "judge"
@@ -203,14 +204,14 @@ def fit_examples(
     chooses it by cross-validation on the calls."""
     from costroute.train.fit import fit_logistic
 
-    design, mean, std, penalty = _standardised(examples, l2)
+    design, mean, std, penalty = standardised(examples, l2)
     coef = fit_logistic(design, _gains(examples, design, penalty), penalty)
     return LearnedEstimator(
         coef[1:].tolist(), float(coef[0]), mean.tolist(), std.tolist(), meta=dict(meta or {})
     )
 
 
-def _standardised(examples: Sequence[PairExample], l2: float) -> tuple[Any, Any, Any, Any]:
+def standardised(examples: Sequence[PairExample], l2: float) -> tuple[Any, Any, Any, Any]:
     """The design (a column of ones, then the standardised hand features), the features' means
     and stds, and the L2 penalty of each column; at least 10 examples."""
     import numpy as np
@@ -232,7 +233,7 @@ def _standardised(examples: Sequence[PairExample], l2: float) -> tuple[Any, Any,
 def gain_targets(examples: Sequence[PairExample], *, l2: float = 1.0) -> Any:
     """The ``gain`` label of each example as :func:`fit_examples` fits it (an unobserved side
     predicted from the hand features); a numpy array."""
-    design, _, _, penalty = _standardised(examples, l2)
+    design, _, _, penalty = standardised(examples, l2)
     return _gains(examples, design, penalty)
 
 

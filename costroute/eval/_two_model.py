@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from costroute.difficulty import FEATURE_NAMES, LearnedEstimator
 from costroute.errors import ConfigError
-from costroute.eval._pair_labels import PairExample, design_of, fit_examples, mean_or
+from costroute.eval._pair_labels import PairExample, fit_examples, mean_or, standardised
 
 __all__ = ["LEARNERS", "MIN_SIDE", "Learner", "check_learner", "fit_learner", "fit_two"]
 
@@ -55,18 +55,8 @@ def fit_two(
 
     from costroute.train.fit import fit_logistic
 
-    if len(examples) < 10:
-        raise ConfigError(
-            f"Only {len(examples)} labelled calls of the pair: too few to train.",
-            field="ledger",
-            fix="collect more outcomes (Router.feedback or sampled labelling), or widen --since",
-        )
-    x = design_of(examples)
-    mean, std = x.mean(axis=0), x.std(axis=0)
-    std[std < 1e-9] = 1.0
+    design, mean, std, penalty = standardised(examples, l2)
     d = len(FEATURE_NAMES)
-    design = np.hstack([np.ones((len(examples), 1)), (x - mean) / std])
-    penalty = np.concatenate([[0.0], np.full(d, l2)])
     coefs = []
     for side in ("strong", "weak"):
         seen = [getattr(e, f"{side}_seen") for e in examples]
