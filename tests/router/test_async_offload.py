@@ -142,3 +142,22 @@ async def test_an_interrupted_async_stream_is_settled_off_the_event_loop(
         [c async for c in stream]
     (record,) = ledger.records
     assert ledger.threads[0] != threading.get_ident() and record.cost_usd > 0
+
+
+async def test_an_embedding_estimator_encodes_off_the_event_loop(
+    router_factory: Any, mock: respx.MockRouter
+) -> None:
+    # An embedding model takes 12-25 ms a prompt on a CPU: planning runs in a worker thread.
+    from costroute.difficulty import EmbeddingEstimator
+
+    threads: list[int] = []
+
+    def encoder(texts: list[str]) -> list[list[float]]:
+        threads.append(threading.get_ident())
+        return [[1.0] + [0.0] * 383 for _ in texts]
+
+    mock.post(DEEPSEEK_URL).mock(return_value=httpx.Response(200, json=deepseek_body("Hi")))
+    router = router_factory(ledger=False, estimator=EmbeddingEstimator(encoder=encoder))
+    assert router._offload_begin
+    await router.achat(messages=Q)
+    assert len(threads) == 1 and threads[0] != threading.get_ident()
