@@ -22,7 +22,7 @@ from costroute._url import MASK, mask_url, url_secrets
 from costroute.cli._env import LITELLM_OFFLINE
 from costroute.testing import FakeClock
 
-for _key, _value in LITELLM_OFFLINE.items():  # litellm offline, as the command line keeps it
+for _key, _value in LITELLM_OFFLINE.items():  # litellm offline, as the executable keeps it
     os.environ.setdefault(_key, _value)
 os.environ.setdefault("DISABLE_AIOHTTP_TRANSPORT", "True")
 # benchmark scripts loaded by tests import their siblings (``_offline``) as a script run would

@@ -1,49 +1,32 @@
-"""costroute.cli._env.env_defaults: a default lasts only for the block; the user's values stay."""
+"""Nothing process-wide changes in a host's process: neither the library nor a call of
+``costroute.cli.main()`` writes an environment variable; only the ``costroute`` executable, in
+a process of its own, keeps litellm offline when the user has not said otherwise."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import pytest
 
-from costroute.cli._env import env_defaults
+KEYS = ("LITELLM_LOCAL_MODEL_COST_MAP", "LITELLM_OFFLINE_MODE")
 
 
-def test_a_default_lasts_for_the_block_and_a_users_value_is_never_touched(
+def test_main_called_by_a_program_leaves_its_environment_alone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.delenv("COSTROUTE_TEST_A", raising=False)
-    monkeypatch.setenv("COSTROUTE_TEST_B", "users")
-    with env_defaults({"COSTROUTE_TEST_A": "1", "COSTROUTE_TEST_B": "ours"}):
-        assert os.environ["COSTROUTE_TEST_A"] == "1"
-        assert os.environ["COSTROUTE_TEST_B"] == "users"
-    assert "COSTROUTE_TEST_A" not in os.environ
-    assert os.environ["COSTROUTE_TEST_B"] == "users"
-
-
-def test_the_default_goes_even_when_the_block_raises(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("COSTROUTE_TEST_A", raising=False)
-    with pytest.raises(ImportError), env_defaults({"COSTROUTE_TEST_A": "1"}):
-        raise ImportError("a package failed to load")
-    assert "COSTROUTE_TEST_A" not in os.environ
-
-
-def test_the_command_line_keeps_litellm_offline_while_a_command_runs_and_no_longer(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """``costroute.cli.main`` sets litellm's offline defaults for the command only: a program
-    that calls it gets its environment back, and a value the user set is kept."""
     import argparse
 
     import costroute.cli as cli
-    from costroute.cli._env import LITELLM_OFFLINE
 
     monkeypatch.delenv("LITELLM_LOCAL_MODEL_COST_MAP", raising=False)
     monkeypatch.setenv("LITELLM_OFFLINE_MODE", "false")
-    seen: dict[str, str | None] = {}
+    before = dict(os.environ)
+    seen: list[tuple[dict[str, str], bool]] = []
 
     def command(args: argparse.Namespace) -> int:
-        seen.update({key: os.environ.get(key) for key in LITELLM_OFFLINE})
+        seen.append((dict(os.environ), args.own_process))
         return 0
 
     def parser() -> argparse.ArgumentParser:
@@ -53,9 +36,31 @@ def test_the_command_line_keeps_litellm_offline_while_a_command_runs_and_no_long
 
     monkeypatch.setattr(cli, "build_parser", parser)
     assert cli.main([]) == 0
-    assert seen == {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_OFFLINE_MODE": "false"}
-    assert "LITELLM_LOCAL_MODEL_COST_MAP" not in os.environ
-    assert os.environ["LITELLM_OFFLINE_MODE"] == "false"
+    assert seen == [(before, False)]  # nothing set while the command ran
+    assert dict(os.environ) == before
+
+
+def test_the_executable_keeps_litellm_offline_in_its_own_process_unless_the_user_said() -> None:
+    code = (
+        "import argparse, os, sys\n"
+        "import costroute.cli as cli\n"
+        "os.environ.pop('LITELLM_LOCAL_MODEL_COST_MAP', None)\n"
+        "os.environ['LITELLM_OFFLINE_MODE'] = 'false'  # the user's: kept\n"
+        "def command(args):\n"
+        "    keys = ('LITELLM_LOCAL_MODEL_COST_MAP', 'LITELLM_OFFLINE_MODE')\n"
+        "    print(*[os.environ.get(k) for k in keys], args.own_process)\n"
+        "    return 3\n"
+        "def parser():\n"
+        "    p = argparse.ArgumentParser()\n"
+        "    p.set_defaults(func=command)\n"
+        "    return p\n"
+        "cli.build_parser = parser\n"
+        "sys.argv = ['costroute']\n"
+        "cli.script()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 3  # the command's exit code
+    assert out.stdout.split() == ["True", "false", "True"]
 
 
 def test_the_library_writes_no_environment_variable_when_it_loads_litellm() -> None:

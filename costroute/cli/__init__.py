@@ -4,14 +4,15 @@ router train/eval."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from costroute.cli._commands import add_commands
-from costroute.cli._env import LITELLM_OFFLINE, env_defaults
+from costroute.cli._env import LITELLM_OFFLINE
 from costroute.errors import CostrouteError
 
-__all__ = ["main"]
+__all__ = ["main", "script"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,17 +25,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``costroute`` script; returns the exit code."""
+def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int:
+    """Run one command; returns the exit code. A program that calls it keeps its process as
+    it was: no environment variable and no litellm setting is changed. ``own_process`` is for
+    :func:`script`, whose process is the command's own: the demos then also quiet litellm's
+    help banner (``litellm.suppress_debug_info``) while they run."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.own_process = own_process
     try:
-        # litellm offline (bundled price map, no fetches) while the command runs, unless the
-        # user set these; a program that calls main() gets its environment back afterwards.
-        with env_defaults(LITELLM_OFFLINE):
-            return int(args.func(args) or 0)
+        return int(args.func(args) or 0)
     except CostrouteError as exc:
         print(f"costroute: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def script() -> None:
+    """The ``costroute`` executable and ``python -m costroute.cli``: a process of the command's
+    own, so before anything imports litellm it keeps litellm offline (its bundled price map, no
+    download at import) unless the user set those variables, then runs :func:`main`."""
+    for key, value in LITELLM_OFFLINE.items():
+        os.environ.setdefault(key, value)
+    sys.exit(main(own_process=True))

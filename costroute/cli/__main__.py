@@ -1,7 +1,5 @@
 """``python -m costroute.cli``."""
 
-import sys
+from costroute.cli import script
 
-from costroute.cli import main
-
-sys.exit(main())
+script()

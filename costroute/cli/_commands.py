@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 __all__ = ["add_commands"]
@@ -15,7 +15,8 @@ __all__ = ["add_commands"]
 def quiet_litellm() -> Iterator[None]:
     """litellm prints a help banner on stdout for every provider error unless
     ``litellm.suppress_debug_info`` is set. The library never sets it (the host application
-    owns litellm's settings); the demo, an application, sets it while it runs and puts it back."""
+    owns litellm's settings); the ``costroute`` executable's demos, in a process of their own
+    (``args.own_process``), set it while they run and put it back."""
     from costroute.providers import litellm
 
     module: Any = litellm()
@@ -46,7 +47,7 @@ def _demo(args: argparse.Namespace) -> int:
                 field="--temperature",
                 fix="run `costroute demo --temperature T`, or `costroute demo --learn` without it",
             )
-        with quiet_litellm():
+        with quiet_litellm() if args.own_process else nullcontext():
             run_learn(seed=args.seed, latency_scale=0.0 if scale is None else scale)
         return 0
     if args.seed is not None:
@@ -58,7 +59,7 @@ def _demo(args: argparse.Namespace) -> int:
     from costroute.cli._demo import run_demo
 
     params = {} if args.temperature is None else {"temperature": args.temperature}
-    with quiet_litellm():
+    with quiet_litellm() if args.own_process else nullcontext():
         run_demo(latency_scale=0.2 if scale is None else scale, params=params)
     return 0
 
