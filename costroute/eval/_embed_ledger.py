@@ -25,17 +25,16 @@ from typing import TYPE_CHECKING, Any
 
 from costroute.difficulty import Difficulty, EmbeddingEstimator, LearnedEstimator
 from costroute.errors import ConfigError
-from costroute.eval._evaluate import calibrate, check_targets
 from costroute.eval._ledger_cv import DEFAULT_L2
+from costroute.eval._ledger_fit import calibrated_on, check_fit, held_out
 from costroute.eval._pair_labels import (
     PairExample,
     gain_targets,
-    held_out_apgr,
     pair_examples,
     scores_of,
 )
 from costroute.eval._quality_ledger import window_of
-from costroute.eval._two_model import Learner, check_learner, fit_learner
+from costroute.eval._two_model import Learner, fit_learner
 
 if TYPE_CHECKING:
     from costroute.eval.from_ledger import LedgerTrainReport
@@ -43,7 +42,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HEAD_L2",
-    "calibrated_on",
     "embedded_scores",
     "fit_embedded_examples",
     "train_embedding_from_ledger",
@@ -142,14 +140,7 @@ def train_embedding_from_ledger(
     (:func:`costroute.policy.pair` reads it)."""
     from costroute.eval.from_ledger import LedgerTrainReport
 
-    if isinstance(holdout, bool) or not isinstance(holdout, int | float) or not 0 <= holdout < 1:
-        raise ConfigError(
-            f"holdout={holdout!r} is not a fraction in [0, 1).",
-            field="holdout",
-            fix="e.g. 0.2 (the newest fifth of the calls measures the retrained estimator)",
-        )
-    check_targets(target_quality, target_cost_share, required=False)
-    learner = check_learner(learner)
+    learner = check_fit(holdout, target_quality, target_cost_share, learner)
     pairs = pair_examples(window_of(ledger, since, until), strong, weak)
     ex = [e for e in pairs.examples if e.embedding is not None]
     skipped = dict(pairs.skipped)
@@ -162,16 +153,14 @@ def train_embedding_from_ledger(
             fix="route with Router(estimator='embedding', keep_embeddings=True) and collect"
             " outcomes, or train on the features alone (train_from_ledger)",
         )
-    n_held = int(len(ex) * holdout)
-    older, newest = ex[: len(ex) - n_held], ex[len(ex) - n_held :]
-    before = after = None
-    if newest:
-        before = held_out_apgr([e.difficulty for e in newest], newest)
-        if len(older) >= 10:
-            trial = fit_embedded_examples(
-                older, l2=l2, head_l2=head_l2, encoder=encoder, learner=learner
-            )
-            after = held_out_apgr(embedded_scores(trial, newest), newest)
+
+    def trial(older: list[PairExample], newest: list[PairExample]) -> list[float]:
+        fitted = fit_embedded_examples(
+            older, l2=l2, head_l2=head_l2, encoder=encoder, learner=learner
+        )
+        return embedded_scores(fitted, newest)
+
+    n_held, before, after = held_out(ex, holdout, trial)
     window = {"since": since.isoformat() if since else None}
     window["until"] = until.isoformat() if until else None
     meta = {"strong": strong, "weak": weak, **window, "labels": dict(pairs.labels)}
@@ -199,7 +188,7 @@ def train_embedding_from_ledger(
         imputed=sum(e.imputed for e in ex),
         labels=dict(pairs.labels),
         skipped=skipped,
-        held_out=len(newest),
+        held_out=n_held,
         heldout_before=before,
         heldout_after=after,
         calibration=cal_info,
@@ -207,34 +196,3 @@ def train_embedding_from_ledger(
         learner=learner,
     )
     return est, report
-
-
-def calibrated_on(
-    examples: Sequence[PairExample],
-    scores: Sequence[float],
-    strong: str,
-    weak: str,
-    target_quality: float | None,
-    target_cost_share: float | None,
-) -> dict[str, Any] | None:
-    """The threshold that meets the target on ``examples`` scored ``scores`` (their qualities
-    as the labels give them), with its strong share and quality fraction; None without a
-    target."""
-    if target_quality is None and target_cost_share is None:
-        return None
-    from costroute.train.data import Record
-
-    records = [Record(e.request_id, (), {strong: e.strong, weak: e.weak}) for e in examples]
-    cal = calibrate(
-        records,
-        scores,
-        strong,
-        weak,
-        target_quality=target_quality,
-        target_cost_share=target_cost_share,
-    )
-    return {
-        "threshold": cal.threshold,
-        "strong_share": cal.strong_share,
-        "quality_fraction": cal.quality_fraction,
-    }

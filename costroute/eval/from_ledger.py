@@ -27,19 +27,18 @@ from typing import Any, Literal
 
 from costroute.difficulty import EmbeddingEstimator, LearnedEstimator
 from costroute.errors import ConfigError
-from costroute.eval._embed_ledger import HEAD_L2, calibrated_on, train_embedding_from_ledger
-from costroute.eval._evaluate import check_targets
+from costroute.eval._embed_ledger import HEAD_L2, train_embedding_from_ledger
 from costroute.eval._ledger_cv import DEFAULT_L2, LEDGER_L2S, L2Choice, select_l2
+from costroute.eval._ledger_fit import calibrated_on, check_fit, held_out
 from costroute.eval._pair_labels import (
     JUDGE,
     PairExample,
     PairSet,
-    held_out_apgr,
     pair_examples,
     scores_of,
 )
 from costroute.eval._quality_ledger import quality_table_from_ledger, window_of
-from costroute.eval._two_model import LEARNERS, Learner, check_learner, fit_learner
+from costroute.eval._two_model import LEARNERS, Learner, fit_learner
 from costroute.ledger import Ledger
 
 __all__ = [
@@ -166,14 +165,7 @@ def train_from_ledger(
     (:func:`costroute.eval.calibrate` on the labels' qualities) and stored in it, as
     ``router eval --target-...`` does, so :func:`costroute.policy.pair` reads it.
     """
-    if isinstance(holdout, bool) or not isinstance(holdout, int | float) or not 0 <= holdout < 1:
-        raise ConfigError(
-            f"holdout={holdout!r} is not a fraction in [0, 1).",
-            field="holdout",
-            fix="e.g. 0.2 (the newest fifth of the calls measures the retrained estimator)",
-        )
-    check_targets(target_quality, target_cost_share, required=False)
-    learner = check_learner(learner)
+    learner = check_fit(holdout, target_quality, target_cost_share, learner)
     number = isinstance(l2, int | float) and not isinstance(l2, bool)
     if not (l2 is None or l2 == "auto" or (number and l2 > 0)):
         raise ConfigError(
@@ -184,8 +176,6 @@ def train_from_ledger(
         )
     pairs = pair_examples(window_of(ledger, since, until), strong, weak)
     ex = list(pairs.examples)
-    n_held = int(len(ex) * holdout)
-    older, newest = ex[: len(ex) - n_held], ex[len(ex) - n_held :]
 
     def choose(calls: list[PairExample]) -> tuple[float, L2Choice | None]:
         if l2 == "auto" and 2 * sum(not e.imputed for e in calls) < len(calls):
@@ -195,13 +185,11 @@ def train_from_ledger(
         choice = select_l2(calls, l2s=l2s, folds=folds, learner=learner)
         return choice.l2, choice
 
-    before = after = None
-    if newest:
-        before = held_out_apgr([e.difficulty for e in newest], newest)
-        if len(older) >= 10:  # else no "after": too few older calls to fit on
-            older_l2 = choose(older)[0]
-            fitted = fit_learner(older, learner=learner, l2=older_l2)
-            after = held_out_apgr(scores_of(fitted, newest), newest)
+    def trial(older: list[PairExample], newest: list[PairExample]) -> list[float]:
+        fitted = fit_learner(older, learner=learner, l2=choose(older)[0])  # its own L2 choice
+        return scores_of(fitted, newest)
+
+    n_held, before, after = held_out(ex, holdout, trial)
     chosen_l2, choice = choose(ex)
     meta = {
         "label": "gain",
@@ -239,7 +227,7 @@ def train_from_ledger(
         imputed=sum(e.imputed for e in ex),
         labels=dict(pairs.labels),
         skipped=dict(pairs.skipped),
-        held_out=len(newest),
+        held_out=n_held,
         heldout_before=before,
         heldout_after=after,
         calibration=cal_info,
