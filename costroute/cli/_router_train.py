@@ -19,7 +19,9 @@ from costroute.cli._router_io import (
 )
 
 if TYPE_CHECKING:
-    from costroute.eval.from_ledger import Learner
+    from collections.abc import Callable
+
+    from costroute.eval.from_ledger import LedgerTrainReport
     from costroute.train.fit import Label
 
 __all__ = ["train"]
@@ -69,28 +71,24 @@ def _train_from_ledger(args: argparse.Namespace) -> int:
     out = check_output(args.out, "--out")
     since, until = _since(args.since, "--since"), _since(args.until, "--until")
     ready_outputs((out, "--out"))
-    window = {"since": since, "until": until, "holdout": args.holdout}
-    targets = {"target_quality": args.target_quality, "target_cost_share": args.target_cost_share}
-    est: Any
-    learner = cast("Learner", args.learner or "two")
-    if args.embeddings:
-        est, report = from_ledger.train_embedding_from_ledger(
-            args.from_ledger,
-            strong=args.strong,
-            weak=args.weak,
-            learner=learner,
-            **window,
-            **targets,
-        )
-    else:
-        est, report = from_ledger.train_from_ledger(
-            args.from_ledger,
-            strong=args.strong,
-            weak=args.weak,
-            learner=learner,
-            **window,
-            **targets,
-        )
+    fit: Callable[
+        ..., tuple[Any, LedgerTrainReport]
+    ] = (  # the embedding head, or the hand features alone: the same arguments
+        from_ledger.train_embedding_from_ledger
+        if args.embeddings
+        else from_ledger.train_from_ledger
+    )
+    est, report = fit(
+        args.from_ledger,
+        strong=args.strong,
+        weak=args.weak,
+        since=since,
+        until=until,
+        holdout=args.holdout,
+        target_quality=args.target_quality,
+        target_cost_share=args.target_cost_share,
+        learner=args.learner or "two",
+    )
     try:
         est.save(out)
     except OSError as exc:
