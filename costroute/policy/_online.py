@@ -140,11 +140,11 @@ class OnlineQuality:
 
     def _prior(self, category: str, difficulty: float, deployment: str) -> tuple[float, float]:
         if self.prior is not None:
-            cat = category if category in self.prior.quality else _ANY
-            b = bisect.bisect_right(self.prior.edges[cat], difficulty)
-            q = self.prior.quality[cat].get(self.models.get(deployment, deployment))
+            q = self.prior.predict(category, difficulty).get(
+                self.models.get(deployment, deployment)
+            )
             if q is not None:
-                return self.prior_weight * q[b], self.prior_weight * (1.0 - q[b])
+                return self.prior_weight * q, self.prior_weight * (1.0 - q)
         return 1.0, 1.0
 
     def posterior(self, category: str, difficulty: float, deployment: str) -> tuple[float, float]:
