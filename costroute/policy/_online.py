@@ -21,7 +21,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from costroute.errors import ConfigError
-from costroute.policy._table import QualityTable
+from costroute.policy._table import QualityTable, check_table_models
 
 if TYPE_CHECKING:
     from costroute.ledger import Ledger, RatedCall
@@ -103,14 +103,8 @@ class OnlineQuality:
         self.prior, self.prior_weight = prior, float(prior_weight)
         self.buckets = buckets if buckets is not None or prior is not None else 4
         self.models = dict(models or {})
-        strange = sorted(m for m in self.models.values() if prior and m not in prior.models)
-        if prior is not None and strange:
-            raise ConfigError(
-                f"models= maps deployments to {', '.join(map(repr, strange))}, which the prior "
-                f"does not have (its models: {', '.join(prior.models) or 'none'}).",
-                field="models",
-                fix="map each deployment to one of the prior's models",
-            )
+        if prior is not None:
+            check_table_models(prior, self.models, "the prior")
         if sources is not None and (
             isinstance(sources, str) or any(not isinstance(s, str) or "@" in s for s in sources)
         ):

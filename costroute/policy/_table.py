@@ -159,6 +159,44 @@ def _shared_prefix(pair: tuple[str, str]) -> int:
     return n
 
 
+def check_table_models(table: QualityTable, models: Mapping[str, str], what: str) -> None:
+    """ConfigError (``field="models"``) if ``models`` maps a deployment to a model ``table``
+    does not have; ``what`` names the table in the message."""
+    strange = sorted(m for m in models.values() if m not in table.models)
+    if strange:
+        raise ConfigError(
+            f"models= maps deployments to {', '.join(map(repr, strange))}, which {what} "
+            f"does not have (its models: {', '.join(table.models) or 'none'}).",
+            field="models",
+            fix=f"map each deployment to one of {what}'s models",
+        )
+
+
+def knows_none(
+    table: QualityTable,
+    models: Mapping[str, str],
+    deployments: Sequence[str],
+    *,
+    what: str,
+    consequence: str,
+    call: str,
+) -> ConfigError | None:
+    """The ConfigError (``field="models"``) for ``table`` (``what``) knowing none of the
+    ``deployments`` under the ``models`` mapping, with ``consequence`` and a fix that maps the
+    likeliest pair in ``call`` (formatted with it); None when it knows one."""
+    if any(models.get(d, d) in table.models for d in deployments):
+        return None
+    pairs = [(d, m) for d in deployments for m in table.models] or [("my-deployment", "model")]
+    dep, model = max(pairs, key=_shared_prefix)  # the first pair on a tie
+    return ConfigError(
+        f"{what[0].upper()}{what[1:]} knows none of the deployments ({', '.join(deployments)}); "
+        f"its models are {', '.join(table.models) or 'none'}. {consequence}",
+        field="models",
+        fix="name the deployments like the table's models, or map them: "
+        + call.format(f"{{{dep!r}: {model!r}}}"),
+    )
+
+
 class prefer_predicted_quality(Rule):
     """Order by ``predicted quality - cost_weight * cost / cost of the priciest candidate``.
 
@@ -178,14 +216,7 @@ class prefer_predicted_quality(Rule):
                 fix="0 ignores cost; 0.1 pays the priciest model's cost for +0.1 quality",
             )
         self.table, self.cost_weight, self.models = table, cost_weight, dict(models or {})
-        strange = sorted(m for m in self.models.values() if m not in table.models)
-        if strange:
-            raise ConfigError(
-                f"models= maps deployments to {', '.join(map(repr, strange))}, which the quality "
-                f"table does not have (its models: {', '.join(table.models) or 'none'}).",
-                field="models",
-                fix="map each deployment to one of the table's models",
-            )
+        check_table_models(table, self.models, "the quality table")
         self.names, self.where = tuple(self.models), caller_location()
         self._known = frozenset(table.models)
 
@@ -194,19 +225,14 @@ class prefer_predicted_quality(Rule):
         return model if model in self._known else None
 
     def _knows_none(self, deployments: Sequence[str]) -> ConfigError | None:
-        if any(self._table_model(name) is not None for name in deployments):
-            return None
-        models = self.table.models
-        pairs = [(d, m) for d in deployments for m in models] or [("my-deployment", "model")]
-        dep, model = max(pairs, key=_shared_prefix)  # the first pair on a tie
-        example = f"{{{dep!r}: {model!r}}}"
-        return ConfigError(
-            f"The quality table knows none of the deployments ({', '.join(deployments)}); its "
-            f"models are {', '.join(models) or 'none'}. It would predict nothing and every "
-            "request would go to the cheapest deployment.",
-            field="models",
-            fix="name the deployments like the table's models, or map them: "
-            f"quality_table(table, models={example}), one entry per deployment to score",
+        return knows_none(
+            self.table,
+            self.models,
+            deployments,
+            what="the quality table",
+            consequence="It would predict nothing and every request would go to the cheapest"
+            " deployment.",
+            call="quality_table(table, models={}), one entry per deployment to score",
         )
 
     def validate(self, deployments: Sequence[str]) -> None:

@@ -23,7 +23,7 @@ from costroute.policy._context import Context
 from costroute.policy._live import current_sampling
 from costroute.policy._online import OnlineQuality, OnlineStats
 from costroute.policy._rules_policy import Rules
-from costroute.policy._table import QualityTable, _shared_prefix
+from costroute.policy._table import QualityTable, knows_none
 from costroute.policy._where import caller_location
 
 __all__ = ["ThompsonPolicy", "prefer_sampled_quality", "thompson"]
@@ -116,17 +116,18 @@ class prefer_sampled_quality(rules.Rule):
     def validate(self, deployments: Sequence[str]) -> None:
         """ConfigError if the prior table knows none of the router's deployments."""
         prior = self._online.prior
-        if prior is None or any(self.models.get(d, d) in prior.models for d in deployments):
+        if prior is None:
             return
-        pairs = [(d, m) for d in deployments for m in prior.models] or [("my-deployment", "m")]
-        dep, model = max(pairs, key=_shared_prefix)
-        raise ConfigError(
-            f"The prior table knows none of the deployments ({', '.join(deployments)}); its "
-            f"models are {', '.join(prior.models) or 'none'}: every cell would start uniform.",
-            field="models",
-            fix=f"name the deployments like the table's models, or map them: "
-            f"OnlineQuality(prior, models={{{dep!r}: {model!r}}})",
+        error = knows_none(
+            prior,
+            self.models,
+            deployments,
+            what="the prior table",
+            consequence="Every cell would start uniform.",
+            call="OnlineQuality(prior, models={})",
         )
+        if error is not None:
+            raise error
 
     def __call__(self, ctx: Context) -> None:
         if not ctx.candidates:
