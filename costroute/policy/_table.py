@@ -218,11 +218,6 @@ class prefer_predicted_quality(Rule):
         self.table, self.cost_weight, self.models = table, cost_weight, dict(models or {})
         check_table_models(table, self.models, "the quality table")
         self.names, self.where = tuple(self.models), caller_location()
-        self._known = frozenset(table.models)
-
-    def _table_model(self, deployment: str) -> str | None:
-        model = self.models.get(deployment, deployment)
-        return model if model in self._known else None
 
     def _knows_none(self, deployments: Sequence[str]) -> ConfigError | None:
         return knows_none(
