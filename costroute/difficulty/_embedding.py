@@ -213,12 +213,9 @@ class EmbeddingEstimator:
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write :meth:`to_json` to ``path`` (``load_estimator(path)`` reads it back)."""
-        import json
+        from costroute._json_file import write_json
 
-        p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(json.dumps(self.to_json()) + "\n", "utf-8")
-        return p
+        return write_json(path, self.to_json(), indent=None)  # 384 floats a centroid: compact
 
     def __repr__(self) -> str:
         return f"<EmbeddingEstimator centroids={len(self.centroids)} base={self.base.name!r}>"

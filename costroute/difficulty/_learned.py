@@ -179,13 +179,9 @@ class LearnedEstimator:
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the weights as JSON to ``path`` and return it."""
-        import json
-        from pathlib import Path
+        from costroute._json_file import write_json
 
-        p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(json.dumps(self.to_json(), indent=1, sort_keys=False) + "\n", "utf-8")
-        return p
+        return write_json(path, self.to_json())
 
     @classmethod
     def from_json(cls, obj: Any, *, source: str = "<json>") -> LearnedEstimator:

@@ -10,6 +10,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from costroute._json_file import write_json
 from costroute.errors import ConfigError
 from costroute.policy._table import QualityTable
 
@@ -41,10 +42,7 @@ def to_json(online: OnlineQuality) -> dict[str, Any]:
 
 
 def save(online: OnlineQuality, path: str | os.PathLike[str]) -> Path:
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(json.dumps(to_json(online), indent=1) + "\n", "utf-8")
-    return p
+    return write_json(path, to_json(online))
 
 
 def load(cls: type[OnlineQuality], path: str | os.PathLike[str]) -> OnlineQuality:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from costroute._json_file import write_json
 from costroute.errors import ConfigError
 from costroute.policy._context import Context
 from costroute.policy._where import caller_location
@@ -97,10 +98,7 @@ class QualityTable:
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the table as JSON."""
-        p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(json.dumps(self.to_json(), indent=1) + "\n", "utf-8")
-        return p
+        return write_json(path, self.to_json())
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> QualityTable:
