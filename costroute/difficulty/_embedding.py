@@ -25,7 +25,7 @@ from typing import Any
 
 from costroute.difficulty._heuristic import HeuristicEstimator
 from costroute.difficulty._text import extract
-from costroute.difficulty._types import Difficulty, Estimator, Messages
+from costroute.difficulty._types import Difficulty, Estimator, Messages, calibrated_threshold
 
 __all__ = ["HEAD_FORMAT", "EmbeddingEstimator", "Encoder", "default_head_path", "load_encoder"]
 
@@ -188,10 +188,7 @@ class EmbeddingEstimator:
     def threshold(self) -> float | None:
         """The threshold calibrated into the head (``meta["calibration"]``), if any: what
         :func:`costroute.policy.pair` reads, as for a :class:`LearnedEstimator`."""
-        cal = self.meta.get("calibration")
-        if isinstance(cal, Mapping) and isinstance(cal.get("threshold"), int | float):
-            return float(cal["threshold"])
-        return None
+        return calibrated_threshold(self.meta)
 
     def to_json(self) -> dict[str, Any]:
         """The head as JSON; a learned base (trained with it from a ledger) goes with it."""

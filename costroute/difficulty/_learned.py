@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from costroute.difficulty._features import FEATURE_NAMES, compute
 from costroute.difficulty._heuristic import categorize, top_features
 from costroute.difficulty._text import extract
-from costroute.difficulty._types import Difficulty, Messages
+from costroute.difficulty._types import Difficulty, Messages, calibrated_threshold
 from costroute.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -238,10 +238,7 @@ class LearnedEstimator:
         (see :func:`costroute.policy.pair`); ``meta["calibration"]`` says for which pair and
         target it was chosen.
         """
-        cal = self.meta.get("calibration")
-        if isinstance(cal, Mapping) and isinstance(cal.get("threshold"), int | float):
-            return float(cal["threshold"])
-        return None
+        return calibrated_threshold(self.meta)
 
     def calibrated(self, threshold: float, **info: Any) -> LearnedEstimator:
         """A copy whose ``meta["calibration"]`` holds ``threshold`` and ``info`` (the pair, the

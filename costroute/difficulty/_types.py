@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias, runtime_checkable
 
-__all__ = ["CATEGORIES", "Difficulty", "Estimator", "Messages"]
+__all__ = ["CATEGORIES", "Difficulty", "Estimator", "Messages", "calibrated_threshold"]
 
 Messages: TypeAlias = Sequence[Mapping[str, Any]]
 """OpenAI-shaped messages: ``[{"role": "user", "content": str | [parts]}, ...]``."""
@@ -49,3 +49,11 @@ class Estimator(Protocol):
     def estimate(self, messages: Messages) -> Difficulty:
         """Score ``messages``; must not do I/O and should take microseconds."""
         ...
+
+
+def calibrated_threshold(meta: Mapping[str, Any]) -> float | None:
+    """The threshold calibrated into a trained estimator's ``meta["calibration"]``, if any."""
+    cal = meta.get("calibration")
+    if isinstance(cal, Mapping) and isinstance(cal.get("threshold"), int | float):
+        return float(cal["threshold"])
+    return None
