@@ -19,6 +19,7 @@ __all__ = [
     "attempts_json",
     "call_row",
     "embedding_blob",
+    "embedding_of",
     "features_json",
     "from_us",
     "record_from_rows",
@@ -137,6 +138,16 @@ def embedding_blob(embedding: Sequence[float] | None) -> bytes | None:
     from costroute.ledger._embedding import pack_embedding  # loaded when one is kept
 
     return pack_embedding(embedding)
+
+
+def embedding_of(blob: Any) -> tuple[float, ...] | None:
+    """:func:`embedding_blob`'s inverse: the vector of a ``calls.embedding`` value (``None``:
+    not kept)."""
+    if blob is None:
+        return None
+    from costroute.ledger._embedding import unpack_embedding  # loaded when one is read back
+
+    return unpack_embedding(bytes(blob))
 
 
 def features_json(features: Mapping[str, float] | None) -> str | None:
@@ -265,11 +276,5 @@ def record_from_rows(row: Sequence[Any], attempts: Sequence[Sequence[Any]]) -> C
         shadow_deployment=shadow_deployment,
         attempts=tuple(_attempt(a) for a in attempts),
         purpose=cast(Purpose, purpose),
-        embedding=None if embedding is None else _unpacked(embedding),
+        embedding=embedding_of(embedding),
     )
-
-
-def _unpacked(blob: Any) -> tuple[float, ...]:
-    from costroute.ledger._embedding import unpack_embedding  # loaded when one is read back
-
-    return unpack_embedding(bytes(blob))

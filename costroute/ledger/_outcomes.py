@@ -20,7 +20,7 @@ from fractions import Fraction
 from typing import Any
 
 from costroute.errors import InvalidRequestError
-from costroute.ledger._codec import from_us, to_us
+from costroute.ledger._codec import embedding_of, from_us, to_us
 from costroute.ledger._money import from_text
 
 __all__ = [
@@ -127,7 +127,7 @@ def rated_call(row: Any) -> RatedCall:
         router_version=version,
         shadow_version=shadow_version,
         shadow_deployment=shadow_deployment,
-        embedding=None if embedding is None else _unpacked(embedding),
+        embedding=embedding_of(embedding),
     )
 
 
@@ -182,9 +182,3 @@ def check_feedback(
             fix="pass a short text, or leave note out",
         )
     return request_id, value, source.strip(), note
-
-
-def _unpacked(blob: Any) -> tuple[float, ...]:
-    from costroute.ledger._embedding import unpack_embedding  # loaded when one is read back
-
-    return unpack_embedding(bytes(blob))
