@@ -263,31 +263,3 @@ def test_every_plan_is_wholly_one_version_while_versions_swap(router_factory: An
         t.join()
     assert seen and all(expected[version] == dep for version, dep in seen if version)
     assert {version for version, _ in seen} <= set(expected)
-
-
-def test_the_bootstrap_applies_the_same_estimates_to_each_resample() -> None:
-    """The interval's fast float path equals the point estimator (_sides) run on each resample."""
-    import random
-
-    from costroute.router._rollout_eval import LabelledCall, _resampled_diffs, _sides
-
-    rng = random.Random(3)
-    for trial in range(20):
-        calls = [
-            LabelledCall(
-                rng.choice("abc"),
-                rng.choice(["a", "b", "c", None]),
-                rng.random(),
-                rng.random(),
-                D(1),
-            )
-            for _ in range(rng.randint(1, 40))
-        ]
-        picks = random.Random(trial)
-        expected = []
-        for _ in range(100):
-            sample = [calls[i] for i in picks.choices(range(len(calls)), k=len(calls))]
-            current, candidate, *_ = _sides(sample)
-            if current:
-                expected.append((sum(candidate) - sum(current)) / len(current))
-        assert _resampled_diffs(calls, 100, trial) == pytest.approx(sorted(expected), abs=1e-12)

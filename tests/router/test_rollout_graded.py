@@ -73,8 +73,13 @@ def test_the_candidates_answer_graded_on_the_call_is_its_quality_there(router: A
     assert report.candidate_cost_usd == D("0.004")  # costs: haiku's mean cost throughout
 
 
-def test_the_bootstrap_uses_the_observed_grades_as_the_point_estimate_does() -> None:
-    rng = random.Random(5)
+@pytest.mark.parametrize(("seed", "graded"), [(3, False), (5, True)])
+def test_the_bootstrap_uses_the_observed_grades_as_the_point_estimate_does(
+    seed: int, graded: bool
+) -> None:
+    """The interval's fast float path equals the point estimator (_sides) run on each
+    resample, on calls without grades and on calls some of which were graded."""
+    rng = random.Random(seed)
     for trial in range(20):
         calls = [
             LabelledCall(
@@ -83,7 +88,7 @@ def test_the_bootstrap_uses_the_observed_grades_as_the_point_estimate_does() -> 
                 rng.random(),
                 rng.random(),
                 D(1),
-                rng.choice([None, rng.random()]),
+                rng.choice([None, rng.random()]) if graded else None,
             )
             for _ in range(rng.randint(1, 40))
         ]
