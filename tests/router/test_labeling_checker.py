@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import respx
 
@@ -17,7 +16,6 @@ from costroute.catalog import known
 from costroute.errors import ConfigError
 from costroute.eval.from_ledger import pair_examples
 from costroute.router import LabelingStats
-from costroute.testing import ANTHROPIC_URL, DEEPSEEK_URL, anthropic_body, deepseek_body
 
 Q = [{"role": "user", "content": "What is 2 + 2? Answer with the number."}]
 CHEAP, REF = "deepseek-v4-flash", "claude-sonnet-5-5"
@@ -27,19 +25,6 @@ DEPLOYMENTS = [known(CHEAP), known(REF), known("gpt-5.4")]
 def right(messages: Any, answer: str) -> float:
     """The application's checker: 1.0 for the right number."""
     return 1.0 if answer.strip(" .") == "4" else 0.0
-
-
-@pytest.fixture
-def answers(mock: respx.MockRouter) -> dict[str, respx.Route]:
-    """deepseek answers "5" (wrong), claude "4." (right)."""
-    return {
-        "deepseek": mock.post(DEEPSEEK_URL).mock(
-            return_value=httpx.Response(200, json=deepseek_body("5"))
-        ),
-        "claude": mock.post(ANTHROPIC_URL).mock(
-            return_value=httpx.Response(200, json=anthropic_body("4."))
-        ),
-    }
 
 
 def _router(router_factory: Any, tmp_path: Path, **labeling: Any) -> costroute.Router:
@@ -57,7 +42,7 @@ def _grades(router: costroute.Router) -> dict[tuple[str, str], tuple[float, str]
 
 
 def test_a_checker_grades_both_answers_of_a_sampled_call(
-    router_factory: Any, tmp_path: Path, answers: dict[str, respx.Route]
+    router_factory: Any, tmp_path: Path, wrong_and_right: dict[str, respx.Route]
 ) -> None:
     router = _router(router_factory, tmp_path)
     rid = router.chat(messages=Q, model=CHEAP).costroute.request_id
@@ -69,26 +54,26 @@ def test_a_checker_grades_both_answers_of_a_sampled_call(
     assert router.labeling.stats == LabelingStats(sampled=1, labeled=1)
     (example,) = pair_examples(router.usage.outcomes(), REF, CHEAP).examples
     assert (example.strong, example.weak, example.gain, example.imputed) == (1.0, 0.0, 1.0, False)
-    assert answers["claude"].call_count == 1
+    assert wrong_and_right["claude"].call_count == 1
     (labelling,) = [r for r in router.usage.records() if r.purpose == "labeling"]
     assert labelling.deployment == REF  # paid from the labelling budget, recorded as such
 
 
 def test_a_challenger_labels_the_calls_the_reference_answered(
-    router_factory: Any, tmp_path: Path, answers: dict[str, respx.Route]
+    router_factory: Any, tmp_path: Path, wrong_and_right: dict[str, respx.Route]
 ) -> None:
     router = _router(router_factory, tmp_path, challenger=CHEAP, judge=Checker(right, "tests"))
     rid = router.chat(messages=Q, model=REF).costroute.request_id
     assert router.labeling.wait(30)
     assert _grades(router) == {(rid, "tests"): (1.0, REF), (rid, f"tests@{CHEAP}"): (0.0, CHEAP)}
-    assert answers["deepseek"].call_count == 1  # the challenger, asked in the background
+    assert wrong_and_right["deepseek"].call_count == 1  # the challenger, asked in the background
     other = router.chat(messages=Q, model=CHEAP).costroute.request_id  # asked of the reference
     assert router.labeling.wait(30)
     assert _grades(router)[(other, f"tests@{REF}")] == (1.0, REF)
 
 
 def test_a_checker_that_gives_no_score_is_a_failed_sample(
-    router_factory: Any, tmp_path: Path, answers: dict[str, respx.Route]
+    router_factory: Any, tmp_path: Path, wrong_and_right: dict[str, respx.Route]
 ) -> None:
     router = _router(router_factory, tmp_path, judge=Checker(lambda messages, answer: 2.0))
     router.chat(messages=Q, model=CHEAP)

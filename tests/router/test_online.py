@@ -9,7 +9,6 @@ import random
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import respx
 
@@ -18,24 +17,10 @@ from costroute import Checker, Labeling
 from costroute.catalog import Deployment, known
 from costroute.errors import ConfigError
 from costroute.policy import OnlineQuality, QualityTable, thompson
-from costroute.testing import ANTHROPIC_URL, DEEPSEEK_URL, anthropic_body, deepseek_body
 
 Q = [{"role": "user", "content": "What is 2 + 2? Answer with the number."}]
 A, B = (Deployment(name=n, model="deepseek/deepseek-v4-flash") for n in "ab")  # same price
 CHEAP, REF = "deepseek-v4-flash", "claude-sonnet-5-5"
-
-
-@pytest.fixture
-def answers(mock: respx.MockRouter) -> dict[str, respx.Route]:
-    """deepseek answers "5" (wrong), claude "4." (right)."""
-    return {
-        "deepseek": mock.post(DEEPSEEK_URL).mock(
-            return_value=httpx.Response(200, json=deepseek_body("5"))
-        ),
-        "claude": mock.post(ANTHROPIC_URL).mock(
-            return_value=httpx.Response(200, json=anthropic_body("4."))
-        ),
-    }
 
 
 def _router(router_factory: Any, tmp_path: Path, policy: Any, **kw: Any) -> costroute.Router:
@@ -47,7 +32,7 @@ def _router(router_factory: Any, tmp_path: Path, policy: Any, **kw: Any) -> cost
 
 
 def test_feedback_updates_the_answering_deployments_cell(
-    router_factory: Any, tmp_path: Path, answers: dict[str, respx.Route]
+    router_factory: Any, tmp_path: Path, wrong_and_right: dict[str, respx.Route]
 ) -> None:
     policy = thompson()
     router = _router(router_factory, tmp_path, policy)
@@ -75,7 +60,7 @@ def test_feedback_updates_the_answering_deployments_cell(
 
 
 def test_a_labelling_checker_updates_both_graded_deployments(
-    router_factory: Any, tmp_path: Path, answers: dict[str, respx.Route]
+    router_factory: Any, tmp_path: Path, wrong_and_right: dict[str, respx.Route]
 ) -> None:
     policy = thompson()
     labeling = Labeling(
@@ -108,7 +93,7 @@ def _stream(router: costroute.Router, n: int, truth: dict[str, float], seed: int
 
 
 def test_through_the_router_it_converges_to_the_better_deployment(
-    router_factory: Any, tmp_path: Path, answers: dict[str, respx.Route]
+    router_factory: Any, tmp_path: Path, wrong_and_right: dict[str, respx.Route]
 ) -> None:
     policy = thompson()
     router = _router(router_factory, tmp_path, policy)
@@ -118,7 +103,7 @@ def test_through_the_router_it_converges_to_the_better_deployment(
 
 
 def test_the_ledger_restores_the_live_posteriors(
-    router_factory: Any, tmp_path: Path, answers: dict[str, respx.Route]
+    router_factory: Any, tmp_path: Path, wrong_and_right: dict[str, respx.Route]
 ) -> None:
     prior = QualityTable.fit([(0.2, "general", {"a": 0.7, "b": 0.5})] * 40, min_items=10)
     policy = thompson(prior)
@@ -146,7 +131,7 @@ def test_the_ledger_restores_the_live_posteriors(
 
 
 def test_a_bad_argument_or_an_unknown_prior_raises_before_any_call(
-    router_factory: Any, answers: dict[str, respx.Route]
+    router_factory: Any, wrong_and_right: dict[str, respx.Route]
 ) -> None:
     with pytest.raises(ConfigError) as err:
         router_factory(policy=thompson(max_explore_usd=-5), deployments=[A, B])
@@ -155,7 +140,7 @@ def test_a_bad_argument_or_an_unknown_prior_raises_before_any_call(
     with pytest.raises(ConfigError) as err:
         router_factory(policy=thompson(prior), deployments=[A, B])
     assert err.value.field == "models"
-    assert not any(route.called for route in answers.values())
+    assert not any(route.called for route in wrong_and_right.values())
 
 
 def test_the_router_version_covers_the_settings_not_the_learned_state() -> None:
