@@ -129,8 +129,23 @@ class Ledger(abc.ABC):
         """Release the backend's connections; the ledger cannot be used afterwards."""
 
     async def aappend(self, record: CallRecord) -> None:
-        """:meth:`append` in a worker thread."""
-        await asyncio.to_thread(self.append, record)
+        """:meth:`append` for async code: the record joins the others waiting and is committed
+        with them, in one transaction, by a thread of the ledger's own (group commit,
+        costroute/ledger/_writer.py); it returns once the record is committed."""
+        writer = self.__dict__.get("_group_writer")
+        if writer is None:
+            from costroute.ledger._writer import GroupWriter
+
+            writer = self.__dict__.setdefault(
+                "_group_writer", GroupWriter(self.append, self.append_many)
+            )
+        await writer.append(record)
+
+    def _stop_writer(self) -> None:
+        """Commit the records :meth:`aappend` queued and end its thread (part of ``close``)."""
+        writer = self.__dict__.get("_group_writer")
+        if writer is not None:
+            writer.stop()
 
     async def areport(
         self, month: str | None = None, group_by: str | None = None, tz: str = "UTC"

@@ -188,8 +188,8 @@ class PostgresLedger(SQLLedger):
                 try:
                     if len(batch) == 1:
                         conn.execute(*batch[0])
-                    else:
-                        with conn.transaction():
+                    else:  # one transaction, sent in one pipeline (one round trip)
+                        with conn.transaction(), conn.pipeline():
                             for query, params in batch:
                                 conn.execute(query, params)
                     return
@@ -225,7 +225,9 @@ class PostgresLedger(SQLLedger):
         raise AssertionError("unreachable")  # pragma: no cover
 
     def close(self) -> None:
-        """Close the pool's connections (idempotent); the ledger refuses calls afterwards."""
+        """Commit what ``aappend`` queued, then close the pool's connections (idempotent); the
+        ledger refuses calls afterwards."""
+        self._stop_writer()
         self._pool.close()
 
     def drop_schema(self) -> None:

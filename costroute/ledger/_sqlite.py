@@ -250,7 +250,8 @@ class SQLiteLedger(SQLLedger):
                 raise self._error("write to", exc) from exc
 
     def close(self) -> None:
-        """Close both connections (idempotent)."""
+        """Commit what ``aappend`` queued, then close both connections (idempotent)."""
+        self._stop_writer()
         self._after_fork()
         with self._wlock:
             self._closed = True
