@@ -18,7 +18,7 @@ from costroute.types import CallInfo, Request
 
 if TYPE_CHECKING:
     from costroute.cache import ResponseCache
-    from costroute.ledger import LedgerLike, Purpose
+    from costroute.ledger import CallRecord, LedgerLike, Purpose
     from costroute.router._labeler import Labeler
 
 __all__ = ["Bookkeeping"]
@@ -84,13 +84,55 @@ class Bookkeeping:
         purpose: Purpose = "route",
         embedding: tuple[float, ...] | None = None,
     ) -> None:
-        if self.ledger is None:
+        record = self._ledger_record(request, info, error, shadow, purpose, embedding)
+        if record is None:
             return
+        assert self.ledger is not None
+        try:
+            self.ledger.append(record)
+        except Exception as exc:
+            self._unrecorded(info, exc)
+
+    async def _arecord(self, record: CallRecord | None, info: CallInfo) -> None:
+        """Async twin of the write in :meth:`_record`: through the ledger's group commit
+        (``Ledger.aappend``), committed before it returns."""
+        if record is None:
+            return
+        from costroute.ledger import Ledger
+
+        assert isinstance(self.ledger, Ledger)  # the router settles on the loop only then
+        try:
+            await self.ledger.aappend(record)
+        except Exception as exc:
+            self._unrecorded(info, exc)
+
+    def _unrecorded(self, info: CallInfo, exc: Exception) -> None:
+        """A record the ledger could not keep: reported, never lost silently."""
+        if self.on_ledger_error == "raise":
+            raise LedgerError(
+                f"Could not record call {info.request_id}: {exc}",
+                field="ledger",
+                fix='repair or move the ledger, or pass on_ledger_error="warn" to log instead',
+            ) from exc
+        log.warning("costroute: ledger write failed for %s: %s", info.request_id, exc)
+
+    def _ledger_record(
+        self,
+        request: Request,
+        info: CallInfo,
+        error: BaseException | None,
+        shadow: tuple[str, str | None] | None,
+        purpose: Purpose,
+        embedding: tuple[float, ...] | None,
+    ) -> CallRecord | None:
+        """The call's ledger record (None without a ledger)."""
+        if self.ledger is None:
+            return None
         # Imported here, not at the top: the ledger brings sqlite3 and asyncio (~35 ms), which
         # `import costroute` should not pay for; after the first call this is a dict lookup.
         from costroute.ledger import CallRecord
 
-        record = CallRecord.from_call(
+        return CallRecord.from_call(
             info,
             at=self.now(),
             user=request.user,
@@ -107,13 +149,3 @@ class Bookkeeping:
             purpose=purpose,
             embedding=embedding,
         )
-        try:
-            self.ledger.append(record)
-        except Exception as exc:  # the ledger's own errors are reported, never lost silently
-            if self.on_ledger_error == "raise":
-                raise LedgerError(
-                    f"Could not record call {info.request_id}: {exc}",
-                    field="ledger",
-                    fix='repair or move the ledger, or pass on_ledger_error="warn" to log instead',
-                ) from exc
-            log.warning("costroute: ledger write failed for %s: %s", info.request_id, exc)

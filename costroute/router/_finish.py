@@ -84,18 +84,43 @@ class Finisher:
         self.budget: BudgetManager | None = None  # the labelling budget, for a labelling call
 
     def __call__(self, outcome: Outcome, error: BaseException | None) -> CallInfo:
+        info = self._priced(outcome)
+        router = self.router
+        router._record(self.request, info, error, self.shadow, self.purpose, self.embedding)
+        self._after(outcome, info, error)
+        return info
+
+    async def asettle(self, outcome: Outcome, error: BaseException | None) -> CallInfo:
+        """:meth:`__call__` on the event loop for a router whose only blocking bookkeeping is
+        its ledger: everything else is in-process, and the record is awaited through the
+        ledger's group commit (it is committed before the caller gets its answer)."""
+        info = self._priced(outcome)
+        router = self.router
+        record = router._ledger_record(
+            self.request, info, error, self.shadow, self.purpose, self.embedding
+        )
+        await router._arecord(record, info)
+        self._after(outcome, info, error)
+        return info
+
+    def _priced(self, outcome: Outcome) -> CallInfo:
+        """Price the outcome and settle its budget reservation (before the ledger write, so
+        that a failing ledger never leaves money reserved)."""
         router = self.router
         info = router._settle(self.request, self.plan, outcome, self.started, self.request_id)
         reservation, self.reservation = self.reservation, None
         router.state.settle(reservation, info, self.budget)
-        router._record(self.request, info, error, self.shadow, self.purpose, self.embedding)
+        return info
+
+    def _after(self, outcome: Outcome, info: CallInfo, error: BaseException | None) -> None:
+        """After the record: a labelling sample, the cache entry, the observer."""
+        router = self.router
         if error is None and self.purpose == "route":  # answered: maybe a labelling sample
             router._offer(self.request, info, outcome)
         if self.key is not None and error is None and not outcome.cached:
             router._store(self.key, outcome, info)
         if router.observer is not None:
             router.observer.complete(self.request, info, error)
-        return info
 
     def release(self) -> None:
         """Give the reservation back (an unexpected error before anything was settled)."""
@@ -104,6 +129,10 @@ class Finisher:
 
     def refused(self, error: BudgetExceeded) -> None:
         """Record a call the budget refused (nothing was sent, nothing billed)."""
+        self(self.refusal(), error)
+
+    def refusal(self) -> Outcome:
+        """The outcome of a call the budget refused: nothing sent, nothing billed."""
         primary = self.plan.primary
         dep = self.router.deployments[primary.deployment]
-        self(Outcome(None, dep, primary, [], Usage()), error)
+        return Outcome(None, dep, primary, [], Usage())

@@ -14,6 +14,7 @@ from costroute.router._base import RouterBase
 from costroute.router._bookkeeping import Bookkeeping
 from costroute.router._finish import Call, Finisher, attach, replayed
 from costroute.router._ledger import LedgerFace
+from costroute.router._offload import AsyncOffload
 from costroute.router._worst import Counts, counts_prompt
 from costroute.types import Plan, Request
 
@@ -29,16 +30,7 @@ __all__ = ["Router"]
 log = logging.getLogger("costroute")
 
 
-_WARM_UP = ({"role": "user", "content": "."},)
-
-
-def _in_memory(cache: object) -> bool:
-    from costroute.cache import MemoryResponseCache
-
-    return isinstance(cache, MemoryResponseCache)
-
-
-class Router(LedgerFace, Bookkeeping, RouterBase):
+class Router(AsyncOffload, LedgerFace, Bookkeeping, RouterBase):
     """Routes each chat call to a deployment; OpenAI-shaped in and out.
 
     >>> router = costroute.Router()                                     # doctest: +SKIP
@@ -50,41 +42,6 @@ class Router(LedgerFace, Bookkeeping, RouterBase):
     (``max_cost_usd``, ``latency_target_ms``, ``user``, ``tenant``, ``tags``, ``policy``,
     ``model``) goes to litellm unchanged.
     """
-
-    def _setup_offload(self) -> None:
-        # What achat hands to a worker thread, so that the event loop never waits on I/O:
-        # the cache lookup, planning and the budget reservation when they read Redis (or a hit
-        # is recorded in the ledger, or the estimator runs an embedding model), a breaker check before an attempt when the breakers are in
-        # Redis, and settling (or giving a reservation back) when it writes a ledger or Redis.
-        remote_cache = self.cache is not None and not _in_memory(self.cache)
-        remote_store = self.state.store.kind != "memory"
-        # an estimator that runs a model (the embedding one: 12-25 ms a prompt) plans off the loop
-        encodes = callable(getattr(self.estimator, "estimate_embedded", None))
-        self._offload_begin = (
-            remote_store
-            or remote_cache
-            or encodes
-            or (self.cache is not None and self.ledger is not None)
-        )
-        self._offload_settle = remote_store or remote_cache or self.ledger is not None
-        self.executor.offload_breakers = remote_store
-        if self._offload_settle:
-            self.executor.offload = asyncio.to_thread
-        self._warm = False  # see _warm_up
-
-    def _warm_up(self) -> None:
-        """What the first ``achat`` does in a worker thread, never on the event loop: import
-        litellm (seconds) and, for a router with a budget, load the tokenizer of each model its
-        reservations count (litellm loads one on its first count: 0.44 s for DeepSeek's and
-        0.36 s for OpenAI's on this project's machine; a count is then tens of microseconds)."""
-        providers.litellm()
-        if self.state.has_limits:
-            counted: set[str] = set()
-            for dep in self.deployments.values():
-                if dep.provider in providers.EXACT_PROVIDERS and dep.model not in counted:
-                    counted.add(dep.model)
-                    providers.count_prompt_tokens(dep, _WARM_UP)
-        self._warm = True
 
     def _setup_labeling(self, labeling: Labeling | None, wall_clock: Callable[[], float]) -> None:
         self.labeling: Labeler | None = None
@@ -221,7 +178,7 @@ class Router(LedgerFace, Bookkeeping, RouterBase):
         finish = call.finish
         assert finish is not None
         if refusal is not None:
-            await self.executor.aoffload(finish.refused, refusal)
+            await self.executor.aoffload(finish, finish.refusal(), refusal)
             raise refusal
         cover = self._cover(call.request, finish.reservation, counts)
         try:
