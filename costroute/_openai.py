@@ -91,40 +91,62 @@ def _split(kwargs: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], d
 
 
 def _wire_up(
-    name: str,
-    transport_cls: Any,
-    http_cls: Any,
+    client: OpenAI | AsyncOpenAI,
     http_client: Any,
     router: Router | None,
+    timeout: Any,
     max_retries: int | NotGiven,
+    default_headers: Mapping[str, str] | None,
     settings: dict[str, Any],
-    router_kwargs: dict[str, Any],
-) -> tuple[Router, Any, Any]:
-    """The facade's router, transport and HTTP client: those ``http_client`` carries (``copy()``,
-    ``with_options()``), else new ones over ``router`` or one built from the arguments."""
+    router_kwargs: Mapping[str, Any],
+) -> None:
+    """Initialise ``client`` (the SDK's constructor, then ``client.router``) over the router,
+    transport and HTTP client that ``http_client`` carries (``copy()``, ``with_options()``),
+    else new ones over ``router`` or one built from the arguments."""
+    sync = isinstance(client, OpenAI)
+    name = "OpenAI" if sync else "AsyncOpenAI"
+    sdk, _, options = _split(router_kwargs)
     transport = getattr(http_client, "costroute_transport", None)
     if transport is not None:  # copy() / with_options(): the same router
-        rest = {**router_kwargs}
+        rest = {**options}
         for key in ("organization", "project"):
             if settings[key] != getattr(transport, key):
                 rest[key] = settings[key]
         routed = copied_router(
             transport, router, settings["api_key"], settings["base_url"], max_retries, rest
         )
-        return routed, transport, http_client
-    if http_client is not None:
+    elif http_client is not None:
         raise ConfigError(
             f"costroute.{name} takes no http_client: its HTTP layer is the router.",
             field="http_client",
             fix="configure provider HTTP on the router's deployments (api_base, params)",
         )
-    base_url = settings["base_url"]
-    settings = {**settings, "base_url": None if base_url is None else str(base_url)}
-    routed = build_router(router, max_retries, settings, router_kwargs)
-    transport = transport_cls(routed)
-    http_client = http_cls(transport=transport)
-    http_client.costroute_transport = transport
-    return routed, transport, http_client
+    else:
+        base_url = settings["base_url"]
+        settings = {**settings, "base_url": None if base_url is None else str(base_url)}
+        routed = build_router(router, max_retries, settings, options)
+        if sync:
+            transport = CostrouteTransport(routed)
+            http_client = _FacadeHTTP(transport=transport)
+        else:
+            transport = AsyncCostrouteTransport(routed)
+            http_client = _AsyncFacadeHTTP(transport=transport)
+        http_client.costroute_transport = transport
+    sdk_init: Any = super(OpenAI, client) if sync else super(AsyncOpenAI, client)
+    sdk_init.__init__(
+        api_key=SDK_KEY,
+        base_url=BASE_URL,
+        organization=settings["organization"],
+        project=settings["project"],
+        timeout=routed.timeout if isinstance(timeout, NotGiven) else timeout,
+        max_retries=0,
+        default_headers=default_headers,
+        http_client=http_client,
+        **sdk,
+    )
+    transport.organization = client.organization
+    transport.project = client.project
+    client.router = routed
 
 
 class OpenAI(openai.OpenAI):
@@ -146,27 +168,12 @@ class OpenAI(openai.OpenAI):
         http_client: httpx.Client | None = None,
         **router_kwargs: Unpack[ClientOptions],
     ) -> None:
-        sdk, _, options = _split(router_kwargs)
-        routed, transport, http_client = _wire_up(
-            "OpenAI", CostrouteTransport, _FacadeHTTP, http_client, router, max_retries,
+        _wire_up(
+            self, http_client, router, timeout, max_retries, default_headers,
             {"api_key": api_key, "base_url": base_url, "organization": organization,
              "project": project},
-            options,
+            router_kwargs,
         )  # fmt: skip
-        super().__init__(
-            api_key=SDK_KEY,
-            base_url=BASE_URL,
-            organization=organization,
-            project=project,
-            timeout=routed.timeout if isinstance(timeout, NotGiven) else cast(Any, timeout),
-            max_retries=0,
-            default_headers=default_headers,
-            http_client=cast(Any, http_client),
-            **sdk,
-        )
-        transport.organization = self.organization
-        transport.project = self.project
-        self.router = routed
 
     def feedback(
         self,
@@ -216,28 +223,12 @@ class AsyncOpenAI(openai.AsyncOpenAI):
         http_client: httpx.AsyncClient | None = None,
         **router_kwargs: Unpack[ClientOptions],
     ) -> None:
-        sdk, _, options = _split(router_kwargs)
-        routed, transport, http_client = _wire_up(
-            "AsyncOpenAI", AsyncCostrouteTransport, _AsyncFacadeHTTP, http_client, router,
-            max_retries,
+        _wire_up(
+            self, http_client, router, timeout, max_retries, default_headers,
             {"api_key": api_key, "base_url": base_url, "organization": organization,
              "project": project},
-            options,
+            router_kwargs,
         )  # fmt: skip
-        super().__init__(
-            api_key=SDK_KEY,
-            base_url=BASE_URL,
-            organization=organization,
-            project=project,
-            timeout=routed.timeout if isinstance(timeout, NotGiven) else cast(Any, timeout),
-            max_retries=0,
-            default_headers=default_headers,
-            http_client=cast(Any, http_client),
-            **sdk,
-        )
-        transport.organization = self.organization
-        transport.project = self.project
-        self.router = routed
 
     async def feedback(
         self,

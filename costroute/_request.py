@@ -77,16 +77,12 @@ def _check_content(i: int, role: str, message: Mapping[str, Any]) -> tuple[int, 
                     'use {"type": "text", "text": "..."} or {"type": "image_url", ...}',
                 )
             kind = part["type"]
-            if kind == "text":
-                text = str(part.get("text", ""))
-                chars += len(text)
-                nbytes += text_bytes(text)
-            elif kind in ("image_url", "image", "input_image"):
+            if kind in ("image_url", "image", "input_image"):
                 images += 1
-            else:
-                text = str(part)
-                chars += len(text)
-                nbytes += text_bytes(text)
+                continue
+            text = str(part.get("text", "")) if kind == "text" else str(part)
+            chars += len(text)
+            nbytes += text_bytes(text)
         return chars, nbytes, images
     raise _fail(
         f"Message {i} has content of type {type(content).__name__}.",

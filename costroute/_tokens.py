@@ -63,12 +63,7 @@ _TOKENIZER_COUNTS = frozenset({"tools"})
 
 def _params_bytes(params: Mapping[str, Any], keys: Iterable[str]) -> int:
     """The JSON bytes of the parameters ``keys`` (ASCII-escaped, so no fewer than UTF-8's)."""
-    total = 0
-    for key in keys:
-        value = params.get(key)
-        if value is not None:
-            total += json_bytes(value)
-    return total
+    return sum(json_bytes(params[k]) for k in keys if params.get(k) is not None)
 
 
 def json_bytes(value: Any) -> int:

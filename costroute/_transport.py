@@ -70,31 +70,35 @@ class _TransportBase:
             answer.extensions["costroute"] = call
         return answer
 
-    @staticmethod
-    def _finished(stream: Any, ids: set[str], extensions: dict[str, Any]) -> None:
-        call = getattr(stream, "costroute", None)
-        if call is not None:
-            _info.remember(call, *ids)
-            extensions["costroute"] = call
 
+class _EventsBase:
+    """The SSE body of a stream: the first chunk (already read), the rest, ``[DONE]``."""
 
-class _Events(httpx.SyncByteStream):
-    """The SSE body of a sync stream: the first chunk (already read), the rest, ``[DONE]``."""
-
-    def __init__(self, stream: Any, chunks: Iterator[Any], first: list[Any], done: Any) -> None:
+    def __init__(self, stream: Any, chunks: Any, first: list[Any]) -> None:
         self._stream = stream
         self._chunks = chunks
         self._first = first
-        self._done = done
+        self._ids: set[str] = set()
         self.extensions: dict[str, Any] = {}
 
+    def _event(self, chunk: Any) -> bytes:
+        self._ids.add(str(chunk.id))
+        return _wire.sse_event(chunk)
+
+    def _done(self) -> bytes:
+        """``[DONE]``, once the stream's CallInfo is kept (the SDK stops reading there)."""
+        call = getattr(self._stream, "costroute", None)
+        if call is not None:
+            _info.remember(call, *self._ids)
+            self.extensions["costroute"] = call
+        return _wire.DONE
+
+
+class _Events(_EventsBase, httpx.SyncByteStream):
     def __iter__(self) -> Iterator[bytes]:
-        ids: set[str] = set()
         for chunk in itertools.chain(self._first, self._chunks):
-            ids.add(str(chunk.id))
-            yield _wire.sse_event(chunk)
-        self._done(self._stream, ids, self.extensions)  # the SDK stops reading at [DONE]
-        yield _wire.DONE
+            yield self._event(chunk)
+        yield self._done()
 
     def close(self) -> None:
         close = getattr(self._chunks, "close", None)
@@ -121,34 +125,19 @@ class CostrouteTransport(httpx.BaseTransport, _TransportBase):
             first = []
         except CostrouteError as exc:
             return _wire.error_response(exc, request)
-        body = _Events(answer, chunks, first, self._finished)
+        body = _Events(answer, chunks, first)
         response = httpx.Response(200, headers=_SSE, stream=body, request=request)
         body.extensions = response.extensions
         return response
 
 
-class _AsyncEvents(httpx.AsyncByteStream):
-    """Async twin of :class:`_Events`."""
-
-    def __init__(
-        self, stream: Any, chunks: AsyncIterator[Any], first: list[Any], done: Any
-    ) -> None:
-        self._stream = stream
-        self._chunks = chunks
-        self._first = first
-        self._done = done
-        self.extensions: dict[str, Any] = {}
-
+class _AsyncEvents(_EventsBase, httpx.AsyncByteStream):
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        ids: set[str] = set()
         for chunk in self._first:
-            ids.add(str(chunk.id))
-            yield _wire.sse_event(chunk)
+            yield self._event(chunk)
         async for chunk in self._chunks:
-            ids.add(str(chunk.id))
-            yield _wire.sse_event(chunk)
-        self._done(self._stream, ids, self.extensions)  # the SDK stops reading at [DONE]
-        yield _wire.DONE
+            yield self._event(chunk)
+        yield self._done()
 
     async def aclose(self) -> None:
         close = getattr(self._chunks, "aclose", None)
@@ -175,7 +164,7 @@ class AsyncCostrouteTransport(httpx.AsyncBaseTransport, _TransportBase):
             first = []
         except CostrouteError as exc:
             return _wire.error_response(exc, request)
-        body = _AsyncEvents(answer, chunks, first, self._finished)
+        body = _AsyncEvents(answer, chunks, first)
         response = httpx.Response(200, headers=_SSE, stream=body, request=request)
         body.extensions = response.extensions
         return response

@@ -112,12 +112,6 @@ def _models(args: argparse.Namespace) -> int:
     return 0
 
 
-def _router(args: argparse.Namespace) -> Any:
-    from costroute.router import Router
-
-    return Router()
-
-
 def _explain(args: argparse.Namespace) -> int:
     from costroute.router import Router
 

@@ -7,14 +7,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from costroute.difficulty._types import Difficulty, Estimator, Messages
+from costroute.errors import ConfigError
 
 __all__ = ["BlendedEstimator", "CallableEstimator", "as_estimator"]
-
-
-def _config_error(message: str, field: str, fix: str) -> Exception:
-    from costroute.errors import ConfigError
-
-    return ConfigError(message, field=field, fix=fix)
 
 
 class CallableEstimator:
@@ -33,10 +28,10 @@ class CallableEstimator:
         category: str = "custom",
     ) -> None:
         if not callable(fn):
-            raise _config_error(
+            raise ConfigError(
                 f"CallableEstimator needs a callable, got {type(fn).__name__}.",
-                "estimator",
-                "pass a function messages -> float in [0, 1]",
+                field="estimator",
+                fix="pass a function messages -> float in [0, 1]",
             )
         self.fn = fn
         self.name = name or getattr(fn, "__name__", None) or "callable"
@@ -47,16 +42,16 @@ class CallableEstimator:
         try:
             raw: Any = self.fn(messages)
         except Exception as exc:
-            raise _config_error(
+            raise ConfigError(
                 f"Difficulty function {self.name!r} raised {type(exc).__name__}: {exc}.",
-                "estimator",
-                "make the function total: return a float in [0, 1] for any messages list",
+                field="estimator",
+                fix="make the function total: return a float in [0, 1] for any messages list",
             ) from exc
         if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
-            raise _config_error(
+            raise ConfigError(
                 f"Difficulty function {self.name!r} returned {raw!r}, not a finite number.",
-                "estimator",
-                "return a float in [0, 1]",
+                field="estimator",
+                fix="return a float in [0, 1]",
             )
         return Difficulty(min(1.0, max(0.0, float(raw))), self.category, ())
 
@@ -83,8 +78,10 @@ class BlendedEstimator:
         name: str | None = None,
     ) -> None:
         if not 0.0 <= weight <= 1.0:
-            raise _config_error(
-                f"Blend weight {weight} is outside [0, 1].", "weight", "pass e.g. weight=0.3"
+            raise ConfigError(
+                f"Blend weight {weight} is outside [0, 1].",
+                field="weight",
+                fix="pass e.g. weight=0.3",
             )
         self.first = first
         self.second = second
@@ -113,8 +110,8 @@ def as_estimator(x: Estimator | Callable[[Messages], float]) -> Estimator:
         return x
     if callable(x):
         return CallableEstimator(x)
-    raise _config_error(
+    raise ConfigError(
         f"Cannot use {type(x).__name__} as a difficulty estimator.",
-        "estimator",
-        "pass an object with estimate(messages) and name, or a function messages -> float",
+        field="estimator",
+        fix="pass an object with estimate(messages) and name, or a function messages -> float",
     )

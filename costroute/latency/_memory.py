@@ -1,7 +1,7 @@
-"""In-process latency statistics: decayed sums and two ring buffers per deployment.
+"""In-process latency statistics: decayed sums and two bounded deques per deployment.
 
 Bounded memory: per deployment a fixed set of sums and at most ``window`` totals plus ``window``
-ttfts (ring buffers, overwritten oldest first); one entry per deployment name recorded, so the
+ttfts (the oldest dropped first); one entry per deployment name recorded, so the
 whole is ``O(deployments x window)`` however many calls are made. (No LRU eviction: the names
 are the router's deployments, a small fixed set, and evicting one would throw its statistics
 away.)
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 
 from costroute.latency._model import Sums, predict, snapshot_of
@@ -22,14 +23,12 @@ _INF = float("inf")
 
 
 class _Series(Sums):
-    __slots__ = ("i", "j", "totals", "ttfts")
+    __slots__ = ("totals", "ttfts")
 
-    def __init__(self) -> None:
+    def __init__(self, window: int) -> None:
         super().__init__()
-        self.totals: list[float] = []
-        self.ttfts: list[float] = []
-        self.i = 0  # next slot of totals once full
-        self.j = 0  # next slot of ttfts once full
+        self.totals: deque[float] = deque(maxlen=window)
+        self.ttfts: deque[float] = deque(maxlen=window)
 
 
 class MemoryLatencyStats:
@@ -75,25 +74,14 @@ class MemoryLatencyStats:
                 ttft_ms = None
             elif ttft_ms > total_ms:
                 ttft_ms = total_ms
-        win = self.window
         with self._lock:
             s = self._series.get(deployment)
             if s is None:
-                s = self._series[deployment] = _Series()
+                s = self._series[deployment] = _Series(self.window)
             s.add(self._decay, total_ms, ttft_ms, tok, self._clock())
-            ring = s.totals
-            if len(ring) < win:
-                ring.append(total_ms)
-            else:
-                ring[s.i] = total_ms
-            s.i = (s.i + 1) % win
+            s.totals.append(total_ms)
             if ttft_ms is not None:
-                ring = s.ttfts
-                if len(ring) < win:
-                    ring.append(ttft_ms)
-                else:
-                    ring[s.j] = ttft_ms
-                s.j = (s.j + 1) % win
+                s.ttfts.append(ttft_ms)
 
     def snapshot(self, deployment: str) -> LatencySnapshot | None:
         """The statistics of ``deployment``, or ``None`` before its first sample."""

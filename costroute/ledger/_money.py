@@ -16,9 +16,8 @@ import decimal
 from contextlib import AbstractContextManager
 from decimal import Decimal
 
-__all__ = ["PICO", "exact", "from_pico", "from_text", "tidy", "to_pico", "to_text"]
+__all__ = ["exact", "from_pico", "from_text", "tidy", "to_pico", "to_text"]
 
-PICO = Decimal("1e12")
 _INT64_MAX = 2**63 - 1
 _PICO_INT = 10**12
 

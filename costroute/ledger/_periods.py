@@ -12,6 +12,7 @@ from typing import Any
 
 from costroute.errors import InvalidRequestError
 from costroute.ledger._codec import to_us
+from costroute.ledger._outcomes import aware_us
 from costroute.ledger._record import PURPOSES
 
 __all__ = [
@@ -96,17 +97,6 @@ def parse_group(group_by: str | None) -> tuple[str | None, str | None]:
         field="group_by",
         fix=f"use one of: {', '.join(GROUP_KEYS)} (a tag key without double quotes)",
     )
-
-
-def aware_us(at: dt.datetime, name: str) -> int:
-    """``at`` in microseconds since the epoch; a naive datetime is a typed error naming ``name``."""
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise InvalidRequestError(
-            f"{name}={at.isoformat()} has no time zone.",
-            field=name,
-            fix="pass an aware datetime, e.g. datetime(2026, 11, 1, tzinfo=timezone.utc)",
-        )
-    return to_us(at)
 
 
 def check_purpose(purpose: object) -> str:

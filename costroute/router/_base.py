@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import logging
 import os
 import random
 import time
@@ -61,8 +60,6 @@ if TYPE_CHECKING:
     from costroute.router._labeling import Labeling
 
 __all__ = ["RouterBase"]
-
-log = logging.getLogger("costroute")
 
 ZERO = Decimal(0)
 

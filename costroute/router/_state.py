@@ -12,7 +12,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from costroute import errors
@@ -29,8 +28,6 @@ if TYPE_CHECKING:
 __all__ = ["RouterState"]
 
 log = logging.getLogger("costroute")
-
-ZERO = Decimal(0)
 
 # The Router's names of the store options it forwards (the store calls them by the key).
 _ROUTER_NAMES = {

@@ -126,7 +126,3 @@ class FaultQueue:
         """Drop every queued fault."""
         with self._lock:
             self._pending.clear()
-
-    def __len__(self) -> int:
-        with self._lock:
-            return sum(p.remaining for p in self._pending)

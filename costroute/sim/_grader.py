@@ -70,10 +70,6 @@ class Grader:
         self._lock = threading.Lock()
         self._answers: OrderedDict[bytes, tuple[bytes, bool]] = OrderedDict()
 
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._answers)
-
     def clear(self) -> None:
         """Forget every answer."""
         with self._lock:
