@@ -913,7 +913,7 @@ def test_litellm_maps_fault_errors(
     with pytest.raises(litellm.ContextWindowExceededError):
         litellm.completion(**kwargs)
     shared_sim.inject(Fault.status(401))
-    # Some litellm releases (1.100.0 among them) call DeepSeek's 401 a 400; the 401 is in the
+    # Some litellm releases (1.100.0, 1.108.14) call DeepSeek's 401 a 400; the 401 is in the
     # response the error carries, which costroute reads: an AuthenticationError on every release.
     denied_as = litellm.AuthenticationError
     if provider == "deepseek":
