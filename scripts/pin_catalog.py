@@ -39,6 +39,14 @@ MODELS = {
     "openai/gpt-4o-mini": "gpt-4o-mini",
 }
 
+# The map's fields that costroute's parameter rules read.
+PARAM_FACTS = (
+    "supports_reasoning",
+    "supports_sampling_params",
+    "supports_none_reasoning_effort",
+    "default_reasoning_effort",
+)
+
 
 def per_million(value: object) -> str | None:
     if value is None:
@@ -87,6 +95,9 @@ def main() -> None:
             "deprecation_date": info.get("deprecation_date"),
             "successor": info.get("successor_model"),
             "off_peak": off_peak(info.get("off_peak_pricing")),
+            # What costroute's parameter rules read (costroute/providers/_params.py), as the map
+            # says it: pinned so that they hold whatever map the installed litellm bundles.
+            "param_facts": {name: info.get(name) for name in PARAM_FACTS},
         }
     pinned = {"litellm": importlib.metadata.version("litellm"), "models": models}
     print(json.dumps(pinned, indent=2))

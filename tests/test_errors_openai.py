@@ -140,13 +140,14 @@ def test_a_parameter_litellm_refuses_and_a_provider_400_are_one_type(
     mock.post(DEEPSEEK_URL).mock(
         return_value=httpx.Response(400, json={"error": {"message": "bad temperature"}})
     )
-    router = router_factory()
+    router = router_factory(deployments=[known("deepseek-v4-flash"), known("claude-opus-4-7")])
     with pytest.raises(errors.BadRequestError) as provider:
         router.chat(messages=Q, model="deepseek-v4-flash", temperature=9)
-    # litellm refuses top_k for Claude Sonnet 5.5 locally (not an OpenAI parameter: costroute's
-    # parameter rules, which drop OpenAI sampling hints a deployment cannot take, pass it on)
+    # litellm refuses top_k for Claude Opus 4.7 locally (not an OpenAI parameter: costroute's
+    # parameter rules, which drop OpenAI sampling hints a deployment cannot take, pass it on).
+    # Opus 4.7, not Sonnet 5.5: every litellm release costroute allows has it in its map.
     with pytest.raises(errors.BadRequestError) as refused:
-        router.chat(messages=Q, model="claude-sonnet-5-5", top_k=5)
+        router.chat(messages=Q, model="claude-opus-4-7", top_k=5)
     for caught in (provider, refused):
         assert isinstance(caught.value, openai.BadRequestError) and caught.value.status_code == 400
     assert refused.value.param == "top_k" and refused.value.body["param"] == "top_k"

@@ -48,6 +48,7 @@ __all__ = [
     "default_deployments",
     "known",
     "known_names",
+    "pinned_param_facts",
     "resolve_model_id",
 ]
 
@@ -81,6 +82,15 @@ def known(name: str, **overrides: Any) -> Deployment:
         )
     fields: dict[str, Any] = {"name": name, "model": model, **overrides}
     return Deployment(**fields)
+
+
+def pinned_param_facts(model: str) -> dict[str, Any] | None:
+    """The litellm model-map fields costroute's parameter rules read (``supports_reasoning``,
+    ``supports_sampling_params``, ``supports_none_reasoning_effort``,
+    ``default_reasoning_effort``), as pinned for the litellm model id ``model``; None for a
+    model the catalog does not pin."""
+    row = PINNED.get(model)
+    return dict(row["param_facts"]) if row is not None else None
 
 
 def default_deployments(**overrides: Any) -> list[Deployment]:

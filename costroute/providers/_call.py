@@ -4,6 +4,9 @@ Retries are costroute's (tenacity, in the executor): every call here passes ``ma
 (the openai SDK's own two retries) and ``num_retries=0`` (litellm's wait-less loop), and an
 explicit ``timeout``.
 
+A stream that ends before the provider's finish reason raises on every litellm release, as
+litellm raises from 1.109 (:mod:`costroute.providers._ending`).
+
 Answers come out as the openai SDK's ``ChatCompletion`` and ``ChatCompletionChunk`` (see
 :mod:`costroute.providers._convert`). ``user`` (the caller's end-user id, also costroute's budget
 identity) is sent to the providers whose API takes it, and left out for the others, where
@@ -19,6 +22,7 @@ from typing import Any
 from costroute.catalog import Deployment
 from costroute.errors import CostrouteError
 from costroute.providers._convert import chunk_from, completion_from
+from costroute.providers._ending import Ending
 from costroute.providers._loader import litellm
 
 __all__ = ["acomplete", "astream", "build_kwargs", "complete", "stream", "wants_usage"]
@@ -136,9 +140,13 @@ def stream(
         chunks = litellm().completion(**kwargs)
     except Exception as exc:
         raise _translate(exc, deployment, key) from exc
+    ending = Ending(chunks)
     try:
         for chunk in chunks:
-            yield chunk_from(chunk)
+            out = chunk_from(chunk)
+            if not ending.holds(out):
+                yield out
+        held = ending.end()
     except GeneratorExit:  # the caller stopped reading: close the provider's stream too
         close = getattr(chunks, "close", None)
         if close is not None:
@@ -146,6 +154,7 @@ def stream(
         raise
     except Exception as exc:  # the stream had opened (its 200 arrived), then broke
         raise _translate(exc, deployment, key, streaming=True) from exc
+    yield from held
 
 
 async def astream(
@@ -163,8 +172,14 @@ async def astream(
         chunks = await litellm().acompletion(**kwargs)
     except Exception as exc:
         raise _translate(exc, deployment, key) from exc
+    ending = Ending(chunks)
     try:
         async for chunk in chunks:
-            yield chunk_from(chunk)
+            out = chunk_from(chunk)
+            if not ending.holds(out):
+                yield out
+        held = ending.end()
     except Exception as exc:  # the stream had opened (its 200 arrived), then broke
         raise _translate(exc, deployment, key, streaming=True) from exc
+    for out in held:
+        yield out

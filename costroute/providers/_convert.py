@@ -6,7 +6,8 @@ returns, so code written for the openai client (``isinstance`` checks, ``model_d
 loop) works unchanged. Provider fields the OpenAI schema does not name (DeepSeek's
 ``reasoning_content`` and ``prompt_cache_hit_tokens``, Anthropic's cache counts) stay readable as
 extra attributes, as the SDK keeps them. litellm's bookkeeping field ``provider_specific_fields``
-is dropped when it carries nothing.
+is dropped when it carries nothing, and so is the blank choice litellm before 1.109 puts in
+the usage chunk (``choices == []`` there, as the openai API sends it).
 
 Validation costs about 6-11 µs a response; a body the schema refuses (an unusual finish reason, a
 provider's own field type) is built without validation, as the openai SDK builds every response.
@@ -79,12 +80,31 @@ def completion_from(response: Any) -> ChatCompletion:
         return ChatCompletion.construct(**body)
 
 
+def _blank(choice: Any) -> bool:
+    """A choice with nothing in it: no delta, no finish reason, no logprobs."""
+    return (
+        isinstance(choice, dict)
+        and _empty(choice.get("delta"))
+        and choice.get("finish_reason") is None
+        and choice.get("logprobs") is None
+    )
+
+
+def _usage_only(body: dict[str, Any]) -> dict[str, Any]:
+    """The usage chunk without choices, as the openai API sends it: litellm before 1.109 gives it
+    one blank choice, which would show it to a caller that did not ask for usage."""
+    choices = body.get("choices")
+    if body.get("usage") is not None and choices and all(_blank(c) for c in choices):
+        body["choices"] = []
+    return body
+
+
 def chunk_from(chunk: Any) -> ChatCompletionChunk:
     """A litellm ``ModelResponseStream`` (or its dict) as an ``openai`` ``ChatCompletionChunk``."""
     ChatCompletionChunk = _types()[1]
     if isinstance(chunk, ChatCompletionChunk):
         return chunk
-    body = _body(chunk)
+    body = _usage_only(_body(chunk))
     body.setdefault("object", "chat.completion.chunk")
     try:
         return ChatCompletionChunk.model_validate(body)

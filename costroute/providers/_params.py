@@ -1,7 +1,11 @@
 """Which OpenAI parameters a deployment accepts, read from litellm once per model.
 
-``litellm.get_supported_openai_params`` names the parameters litellm maps for a model; its
-bundled model map (``litellm.model_cost``) adds the value rules litellm enforces before sending:
+``litellm.get_supported_openai_params`` names the parameters litellm maps for a model; the
+model map adds the value rules litellm enforces before sending. For a model of costroute's
+catalog the map's facts are the pinned ones (:func:`costroute.catalog.pinned_param_facts`, from
+the map of the litellm that pinned the catalog), so that the rules do not change with the map the
+installed litellm bundles (1.100.0's has no Claude Sonnet 5.5); for any other model they are
+read from litellm's bundled map (``litellm.model_cost``):
 
 - Anthropic models whose map entry says ``supports_sampling_params: false`` (Claude Sonnet
   5.5, Opus 4.7) take ``temperature`` at 1 only, and no ``top_p``.
@@ -21,7 +25,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from costroute.catalog import Deployment, ParamRules
+from costroute.catalog import Deployment, ParamRules, pinned_param_facts
 from costroute.providers._loader import litellm
 
 __all__ = ["param_rules"]
@@ -50,7 +54,7 @@ def _rules(model: str) -> ParamRules:
         supported = None
     if not supported:
         return ParamRules()
-    info = _map_entry(lite, name, provider)
+    info = _map_entry(lite, model, name, provider)
     fixed: tuple[tuple[str, Any], ...] = ()
     effort_none: frozenset[str] = frozenset()
     default_effort = None
@@ -71,8 +75,13 @@ def _rules(model: str) -> ParamRules:
     )
 
 
-def _map_entry(lite: Any, name: str, provider: str) -> dict[str, Any]:
-    """The model's entry in litellm's bundled map (``{}`` when it has none)."""
+def _map_entry(lite: Any, model: str, name: str, provider: str) -> dict[str, Any]:
+    """The model's map facts: pinned for a model of the catalog, else its entry in litellm's
+    bundled map (``{}`` when it has none)."""
+    for key in (model, f"{provider}/{name}"):
+        pinned = pinned_param_facts(key)
+        if pinned is not None:
+            return pinned
     cost_map = lite.model_cost
     for key in (f"{provider}/{name}", name):
         entry = cost_map.get(key)

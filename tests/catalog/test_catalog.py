@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
+import json
+import re
 import warnings
 from decimal import Decimal as D
+from pathlib import Path
 
 import pytest
 
@@ -30,17 +34,38 @@ def test_default_catalog_covers_the_three_families() -> None:
     assert all(d.deprecation_date is None for d in deps.values())
 
 
+def _release(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", version)[:3])
+
+
 def test_pinned_facts_match_litellms_bundled_map() -> None:
+    """pinned.json holds the map of the litellm release it names: a litellm that new or newer
+    must agree on every fact (re-pin when its map changes one). An older release may bundle an
+    older map (1.100.0: no Claude Sonnet 5.5, DeepSeek V4 Flash at 0.44 / 1.32); on every
+    release costroute's deployments and parameter rules keep the pinned facts."""
     from costroute.catalog._pinned import PINNED
     from costroute.providers import litellm
+    from costroute.providers._params import _map_entry
 
-    cost_map = litellm().model_cost
+    pinned_from = json.loads(
+        Path(costroute.catalog.__file__).with_name("pinned.json").read_text(encoding="utf-8")
+    )["litellm"]
+    lite = litellm()
+    cost_map = lite.model_cost
+    current = _release(importlib.metadata.version("litellm")) >= _release(pinned_from)
     for model, row in PINNED.items():
+        dep = Deployment(name="d", model=model)
+        assert (dep.prices.input, dep.prices.output) == (D(row["input"]), D(row["output"])), model
+        provider, _, name = model.partition("/")
+        assert _map_entry(lite, model, name, provider) == row["param_facts"], model
+        if not current:
+            continue
         info = cost_map[row["map_key"]]
         assert D(row["input"]) == D(repr(info["input_cost_per_token"])) * 1_000_000, model
         assert D(row["output"]) == D(repr(info["output_cost_per_token"])) * 1_000_000, model
         assert row["context_window"] == info.get("max_input_tokens"), model
         assert row["tools"] == bool(info.get("supports_function_calling")), model
+        assert row["param_facts"] == {k: info.get(k) for k in row["param_facts"]}, model
 
 
 def test_r1_and_reasoner_have_the_documented_prices() -> None:

@@ -21,12 +21,14 @@ import httpx
 import pytest
 import respx
 
+import costroute
 from costroute import errors, providers
 from costroute.catalog import known
 from costroute.providers import _call, _loader, _params
 from costroute.testing import DEEPSEEK_URL, deepseek_body, openai_sse, sse_response
 
 MESSAGES = [{"role": "user", "content": "hi"}]
+P = costroute.Prices(input=1, output=1)
 PACKAGE = Path(__file__).resolve().parents[2] / "costroute"
 
 
@@ -61,6 +63,8 @@ def test_every_litellm_attribute_costroute_reads_is_public(
         providers.complete(dep, MESSAGES, {}, timeout=10)
     providers.param_rules(known("claude-opus-4-7"))
     providers.param_rules(known("gpt-5.4"))
+    # a model the catalog does not pin: its facts come from litellm's map
+    providers.param_rules(costroute.Deployment(name="own", model="openai/my-own-model", prices=P))
     assert providers.count_prompt_tokens(dep, MESSAGES) is not None
     _loader._after_fork_in_child()
     names = recording.__dict__["names"]

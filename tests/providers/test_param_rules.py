@@ -1,4 +1,5 @@
-"""What each deployment accepts, read from litellm, agrees with litellm's own refusals."""
+"""What each deployment accepts, read from litellm (and the catalog's pinned model facts),
+agrees with litellm's own refusals."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ from typing import Any
 import pytest
 
 from costroute import providers
-from costroute.catalog import ParamRules, default_deployments, known, known_names
+from costroute.catalog import (
+    ParamRules,
+    default_deployments,
+    known,
+    known_names,
+    pinned_param_facts,
+)
 
 CASES: list[tuple[str, Any, dict[str, Any]]] = [
     ("temperature", 0.3, {}),
@@ -39,9 +46,24 @@ def _litellm_refuses(model: str, params: dict[str, Any]) -> bool:
     return False
 
 
+def _with_pinned_facts(model: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """litellm's map holding the facts costroute pinned for ``model`` (a no-op on the release
+    that pinned them; an older map may lack the model: 1.100.0 has no Claude Sonnet 5.5)."""
+    facts = pinned_param_facts(model)
+    assert facts is not None
+    cost_map = providers.litellm().model_cost
+    provider, _, name = model.partition("/")
+    key = next((k for k in (model, name) if k in cost_map), name)
+    entry = cost_map.get(key) or {"litellm_provider": provider, "mode": "chat"}
+    if any(entry.get(k) != v for k, v in facts.items()):
+        monkeypatch.setitem(cost_map, key, {**entry, **facts})
+
+
 @pytest.mark.parametrize("name", known_names())
-def test_rules_agree_with_litellms_refusals(name: str) -> None:
+def test_rules_agree_with_litellms_refusals(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """costroute's rules and litellm's refusals, from the same (pinned) model facts."""
     dep = known(name)
+    _with_pinned_facts(dep.model, monkeypatch)
     rules = providers.param_rules(dep)
     assert isinstance(rules, ParamRules)
     for param, value, context in CASES:
