@@ -23,10 +23,10 @@ from costroute.errors import LedgerError
 from costroute.ledger._outcomes import UPSERT
 from costroute.ledger._pg_conn import Pool, split_url
 from costroute.ledger._pg_query import (
+    INSERT_SQL,
     PG_SELECT_CALLS,
     aggregate,
     insert_params,
-    insert_sql,
     key_sql,
 )
 from costroute.ledger._pg_schema import ensure_pg_schema
@@ -180,7 +180,7 @@ class PostgresLedger(SQLLedger):
         """
         import psycopg
 
-        batch = [(insert_sql(len(r.attempts)), insert_params(r)) for r in records]
+        batch = [(INSERT_SQL, insert_params(r)) for r in records]
         if not batch:
             return
         for retry in (False, True):

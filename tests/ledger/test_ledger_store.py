@@ -95,6 +95,20 @@ def test_records_round_trip(ledger: Ledger) -> None:
     assert len(ledger.records(month="2026-11", tz="Europe/Paris")) == 9
 
 
+def test_attempts_round_trip_exactly(ledger: Ledger) -> None:
+    """Every attempt field comes back as it went in: money to the last digit, text with quotes
+    and non-ASCII, missing codes and times (PostgreSQL sends the attempts as one JSON value)."""
+    tries = (
+        attempt("claude-haiku-4-5", "error", status_code=529, error='Overloaded "ü" \\ ,)'),
+        attempt("deepseek-v4-flash", "interrupted", cost="0.000000123456789", ttft_ms=7.25),
+        attempt("deepseek-v4-flash", "ok", cost="12345.6789012345678901", latency_ms=0.1,
+                usage=Usage(10, 5, 4, 3, 2)),
+    )  # fmt: skip
+    ledger.append(record(request_id="tries", attempts=tries, cost="12345.6789013580"))
+    (back,) = ledger.records()
+    assert back.attempts == tries
+
+
 @pytest.mark.parametrize(
     ("kw", "field"),
     [
