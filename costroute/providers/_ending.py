@@ -1,21 +1,13 @@
 """A stream that ends before the provider's finish reason, told apart on every litellm release.
 
-From 1.109 litellm raises when a provider's stream ends, without a transport error, before any
-finish reason (``Stream ended before a finish_reason was received``). Earlier releases end it as
-if it were whole: a finish chunk of litellm's own (``"stop"`` when the provider sent none), then
-a usage chunk with the usage litellm estimated. Those chunks are a whole answer's, field for
-field but the counts; only the stream object's state tells them apart: its
-``received_finish_reason`` (and ``intermittent_finish_reason``, where a provider's finish reason
-arrives mid-stream) stay None when the provider sent none. Both attributes are litellm's
-(``CustomStreamWrapper``, undocumented) and read only where present; without them (another
-stream object) nothing is held back.
-
-:class:`Ending` holds back litellm's own finish chunk and what follows it. When the stream ends,
-the provider having sent something (a chunk before, or usage after), the held chunks are dropped
-(litellm's estimate is not the provider's usage) and the error 1.109 raises is raised instead, so
-that costroute retries it before the first content token and reports ``StreamInterrupted``
-after. A stream with nothing at all in it (an empty 200 body) is passed on as it is, as 1.109
-passes it on: an answer with neither content nor usage, which the executor refuses.
+From 1.109 litellm raises there (``Stream ended before a finish_reason was received``). Earlier
+releases end the stream as a whole one: a finish chunk of litellm's own (``"stop"``), then a
+usage chunk of litellm's estimate. Only the stream's undocumented ``received_finish_reason``
+(and ``intermittent_finish_reason``), None when the provider sent none, tell them apart; they
+are read only where present. :class:`Ending` holds back litellm's own finish chunk and what
+follows; at the end, if the provider had sent something, it drops them (an estimate is not
+the provider's usage) and raises 1.109's error, so that the call takes the same path (retried
+before the first content token, ``StreamInterrupted`` after). An empty stream passes as is.
 """
 
 from __future__ import annotations
