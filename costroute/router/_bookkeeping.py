@@ -75,16 +75,9 @@ class Bookkeeping:
         except Exception as exc:
             log.warning("costroute: response cache store failed for %s: %s", info.request_id, exc)
 
-    def _record(
-        self,
-        request: Request,
-        info: CallInfo,
-        error: BaseException | None,
-        shadow: tuple[str, str | None] | None = None,
-        purpose: Purpose = "route",
-        embedding: tuple[float, ...] | None = None,
-    ) -> None:
-        record = self._ledger_record(request, info, error, shadow, purpose, embedding)
+    def _record(self, record: CallRecord | None, info: CallInfo) -> None:
+        """Write the call's record (None: no ledger); an error is raised or logged, as
+        ``on_ledger_error`` says."""
         if record is None:
             return
         assert self.ledger is not None
@@ -128,9 +121,7 @@ class Bookkeeping:
         """The call's ledger record (None without a ledger)."""
         if self.ledger is None:
             return None
-        # Imported here, not at the top: the ledger brings sqlite3 and asyncio (~35 ms), which
-        # `import costroute` should not pay for; after the first call this is a dict lookup.
-        from costroute.ledger import CallRecord
+        from costroute.ledger import CallRecord  # (sqlite3: not at `import costroute`)
 
         return CallRecord.from_call(
             info,

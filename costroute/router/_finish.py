@@ -12,7 +12,7 @@ from costroute.types import CallInfo, Plan, Request, Usage
 
 if TYPE_CHECKING:
     from costroute.budget import BudgetManager
-    from costroute.ledger import Purpose
+    from costroute.ledger import CallRecord, Purpose
     from costroute.router._router import Router
 
 __all__ = ["Call", "Finisher", "attach", "replayed"]
@@ -85,23 +85,22 @@ class Finisher:
 
     def __call__(self, outcome: Outcome, error: BaseException | None) -> CallInfo:
         info = self._priced(outcome)
-        router = self.router
-        router._record(self.request, info, error, self.shadow, self.purpose, self.embedding)
+        self.router._record(self._ledger_record(info, error), info)
         self._after(outcome, info, error)
         return info
 
     async def asettle(self, outcome: Outcome, error: BaseException | None) -> CallInfo:
-        """:meth:`__call__` on the event loop for a router whose only blocking bookkeeping is
-        its ledger: everything else is in-process, and the record is awaited through the
-        ledger's group commit (it is committed before the caller gets its answer)."""
+        """:meth:`__call__` on the event loop, the record awaited through the ledger's group
+        commit (for a router whose only blocking bookkeeping is a Ledger)."""
         info = self._priced(outcome)
-        router = self.router
-        record = router._ledger_record(
-            self.request, info, error, self.shadow, self.purpose, self.embedding
-        )
-        await router._arecord(record, info)
+        await self.router._arecord(self._ledger_record(info, error), info)
         self._after(outcome, info, error)
         return info
+
+    def _ledger_record(self, info: CallInfo, error: BaseException | None) -> CallRecord | None:
+        return self.router._ledger_record(
+            self.request, info, error, self.shadow, self.purpose, self.embedding
+        )
 
     def _priced(self, outcome: Outcome) -> CallInfo:
         """Price the outcome and settle its budget reservation (before the ledger write, so
