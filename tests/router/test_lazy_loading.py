@@ -81,6 +81,7 @@ OPTIONAL = {
         "costroute.ledger._postgres",
     ],
     "migrations of older ledgers": ["costroute.ledger._migrate"],
+    "the group commit of async appends": ["costroute.ledger._writer"],
     "ledger reads": [
         "costroute.ledger._format",
         "costroute.ledger._html",
