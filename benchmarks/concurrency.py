@@ -17,7 +17,11 @@ mode), and, from a second pass of N calls in debug mode, the longest event-loop 
 litellm's and aiohttp's own callbacks), and costroute's own blocking I/O that ran on the
 loop's thread during the run (sync Redis, sqlite3 and psycopg calls: how many, the slowest).
 
-    python benchmarks/concurrency.py [--n 100 500 1000] [--redis URL] [--postgres URL]
+With ``--rounds R`` every N runs R rounds of all scenarios, litellm first in each, and a last
+table gives each scenario's ratio to its own round's litellm run: median and range (on a shared
+machine litellm's own CPU a call moves by a third between runs, and the ratio with it).
+
+    python benchmarks/concurrency.py [--n 100 500 1000] [--rounds 1] [--redis URL] [--postgres URL]
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import logging
 import os
 import resource
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -257,6 +262,24 @@ def _secret(value: str) -> Any:
     return SecretStr(value)
 
 
+def _child(scenario: str, n: int, port: int, args: argparse.Namespace) -> dict[str, Any] | None:
+    """One scenario in a fresh interpreter: its figures, or None (printed) when it failed."""
+    extra = []
+    if args.redis:
+        extra += ["--redis", args.redis]
+    if args.postgres:
+        extra += ["--postgres", args.postgres]
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", scenario, str(n), str(port), *extra],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if out.returncode != 0:
+        print(f"{scenario:28} {n:>5} failed: {out.stderr.strip()[-300:]}")
+        return None
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
 def main() -> None:
     if len(sys.argv) == 3 and sys.argv[1] == "--serve":
         asyncio.run(_serve(sys.stdout, float(sys.argv[2])))
@@ -264,6 +287,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, nargs="+", default=[100, 500, 1000])
     parser.add_argument("--delay", type=float, default=0.2)
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="rounds of every scenario per N (medians at the end)"
+    )
     parser.add_argument("--redis", default=None)
     parser.add_argument("--postgres", default=None)
     parser.add_argument("--child", nargs=3, metavar=("SCENARIO", "N", "PORT"))
@@ -281,31 +307,31 @@ def main() -> None:
     try:
         print(f"{'scenario':28} {'N':>5} {'errors':>6} {'wall s':>7} {'x litellm':>9}"
               f" {'CPU ms/call':>11} {'RSS MB':>7} {'stall ms':>8} {'own I/O on loop':>15}")  # fmt: skip
+        ratios: dict[tuple[str, int], list[float]] = {}
         for n in args.n:
-            base_wall = None
-            for scenario in scenarios:
-                extra = []
-                if args.redis:
-                    extra += ["--redis", args.redis]
-                if args.postgres:
-                    extra += ["--postgres", args.postgres]
-                out = subprocess.run(
-                    [sys.executable, __file__, "--child", scenario, str(n), str(port), *extra],
-                    capture_output=True, text=True, check=False,
-                )  # fmt: skip
-                if out.returncode != 0:
-                    print(f"{scenario:28} {n:>5} failed: {out.stderr.strip()[-300:]}")
-                    continue
-                r = json.loads(out.stdout.strip().splitlines()[-1])
-                base_wall = r["wall_s"] if scenario == "litellm" else base_wall
-                ratio = r["wall_s"] / base_wall if base_wall else float("nan")
-                print(
-                    f"{scenario:28} {n:>5} {r['errors']:>6} {r['wall_s']:>7.2f} {ratio:>9.2f}"
-                    f" {r['cpu_ms_per_call']:>11.2f} {r['peak_rss_mb']:>7.0f}"
-                    f" {r['worst_stall_ms']:>8.1f}"
-                    f" {r['own_io_on_loop']:>6} ({r['own_io_on_loop_worst_ms']:.1f} ms)"
-                    + (f"  first error: {r['first_error']}" if r["first_error"] else "")
-                )
+            for _ in range(args.rounds):  # each round runs every scenario, litellm first
+                base_wall = None
+                for scenario in scenarios:
+                    r = _child(scenario, n, port, args)
+                    if r is None:
+                        continue
+                    base_wall = r["wall_s"] if scenario == "litellm" else base_wall
+                    ratio = r["wall_s"] / base_wall if base_wall else float("nan")
+                    ratios.setdefault((scenario, n), []).append(ratio)
+                    print(
+                        f"{scenario:28} {n:>5} {r['errors']:>6} {r['wall_s']:>7.2f} {ratio:>9.2f}"
+                        f" {r['cpu_ms_per_call']:>11.2f} {r['peak_rss_mb']:>7.0f}"
+                        f" {r['worst_stall_ms']:>8.1f}"
+                        f" {r['own_io_on_loop']:>6} ({r['own_io_on_loop_worst_ms']:.1f} ms)"
+                        + (f"  first error: {r['first_error']}" if r["first_error"] else ""),
+                        flush=True,
+                    )
+        if args.rounds > 1:  # the ratio to the same round's litellm run: median and range
+            print(f"\n{'scenario':28} {'N':>5} {'median x litellm':>16} {'range':>13}")
+            for (scenario, n), rs in ratios.items():
+                if scenario != "litellm":
+                    print(f"{scenario:28} {n:>5} {statistics.median(rs):>16.2f}"
+                          f" {min(rs):>6.2f}-{max(rs):.2f}")  # fmt: skip
     finally:
         proc.terminate()
 
