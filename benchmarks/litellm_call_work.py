@@ -12,6 +12,8 @@ Each request is one ``litellm.acompletion`` with the keyword arguments costroute
   - ``as today``: costroute's arguments;
   - ``+ no-log``: litellm's documented per-request ``"no-log": True``;
   - ``+ custom_llm_provider``: the provider passed as litellm resolves it;
+  - ``+ per-call prices``: ``input_cost_per_token`` / ``output_cost_per_token``, litellm's
+    documented custom pricing, so that its cost stamp need not look the model up;
   - ``experiment: no success logging``: not an option (litellm's private ``is_internal_call``
     flag, which costroute may not use: docs/api.md, "litellm releases");
   - ``experiment: no cost, no logging``: not an option either: the flag, and the response's
@@ -47,6 +49,8 @@ OPTIONS: dict[str, dict[str, Any]] = {
     "as today": {},
     "+ no-log": {"no-log": True},
     "+ custom_llm_provider": {"custom_llm_provider": "deepseek"},
+    # litellm's documented per-call prices (any values): its cost stamp uses them, not its map
+    "+ per-call prices": {"input_cost_per_token": 2.8e-07, "output_cost_per_token": 4.2e-07},
 }
 EXPERIMENTS = ("experiment: no success logging", "experiment: no cost, no logging")
 
