@@ -9,6 +9,9 @@ figures are its own:
 - ``costroute/<store>/<ledger>``: ``Router.achat`` N at once, routed to one deployment served
   by the fake provider, with the memory or Redis store (and a budget, so every call reserves
   and settles), and no ledger, SQLite or PostgreSQL.
+- ``openai-sdk/memory/none``: the drop-in, ``costroute.AsyncOpenAI(router=...)``'s
+  ``chat.completions.create`` N at once over the in-process router without a ledger (the openai
+  SDK's client, its httpx layer answered in-process by the router).
 
 Per scenario: errors, wall time, the ratio to litellm's wall time at the same N, CPU time per
 call (process time / N), peak RSS (these from a first pass of N calls, without asyncio's debug
@@ -221,7 +224,12 @@ async def _run(scenario: str, n: int, port: int, args: argparse.Namespace) -> di
             kwargs["ledger"] = f"{args.postgres}{sep}schema=concbench_{uuid.uuid4().hex[:8]}"
         router = costroute.Router([dep], **kwargs)
 
+        # the drop-in: the openai SDK's client (made only in its scenario: it imports openai)
+        client = costroute.AsyncOpenAI(router=router) if scenario.startswith("openai-sdk") else None
+
         async def one() -> Any:
+            if client is not None:
+                return await client.chat.completions.create(model="auto", messages=MESSAGES)
             return await router.achat(messages=MESSAGES)
 
         warm = one
@@ -298,7 +306,9 @@ def main() -> None:
         scenario, n, port = args.child
         print(json.dumps(asyncio.run(_run(scenario, int(n), int(port), args))))
         return
-    scenarios = ["litellm", "costroute/memory/none", "costroute/memory/sqlite"]
+    scenarios = [
+        "litellm", "costroute/memory/none", "openai-sdk/memory/none", "costroute/memory/sqlite"
+    ]  # fmt: skip
     if args.redis:
         scenarios.append("costroute/redis/none")
     if args.postgres:
