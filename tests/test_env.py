@@ -1,6 +1,6 @@
-"""Nothing process-wide changes in a host's process: neither the library nor a call of
-``costroute.cli.main()`` writes an environment variable; only the ``costroute`` executable, in
-a process of its own, keeps litellm offline when the user has not said otherwise."""
+"""Nothing process-wide changes in a host's process: no costroute code writes an environment
+variable, ``costroute.cli.main()`` included; only the ``costroute`` executable, in a process of
+its own, starts again with litellm kept offline when the user has not said otherwise."""
 
 from __future__ import annotations
 
@@ -40,12 +40,39 @@ def test_main_called_by_a_program_leaves_its_environment_alone(
     assert dict(os.environ) == before
 
 
-def test_the_executable_keeps_litellm_offline_in_its_own_process_unless_the_user_said() -> None:
+def test_the_executable_starts_again_with_litellm_offline_unless_the_user_said() -> None:
+    """Without the user's settings, ``script()`` starts its process again with the defaults in
+    the new process's environment (the user's own value kept), never writing ``os.environ``."""
     code = (
-        "import argparse, os, sys\n"
+        "import os, sys\n"
         "import costroute.cli as cli\n"
         "os.environ.pop('LITELLM_LOCAL_MODEL_COST_MAP', None)\n"
         "os.environ['LITELLM_OFFLINE_MODE'] = 'false'  # the user's: kept\n"
+        "before = dict(os.environ)\n"
+        "def execve(path, argv, env):\n"
+        "    keys = ('LITELLM_LOCAL_MODEL_COST_MAP', 'LITELLM_OFFLINE_MODE')\n"
+        "    assert path == sys.executable and dict(os.environ) == before\n"
+        "    assert env == {**before, 'LITELLM_LOCAL_MODEL_COST_MAP': 'True'}\n"
+        "    print(*argv[1:], *[env[k] for k in keys])\n"
+        "    sys.exit(3)\n"
+        "os.execve = execve\n"
+        "sys.argv = ['costroute', 'models', '--json']\n"
+        "cli.script()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 3, out.stderr
+    assert out.stdout.split() == ["-m", "costroute.cli", "models", "--json", "True", "false"]
+
+
+def test_the_executable_runs_the_command_in_place_when_both_are_set() -> None:
+    code = (
+        "import argparse, os, sys\n"
+        "import costroute.cli as cli\n"
+        "os.environ['LITELLM_LOCAL_MODEL_COST_MAP'] = 'False'  # the user's: kept\n"
+        "os.environ['LITELLM_OFFLINE_MODE'] = 'false'\n"
+        "def execve(*a):\n"
+        "    raise SystemExit('started again')\n"
+        "os.execve = execve\n"
         "def command(args):\n"
         "    keys = ('LITELLM_LOCAL_MODEL_COST_MAP', 'LITELLM_OFFLINE_MODE')\n"
         "    print(*[os.environ.get(k) for k in keys], args.own_process)\n"
@@ -59,8 +86,17 @@ def test_the_executable_keeps_litellm_offline_in_its_own_process_unless_the_user
         "cli.script()\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert out.returncode == 3  # the command's exit code
-    assert out.stdout.split() == ["True", "false", "True"]
+    assert out.returncode == 3, out.stderr  # the command's exit code
+    assert out.stdout.split() == ["False", "false", "True"]
+
+
+def test_the_executable_started_again_runs_the_command() -> None:
+    """The real ``os.execve``: a process without the settings ends as the command's own."""
+    env = {k: v for k, v in os.environ.items() if k not in KEYS}
+    code = "import sys, costroute.cli as cli\nsys.argv = ['costroute', '--help']\ncli.script()\n"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert "demo" in out.stdout
 
 
 def test_the_library_writes_no_environment_variable_when_it_loads_litellm() -> None:

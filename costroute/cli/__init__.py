@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 from collections.abc import Sequence
 
@@ -44,8 +45,16 @@ def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int
 
 def script() -> None:
     """The ``costroute`` executable and ``python -m costroute.cli``: a process of the command's
-    own, so before anything imports litellm it keeps litellm offline (its bundled price map, no
-    download at import) unless the user set those variables, then runs :func:`main`."""
-    for key, value in LITELLM_OFFLINE.items():
-        os.environ.setdefault(key, value)
+    own. litellm reads its offline switches (:data:`~costroute.cli._env.LITELLM_OFFLINE`: its
+    bundled price map, no download at import) from the environment it starts with, so when the
+    user has not set them the executable starts again as ``python -m costroute.cli`` with them
+    added to the new process's environment (``os.execve``; a child process on Windows). No
+    running interpreter's ``os.environ`` is written. Then it runs :func:`main`."""
+    missing = {k: v for k, v in LITELLM_OFFLINE.items() if k not in os.environ}
+    if missing and sys.executable:
+        argv = [sys.executable, "-m", "costroute.cli", *sys.argv[1:]]
+        env = {**os.environ, **missing}
+        if os.name == "nt":  # Windows has no exec that keeps the console's wait and exit code
+            sys.exit(subprocess.call(argv, env=env))
+        os.execve(sys.executable, argv, env)
     sys.exit(main(own_process=True))

@@ -2,9 +2,10 @@
 
 litellm reads two variables once, at its import: its price map source
 (``LITELLM_LOCAL_MODEL_COST_MAP``, else a download at import) and offline mode. No per-call
-argument replaces them. The ``costroute`` executable owns its process, so it sets them there,
-before anything imports litellm, when the user has not (DESIGN.md: the one environment default
-allowed). The library, ``costroute.cli.main()`` included, never writes the environment:
+argument replaces them. The ``costroute`` executable owns its process, so when the user has not
+set them it starts that process again with them in its initial environment (DESIGN.md: the one
+environment default allowed); an interpreter without ``sys.executable`` (embedded) runs the
+command as it is. No costroute code writes ``os.environ``, ``costroute.cli.main()`` included:
 costroute is a guest in the user's process, and a host decides for litellm itself.
 """
 
